@@ -1,0 +1,21 @@
+// Two projects: `infra` (Pulumi program under mocks, stacks, policies, cost: no services) and
+// `app` (API and worker against real PostgreSQL, PgBouncer and Redis started by its global setup).
+const transform = { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }] };
+const common = { transform, testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"] };
+
+module.exports = {
+  reporters: ["default", "<rootDir>/test/summary-reporter.js"],
+  projects: [
+    {
+      ...common,
+      displayName: "infra",
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/app/"],
+    },
+    {
+      ...common,
+      displayName: "app",
+      testMatch: ["<rootDir>/test/app/**/*.test.ts"],
+    },
+  ],
+};
