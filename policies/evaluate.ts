@@ -1,0 +1,158 @@
+/**
+ * Runs the pack's rules without the Pulumi CLI: over a plan from the offline harness (`infra/plan/harness.ts`)
+ * or over hand-built resources in tests. It calls the same `validateResource` / `validateStack` handlers the
+ * CLI calls, with the same argument shapes, and applies the same tier-aware enforcement as `policies/index.ts`.
+ *
+ * Never constructs a `PolicyPack` (its constructor starts a gRPC server).
+ */
+import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { ALL_RULES } from "./rules";
+import { isStackRule, type Rule, type RuleConfig } from "./rules/kit";
+import { enforcementFor, type PolicyTier, type RuleLevel } from "./tier";
+
+/** One resource of a plan: the contract of `planStack` in infra/plan/harness.ts. */
+export interface PlannedResource {
+  /** The Pulumi type token. */
+  type: string;
+  /** The resource's logical name. */
+  name: string;
+  /** The parent's logical name, if any. */
+  parent?: string;
+  /** Resolved inputs (camelCase args); secrets appear as "[secret]". */
+  inputs: Record<string, unknown>;
+  /** The id the (mock) provider returned, when the plan records it; other inputs refer to it. */
+  id?: string;
+}
+
+export interface Plan {
+  stack: string;
+  resources: readonly PlannedResource[];
+}
+
+export interface Finding {
+  policy: string;
+  level: RuleLevel;
+  enforcement: "mandatory" | "advisory";
+  /** The resource's logical name; absent for findings about the whole stack. */
+  resource?: string;
+  message: string;
+}
+
+export const PROJECT = "storyforge";
+
+export function urnOf(stack: string, type: string, name: string): string {
+  return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
+}
+
+const NO_OPTIONS = {
+  protect: false,
+  ignoreChanges: [],
+  aliases: [],
+  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+  additionalSecretOutputs: [],
+};
+
+function notApplicable(reason?: string): never {
+  throw new Error(`not applicable${reason === undefined ? "" : `: ${reason}`}`);
+}
+
+function typeCheckers(type: string) {
+  // The rules match on type tokens; the class-based helpers are not used by this pack.
+  return {
+    isType: () => false,
+    asType: () => undefined,
+    type,
+  };
+}
+
+/** The `args` the CLI passes to `validateResource`, for one resource. */
+export function resourceValidationArgs(
+  stack: string,
+  resource: { type: string; name: string; props: Record<string, unknown> },
+  config: RuleConfig = {},
+): ResourceValidationArgs {
+  return {
+    ...typeCheckers(resource.type),
+    name: resource.name,
+    urn: urnOf(stack, resource.type, resource.name),
+    props: resource.props,
+    opts: NO_OPTIONS,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => config as T,
+    notApplicable,
+  };
+}
+
+/** The resources the CLI passes to `validateStack`, with parents linked. */
+export function policyResources(stack: string, resources: readonly PlannedResource[]): PolicyResource[] {
+  const byName = new Map<string, PolicyResource>();
+  const converted = resources.map((r) => {
+    const props: Record<string, unknown> = r.id === undefined ? { ...r.inputs } : { id: r.id, ...r.inputs };
+    const resource: PolicyResource = {
+      ...typeCheckers(r.type),
+      name: r.name,
+      urn: urnOf(stack, r.type, r.name),
+      props,
+      opts: NO_OPTIONS,
+      dependencies: [],
+      propertyDependencies: {},
+      asType: () => undefined,
+    };
+    byName.set(r.name, resource);
+    return resource;
+  });
+  resources.forEach((r, i) => {
+    const parent = r.parent === undefined ? undefined : byName.get(r.parent);
+    const resource = converted[i];
+    if (parent !== undefined && resource !== undefined) resource.parent = parent;
+  });
+  return converted;
+}
+
+export function stackValidationArgs(resources: PolicyResource[], config: RuleConfig = {}): StackValidationArgs {
+  return { resources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
+}
+
+function settle(result: Promise<void> | void, policy: string): void {
+  if (result instanceof Promise) throw new Error(`policy ${policy} validates asynchronously; evaluatePolicies runs rules synchronously`);
+}
+
+/**
+ * Every rule over every resource of `plan`, enforced as at `tier`. Returns the findings, mandatory first.
+ * `config` is per-policy configuration as in a `--policy-pack-config` file (waivers); the tier is filled in.
+ */
+export function evaluatePolicies(
+  plan: Plan,
+  tier: PolicyTier,
+  options: { rules?: readonly Rule[]; config?: Record<string, RuleConfig> } = {},
+): Finding[] {
+  const rules = options.rules ?? ALL_RULES;
+  const findings: Finding[] = [];
+  const stackResources = policyResources(plan.stack, plan.resources);
+  for (const rule of rules) {
+    const config: RuleConfig = { tier, ...(options.config?.[rule.name] ?? {}) };
+    const base = { policy: rule.name, level: rule.level, enforcement: enforcementFor(rule.level, tier) };
+    if (isStackRule(rule)) {
+      settle(
+        rule.validateStack(stackValidationArgs(stackResources, config), (message, urn) => {
+          findings.push({ ...base, ...(urn === undefined ? {} : { resource: urn.slice(urn.lastIndexOf("::") + 2) }), message });
+        }),
+        rule.name,
+      );
+      continue;
+    }
+    for (const resource of stackResources) {
+      const args = resourceValidationArgs(plan.stack, resource, config);
+      settle(
+        rule.validateResource(args, (message) => findings.push({ ...base, resource: resource.name, message })),
+        rule.name,
+      );
+    }
+  }
+  return findings.sort((a, b) => (a.enforcement === b.enforcement ? 0 : a.enforcement === "mandatory" ? -1 : 1));
+}
+
+/** Findings as lines for `npm run plan`: `[advisory] rds-monitoring: rds.Instance "db": Performance Insights is off`. */
+export function formatFindings(findings: readonly Finding[]): string[] {
+  return findings.map((f) => `[${f.enforcement}] ${f.policy}: ${f.message}`);
+}

@@ -1,0 +1,5 @@
+/** Every rule of the pack, by area. `policies/index.ts` builds the pack from this list; tests iterate it. */
+import { dataRules } from "./data";
+import type { Rule } from "./kit";
+
+export const ALL_RULES: readonly Rule[] = [...dataRules];

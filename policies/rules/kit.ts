@@ -1,0 +1,193 @@
+/**
+ * The small kit every rule module is written with: rule metadata (level, sources), the wrappers that turn a
+ * plain check into a CrossGuard `validateResource` / `validateStack` handler, and value helpers.
+ *
+ * The wrappers do three things so the checks don't: skip resources of other types, honour per-policy waivers
+ * (`exempt` in policy config), and prefix each message with the resource it is about, so a finding always names
+ * the resource ("rds.Instance \"db-replica-1\": storage is not encrypted").
+ */
+import type {
+  PolicyConfigSchema,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { TierSpec } from "../../stacks/tiers";
+import { POLICY_TIERS, isPolicyTier, nameFromUrn, sizingFor, stackFromUrn, tierFromStackName, type PolicyTier, type RuleLevel } from "../tier";
+
+export type Props = Record<string, any>;
+
+/** What every rule declares beside the CrossGuard fields. */
+export interface RuleMeta {
+  /** M mandatory everywhere, T mandatory for v1/v2 and advisory for mvp/preview, A advisory (policies/tier.ts). */
+  level: RuleLevel;
+  /** Where the rule comes from: Checkov ids, AWSGuard names, kube-score / Polaris / kube-linter checks, CIS EKS. */
+  sources: readonly string[];
+}
+
+export type ResourceRule = ResourceValidationPolicy & RuleMeta & { validateResource: ResourceValidation };
+export type StackRule = StackValidationPolicy & RuleMeta;
+export type Rule = ResourceRule | StackRule;
+
+export function isStackRule(rule: Rule): rule is StackRule {
+  return "validateStack" in rule;
+}
+
+/** A waiver: the resource a rule does not apply to, and why (kept in the policy config file). */
+export interface Exemption {
+  resource: string;
+  reason: string;
+}
+
+/** Configuration every rule accepts (`--policy-pack-config`), on top of `enforcementLevel`. */
+export interface RuleConfig {
+  /** The tier thresholds are read for; `policies/index.ts` fills it with the tier the pack was built for. */
+  tier?: PolicyTier;
+  /** Resources this rule does not apply to. */
+  exempt?: Exemption[];
+}
+
+export const RULE_CONFIG_SCHEMA: PolicyConfigSchema = {
+  properties: {
+    tier: {
+      type: "string",
+      enum: [...POLICY_TIERS],
+      description: "Tier whose thresholds the rule applies; defaults to the tier the pack was built for.",
+    },
+    exempt: {
+      type: "array",
+      description: "Resources (by logical name) this rule does not apply to, each with the reason.",
+      items: {
+        type: "object",
+        properties: { resource: { type: "string", minLength: 1 }, reason: { type: "string", minLength: 1 } },
+        required: ["resource", "reason"],
+      },
+    },
+  },
+};
+
+/** The tier a handler applies: policy config first, then the stack named in the URN. */
+export function ruleTier(config: RuleConfig, urn: string | undefined): PolicyTier {
+  if (config.tier !== undefined) {
+    if (!isPolicyTier(config.tier)) {
+      throw new Error(`policy config "tier" must be one of ${POLICY_TIERS.join(", ")}, got "${String(config.tier)}"`);
+    }
+    return config.tier;
+  }
+  const stack = urn === undefined ? undefined : stackFromUrn(urn);
+  const tier = stack === undefined ? undefined : tierFromStackName(stack);
+  if (tier === undefined) {
+    throw new Error(`cannot tell the tier: no policy config "tier" and stack "${stack ?? "(none)"}" is not a tier`);
+  }
+  return tier;
+}
+
+function isExempt(config: RuleConfig, name: string): boolean {
+  return (config.exempt ?? []).some((e) => e.resource === name);
+}
+
+/** `aws:rds/instance:Instance` → `rds.Instance`; `kubernetes:apps/v1:Deployment` → `Deployment`. */
+export function shortType(type: string): string {
+  const [pkg, module, member] = type.split(":");
+  if (member === undefined || module === undefined) return type;
+  return pkg === "aws" ? `${module.split("/")[0]}.${member}` : member;
+}
+
+export function describeResource(type: string, name: string): string {
+  return `${shortType(type)} "${name}"`;
+}
+
+/** What a resource check knows besides the resource's properties. */
+export interface ResourceContext {
+  name: string;
+  type: string;
+  tier: PolicyTier;
+  sizing: TierSpec;
+}
+
+export interface ResourceRuleDefinition extends RuleMeta {
+  name: string;
+  description: string;
+  /** Type tokens the rule applies to (list the other spellings of the same thing where cheap). */
+  types: readonly string[];
+  check: (props: Props, ctx: ResourceContext, report: (message: string) => void) => void;
+}
+
+export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
+  const { check, types, ...meta } = def;
+  return {
+    ...meta,
+    configSchema: RULE_CONFIG_SCHEMA,
+    validateResource: (args, reportViolation) => {
+      if (!types.includes(args.type)) return;
+      const config = args.getConfig<RuleConfig>();
+      if (isExempt(config, args.name)) return;
+      const tier = ruleTier(config, args.urn);
+      const ctx: ResourceContext = { name: args.name, type: args.type, tier, sizing: sizingFor(tier) };
+      check(args.props, ctx, (message) => reportViolation(`${describeResource(args.type, args.name)}: ${message}`));
+    },
+  };
+}
+
+/** What a stack check knows besides the resources. */
+export interface StackContext {
+  tier: PolicyTier;
+  sizing: TierSpec;
+}
+
+/** Reports a violation about one resource (named in the message, with its URN), or about the stack. */
+export type StackReport = (message: string, resource?: PolicyResource) => void;
+
+export interface StackRuleDefinition extends RuleMeta {
+  name: string;
+  description: string;
+  check: (resources: readonly PolicyResource[], ctx: StackContext, report: StackReport) => void;
+}
+
+export function stackRule(def: StackRuleDefinition): StackRule {
+  const { check, ...meta } = def;
+  return {
+    ...meta,
+    configSchema: RULE_CONFIG_SCHEMA,
+    validateStack: (args, reportViolation: ReportViolation) => {
+      const config = args.getConfig<RuleConfig>();
+      const tier = ruleTier(config, args.resources[0]?.urn);
+      const report: StackReport = (message, resource) => {
+        if (resource === undefined) {
+          reportViolation(message);
+          return;
+        }
+        if (isExempt(config, resource.name)) return;
+        reportViolation(`${describeResource(resource.type, resource.name)}: ${message}`, resource.urn);
+      };
+      check(args.resources, { tier, sizing: sizingFor(tier) }, report);
+    },
+  };
+}
+
+// ---- value helpers ---------------------------------------------------------------------------------------------
+
+export function asArray(value: unknown): any[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function ofType(resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+  return resources.filter((r) => types.includes(r.type));
+}
+
+/**
+ * Whether `value` (an input that holds another resource's id, ARN or name) points at `target`. In a deployment
+ * it is the target's `id` or `arn` output; in the offline plan it is whatever the mock returned as id, which
+ * the plan conversion stores as `props.id` too.
+ */
+export function refersTo(value: unknown, target: PolicyResource): boolean {
+  if (typeof value !== "string" || value === "") return false;
+  const p = target.props;
+  return [p.id, p.arn, p.name, p.identifier, p.bucket, target.urn].some((candidate) => candidate === value);
+}
+
+/** The resource's logical name, from a URN (used when a violation has only the URN). */
+export { nameFromUrn };

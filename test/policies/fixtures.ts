@@ -1,0 +1,111 @@
+/**
+ * Compliant resources, one per type the pack checks. Each failing test case copies one and changes a single
+ * field. Values follow the strictest tier (v2) so the same fixture passes at every tier.
+ */
+export const T = {
+  rds: "aws:rds/instance:Instance",
+  replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+  cacheParameterGroup: "aws:elasticache/parameterGroup:ParameterGroup",
+  domain: "aws:opensearch/domain:Domain",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  sgRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  vpc: "aws:ec2/vpc:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  flowLog: "aws:ec2/flowLog:FlowLog",
+  eksCluster: "aws:eks/cluster:Cluster",
+  nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  distribution: "aws:cloudfront/distribution:Distribution",
+  bucketV2: "aws:s3/bucketV2:BucketV2",
+  bucket: "aws:s3/bucket:Bucket",
+  publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  encryptionV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  versioningV2: "aws:s3/bucketVersioningV2:BucketVersioningV2",
+  deployment: "kubernetes:apps/v1:Deployment",
+  job: "kubernetes:batch/v1:Job",
+  hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+} as const;
+
+export const tags = { project: "storyforge", stack: "v2", tier: "v2", owner: "platform" };
+
+export const rdsPrimary = {
+  identifier: "storyforge-v2-db",
+  engine: "postgres",
+  instanceClass: "db.m7g.4xlarge",
+  storageEncrypted: true,
+  publiclyAccessible: false,
+  multiAz: true,
+  backupRetentionPeriod: 30,
+  deletionProtection: true,
+  skipFinalSnapshot: false,
+  finalSnapshotIdentifier: "storyforge-v2-db-final",
+  performanceInsightsEnabled: true,
+  monitoringInterval: 60,
+  availabilityZone: "us-east-1a",
+  tags,
+};
+
+export const rdsReplica = {
+  identifier: "storyforge-v2-db-replica-1",
+  replicateSourceDb: "storyforge-v2-db",
+  instanceClass: "db.m7g.2xlarge",
+  storageEncrypted: true,
+  publiclyAccessible: false,
+  performanceInsightsEnabled: true,
+  monitoringInterval: 60,
+  availabilityZone: "us-east-1b",
+  skipFinalSnapshot: true,
+  tags,
+};
+
+export const replicationGroup = {
+  replicationGroupId: "storyforge-v2-redis",
+  description: "cache and job queue",
+  atRestEncryptionEnabled: true,
+  transitEncryptionEnabled: true,
+  authToken: "[secret]",
+  automaticFailoverEnabled: true,
+  multiAzEnabled: true,
+  numNodeGroups: 3,
+  replicasPerNodeGroup: 1,
+  snapshotRetentionLimit: 7,
+  parameterGroupName: "storyforge-v2-redis7",
+  tags,
+};
+
+export const cacheParameterGroup = {
+  name: "storyforge-v2-redis7",
+  family: "redis7",
+  parameters: [
+    { name: "maxmemory-policy", value: "noeviction" },
+    { name: "cluster-enabled", value: "yes" },
+  ],
+  tags,
+};
+
+export const searchDomain = {
+  domainName: "storyforge-v2",
+  engineVersion: "OpenSearch_2.11",
+  clusterConfig: {
+    instanceType: "m7g.2xlarge.search",
+    instanceCount: 5,
+    dedicatedMasterEnabled: true,
+    dedicatedMasterCount: 3,
+    dedicatedMasterType: "m7g.large.search",
+    zoneAwarenessEnabled: true,
+    zoneAwarenessConfig: { availabilityZoneCount: 3 },
+  },
+  encryptAtRest: { enabled: true },
+  nodeToNodeEncryption: { enabled: true },
+  domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-2019-07" },
+  vpcOptions: { subnetIds: ["subnet-a", "subnet-b", "subnet-c"], securityGroupIds: ["sg-search"] },
+  advancedSecurityOptions: { enabled: true, internalUserDatabaseEnabled: false, anonymousAuthEnabled: false },
+  logPublishingOptions: [
+    { logType: "ES_APPLICATION_LOGS", cloudwatchLogGroupArn: "arn:aws:logs:us-east-1:1:log-group:app" },
+    { logType: "SEARCH_SLOW_LOGS", cloudwatchLogGroupArn: "arn:aws:logs:us-east-1:1:log-group:slow" },
+  ],
+  tags,
+};
