@@ -1,0 +1,227 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { StackContext } from "../lib/context";
+import { NAME_LIMITS } from "../lib/naming";
+import { encryptionKey, serviceSecurityGroup, TrafficSource } from "./access";
+import { Network } from "./network";
+
+export const POSTGRES_PORT = 5432;
+export const POSTGRES_MAJOR = "16";
+export const DATABASE_NAME = "storyforge";
+export const MASTER_USERNAME = "storyforge_admin";
+
+export interface DatabaseArgs {
+  /** Stack context; sizing from `tier.database` (class, storage, replicas, Multi-AZ, backups, protection). */
+  context: StackContext;
+  /** The VPC: the instances live in its data subnets. */
+  network: Network;
+  /**
+   * Security groups allowed to connect on 5432, in addition to the network's workload group.
+   * @default []
+   */
+  extraSources?: TrafficSource[];
+  /**
+   * Storage autoscaling ceiling as a multiple of the allocated storage.
+   * @default 2
+   */
+  maxStorageFactor?: number;
+  /**
+   * Enhanced Monitoring interval in seconds (0 turns it off).
+   * @default 60
+   */
+  monitoringIntervalSeconds?: number;
+}
+
+/**
+ * PostgreSQL 16 on RDS: the primary (gp3, KMS-encrypted, private, Multi-AZ per tier, Performance Insights,
+ * pg_stat_statements) and the tier's read replicas (seed 000 §3.1), each replica in a zone of its own, created
+ * with `replicateSourceDb`. The master password comes from `@pulumi/random`, stays a secret and is stored in
+ * Secrets Manager.
+ *
+ * Monthly cost (us-east-1 on-demand, 730 h): mvp db.m7g.xlarge single-AZ + 1 replica + 500 GB ≈ $600;
+ * v1 db.m7g.2xlarge Multi-AZ + 2 × db.m7g.xlarge + 1 TB Multi-AZ ≈ $2,300; v2 db.m7g.4xlarge Multi-AZ +
+ * 3 × db.m7g.2xlarge + 2 TB Multi-AZ ≈ $5,300 (see `npm run cost`).
+ */
+export class Database extends pulumi.ComponentResource {
+  /** Primary's DNS name: writes and migrations connect here (PgBouncer's `storyforge` database). */
+  readonly primaryAddress: pulumi.Output<string>;
+  /** Replicas' DNS names, one per replica (PgBouncer's `storyforge_replica` database spreads over them). */
+  readonly replicaAddresses: pulumi.Output<string>[];
+  readonly port = POSTGRES_PORT;
+  readonly databaseName = DATABASE_NAME;
+  readonly masterUsername = MASTER_USERNAME;
+  /** The master password, a Pulumi secret. */
+  readonly masterPassword: pulumi.Output<string>;
+  /** Secrets Manager secret holding `{username, password, host, port, dbname}`. */
+  readonly secretArn: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  /** The primary, for components that need more of it. */
+  readonly primary: aws.rds.Instance;
+  readonly replicas: aws.rds.Instance[];
+  /** RDS instance class of the primary (the capacity check reads its max_connections). */
+  readonly primaryInstanceClass: string;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("storyforge:data:Database", name, {}, opts);
+    const { context, network } = args;
+    const spec = context.config.tier.database;
+    const zones = context.config.tier.network.azCount;
+    const maxStorageFactor = args.maxStorageFactor ?? 2;
+    const monitoringInterval = args.monitoringIntervalSeconds ?? 60;
+    if (spec.replicas.count < 0 || spec.replicas.count > 5) {
+      throw new Error(`database.replicas.count must be between 0 and 5, got ${spec.replicas.count}`);
+    }
+    if (maxStorageFactor < 1) throw new Error(`maxStorageFactor must be at least 1, got ${maxStorageFactor}`);
+    if (![0, 1, 5, 10, 15, 30, 60].includes(monitoringInterval)) {
+      throw new Error(`monitoringIntervalSeconds must be one of 0, 1, 5, 10, 15, 30, 60, got ${monitoringInterval}`);
+    }
+    const parent = { parent: this };
+    this.primaryInstanceClass = spec.primary.instanceClass;
+
+    const key = encryptionKey(name, context, "database", this);
+    const securityGroup = serviceSecurityGroup(name, {
+      context,
+      vpcId: network.vpcId,
+      part: "database",
+      port: POSTGRES_PORT,
+      sources: [{ label: "workloads", securityGroupId: network.workloadSecurityGroup.id }, ...(args.extraSources ?? [])],
+      parent: this,
+    });
+    this.securityGroupId = securityGroup.id;
+
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
+      name: context.name("database"),
+      subnetIds: network.dataSubnetIds,
+      description: "StoryForge PostgreSQL: isolated data subnets",
+      tags: context.tags(),
+    }, parent);
+
+    const parameters = new aws.rds.ParameterGroup(`${name}-params`, {
+      name: context.name("postgres16"),
+      family: `postgres${POSTGRES_MAJOR}`,
+      description: "StoryForge PostgreSQL 16: pg_stat_statements, TLS only, slow-query logging",
+      parameters: [
+        { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
+        { name: "pg_stat_statements.track", value: "top", applyMethod: "immediate" },
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+        // Queries slower than 1 s are logged (seed 001 sets a 5 s query timeout; this shows what approaches it).
+        { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+        // Replicas answer long reads instead of cancelling them on conflicting vacuum.
+        { name: "hot_standby_feedback", value: "1", applyMethod: "immediate" },
+      ],
+      tags: context.tags(),
+    }, parent);
+
+    const password = new random.RandomPassword(`${name}-master-password`, {
+      length: 40,
+      // RDS forbids / @ " and space in master passwords; letters and digits keep it simple to quote anywhere.
+      special: false,
+    }, parent);
+    this.masterPassword = pulumi.secret(password.result);
+
+    const monitoringRole = monitoringInterval > 0
+      ? new aws.iam.Role(`${name}-monitoring-role`, {
+        name: context.name("rds-monitoring", NAME_LIMITS.iamRole),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: context.tags(),
+      }, parent)
+      : undefined;
+    if (monitoringRole) {
+      new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
+        role: monitoringRole.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+      }, parent);
+    }
+
+    const common = {
+      instanceClass: spec.primary.instanceClass,
+      storageType: "gp3",
+      storageEncrypted: true,
+      kmsKeyId: key.arn,
+      publiclyAccessible: false,
+      vpcSecurityGroupIds: [securityGroup.id],
+      parameterGroupName: parameters.name,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: key.arn,
+      performanceInsightsRetentionPeriod: 7,
+      monitoringInterval,
+      monitoringRoleArn: monitoringRole?.arn,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      autoMinorVersionUpgrade: true,
+      copyTagsToSnapshot: true,
+      caCertIdentifier: "rds-ca-rsa2048-g1",
+    };
+
+    const primaryId = context.name("postgres", NAME_LIMITS.rds);
+    this.primary = new aws.rds.Instance(`${name}-primary`, {
+      ...common,
+      identifier: primaryId,
+      engine: "postgres",
+      engineVersion: POSTGRES_MAJOR,
+      allocatedStorage: spec.primary.storageGb,
+      maxAllocatedStorage: Math.round(spec.primary.storageGb * maxStorageFactor),
+      dbName: DATABASE_NAME,
+      username: MASTER_USERNAME,
+      password: this.masterPassword,
+      dbSubnetGroupName: subnetGroup.name,
+      multiAz: spec.multiAz,
+      // AWS picks the standby's zone for Multi-AZ; a single-AZ primary sits in the first zone.
+      availabilityZone: spec.multiAz ? undefined : network.zones[0],
+      backupRetentionPeriod: spec.backupRetentionDays,
+      backupWindow: "03:00-04:00",
+      maintenanceWindow: "sun:04:30-sun:05:30",
+      deletionProtection: spec.deletionProtection,
+      skipFinalSnapshot: !spec.finalSnapshot,
+      finalSnapshotIdentifier: spec.finalSnapshot ? `${primaryId}-final` : undefined,
+      tags: context.tags({ Name: primaryId, role: "primary" }),
+    }, { parent: this, protect: spec.deletionProtection });
+    this.primaryAddress = this.primary.address;
+
+    // Replicas start in the zone after the primary's, so with the tier's zones every replica is elsewhere.
+    this.replicas = Array.from({ length: spec.replicas.count }, (_, i) => {
+      const id = context.name(`postgres-replica-${i + 1}`, NAME_LIMITS.rds);
+      return new aws.rds.Instance(`${name}-replica-${i + 1}`, {
+        ...common,
+        identifier: id,
+        instanceClass: spec.replicas.instanceClass,
+        replicateSourceDb: this.primary.identifier,
+        availabilityZone: network.zones[(i + 1) % zones],
+        // Backups come from the primary; a replica keeps none and is rebuilt from it.
+        backupRetentionPeriod: 0,
+        skipFinalSnapshot: true,
+        tags: context.tags({ Name: id, role: "replica" }),
+      }, parent);
+    });
+    this.replicaAddresses = this.replicas.map((r) => r.address);
+
+    const secret = new aws.secretsmanager.Secret(`${name}-master-secret`, {
+      name: `storyforge/${context.config.stack}/postgres-master`,
+      description: "StoryForge PostgreSQL master credentials",
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: spec.deletionProtection ? 30 : 0,
+      tags: context.tags(),
+    }, parent);
+    new aws.secretsmanager.SecretVersion(`${name}-master-secret-value`, {
+      secretId: secret.id,
+      secretString: pulumi.secret(pulumi.jsonStringify({
+        username: MASTER_USERNAME,
+        password: this.masterPassword,
+        host: this.primary.address,
+        port: POSTGRES_PORT,
+        dbname: DATABASE_NAME,
+      })),
+    }, parent);
+    this.secretArn = secret.arn;
+
+    this.registerOutputs({
+      primaryAddress: this.primaryAddress,
+      replicaAddresses: this.replicaAddresses,
+      secretArn: this.secretArn,
+      securityGroupId: this.securityGroupId,
+    });
+  }
+}

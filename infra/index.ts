@@ -1,0 +1,56 @@
+/**
+ * The StoryForge stack: wires the components together and exports what the compute tier, the app and the
+ * reviewers need. Sizing comes from the tier model (stacks/tiers.ts) through the validated stack config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { inventory } from "./lib/inventory";
+import { loadStackConfig } from "../stacks/config";
+import { createContext } from "./lib/context";
+import { Network } from "./components/network";
+import { Database } from "./components/database";
+import { Cache } from "./components/cache";
+import { Search } from "./components/search";
+
+// First, so every resource below is in the inventory the plan and the cost estimate read.
+inventory.start();
+
+const config = loadStackConfig();
+const context = createContext(config);
+
+const network = new Network("network", { context });
+const database = new Database("database", { context, network });
+const cache = new Cache("cache", { context, network });
+const search = config.tier.search ? new Search("search", { context, network, spec: config.tier.search }) : undefined;
+
+export const tier = config.tier.name;
+export const region = config.region;
+export const vpc = {
+  id: network.vpcId,
+  cidr: network.vpcCidr,
+  zones: network.zones,
+  publicSubnetIds: network.publicSubnetIds,
+  privateSubnetIds: network.privateSubnetIds,
+  dataSubnetIds: network.dataSubnetIds,
+  workloadSecurityGroupId: network.workloadSecurityGroup.id,
+};
+export const postgres = {
+  primaryAddress: database.primaryAddress,
+  replicaAddresses: database.replicaAddresses,
+  port: database.port,
+  database: database.databaseName,
+  username: database.masterUsername,
+  secretArn: database.secretArn,
+  securityGroupId: database.securityGroupId,
+};
+export const redis = {
+  configurationEndpoint: cache.configurationEndpoint,
+  port: cache.port,
+  tls: true,
+  secretArn: cache.secretArn,
+  securityGroupId: cache.securityGroupId,
+};
+export const opensearch = search
+  ? { endpoint: search.endpoint, port: search.port, secretArn: search.secretArn, securityGroupId: search.securityGroupId }
+  : null;
+/** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
+export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });

@@ -1,0 +1,39 @@
+/**
+ * `npm run plan -- --stack <name> [--json]`: the offline plan of a stack.
+ * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack.
+ */
+import { parseArgs } from "node:util";
+import { planStack, PlanError, validStacks } from "./harness";
+import { renderPlan } from "./report";
+
+const USAGE = "usage: npm run plan -- --stack <stack> [--json]";
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const stack = args.values.stack;
+  if (stack === undefined) {
+    process.stderr.write(`--stack is required (one of ${validStacks().join(", ")})\n${USAGE}\n`);
+    return 2;
+  }
+  if (!validStacks().includes(stack)) {
+    process.stderr.write(`unknown stack "${stack}": valid stacks are ${validStacks().join(", ")}\n`);
+    return 2;
+  }
+  try {
+    const plan = await planStack(stack);
+    process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
+    return 0;
+  } catch (err) {
+    const message = err instanceof PlanError || (err as Error).name === "ConfigError" ? (err as Error).message : String((err as Error).stack ?? err);
+    process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

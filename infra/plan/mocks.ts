@@ -1,0 +1,140 @@
+/**
+ * Strict mocks for Pulumi's mock runtime. Every resource type and provider function the program may use is
+ * listed here with what the cloud would fill in (ids, ARNs, endpoints, Kubernetes names), so references resolve.
+ * Anything not listed fails the plan loudly instead of quietly returning `{}`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+type Inputs = Record<string, any>;
+export interface MockEnv {
+  region: string;
+}
+/** Fills in the outputs the cloud computes for one resource type. */
+type StateFn = (inputs: Inputs, name: string, env: MockEnv) => Inputs;
+
+const none: StateFn = () => ({});
+const arn = (service: string, kind: string): StateFn => (_i, name, env) => ({
+  arn: `arn:aws:${service}:${env.region}:${MOCK_ACCOUNT_ID}:${kind}${name}`,
+});
+const hash = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** AWS, random and provider resource types the program declares, with their computed outputs. */
+export const RESOURCE_STATE: Record<string, StateFn> = {
+  "pulumi:providers:aws": none,
+  "pulumi:providers:kubernetes": none,
+  // Network
+  "aws:ec2/vpc:Vpc": (i, name, env) => ({ ...arn("ec2", "vpc/")(i, name, env), defaultSecurityGroupId: `sg-default-${name}`, mainRouteTableId: `rtb-main-${name}` }),
+  "aws:ec2/subnet:Subnet": arn("ec2", "subnet/"),
+  "aws:ec2/internetGateway:InternetGateway": arn("ec2", "internet-gateway/"),
+  "aws:ec2/eip:Eip": (_i, name) => ({ publicIp: `198.51.100.${parseInt(hash(name).slice(0, 2), 16) % 250}`, allocationId: `eipalloc-${name}` }),
+  "aws:ec2/natGateway:NatGateway": none,
+  "aws:ec2/routeTable:RouteTable": arn("ec2", "route-table/"),
+  "aws:ec2/route:Route": none,
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": none,
+  "aws:ec2/vpcEndpoint:VpcEndpoint": arn("ec2", "vpc-endpoint/"),
+  "aws:ec2/flowLog:FlowLog": arn("ec2", "vpc-flow-log/"),
+  "aws:ec2/securityGroup:SecurityGroup": arn("ec2", "security-group/"),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": arn("ec2", "security-group-rule/"),
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": arn("ec2", "security-group-rule/"),
+  "aws:cloudwatch/logGroup:LogGroup": (i, name, env) => ({ arn: `arn:aws:logs:${env.region}:${MOCK_ACCOUNT_ID}:log-group:${i.name ?? name}`, name: i.name ?? name }),
+  "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": none,
+  // IAM and keys
+  "aws:iam/role:Role": (i, name) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${i.name ?? name}`, name: i.name ?? name, uniqueId: `AROA${hash(name).slice(0, 16).toUpperCase()}` }),
+  "aws:iam/rolePolicy:RolePolicy": none,
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": none,
+  "aws:iam/policy:Policy": (i, name) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${i.name ?? name}` }),
+  "aws:kms/key:Key": (_i, name, env) => ({ arn: `arn:aws:kms:${env.region}:${MOCK_ACCOUNT_ID}:key/${name}`, keyId: `${name}-key-id` }),
+  "aws:kms/alias:Alias": arn("kms", "alias/"),
+  "random:index/randomPassword:RandomPassword": (i, name) => ({ result: `mock-${hash(name).slice(0, Math.min(Number(i.length ?? 32), 64))}` }),
+  "aws:secretsmanager/secret:Secret": arn("secretsmanager", "secret:"),
+  "aws:secretsmanager/secretVersion:SecretVersion": (_i, name) => ({ versionId: `${name}-v1` }),
+  // PostgreSQL
+  "aws:rds/subnetGroup:SubnetGroup": (i, name) => ({ name: i.name ?? name }),
+  "aws:rds/parameterGroup:ParameterGroup": (i, name) => ({ name: i.name ?? name }),
+  "aws:rds/instance:Instance": (i, name, env) => {
+    const identifier = i.identifier ?? name;
+    const address = `${identifier}.c0mockdb0000.${env.region}.rds.amazonaws.com`;
+    return {
+      identifier,
+      address,
+      port: 5432,
+      endpoint: `${address}:5432`,
+      arn: `arn:aws:rds:${env.region}:${MOCK_ACCOUNT_ID}:db:${identifier}`,
+      resourceId: `db-${hash(identifier).slice(0, 20).toUpperCase()}`,
+    };
+  },
+  // Redis
+  "aws:elasticache/subnetGroup:SubnetGroup": (i, name) => ({ name: i.name ?? name }),
+  "aws:elasticache/parameterGroup:ParameterGroup": (i, name) => ({ name: i.name ?? name }),
+  "aws:elasticache/replicationGroup:ReplicationGroup": (i, name, env) => {
+    const id = i.replicationGroupId ?? name;
+    return {
+      arn: `arn:aws:elasticache:${env.region}:${MOCK_ACCOUNT_ID}:replicationgroup:${id}`,
+      configurationEndpointAddress: `clustercfg.${id}.mock00.use1.cache.amazonaws.com`,
+      port: i.port ?? 6379,
+    };
+  },
+  // OpenSearch
+  "aws:opensearch/domain:Domain": (i, name, env) => {
+    const domain = i.domainName ?? name;
+    return {
+      arn: `arn:aws:es:${env.region}:${MOCK_ACCOUNT_ID}:domain/${domain}`,
+      domainId: `${MOCK_ACCOUNT_ID}/${domain}`,
+      endpoint: `vpc-${domain}-mock0000.${env.region}.es.amazonaws.com`,
+    };
+  },
+  "aws:opensearch/domainPolicy:DomainPolicy": none,
+};
+
+/** Provider functions the program calls, with what AWS would answer. */
+export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({
+    id: env.region,
+    names: ["a", "b", "c", "d"].map((z) => `${env.region}${z}`),
+    zoneIds: [1, 2, 3, 4].map((n) => `use1-az${n}`),
+  }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: MOCK_ACCOUNT_ID,
+    arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`,
+    userId: "AIDAPLAN",
+    id: MOCK_ACCOUNT_ID,
+  }),
+  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
+};
+
+/** Component types of this project (`storyforge:*`) register without a provider and need no state. */
+const COMPONENT_PREFIX = "storyforge:";
+const ROOT_STACK = "pulumi:pulumi:Stack";
+
+export class StrictMocks implements pulumi.runtime.Mocks {
+  /** Every failure, so the harness can fail the plan even where the runtime only logs. */
+  readonly errors: string[] = [];
+
+  constructor(private readonly env: MockEnv) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    if (!args.custom && (args.type.startsWith(COMPONENT_PREFIX) || args.type === ROOT_STACK)) return { id: undefined, state: {} };
+    const stateFn = RESOURCE_STATE[args.type];
+    if (!stateFn) {
+      const message = `strict mocks: unknown resource type ${args.type} (resource "${args.name}"); list it in infra/plan/mocks.ts`;
+      this.errors.push(message);
+      throw new Error(message);
+    }
+    const state = { ...args.inputs, ...stateFn(args.inputs, args.name, this.env) };
+    return { id: `${args.name}-id`, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    const result = CALL_RESULTS[args.token];
+    if (!result) {
+      const message = `strict mocks: unknown provider function ${args.token}; list it in infra/plan/mocks.ts`;
+      this.errors.push(message);
+      throw new Error(message);
+    }
+    return result(args.inputs, this.env);
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The typed stack configuration: every `storyforge:*` key declared once (here, and mirrored into Pulumi.yaml by
+ * `npm run gen:project-config`), validated at start-up. An unknown or mistyped key stops the program with an error
+ * naming the key and the stack file; a silent default is never taken for a typo.
+ *
+ * Pulumi requires a value for every key declared without a default (pulumi/pulumi#21797), so override keys are
+ * declared with an "inherit" default: `-1` for integers, `""` for strings and for the true/false overrides. Such a
+ * value means "the tier's value".
+ */
+import { TIERS, TierSpec, TierName, isTierName, TIER_NAMES } from "./tiers";
+
+export const PROJECT = "storyforge";
+
+export type ConfigKeyType = "string" | "integer" | "boolean" | "flag" | "array";
+
+export interface ConfigKeyDef {
+  /** Key without the `storyforge:` namespace. */
+  key: string;
+  /**
+   * `flag` is a true/false override declared to Pulumi as a string (`"true"`, `"false"`, or `""` to inherit),
+   * because a boolean cannot say "inherit the tier's value".
+   */
+  type: ConfigKeyType;
+  description: string;
+  /** Dotted path into the TierSpec that this key overrides. Keys without a path are stack settings. */
+  tierPath?: string;
+  /** Default declared in Pulumi.yaml (for tier overrides: the "inherit" sentinel). */
+  default?: string | number | boolean | string[];
+  /** Smallest accepted value of an integer key. */
+  min?: number;
+  /** Largest accepted value of an integer key. */
+  max?: number;
+  /** For string keys: the accepted values. */
+  oneOf?: readonly string[];
+}
+
+const INHERIT_INT = -1;
+const INHERIT_STR = "";
+
+function override(
+  key: string,
+  type: "integer" | "string" | "flag",
+  tierPath: string,
+  description: string,
+  bounds: { min?: number; max?: number } = {},
+): ConfigKeyDef {
+  const inherit = type === "integer" ? INHERIT_INT : INHERIT_STR;
+  const suffix = type === "integer" ? " (-1: the tier's value)" : ' (empty: the tier\'s value)';
+  return { key, type, tierPath, description: description + suffix, default: inherit, ...bounds };
+}
+
+/** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
+export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
+  { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2", oneOf: TIER_NAMES },
+  { key: "owner", type: "string", description: "Team that owns the stack; tags every AWS resource", default: "platform" },
+  // Network
+  override("azCount", "integer", "network.azCount", "Availability zones used", { min: 2, max: 3 }),
+  override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", { min: 1, max: 3 }),
+  override("vpcCidr", "string", "network.vpcCidr", "IPv4 block of the VPC, a /16 to /20"),
+  // Compute (node counts and classes of seed 000 §8.1)
+  override("apiNodes", "integer", "compute.api.nodes", "API nodes (seed 000 §8.1 API servers)", { min: 1, max: 100 }),
+  override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
+  override("workerNodes", "integer", "compute.workers.nodes", "Worker nodes (seed 000 §8.1 Workers)", { min: 1, max: 200 }),
+  override("workerInstanceClass", "string", "compute.workers.instanceClass", "EC2 class of the worker nodes"),
+  // PostgreSQL
+  override("dbInstanceClass", "string", "database.primary.instanceClass", "RDS class of the PostgreSQL primary"),
+  override("dbStorageGb", "integer", "database.primary.storageGb", "gp3 storage of the primary in GB", { min: 20, max: 65536 }),
+  override("dbReplicaCount", "integer", "database.replicas.count", "Read replicas of the primary", { min: 0, max: 5 }),
+  override("dbReplicaInstanceClass", "string", "database.replicas.instanceClass", "RDS class of the read replicas"),
+  override("dbMultiAz", "flag", "database.multiAz", "Multi-AZ standby for the primary: true or false"),
+  override("dbBackupRetentionDays", "integer", "database.backupRetentionDays", "Days of automated backups", { min: 1, max: 35 }),
+  override("deletionProtection", "flag", "database.deletionProtection", "Deletion protection on the primary: true or false"),
+  override("finalSnapshot", "flag", "database.finalSnapshot", "Final snapshot when the primary is deleted: true or false"),
+  // Redis
+  override("redisNodeType", "string", "cache.instanceClass", "ElastiCache node type"),
+  override("redisShards", "integer", "cache.shards", "Redis cluster-mode shards", { min: 1, max: 500 }),
+  override("redisReplicasPerShard", "integer", "cache.replicasPerShard", "Replicas per shard (at least 1)", { min: 1, max: 5 }),
+  // OpenSearch
+  override("searchDataNodes", "integer", "search.dataNodes", "OpenSearch data nodes; 0 removes the domain", { min: 0, max: 80 }),
+  override("searchInstanceClass", "string", "search.instanceClass", "OpenSearch data node class"),
+  override("searchMasterInstanceClass", "string", "search.masterInstanceClass", "OpenSearch dedicated master class"),
+  override("searchVolumeGb", "integer", "search.volumeGb", "gp3 volume per OpenSearch data node in GB", { min: 10, max: 24576 }),
+  // Budget and usage assumptions (cost estimate)
+  override("monthlyBudgetUsd", "integer", "budget.monthlyCeilingUsd", "Monthly cost ceiling in USD", { min: 0 }),
+  override("usageCdnEgressGb", "integer", "usage.cdnEgressGb", "CloudFront egress, GB per month", { min: 0 }),
+  override("usageCdnRequestsMillions", "integer", "usage.cdnRequestsMillions", "CloudFront requests, millions per month", { min: 0 }),
+  override("usageNatProcessedGb", "integer", "usage.natProcessedGb", "NAT gateway traffic, GB per month", { min: 0 }),
+  override("usageAlbProcessedGb", "integer", "usage.albProcessedGb", "Load balancer traffic, GB per month", { min: 0 }),
+  override("usageLogIngestGb", "integer", "usage.logIngestGb", "CloudWatch Logs ingested, GB per month", { min: 0 }),
+  override("usageS3StoredGb", "integer", "usage.s3StoredGb", "S3 data stored, GB", { min: 0 }),
+  override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
+  override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),
+];
+
+/** The validated configuration of one stack. */
+export interface StackConfig {
+  project: string;
+  stack: string;
+  /** The file the values came from, named in every error. */
+  stackFile: string;
+  region: string;
+  owner: string;
+  /** The tier's table row with this stack's overrides applied. */
+  tier: TierSpec;
+  /** Every override applied, `key → value`, for the plan's header. */
+  overrides: Record<string, unknown>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+const KEY_INDEX = new Map(CONFIG_KEYS.map((d) => [d.key, d]));
+
+/** Nearest declared key, for "did you mean" hints. */
+function suggest(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const def of CONFIG_KEYS) {
+    const d = editDistance(key.toLowerCase(), def.key.toLowerCase());
+    if (d <= 3 && (!best || d < best.d)) best = { key: def.key, d };
+  }
+  return best?.key;
+}
+
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+type Parsed = { ok: true; value: unknown; inherit: boolean } | { ok: false; problem: string };
+
+/**
+ * Values reach the program as strings from the Pulumi engine and as typed YAML scalars from the plan harness;
+ * both spellings are accepted, nothing else.
+ */
+function parseValue(def: ConfigKeyDef, raw: unknown): Parsed {
+  const shown = JSON.stringify(raw);
+  switch (def.type) {
+    case "integer": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isInteger(n)) return { ok: false, problem: `must be an integer, got ${shown}` };
+      if (def.tierPath && n === INHERIT_INT) return { ok: true, value: n, inherit: true };
+      if (def.min !== undefined && n < def.min) return { ok: false, problem: `must be at least ${def.min}, got ${n}` };
+      if (def.max !== undefined && n > def.max) return { ok: false, problem: `must be at most ${def.max}, got ${n}` };
+      return { ok: true, value: n, inherit: false };
+    }
+    case "flag":
+    case "boolean": {
+      if (raw === true || raw === "true") return { ok: true, value: true, inherit: false };
+      if (raw === false || raw === "false") return { ok: true, value: false, inherit: false };
+      if (def.type === "flag" && raw === INHERIT_STR) return { ok: true, value: raw, inherit: true };
+      return { ok: false, problem: `must be true or false, got ${shown}` };
+    }
+    case "string": {
+      if (typeof raw !== "string") return { ok: false, problem: `must be a string, got ${shown}` };
+      if (def.tierPath && raw === INHERIT_STR) return { ok: true, value: raw, inherit: true };
+      if (def.oneOf && !def.oneOf.includes(raw)) {
+        return { ok: false, problem: `must be one of ${def.oneOf.join(", ")}, got ${shown}` };
+      }
+      return { ok: true, value: raw, inherit: false };
+    }
+    case "array": {
+      let v = raw;
+      if (typeof raw === "string") {
+        try {
+          v = JSON.parse(raw);
+        } catch {
+          return { ok: false, problem: `must be a list, got ${shown}` };
+        }
+      }
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+        return { ok: false, problem: `must be a list of strings, got ${shown}` };
+      }
+      return { ok: true, value: v, inherit: false };
+    }
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): boolean {
+  const parts = path.split(".");
+  let node: Record<string, unknown> = target;
+  for (const p of parts.slice(0, -1)) {
+    const next = node[p];
+    if (next === null || typeof next !== "object") return false;
+    node = next as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+  return true;
+}
+
+/**
+ * Validates a stack's raw `storyforge:*` values and applies them to its tier. Pure: the Pulumi runtime reads
+ * the values (loadStackConfig) and the plan harness reads them from the stack file; both end here.
+ */
+export function resolveStackConfig(input: {
+  stack: string;
+  stackFile: string;
+  values: Record<string, unknown>;
+}): StackConfig {
+  const { stack, stackFile, values } = input;
+  const problems: string[] = [];
+  const settings = new Map<string, unknown>();
+  const tierOverrides: Array<[ConfigKeyDef, unknown]> = [];
+
+  for (const [fullKey, raw] of Object.entries(values)) {
+    const [ns, ...rest] = fullKey.split(":");
+    if (ns !== PROJECT) continue;
+    const key = rest.join(":");
+    const def = KEY_INDEX.get(key);
+    if (!def) {
+      const hint = suggest(key);
+      problems.push(`${stackFile}: unknown config key ${fullKey}` + (hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""));
+      continue;
+    }
+    const parsed = parseValue(def, raw);
+    if (!parsed.ok) {
+      problems.push(`${stackFile}: ${fullKey} ${parsed.problem}`);
+      continue;
+    }
+    if (parsed.inherit) continue;
+    if (def.tierPath) tierOverrides.push([def, parsed.value]);
+    else settings.set(def.key, parsed.value);
+  }
+
+  const tierName = settings.get("tier");
+  if (tierName === undefined && !problems.some((p) => p.includes(`${PROJECT}:tier `))) {
+    problems.push(`${stackFile}: ${PROJECT}:tier is required (one of ${TIER_NAMES.join(", ")})`);
+  }
+  const region = values["aws:region"];
+  if (typeof region !== "string" || region === "") {
+    problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
+  }
+  if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
+
+  const tier = structuredClone(TIERS[tierName as TierName]) as TierSpec;
+  const overrides: Record<string, unknown> = {};
+  for (const [def, value] of tierOverrides) {
+    // `searchDataNodes: 0` removes the domain; other search keys need a tier that has one.
+    if (def.key === "searchDataNodes" && value === 0) {
+      tier.search = null;
+    } else if (!setPath(tier as unknown as Record<string, unknown>, def.tierPath!, value)) {
+      problems.push(`${stackFile}: ${PROJECT}:${def.key} cannot apply: tier ${tierName} has no ${def.tierPath!.split(".")[0]}`);
+      continue;
+    }
+    overrides[def.key] = value;
+  }
+  // The node total is derived from the topology, so an override of shards or replicas moves it.
+  tier.cache.nodes = tier.cache.shards * (1 + tier.cache.replicasPerShard);
+  problems.push(...checkTierConsistency(tier).map((p) => `${stackFile}: ${p}`));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    project: PROJECT,
+    stack,
+    stackFile,
+    region: region as string,
+    owner: (settings.get("owner") as string | undefined) ?? "platform",
+    tier,
+    overrides,
+  };
+}
+
+/** Rules that tie values together, checked after overrides so an override cannot make the tier contradict itself. */
+export function checkTierConsistency(tier: TierSpec): string[] {
+  const problems: string[] = [];
+  const { network, cache, search, database } = tier;
+  if (network.natGateways > network.azCount) {
+    problems.push(`natGateways (${network.natGateways}) cannot exceed azCount (${network.azCount})`);
+  }
+  // OpenSearch zone awareness across two zones needs an even number of data nodes (AWS rejects odd counts).
+  if (search && network.azCount === 2 && search.dataNodes % 2 !== 0) {
+    problems.push(`searchDataNodes (${search.dataNodes}) must be even when azCount is 2`);
+  }
+  if (search && search.dataNodes < network.azCount) {
+    problems.push(`searchDataNodes (${search.dataNodes}) must be at least azCount (${network.azCount}) for zone awareness`);
+  }
+  if (!database.primary.instanceClass.startsWith("db.")) {
+    problems.push(`dbInstanceClass must be an RDS class (db.*), got ${database.primary.instanceClass}`);
+  }
+  if (!database.replicas.instanceClass.startsWith("db.")) {
+    problems.push(`dbReplicaInstanceClass must be an RDS class (db.*), got ${database.replicas.instanceClass}`);
+  }
+  if (!cache.instanceClass.startsWith("cache.")) {
+    problems.push(`redisNodeType must be an ElastiCache node type (cache.*), got ${cache.instanceClass}`);
+  }
+  if (search && !search.instanceClass.endsWith(".search")) {
+    problems.push(`searchInstanceClass must be an OpenSearch class (*.search), got ${search.instanceClass}`);
+  }
+  return problems;
+}
+
+/**
+ * Reads and validates the running stack's config from the Pulumi runtime (a real `pulumi up` or the plan
+ * harness). Throws a ConfigError naming each bad key and the stack file.
+ */
+export function loadStackConfig(): StackConfig {
+  // Imported here so the pure functions above can be used without the Pulumi SDK loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const stack = pulumi.getStack();
+  return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+}

@@ -1,0 +1,36 @@
+/**
+ * Renders Pulumi.yaml from CONFIG_KEYS, so each key is declared once (in stacks/config.ts) and the project file
+ * cannot drift from the loader. `npm run gen:project-config` rewrites Pulumi.yaml; a test fails when it is stale.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { CONFIG_KEYS, ConfigKeyDef, PROJECT } from "./config";
+
+function declaration(def: ConfigKeyDef): Record<string, unknown> {
+  // A `flag` is declared as a string so that "" can mean "inherit the tier's value".
+  const type = def.type === "flag" ? "string" : def.type;
+  const out: Record<string, unknown> = { type, description: def.description };
+  if (def.type === "array") out.items = { type: "string" };
+  if (def.default !== undefined) out.default = def.default;
+  return out;
+}
+
+export function renderProjectFile(): string {
+  const project = {
+    name: PROJECT,
+    description: "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
+    runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
+    main: "infra/",
+    config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),
+  };
+  const header =
+    "# Generated from stacks/config.ts by `npm run gen:project-config`; edit the key list there.\n" +
+    "# Stack files (Pulumi.<stack>.yaml) hold only values: aws:region, storyforge:tier and overrides.\n";
+  return header + stringify(project, { lineWidth: 0 });
+}
+
+if (require.main === module) {
+  writeFileSync(join(__dirname, "..", "Pulumi.yaml"), renderProjectFile());
+  process.stdout.write("Pulumi.yaml written\n");
+}

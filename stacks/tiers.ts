@@ -1,0 +1,240 @@
+/**
+ * The capacity tiers of seed 000 §8, written once as data. Components, tests, the README table, the cost
+ * estimator and the policy pack read this table; nothing restates it.
+ *
+ * Mapping from the seed's "vCPU / memory" rows to AWS classes: current-generation Graviton (7th gen, arm64),
+ * the best price/performance for each engine in us-east-1 as of 2026, choosing the class whose vCPU equals the
+ * row and whose memory is the nearest at or above it:
+ *   - general purpose "m" (1:4 vCPU:GiB) where the row is 1:4, compute "c" (1:2) where it is 1:2,
+ *     memory "r" (1:8) where it is 1:8;
+ *   - ElastiCache reports usable memory below the instance's (cache.m7g.large: 6.38 GiB of 8), so a row of
+ *     "2 vCPU, 8 GB" maps to cache.m7g.large and "4 vCPU, 32 GB" to cache.r7g.xlarge (26.32 GiB usable).
+ */
+
+/** The tiers a stack can be. `preview` stacks reuse a base tier's cluster (see stacks/preview). */
+export const TIER_NAMES = ["mvp", "v1", "v2"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+/** A row of the seed's table: how many machines of what size, and the AWS class chosen for it. */
+export interface Sized {
+  /** vCPUs per machine, from seed 000 §8.1. */
+  vcpu: number;
+  /** Memory per machine in GiB, from seed 000 §8.1. */
+  memoryGiB: number;
+  /** The AWS class chosen for that size (see the mapping note at the top of this file). */
+  instanceClass: string;
+}
+
+export interface NetworkTier {
+  /** Availability zones the VPC and every multi-zone service spread over. */
+  azCount: number;
+  /** NAT gateways: one for mvp (cost), one per zone above (a zone failure must not cut egress). */
+  natGateways: number;
+  /** The VPC's IPv4 block; subnets are carved from it by infra/lib/cidr.ts. */
+  vpcCidr: string;
+}
+
+export interface ComputeTier {
+  /** API servers: node count of seed 000 §8.1 (also the API HPA minimum, §5.1 uses 3 at its smallest). */
+  api: Sized & { nodes: number };
+  /** Generation workers: node count of seed 000 §8.1. */
+  workers: Sized & { nodes: number };
+}
+
+export interface DatabaseTier {
+  primary: Sized & {
+    /** gp3 storage in GB: seed 000 §8.1 (500 GB, 1 TB, 2 TB). */
+    storageGb: number;
+  };
+  replicas: Sized & {
+    /** Read replicas of seed 000 §8.1 (1 / 2 / 3), each in its own zone where zones allow. */
+    count: number;
+  };
+  /** A standby in a second zone for the primary. Off for mvp (cost), on above. */
+  multiAz: boolean;
+  /** Days of automated backups kept. */
+  backupRetentionDays: number;
+  /** Refuse `pulumi destroy` of the primary. */
+  deletionProtection: boolean;
+  /** Take a final snapshot when the primary is deleted. */
+  finalSnapshot: boolean;
+}
+
+export interface CacheTier extends Sized {
+  /** Total Redis nodes of seed 000 §8.1 (2 / 3 / 6) = shards × (1 + replicasPerShard). */
+  nodes: number;
+  /** Cluster-mode shards (node groups). */
+  shards: number;
+  /** Replicas in each shard; at least 1 so failover has somewhere to go. */
+  replicasPerShard: number;
+}
+
+export interface SearchTier extends Sized {
+  /** OpenSearch data nodes of seed 000 §8.1 (v1 3, v2 5). */
+  dataNodes: number;
+  /** Dedicated cluster-manager nodes: always three (seed 000 §6.1), so a quorum survives one loss. */
+  masterNodes: number;
+  /** Class of the dedicated masters: seed 000 §6.1 asks 1 vCPU / 2 GiB requests; m7g.large.search is the smallest current class. */
+  masterInstanceClass: string;
+  /** gp3 volume per data node in GB (seed 000 §6.1 diskSize 500Gi for v2). */
+  volumeGb: number;
+}
+
+export interface BudgetTier {
+  /** Monthly ceiling in USD: the upper bound of seed 000 §8.2's projection. */
+  monthlyCeilingUsd: number;
+  /** The seed's projected monthly range, shown beside the estimate. */
+  projectionUsd: { low: number; high: number };
+}
+
+/** Monthly usage that drives usage-priced items; assumptions printed with every estimate. */
+export interface UsageAssumptions {
+  /** CloudFront data transfer out to viewers, GB per month (video segments dominate). */
+  cdnEgressGb: number;
+  /** CloudFront HTTPS requests, millions per month. */
+  cdnRequestsMillions: number;
+  /** Bytes through the NAT gateways (image pulls, external APIs), GB per month. */
+  natProcessedGb: number;
+  /** Bytes processed by the API's load balancer, GB per month (drives LCUs). */
+  albProcessedGb: number;
+  /** CloudWatch Logs ingested (control-plane logs, flow logs, app logs), GB per month. */
+  logIngestGb: number;
+  /** S3 objects stored (segments, thumbnails, assets, CDN logs), GB. */
+  s3StoredGb: number;
+  /** Container images kept in ECR, GB. */
+  ecrStoredGb: number;
+  /** RDS backup storage in GB (automated backups and snapshots, before the free allowance). */
+  dbBackupGb: number;
+}
+
+export interface TierSpec {
+  name: TierName;
+  /** Who the tier is for, from seed 000 §8.2. */
+  users: string;
+  network: NetworkTier;
+  compute: ComputeTier;
+  database: DatabaseTier;
+  cache: CacheTier;
+  /** OpenSearch; `null` where the tier has none (mvp searches with PostgreSQL full-text search). */
+  search: SearchTier | null;
+  budget: BudgetTier;
+  usage: UsageAssumptions;
+}
+
+export const TIERS: Readonly<Record<TierName, TierSpec>> = {
+  mvp: {
+    name: "mvp",
+    users: "10K users",
+    network: { azCount: 3, natGateways: 1, vpcCidr: "10.0.0.0/16" },
+    compute: {
+      // 2 vCPU / 4 GiB is 1:2 → compute optimised.
+      api: { nodes: 3, vcpu: 2, memoryGiB: 4, instanceClass: "c7g.large" },
+      workers: { nodes: 5, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
+    },
+    database: {
+      primary: { vcpu: 4, memoryGiB: 16, instanceClass: "db.m7g.xlarge", storageGb: 500 },
+      replicas: { count: 1, vcpu: 4, memoryGiB: 16, instanceClass: "db.m7g.xlarge" },
+      multiAz: false,
+      backupRetentionDays: 7,
+      deletionProtection: false,
+      finalSnapshot: false,
+    },
+    // 2 nodes: one shard, one replica.
+    cache: { nodes: 2, shards: 1, replicasPerShard: 1, vcpu: 2, memoryGiB: 8, instanceClass: "cache.m7g.large" },
+    search: null,
+    budget: { monthlyCeilingUsd: 3_000, projectionUsd: { low: 2_000, high: 3_000 } },
+    usage: {
+      cdnEgressGb: 2_000,
+      cdnRequestsMillions: 30,
+      natProcessedGb: 300,
+      albProcessedGb: 300,
+      logIngestGb: 30,
+      s3StoredGb: 1_000,
+      ecrStoredGb: 10,
+      dbBackupGb: 600,
+    },
+  },
+  v1: {
+    name: "v1",
+    users: "100K users",
+    network: { azCount: 3, natGateways: 3, vpcCidr: "10.0.0.0/16" },
+    compute: {
+      api: { nodes: 5, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
+      workers: { nodes: 10, vcpu: 4, memoryGiB: 16, instanceClass: "m7g.xlarge" },
+    },
+    database: {
+      primary: { vcpu: 8, memoryGiB: 32, instanceClass: "db.m7g.2xlarge", storageGb: 1_000 },
+      replicas: { count: 2, vcpu: 4, memoryGiB: 16, instanceClass: "db.m7g.xlarge" },
+      multiAz: true,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      finalSnapshot: true,
+    },
+    // 3 nodes: one shard, two replicas (each zone holds a copy).
+    cache: { nodes: 3, shards: 1, replicasPerShard: 2, vcpu: 4, memoryGiB: 16, instanceClass: "cache.m7g.xlarge" },
+    search: {
+      dataNodes: 3,
+      vcpu: 4,
+      memoryGiB: 16,
+      instanceClass: "m7g.xlarge.search",
+      masterNodes: 3,
+      masterInstanceClass: "m7g.large.search",
+      // Half of v2's 500 GB: a tenth of the users; gp3 volumes grow online.
+      volumeGb: 250,
+    },
+    budget: { monthlyCeilingUsd: 15_000, projectionUsd: { low: 10_000, high: 15_000 } },
+    usage: {
+      cdnEgressGb: 20_000,
+      cdnRequestsMillions: 300,
+      natProcessedGb: 2_000,
+      albProcessedGb: 3_000,
+      logIngestGb: 200,
+      s3StoredGb: 10_000,
+      ecrStoredGb: 20,
+      dbBackupGb: 3_000,
+    },
+  },
+  v2: {
+    name: "v2",
+    users: "1M users",
+    network: { azCount: 3, natGateways: 3, vpcCidr: "10.0.0.0/16" },
+    compute: {
+      api: { nodes: 10, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
+      workers: { nodes: 20, vcpu: 8, memoryGiB: 32, instanceClass: "m7g.2xlarge" },
+    },
+    database: {
+      primary: { vcpu: 16, memoryGiB: 64, instanceClass: "db.m7g.4xlarge", storageGb: 2_000 },
+      replicas: { count: 3, vcpu: 8, memoryGiB: 32, instanceClass: "db.m7g.2xlarge" },
+      multiAz: true,
+      backupRetentionDays: 30,
+      deletionProtection: true,
+      finalSnapshot: true,
+    },
+    // 6 nodes: three shards, one replica each, so writes spread over three primaries.
+    cache: { nodes: 6, shards: 3, replicasPerShard: 1, vcpu: 4, memoryGiB: 32, instanceClass: "cache.r7g.xlarge" },
+    search: {
+      dataNodes: 5,
+      vcpu: 8,
+      memoryGiB: 32,
+      instanceClass: "m7g.2xlarge.search",
+      masterNodes: 3,
+      masterInstanceClass: "m7g.large.search",
+      volumeGb: 500,
+    },
+    budget: { monthlyCeilingUsd: 100_000, projectionUsd: { low: 50_000, high: 100_000 } },
+    usage: {
+      cdnEgressGb: 200_000,
+      cdnRequestsMillions: 3_000,
+      natProcessedGb: 15_000,
+      albProcessedGb: 30_000,
+      logIngestGb: 1_500,
+      s3StoredGb: 100_000,
+      ecrStoredGb: 50,
+      dbBackupGb: 20_000,
+    },
+  },
+};
+
+export function isTierName(value: unknown): value is TierName {
+  return typeof value === "string" && (TIER_NAMES as readonly string[]).includes(value);
+}
