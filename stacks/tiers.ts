@@ -41,6 +41,51 @@ export interface ComputeTier {
   workers: Sized & { nodes: number };
 }
 
+/** CPU in millicores and memory in MiB, as Kubernetes requests and limits. */
+export interface PodResources {
+  cpuRequestMillicores: number;
+  memoryRequestMiB: number;
+  cpuLimitMillicores: number;
+  memoryLimitMiB: number;
+}
+
+export interface ScaledWorkload {
+  /** HPA minimum replicas. */
+  minReplicas: number;
+  /** HPA maximum replicas; node groups are sized so every one of them fits. */
+  maxReplicas: number;
+  pod: PodResources;
+}
+
+export interface WorkloadsTier {
+  /**
+   * API pods. Minimum = the table's API servers (3 / 5 / 10, seed 000 §8.1 and §5.1); maximum 30 at v2 (seed 000
+   * §5.1) and three times the minimum below it, the headroom a 3× burst needs before nodes are added.
+   */
+  api: ScaledWorkload & {
+    /** Connections each API pod opens to PgBouncer (pg pool `max`). */
+    dbPoolSize: number;
+  };
+  /**
+   * Generation workers: minimum 2 (seed 000 §4.1), maximum 20 at v1 (seed 000 §4.1) and 10 / 40 around it,
+   * twice the table's worker machines at each tier.
+   */
+  worker: ScaledWorkload & {
+    /** Concurrent jobs per worker pod. */
+    concurrency: number;
+    /** Queue depth per worker that the autoscaler aims at (seed 000 §4.1: "10 jobs per worker"). */
+    jobsPerWorker: number;
+  };
+  /** PgBouncer pods (≥ 2 so one can be drained). */
+  pgbouncer: { replicas: number; pod: PodResources };
+  /** Requests per second one API pod serves at its CPU target (see docs/benchmarks.md for the measured figure). */
+  apiPodRps: number;
+  /** Peak requests per second the tier must serve at the edge (seed 000 §1: 10K+ at full scale). */
+  targetRps: number;
+  /** Share of edge requests CloudFront answers without reaching the API (seed 002: hit rate > 80 %). */
+  cdnHitRatio: number;
+}
+
 export interface DatabaseTier {
   primary: Sized & {
     /** gp3 storage in GB: seed 000 §8.1 (500 GB, 1 TB, 2 TB). */
@@ -113,6 +158,7 @@ export interface TierSpec {
   users: string;
   network: NetworkTier;
   compute: ComputeTier;
+  workloads: WorkloadsTier;
   database: DatabaseTier;
   cache: CacheTier;
   /** OpenSearch; `null` where the tier has none (mvp searches with PostgreSQL full-text search). */
@@ -130,6 +176,14 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       // 2 vCPU / 4 GiB is 1:2 → compute optimised.
       api: { nodes: 3, vcpu: 2, memoryGiB: 4, instanceClass: "c7g.large" },
       workers: { nodes: 5, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
+    },
+    workloads: {
+      api: { minReplicas: 3, maxReplicas: 9, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
+      worker: { minReplicas: 2, maxReplicas: 10, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
+      pgbouncer: { replicas: 2, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      apiPodRps: 250,
+      targetRps: 500,
+      cdnHitRatio: 0.8,
     },
     database: {
       primary: { vcpu: 4, memoryGiB: 16, instanceClass: "db.m7g.xlarge", storageGb: 500 },
@@ -161,6 +215,14 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     compute: {
       api: { nodes: 5, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
       workers: { nodes: 10, vcpu: 4, memoryGiB: 16, instanceClass: "m7g.xlarge" },
+    },
+    workloads: {
+      api: { minReplicas: 5, maxReplicas: 15, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
+      worker: { minReplicas: 2, maxReplicas: 20, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
+      pgbouncer: { replicas: 2, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      apiPodRps: 250,
+      targetRps: 2000,
+      cdnHitRatio: 0.8,
     },
     database: {
       primary: { vcpu: 8, memoryGiB: 32, instanceClass: "db.m7g.2xlarge", storageGb: 1_000 },
@@ -201,6 +263,14 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     compute: {
       api: { nodes: 10, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
       workers: { nodes: 20, vcpu: 8, memoryGiB: 32, instanceClass: "m7g.2xlarge" },
+    },
+    workloads: {
+      api: { minReplicas: 10, maxReplicas: 30, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
+      worker: { minReplicas: 2, maxReplicas: 40, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
+      pgbouncer: { replicas: 3, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      apiPodRps: 250,
+      targetRps: 10000,
+      cdnHitRatio: 0.8,
     },
     database: {
       primary: { vcpu: 16, memoryGiB: 64, instanceClass: "db.m7g.4xlarge", storageGb: 2_000 },
