@@ -1,0 +1,153 @@
+import { LRUCache } from "lru-cache";
+import { CircuitBreaker } from "./breaker";
+import { INVALIDATE_CHANNEL } from "./keys";
+import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
+import type { RedisClient } from "./redis";
+
+export interface CacheOptions {
+  redis: RedisClient;
+  /** A second connection for SUBSCRIBE (a subscribed connection can run nothing else); absent in the worker. */
+  subscriber?: RedisClient;
+  logger: Logger;
+  metrics: Metrics;
+  /** Entries in the in-process LRU. @default 5000 */
+  lruMax?: number;
+  /** Longest an in-process copy lives if an invalidation message is lost. @default 5000 */
+  lruTtlMs?: number;
+  breaker?: CircuitBreaker;
+}
+
+interface InvalidateMessage {
+  type: string;
+  id: string;
+  keys: string[];
+  origin: string;
+}
+
+/**
+ * Cache-aside (seed 000 §2.4) with two levels: a small in-process LRU in
+ * front of Redis. Values are stored as JSON text, so a hit is sent as is.
+ * Redis errors never reach the caller: a breaker skips Redis while it is down
+ * and the loader (PostgreSQL) answers.
+ */
+export class Cache {
+  readonly breaker: CircuitBreaker;
+  private readonly lru: LRUCache<string, string>;
+  private readonly inflight = new Map<string, Promise<string | null>>();
+  private readonly origin = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+  constructor(private readonly opts: CacheOptions) {
+    this.breaker = opts.breaker ?? new CircuitBreaker(3, 2_000);
+    this.lru = new LRUCache<string, string>({ max: opts.lruMax ?? 5_000, ttl: opts.lruTtlMs ?? 5_000 });
+  }
+
+  /** Subscribes to invalidations from other instances; resolves once subscribed (or logs and carries on). */
+  async listen(): Promise<void> {
+    const sub = this.opts.subscriber;
+    if (sub === undefined) return;
+    sub.on("message", (channel: string, text: string) => {
+      if (channel !== INVALIDATE_CHANNEL) return;
+      try {
+        const msg = JSON.parse(text) as InvalidateMessage;
+        if (Array.isArray(msg.keys)) for (const key of msg.keys) this.lru.delete(String(key));
+      } catch {
+        this.opts.logger.warn("ignored a malformed cache invalidation message");
+      }
+    });
+    try {
+      await sub.subscribe(INVALIDATE_CHANNEL);
+    } catch (err) {
+      // ioredis resubscribes when the connection comes back
+      this.opts.logger.warn("cache invalidation subscribe failed; in-process copies expire by TTL", { err });
+    }
+  }
+
+  /**
+   * The JSON text of `key`: in-process copy, else Redis, else `load()` (whose
+   * result, when not null, is written back to both). Concurrent misses of one
+   * key in this process share a single load.
+   */
+  async getJson(key: string, ttlSec: number, load: () => Promise<unknown>): Promise<string | null> {
+    const local = this.lru.get(key);
+    if (local !== undefined) {
+      this.opts.metrics.cacheHits.inc({ layer: "lru" });
+      return local;
+    }
+    const pending = this.inflight.get(key);
+    if (pending !== undefined) return pending;
+    const p = this.fill(key, ttlSec, load).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async fill(key: string, ttlSec: number, load: () => Promise<unknown>): Promise<string | null> {
+    const remote = await this.redisCall(() => this.opts.redis.get(key), null);
+    if (remote !== null) {
+      this.opts.metrics.cacheHits.inc({ layer: "redis" });
+      this.lru.set(key, remote);
+      return remote;
+    }
+    this.opts.metrics.cacheMisses.inc();
+    const value = await load();
+    if (value === null || value === undefined) return null;
+    const text = JSON.stringify(value);
+    this.lru.set(key, text);
+    void this.redisCall(() => this.opts.redis.set(key, text, "EX", ttlSec), null);
+    return text;
+  }
+
+  /** Writes a fresh value through to Redis and this process (after a write, from the primary). */
+  async set(key: string, ttlSec: number, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    this.lru.set(key, text);
+    await this.redisCall(() => this.opts.redis.set(key, text, "EX", ttlSec), null);
+  }
+
+  /**
+   * Drops `keys` here and in Redis, then publishes them on `cache:invalidate`
+   * (seed 000 §2.3) so every instance drops its in-process copy. One DEL per
+   * key: a multi-key DEL across cluster slots would be refused (CROSSSLOT).
+   */
+  async invalidate(type: string, id: string, keys: string[]): Promise<void> {
+    for (const key of keys) this.lru.delete(key);
+    await this.redisCall(async () => {
+      await Promise.all(keys.map((key) => this.opts.redis.del(key)));
+      const msg: InvalidateMessage = { type, id, keys, origin: this.origin };
+      await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+      return null;
+    }, null);
+  }
+
+  /**
+   * Invalidation after a write, with the fresh values read from the primary:
+   * each key is overwritten in Redis first (so no instance refills it from a
+   * lagging replica), then the keys are published so every instance drops its
+   * in-process copy. A null value deletes the key.
+   */
+  async replace(type: string, id: string, entries: Array<{ key: string; ttlSec: number; value: unknown }>): Promise<void> {
+    for (const e of entries) this.lru.delete(e.key);
+    await this.redisCall(async () => {
+      await Promise.all(entries.map((e) => (e.value === null ? this.opts.redis.del(e.key) : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec))));
+      const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
+      await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+      return null;
+    }, null);
+  }
+
+  /** Drops only this process's copies (used by tests and by the invalidation listener). */
+  dropLocal(keys: string[]): void {
+    for (const key of keys) this.lru.delete(key);
+  }
+
+  private redisCall<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+    if (!this.breaker.closed) {
+      this.opts.metrics.cacheErrors.inc();
+      return Promise.resolve(fallback);
+    }
+    return this.breaker.run(fn, fallback, (err) => {
+      this.opts.metrics.cacheErrors.inc();
+      this.opts.logger.warn("redis cache call failed; answering without Redis", { err });
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import { Queue, type ConnectionOptions } from "bullmq";
+
+/**
+ * BullMQ names. The `{storyforge}` hash tag makes every key of the queue
+ * (`{storyforge}:generation:wait`, `...:delayed`, ...) hash to one cluster
+ * slot, which BullMQ's multi-key Lua scripts require on Redis Cluster. Every
+ * Queue, Worker and QueueEvents must use this prefix.
+ */
+export const QUEUE_PREFIX = "{storyforge}"; // the default of QUEUE_PREFIX
+export const GENERATION_QUEUE = "generation";
+
+/** What a generation job carries; deterministic, so any attempt can replay it. */
+export interface GenerationJobData {
+  /** jobs.id (what clients poll at GET /jobs/:id). */
+  jobRowId: string;
+  sceneId: string;
+  sequence: number;
+  userId: string;
+  prompt: string;
+  /** jobs.created_at, ISO: the partition of the job row and of the segment. */
+  requestedAt: string;
+}
+
+/**
+ * One BullMQ job id per (scene, sequence), so enqueueing twice adds one job.
+ * BullMQ refuses ':' in custom ids (it is its key separator).
+ */
+export function generationJobId(sceneId: string, sequence: number): string {
+  return `gen-${sceneId}-${sequence}`;
+}
+
+export interface QueueDepth {
+  queue: string;
+  /** waiting + delayed + prioritized: jobs no worker has taken yet (the autoscaling input). */
+  depth: number;
+  waiting: number;
+  delayed: number;
+  prioritized: number;
+  active: number;
+}
+
+export function createGenerationQueue(connection: ConnectionOptions, attempts: number, prefix: string = QUEUE_PREFIX): Queue<GenerationJobData> {
+  return new Queue<GenerationJobData>(GENERATION_QUEUE, {
+    connection,
+    prefix,
+    skipWaitingForReady: true,
+    defaultJobOptions: {
+      attempts,
+      // the worker computes the delay (seed 001: 30 s -> 10 min with jitter)
+      backoff: { type: "jitter" },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** Queue depth for KEDA / the HPA: waiting and delayed (sorted set) and prioritized (sorted set). */
+export async function queueDepth(queue: Queue): Promise<QueueDepth> {
+  const counts = await queue.getJobCounts("waiting", "delayed", "prioritized", "active");
+  const waiting = counts.waiting ?? 0;
+  const delayed = counts.delayed ?? 0;
+  const prioritized = counts.prioritized ?? 0;
+  return { queue: queue.name, depth: waiting + delayed + prioritized, waiting, delayed, prioritized, active: counts.active ?? 0 };
+}

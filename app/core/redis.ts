@@ -1,0 +1,83 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisConnectOptions {
+  urls: string[];
+  cluster: boolean;
+  /**
+   * null for BullMQ workers (they block and must never give up a command);
+   * a small number for request-path clients so a dead Redis fails fast.
+   */
+  maxRetriesPerRequest: number | null;
+  /** Per-command timeout for request-path clients; undefined for blocking clients. */
+  commandTimeoutMs?: number;
+  /** Queue commands while (re)connecting; off for request-path clients so they never hang. */
+  offlineQueue: boolean;
+  /** ioredis connectionName, to see who is who in CLIENT LIST. */
+  name: string;
+}
+
+function parse(url: string): { host: string; port: number; tls: boolean; username?: string; password?: string } {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port === "" ? 6379 : Number(u.port),
+    tls: u.protocol === "rediss:",
+    ...(u.username === "" ? {} : { username: decodeURIComponent(u.username) }),
+    ...(u.password === "" ? {} : { password: decodeURIComponent(u.password) }),
+  };
+}
+
+/**
+ * A Redis Cluster client (ElastiCache cluster mode, the local 3-master
+ * cluster of the tests) or a single-node client. Every key the app uses either
+ * stands alone or carries the `{storyforge}` hash tag (BullMQ), so no command
+ * spans slots.
+ */
+export function createRedis(opts: RedisConnectOptions): RedisClient {
+  if (opts.urls.length === 0) throw new Error("REDIS_URL is required");
+  const first = parse(opts.urls[0] as string);
+  const base: RedisOptions = {
+    connectionName: opts.name,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest,
+    ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeout: opts.commandTimeoutMs }),
+    ...(first.username === undefined ? {} : { username: first.username }),
+    ...(first.password === undefined ? {} : { password: first.password }),
+    ...(first.tls ? { tls: {} } : {}),
+    connectTimeout: 2_000,
+  };
+  if (!opts.cluster) {
+    return new Redis({
+      ...base,
+      host: first.host,
+      port: first.port,
+      enableOfflineQueue: opts.offlineQueue,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+  }
+  const clusterOpts: ClusterOptions = {
+    redisOptions: base,
+    enableOfflineQueue: opts.offlineQueue,
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    slotsRefreshTimeout: 2_000,
+    // ElastiCache with TLS: connect by the configuration endpoint's name so the certificate matches
+    ...(first.tls ? { dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) => callback(null, address) } : {}),
+  };
+  return new Cluster(
+    opts.urls.map((u) => {
+      const p = parse(u);
+      return { host: p.host, port: p.port };
+    }),
+    clusterOpts,
+  );
+}
+
+/** Closes a client without throwing if it is already gone. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,81 @@
+import type { Db, Target } from "./db";
+import type { SceneDocument } from "./search";
+
+/** A scene as the API returns it. */
+export interface Scene {
+  id: string;
+  topicId: string;
+  userId: string;
+  title: string;
+  description: string;
+  tags: string[];
+  status: "active" | "hidden";
+  thumbnailUrl: string | null;
+  segmentCount: number;
+  totalDurationMs: number;
+  likeCount: number;
+  viewCount: number;
+  lastSequence: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface SceneRow {
+  id: string; topic_id: string; user_id: string; title: string; description: string; tags: string[]; status: "active" | "hidden";
+  thumbnail_url: string | null; segment_count: number; total_duration_ms: string; like_count: number; view_count: number;
+  last_sequence: number; created_at: Date; updated_at: Date;
+}
+
+export const SCENE_COLUMNS =
+  "id, topic_id, user_id, title, description, tags, status, thumbnail_url, segment_count, total_duration_ms, like_count, view_count, last_sequence, created_at, updated_at";
+
+export function toScene(r: SceneRow): Scene {
+  return {
+    id: r.id, topicId: r.topic_id, userId: r.user_id, title: r.title, description: r.description, tags: r.tags, status: r.status,
+    thumbnailUrl: r.thumbnail_url, segmentCount: r.segment_count, totalDurationMs: Number(r.total_duration_ms), likeCount: r.like_count,
+    viewCount: r.view_count, lastSequence: r.last_sequence, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export async function loadScene(db: Db, id: string, target: Target): Promise<Scene | null> {
+  const rows = await db.read<SceneRow>(`SELECT ${SCENE_COLUMNS} FROM scenes WHERE id = $1`, [id], target);
+  return rows[0] === undefined ? null : toScene(rows[0]);
+}
+
+export function sceneDocument(s: Scene): SceneDocument {
+  return {
+    id: s.id, topic_id: s.topicId, title: s.title, description: s.description, tags: s.tags, creator_id: s.userId,
+    segment_count: s.segmentCount, like_count: s.likeCount, view_count: s.viewCount, created_at: s.createdAt, updated_at: s.updatedAt,
+  };
+}
+
+export interface PlaylistSegment {
+  sequence: number;
+  durationMs: number;
+  uri: string;
+}
+
+/**
+ * An HLS media playlist of the scene's segments in sequence order. A scene
+ * grows while generation runs, so it is an EVENT playlist without ENDLIST.
+ */
+export function buildPlaylist(segments: PlaylistSegment[], mediaBaseUrl: string): string {
+  const target = Math.max(1, ...segments.map((s) => Math.ceil(s.durationMs / 1000)));
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-PLAYLIST-TYPE:EVENT", `#EXT-X-TARGETDURATION:${target}`, "#EXT-X-MEDIA-SEQUENCE:0"];
+  for (const s of segments) {
+    lines.push(`#EXTINF:${(s.durationMs / 1000).toFixed(3)},`);
+    lines.push(/^https?:\/\//.test(s.uri) ? s.uri : `${mediaBaseUrl}/${s.uri.replace(/^\/+/, "")}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export async function loadPlaylist(db: Db, sceneId: string, mediaBaseUrl: string, target: Target): Promise<string | null> {
+  const exists = await db.read<{ id: string }>("SELECT id FROM scenes WHERE id = $1", [sceneId], target);
+  if (exists.length === 0) return null;
+  const rows = await db.read<{ sequence: number; duration_ms: number; uri: string }>(
+    "SELECT sequence, duration_ms, uri FROM segments WHERE scene_id = $1 ORDER BY sequence",
+    [sceneId],
+    target,
+  );
+  return buildPlaylist(rows.map((r) => ({ sequence: r.sequence, durationMs: r.duration_ms, uri: r.uri })), mediaBaseUrl);
+}

@@ -1,0 +1,60 @@
+import type { Socket } from "node:net";
+import { loadConfig } from "./core/config";
+import { createContext } from "./core/context";
+import { createLogger } from "./core/logger";
+import { createServer } from "./server";
+
+/**
+ * The API process: listen, and on SIGTERM drain — readiness turns 503 and
+ * responses carry `Connection: close` for SHUTDOWN_DRAIN_MS (so load
+ * balancers stop sending), then stop accepting and let in-flight requests
+ * finish, all within SHUTDOWN_TIMEOUT_MS (25 s).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, "api");
+  const logger = createLogger(config.logLevel, { service: "api" });
+  const ctx = await createContext(config, { subscribe: true, logger });
+  let draining = false;
+  const app = createServer(ctx, { shuttingDown: () => draining });
+  const server = app.listen(config.port, config.host);
+  server.keepAliveTimeout = 65_000; // longer than the ALB's 60 s idle timeout
+  server.headersTimeout = 66_000;
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("request", (_req, res) => {
+    if (draining) res.setHeader("Connection", "close");
+  });
+  server.on("listening", () => {
+    const addr = server.address();
+    logger.info("api listening", { port: typeof addr === "object" && addr !== null ? addr.port : config.port });
+  });
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info("api draining", { signal, drainMs: config.shutdownDrainMs });
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    await new Promise((r) => setTimeout(r, Math.min(config.shutdownDrainMs, config.shutdownTimeoutMs)));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      logger.warn("in-flight requests outlived the shutdown timeout; closing their connections", { open: sockets.size });
+      server.closeAllConnections();
+    }, Math.max(0, deadline - Date.now()));
+    await closed;
+    clearTimeout(timer);
+    await ctx.close();
+    logger.info("api stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: "error", msg: "api failed to start", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { join } from "node:path";
+import { loadConfig } from "./core/config";
+
+/**
+ * `npm run migrate`: applies app/core/migrations/*.sql with node-pg-migrate,
+ * directly against the primary (DATABASE_MIGRATION_URL; not through
+ * PgBouncer, whose transaction mode would break its advisory lock). The
+ * platform runs it as a Kubernetes Job before rolling out the API.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, "migrate");
+  const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
+  // node-pg-migrate 9 is ESM-only; Node >= 20.19 loads it with require()
+  const { runner } = await import("node-pg-migrate");
+  const dir = join(__dirname, "core", "migrations");
+  const direction = process.argv[2] === "down" ? "down" : "up";
+  const applied = await runner({
+    databaseUrl,
+    dir,
+    direction,
+    count: direction === "down" ? 1 : Infinity,
+    migrationsTable: "pgmigrations",
+    checkOrder: true,
+    log: (msg: string) => process.stdout.write(`${JSON.stringify({ level: "info", msg })}\n`),
+  });
+  process.stdout.write(`${JSON.stringify({ level: "info", msg: "migrations applied", direction, count: applied.length })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: "error", msg: "migration failed", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.exit(1);
+});

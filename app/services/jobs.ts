@@ -1,0 +1,59 @@
+import type { Context } from "../core/context";
+import type { Target } from "../core/db";
+import { HttpError, notFound } from "../core/errors";
+import { CACHE } from "../core/keys";
+import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../core/jobs";
+import { generationJobId, type GenerationJobData } from "../core/queue";
+
+export class JobService {
+  constructor(private readonly ctx: Context) {}
+
+  /**
+   * Requests segment `sequence` of a scene (the next one when omitted).
+   * Idempotent: the same (scene, sequence, prompt) again returns the same job
+   * and re-adds it to BullMQ under its deterministic id, which BullMQ ignores
+   * if the job is already there; the same sequence with another prompt is a
+   * 409. The scene row lock serialises concurrent requests for one scene.
+   */
+  async enqueue(sceneId: string, userId: string, input: { prompt: string; sequence?: number }): Promise<{ job: JobStatus; created: boolean }> {
+    const { row, created } = await this.ctx.db.tx(async (client) => {
+      const scene = await client.query<{ last_sequence: number }>("SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE", [sceneId]);
+      const last = scene.rows[0]?.last_sequence;
+      if (last === undefined) throw notFound("scene", sceneId);
+      const sequence = input.sequence ?? last + 1;
+      if (sequence <= last) {
+        const existing = await client.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE scene_id = $1 AND sequence = $2 ORDER BY created_at LIMIT 1`, [sceneId, sequence]);
+        const job = existing.rows[0];
+        if (job === undefined) throw new HttpError("conflict", `sequence ${sequence} of scene ${sceneId} is not available`, "sequence");
+        if (job.prompt !== input.prompt) throw new HttpError("conflict", `sequence ${sequence} was already requested with another prompt`, "sequence");
+        return { row: job, created: false };
+      }
+      if (sequence !== last + 1) throw new HttpError("conflict", `sequence must be ${last + 1} (the next segment), got ${sequence}`, "sequence");
+      await client.query("UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1", [sceneId, sequence]);
+      const inserted = await client.query<JobRow>(
+        `INSERT INTO jobs (scene_id, sequence, user_id, prompt) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [sceneId, sequence, userId, input.prompt],
+      );
+      return { row: inserted.rows[0] as JobRow, created: true };
+    });
+    if (row.status !== "completed") await this.add(row);
+    return { job: toJobStatus(row), created };
+  }
+
+  private async add(row: JobRow): Promise<void> {
+    const data: GenerationJobData = {
+      jobRowId: row.id, sceneId: row.scene_id, sequence: row.sequence, userId: row.user_id, prompt: row.prompt, requestedAt: row.created_at.toISOString(),
+    };
+    try {
+      await this.ctx.queue.add("generate", data, { jobId: generationJobId(row.scene_id, row.sequence) });
+    } catch (err) {
+      this.ctx.logger.warn("enqueue failed; the request can be repeated with the same sequence", { err, jobId: row.id });
+      throw new HttpError("unavailable", `the generation queue is unavailable; repeat the request with "sequence": ${row.sequence}`);
+    }
+  }
+
+  /** Job status, cache-aside under `cache:job:{id}:status` (60 s; the worker invalidates it on every change). */
+  async get(id: string, target: Target): Promise<string | null> {
+    return this.ctx.cache.getJson(CACHE.jobStatus.key(id), CACHE.jobStatus.ttl, () => loadJobStatus(this.ctx.db, id, target));
+  }
+}

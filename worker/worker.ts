@@ -1,0 +1,99 @@
+import { Worker, WaitingError, type Job } from "bullmq";
+import { backoffDelay } from "../app/core/backoff";
+import type { Context } from "../app/core/context";
+import { ensurePartitions } from "../app/core/partitions";
+import { GENERATION_QUEUE, type GenerationJobData } from "../app/core/queue";
+import { createRedis, closeRedis } from "../app/core/redis";
+import type { Generator } from "./generator";
+import { refreshJobStatus, runGeneration, type GenerationResult } from "./generation";
+
+export class JobTimeoutError extends Error {}
+
+export interface GenerationWorker {
+  worker: Worker<GenerationJobData, GenerationResult>;
+  /** Runs partition maintenance once now (also runs on start and every MAINTENANCE_INTERVAL_MS). */
+  maintain(): Promise<string[]>;
+  /** Finishes active jobs; those still running after `graceMs` are returned to the wait list. */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * The BullMQ worker for generation jobs: `{storyforge}`-prefixed (one cluster
+ * slot), a blocking connection that never gives up a command
+ * (maxRetriesPerRequest null), seed 001's retry policy, a per-job timeout.
+ */
+export function createGenerationWorker(ctx: Context, generator: Generator, opts: { autorun?: boolean } = {}): GenerationWorker {
+  const cfg = ctx.config;
+  const connection = createRedis({ urls: cfg.redisUrls, cluster: cfg.redisCluster, name: "storyforge-worker", maxRetriesPerRequest: null, offlineQueue: true });
+  connection.on("error", () => {});
+  let shuttingDown = false;
+
+  const processor = async (job: Job<GenerationJobData, GenerationResult>, token?: string, signal?: AbortSignal): Promise<GenerationResult> => {
+    const timeout = AbortSignal.timeout(cfg.jobTimeoutMs);
+    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    try {
+      return await runGeneration(ctx, generator, job.data, combined);
+    } catch (err) {
+      if (shuttingDown && signal?.aborted === true) {
+        // hand the job back rather than failing an attempt that never got to finish
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (timeout.aborted) throw new JobTimeoutError(`generation timed out after ${cfg.jobTimeoutMs} ms`);
+      throw err;
+    }
+  };
+
+  const worker = new Worker<GenerationJobData, GenerationResult>(GENERATION_QUEUE, processor, {
+    connection,
+    prefix: cfg.queuePrefix,
+    concurrency: cfg.workerConcurrency,
+    autorun: opts.autorun ?? true,
+    lockDuration: cfg.jobLockMs,
+    stalledInterval: cfg.jobLockMs,
+    maxStalledCount: 2,
+    // seed 001: exponential backoff with jitter, 30 s to 10 min (jobs are added with backoff type "jitter")
+    settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, { minMs: cfg.backoffMinMs, maxMs: cfg.backoffMaxMs }) },
+  });
+  worker.on("error", (err) => ctx.logger.warn("worker connection error", { err }));
+  worker.on("completed", (job, result) => {
+    ctx.metrics.jobsProcessed.inc({ queue: GENERATION_QUEUE });
+    ctx.logger.info("job completed", { jobId: job.id, sceneId: job.data.sceneId, sequence: job.data.sequence, inserted: result.inserted });
+  });
+  worker.on("failed", (job, err) => {
+    if (job === undefined) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === "UnrecoverableError";
+    ctx.metrics.jobsFailed.inc({ queue: GENERATION_QUEUE, final: String(final) });
+    ctx.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, final, error: err.message });
+    void ctx.db
+      .write("UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND status <> 'completed'", [job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000)])
+      .then(() => refreshJobStatus(ctx, job.data.jobRowId))
+      .catch((e: unknown) => ctx.logger.warn("could not record a job failure", { err: e }));
+  });
+
+  const maintain = async () => {
+    const names = await ensurePartitions(ctx.db, new Date(), cfg.partitionMonthsAhead);
+    ctx.logger.info("partitions ensured", { partitions: names.length });
+    return names;
+  };
+  const runMaintenance = () => void maintain().catch((err: unknown) => ctx.logger.warn("partition maintenance failed; retrying next interval", { err }));
+  runMaintenance();
+  const timer = setInterval(runMaintenance, cfg.maintenanceIntervalMs);
+  timer.unref();
+
+  return {
+    worker,
+    maintain,
+    async close(graceMs: number) {
+      shuttingDown = true;
+      clearInterval(timer);
+      const force = setTimeout(() => worker.cancelAllJobs("shutdown"), Math.max(0, graceMs));
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(force);
+        await closeRedis(connection);
+      }
+    },
+  };
+}
