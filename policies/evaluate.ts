@@ -16,8 +16,8 @@ export interface PlannedResource {
   type: string;
   /** The resource's logical name. */
   name: string;
-  /** The parent's logical name, if any. */
-  parent?: string;
+  /** The parent's logical name, or null/absent at the top of the stack. */
+  parent?: string | null;
   /** Resolved inputs (camelCase args); secrets appear as "[secret]". */
   inputs: Record<string, unknown>;
   /** The id the (mock) provider returned, when the plan records it; other inputs refer to it. */
@@ -83,11 +83,27 @@ export function resourceValidationArgs(
   };
 }
 
-/** The resources the CLI passes to `validateStack`, with parents linked. */
-export function policyResources(stack: string, resources: readonly PlannedResource[]): PolicyResource[] {
+/**
+ * The id a planned resource has in the offline plan: infra/plan/mocks.ts answers every resource with
+ * `${name}-id`, so that is what other resources' inputs hold when they refer to it.
+ */
+export function offlineIdOf(resource: PlannedResource): string {
+  return resource.id ?? `${resource.name}-id`;
+}
+
+/**
+ * The resources the CLI passes to `validateStack`, with parents linked. Each resource's props are its inputs
+ * plus its `id` (as the engine's outputs carry it), so references between resources can be followed.
+ */
+export function policyResources(
+  stack: string,
+  resources: readonly PlannedResource[],
+  idOf: (resource: PlannedResource) => string | undefined = (r) => r.id,
+): PolicyResource[] {
   const byName = new Map<string, PolicyResource>();
   const converted = resources.map((r) => {
-    const props: Record<string, unknown> = r.id === undefined ? { ...r.inputs } : { id: r.id, ...r.inputs };
+    const id = idOf(r);
+    const props: Record<string, unknown> = id === undefined ? { ...r.inputs } : { id, ...r.inputs };
     const resource: PolicyResource = {
       ...typeCheckers(r.type),
       name: r.name,
@@ -102,7 +118,7 @@ export function policyResources(stack: string, resources: readonly PlannedResour
     return resource;
   });
   resources.forEach((r, i) => {
-    const parent = r.parent === undefined ? undefined : byName.get(r.parent);
+    const parent = r.parent === undefined || r.parent === null ? undefined : byName.get(r.parent);
     const resource = converted[i];
     if (parent !== undefined && resource !== undefined) resource.parent = parent;
   });
@@ -128,7 +144,7 @@ export function evaluatePolicies(
 ): Finding[] {
   const rules = options.rules ?? ALL_RULES;
   const findings: Finding[] = [];
-  const stackResources = policyResources(plan.stack, plan.resources);
+  const stackResources = policyResources(plan.stack, plan.resources, offlineIdOf);
   for (const rule of rules) {
     const config: RuleConfig = { tier, ...(options.config?.[rule.name] ?? {}) };
     const base = { policy: rule.name, level: rule.level, enforcement: enforcementFor(rule.level, tier) };

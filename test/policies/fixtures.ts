@@ -109,3 +109,36 @@ export const searchDomain = {
   ],
   tags,
 };
+
+export const sshFromOffice = {
+  securityGroupId: "bastion-sg-id",
+  ipProtocol: "tcp",
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: "10.0.0.0/16",
+  tags,
+};
+
+export const eksCluster = {
+  name: "storyforge-v2",
+  roleArn: "arn:aws:iam::123456789012:role/eks",
+  vpcConfig: { subnetIds: ["private-0-id", "private-1-id"], endpointPrivateAccess: true, endpointPublicAccess: false },
+  encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn:aws:kms:us-east-1:123456789012:key/eks" } },
+  enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+  tags,
+};
+
+export const nodeGroup = {
+  clusterName: "storyforge-v2",
+  nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
+  subnetIds: ["private-0-id", "private-1-id", "private-2-id"],
+  scalingConfig: { minSize: 3, desiredSize: 3, maxSize: 10 },
+  launchTemplate: { id: "nodes-lt-id", version: "$Latest" },
+  tags,
+};
+
+export const launchTemplate = {
+  namePrefix: "storyforge-v2-nodes",
+  metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+  tags,
+};

@@ -3,7 +3,7 @@
  * collect what it reports. Never constructs a PolicyPack.
  */
 import type { ResourceRule, RuleConfig, StackRule } from "../../policies/rules/kit";
-import { policyResources, resourceValidationArgs, stackValidationArgs, type PlannedResource } from "../../policies/evaluate";
+import { offlineIdOf, policyResources, resourceValidationArgs, stackValidationArgs, type PlannedResource } from "../../policies/evaluate";
 import type { PolicyTier } from "../../policies/tier";
 
 export interface RunOptions {
@@ -31,12 +31,12 @@ export interface StackViolation {
   resource?: string;
 }
 
-/** Violations a stack rule reports over `resources`. */
+/** Violations a stack rule reports over `resources` (ids as in the offline plan: `${name}-id`). */
 export function stackViolations(rule: StackRule, resources: readonly PlannedResource[], options: RunOptions = {}): StackViolation[] {
   const found: StackViolation[] = [];
   const config: RuleConfig = { ...(options.tier === undefined ? {} : { tier: options.tier }), ...(options.config ?? {}) };
   const stack = options.stack ?? options.tier ?? "v1";
-  const result = rule.validateStack(stackValidationArgs(policyResources(stack, resources), config), (message, urn) =>
+  const result = rule.validateStack(stackValidationArgs(policyResources(stack, resources, offlineIdOf), config), (message, urn) =>
     found.push(urn === undefined ? { message } : { message, resource: urn.slice(urn.lastIndexOf("::") + 2) }),
   );
   if (result instanceof Promise) throw new Error("rules in this pack are synchronous");
