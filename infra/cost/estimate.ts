@@ -1,0 +1,147 @@
+/**
+ * Prices what a stack declares. Input: the resources of the offline plan (or a real preview/export converted by
+ * ./convert.ts) and the tier's usage assumptions. Each resource type has a pure rule (./rules) that turns inputs
+ * into billable quantities; prices come from the catalog for the resource's region. Anything billable without a
+ * rule or a price becomes an explicit unpriced line, never a silent zero.
+ */
+import type { UsageAssumptions } from "../../stacks/tiers";
+import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
+import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
+import { describeNodeGroups } from "./rules/compute";
+import { RULES, isFreeType } from "./rules";
+import type { ComponentTotal, CostEstimate, CostResource, LineItem, Range } from "./types";
+
+export interface EstimateOptions {
+  /** Region of resources whose provider says none; default: the stack's `pulumi:providers:aws`, else the catalog's. */
+  region?: string;
+  /** Price catalog; default the committed us-east-1 catalog. */
+  catalog?: Catalog;
+  /** Stack name, recorded on the estimate (diffs between stacks use it to line up resource names). */
+  stack?: string;
+}
+
+/** Label for resources with no component above them. */
+export const UNPARENTED = "(stack)";
+
+const RANGE_NOTE =
+  "range: min prices every node group at scalingConfig.minSize, expected at desiredSize, max at maxSize (the ceiling HPAs at their maximum can push the cluster autoscaler to); everything else, usage included, is the same at all three";
+
+export function round2(value: number): number {
+  return Math.round((value + Number.EPSILON) * 100) / 100;
+}
+
+function toRange(quantity: Range | number): Range {
+  return typeof quantity === "number" ? fixed(quantity) : quantity;
+}
+
+/** The region the stack's default AWS provider declares, if the resources include one. */
+function providerRegion(resources: readonly CostResource[]): string | undefined {
+  const providers = resources.filter((r) => r.type === "pulumi:providers:aws");
+  const preferred = providers.find((p) => p.name.startsWith("default")) ?? providers[0];
+  return preferred !== undefined ? str(preferred.inputs.region) ?? preferred.region : undefined;
+}
+
+/** Top-level component of each resource: walk `parent` up to a resource with no (known) parent. */
+export function componentOf(resource: CostResource, byName: ReadonlyMap<string, CostResource>): string {
+  let current = resource;
+  const seen = new Set<string>();
+  while (current.parent !== null && !seen.has(current.name)) {
+    seen.add(current.name);
+    const parent = byName.get(current.parent);
+    if (parent === undefined || parent.type === "pulumi:pulumi:Stack") break;
+    current = parent;
+  }
+  return current === resource ? UNPARENTED : current.type;
+}
+
+function sumRanges(ranges: readonly Range[]): Range {
+  const total = ranges.reduce((acc, r) => ({ min: acc.min + r.min, expected: acc.expected + r.expected, max: acc.max + r.max }), fixed(0));
+  return { min: round2(total.min), expected: round2(total.expected), max: round2(total.max) };
+}
+
+export function estimateCost(resources: readonly CostResource[], usage: UsageAssumptions, opts: EstimateOptions = {}): CostEstimate {
+  const catalog = opts.catalog ?? DEFAULT_CATALOG;
+  const declaredRegion = opts.region ?? providerRegion(resources);
+  const defaultRegion = declaredRegion ?? catalog.region;
+  const notes = new Set<string>([RANGE_NOTE]);
+  if (declaredRegion === undefined) notes.add(`no region declared: resources priced as ${catalog.region}`);
+
+  const byName = new Map<string, CostResource>();
+  for (const r of resources) if (!byName.has(r.name) || !r.type.includes("/")) byName.set(r.name, r);
+
+  const carriers = new Map<(r: CostResource) => boolean, CostResource | undefined>();
+  const ctx: PricingContext = {
+    usage,
+    resources,
+    carriesPool(resource, isCarrier) {
+      if (!carriers.has(isCarrier)) carriers.set(isCarrier, resources.find(isCarrier));
+      return carriers.get(isCarrier) === resource;
+    },
+    note: (text) => notes.add(text),
+  };
+
+  const lineItems: LineItem[] = [];
+  for (const resource of resources) {
+    const rule = RULES[resource.type];
+    let drafts: Draft[];
+    if (rule !== undefined) drafts = rule(resource, ctx);
+    else if (isFreeType(resource.type)) drafts = [];
+    else drafts = [{ sku: resource.type, description: "Resource", unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/cost/rules/index.ts` }];
+    if (resource.type === "kubernetes:helm.sh/v3:Release" || resource.type === "kubernetes:helm.sh/v3:Chart") {
+      notes.add(`Helm ${resource.name}: what the chart creates in AWS (load balancers, volumes) is not visible to the estimate`);
+    }
+
+    const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
+    const component = componentOf(resource, byName);
+    for (const draft of drafts) {
+      const base = { resource: resource.name, type: resource.type, component, sku: draft.sku, description: draft.description };
+      if (isUnpriced(draft)) {
+        lineItems.push({ ...base, quantity: fixed(0), unit: "", unitPrice: null, monthly: null, unpriced: draft.unpriced });
+        continue;
+      }
+      const quantity = toRange(draft.quantity);
+      const found = lookupPrice(catalog, draft.sku, region);
+      if ("unpriced" in found) {
+        lineItems.push({ ...base, quantity, unit: "", unitPrice: null, monthly: null, unpriced: found.unpriced, note: draft.note });
+        continue;
+      }
+      const { price, unit } = found.entry;
+      lineItems.push({
+        ...base,
+        quantity,
+        unit,
+        unitPrice: price,
+        monthly: { min: round2(quantity.min * price), expected: round2(quantity.expected * price), max: round2(quantity.max * price) },
+        note: draft.note,
+      });
+    }
+  }
+
+  const groups = describeNodeGroups(resources);
+  if (groups !== undefined) notes.add(groups);
+
+  const byComponent: Record<string, ComponentTotal> = {};
+  for (const component of new Set(lineItems.map((l) => l.component))) {
+    const lines = lineItems.filter((l) => l.component === component);
+    byComponent[component] = {
+      monthly: sumRanges(lines.flatMap((l) => (l.monthly !== null ? [l.monthly] : []))),
+      unpriced: lines.filter((l) => l.monthly === null).length,
+    };
+  }
+
+  return {
+    currency: "USD",
+    ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+    monthly: sumRanges(lineItems.flatMap((l) => (l.monthly !== null ? [l.monthly] : []))),
+    byComponent,
+    lineItems,
+    unpricedLines: lineItems.filter((l) => l.monthly === null).length,
+    assumptions: {
+      hoursPerMonth: HOURS_PER_MONTH,
+      region: defaultRegion,
+      usage: { ...usage },
+      notes: [...notes],
+    },
+    catalogDate: catalog.catalogDate,
+  };
+}

@@ -1,0 +1,101 @@
+import type { UsageAssumptions } from "../../../stacks/tiers";
+import type { CostResource, Range } from "../types";
+
+/** 730 hours a month: the convention AWS's own calculator and Infracost use. */
+export const HOURS_PER_MONTH = 730;
+
+/** A line a rule wants priced: the estimator looks the SKU up in the catalog for the resource's region. */
+export interface LineDraft {
+  sku: string;
+  description: string;
+  /** Billable quantity per month; a number means the same at every point of the range. */
+  quantity: Range | number;
+  note?: string;
+}
+
+/** A line a rule cannot price (missing input, unknown class...): it becomes an explicit unpriced line. */
+export interface UnpricedDraft {
+  sku: string;
+  description: string;
+  unpriced: string;
+}
+
+export type Draft = LineDraft | UnpricedDraft;
+
+/** What a rule sees besides its own resource. */
+export interface PricingContext {
+  usage: UsageAssumptions;
+  /** Every declared resource, in declaration order (rules look up launch templates, replica sources...). */
+  resources: readonly CostResource[];
+  /**
+   * True when `resource` carries a usage pool: it is the first declared resource for which `isCarrier` holds.
+   * Usage assumptions are stack totals; they are priced once, on that resource, so tiered prices (CloudFront,
+   * S3) apply to the whole volume.
+   */
+  carriesPool(resource: CostResource, isCarrier: (r: CostResource) => boolean): boolean;
+  /** Records an assumption printed with the estimate (deduplicated). */
+  note(text: string): void;
+}
+
+/** Prices one resource. Returns no drafts for a resource that costs nothing by itself. */
+export type Rule = (resource: CostResource, ctx: PricingContext) => Draft[];
+
+export function isUnpriced(draft: Draft): draft is UnpricedDraft {
+  return "unpriced" in draft;
+}
+
+export function obj(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A number input, accepting numeric strings (previews of some providers print numbers as strings). */
+export function num(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
+}
+
+export function bool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return undefined;
+}
+
+export function range(min: number, expected: number, max: number): Range {
+  return { min, expected, max };
+}
+
+export function fixed(value: number): Range {
+  return { min: value, expected: value, max: value };
+}
+
+export function scale(r: Range, factor: number): Range {
+  return { min: r.min * factor, expected: r.expected * factor, max: r.max * factor };
+}
+
+/** Splits `total` over price tiers of `sizes` (the last tier open-ended) into [quantity, sku] pairs. */
+export function tiered(total: number, tiers: ReadonlyArray<readonly [number, string]>): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  let left = total;
+  for (const [size, sku] of tiers) {
+    if (left <= 0) break;
+    const take = Number.isFinite(size) ? Math.min(left, size) : left;
+    out.push([take, sku]);
+    left -= take;
+  }
+  return out;
+}
+
+/** Formats a GB volume for notes: "20,000 GB". */
+export function gb(value: number): string {
+  return `${value.toLocaleString("en-US")} GB`;
+}
