@@ -1,7 +1,9 @@
 /** Every rule of the pack, by area. `policies/index.ts` builds the pack from this list; tests iterate it. */
+import { autoscalingRules } from "./autoscaling";
 import { clusterRules } from "./cluster";
 import { dataRules } from "./data";
 import type { Rule } from "./kit";
 import { networkRules } from "./network";
+import { workloadRules } from "./workloads";
 
-export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules];
+export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules];

@@ -142,3 +142,74 @@ export const launchTemplate = {
   metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
   tags,
 };
+
+const probe = (path: string) => ({ httpGet: { path, port: 8080 }, periodSeconds: 10 });
+
+export const apiDeployment = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "api", namespace: "storyforge" },
+  spec: {
+    selector: { matchLabels: { app: "api" } },
+    template: {
+      metadata: { labels: { app: "api" } },
+      spec: {
+        securityContext: { runAsNonRoot: true },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
+        containers: [
+          {
+            name: "api",
+            image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-api:1.4.2",
+            resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+            readinessProbe: probe("/ready"),
+            livenessProbe: probe("/live"),
+            securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+          },
+        ],
+      },
+    },
+  },
+};
+
+export const migrateJob = {
+  apiVersion: "batch/v1",
+  kind: "Job",
+  metadata: { name: "migrate", namespace: "storyforge" },
+  spec: {
+    template: {
+      spec: {
+        restartPolicy: "Never",
+        securityContext: { runAsNonRoot: true },
+        containers: [
+          {
+            name: "migrate",
+            image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-api@sha256:" + "a".repeat(64),
+            resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+          },
+        ],
+      },
+    },
+  },
+};
+
+export const apiHpa = {
+  apiVersion: "autoscaling/v2",
+  kind: "HorizontalPodAutoscaler",
+  metadata: { name: "api", namespace: "storyforge" },
+  spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" }, minReplicas: 3, maxReplicas: 30 },
+};
+
+export const apiPdb = {
+  apiVersion: "policy/v1",
+  kind: "PodDisruptionBudget",
+  metadata: { name: "api", namespace: "storyforge" },
+  spec: { selector: { matchLabels: { app: "api" } }, maxUnavailable: 1 },
+};
+
+export const workerScaledObject = {
+  apiVersion: "keda.sh/v1alpha1",
+  kind: "ScaledObject",
+  metadata: { name: "worker", namespace: "storyforge" },
+  spec: { scaleTargetRef: { name: "worker" }, minReplicaCount: 3, maxReplicaCount: 20, triggers: [{ type: "redis", metadata: { listName: "bull:generation:wait" } }] },
+};
