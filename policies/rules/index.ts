@@ -1,9 +1,11 @@
 /** Every rule of the pack, by area. `policies/index.ts` builds the pack from this list; tests iterate it. */
 import { autoscalingRules } from "./autoscaling";
+import { cdnRules } from "./cdn";
 import { clusterRules } from "./cluster";
 import { dataRules } from "./data";
 import type { Rule } from "./kit";
 import { networkRules } from "./network";
+import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
 
-export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules];
+export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules, ...cdnRules, ...tagRules];

@@ -213,3 +213,23 @@ export const workerScaledObject = {
   metadata: { name: "worker", namespace: "storyforge" },
   spec: { scaleTargetRef: { name: "worker" }, minReplicaCount: 3, maxReplicaCount: 20, triggers: [{ type: "redis", metadata: { listName: "bull:generation:wait" } }] },
 };
+
+export const distribution = {
+  enabled: true,
+  aliases: ["cdn.storyforge.example"],
+  origins: [
+    {
+      originId: "media",
+      domainName: "storyforge-v2-media.s3.us-east-1.amazonaws.com",
+      originAccessControlId: "media-oac-id",
+    },
+    { originId: "api", domainName: "api.storyforge.example", customOriginConfig: { originProtocolPolicy: "https-only", httpPort: 80, httpsPort: 443, originSslProtocols: ["TLSv1.2"] } },
+  ],
+  defaultCacheBehavior: { targetOriginId: "media", viewerProtocolPolicy: "redirect-to-https", allowedMethods: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
+  orderedCacheBehaviors: [{ pathPattern: "/api/*", targetOriginId: "api", viewerProtocolPolicy: "https-only", allowedMethods: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] }],
+  viewerCertificate: { acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/cdn", sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
+  loggingConfig: { bucket: "storyforge-v2-logs.s3.amazonaws.com", prefix: "cdn/" },
+  webAclId: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/1",
+  restrictions: { geoRestriction: { restrictionType: "none" } },
+  tags,
+};
