@@ -23,6 +23,10 @@ export interface Plan {
 }
 
 export const REPO_ROOT = join(__dirname, "..", "..");
+/** Where stack files are read from: the repository root, or STORYFORGE_STACK_DIR (tests plan broken stack files). */
+export function stackDir(): string {
+  return process.env.STORYFORGE_STACK_DIR ?? REPO_ROOT;
+}
 const PROGRAM = join(REPO_ROOT, "infra", "index.ts");
 
 export class PlanError extends Error {
@@ -33,7 +37,7 @@ export class PlanError extends Error {
 }
 
 /** Stacks that have a `Pulumi.<stack>.yaml` at the repository root. */
-export function validStacks(root: string = REPO_ROOT): string[] {
+export function validStacks(root: string = stackDir()): string[] {
   return readdirSync(root)
     .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined)
@@ -41,7 +45,7 @@ export function validStacks(root: string = REPO_ROOT): string[] {
 }
 
 /** The `config:` map of a stack file, as typed YAML values. */
-export function readStackFile(stack: string, root: string = REPO_ROOT): { file: string; values: Record<string, unknown> } {
+export function readStackFile(stack: string, root: string = stackDir()): { file: string; values: Record<string, unknown> } {
   const file = `Pulumi.${stack}.yaml`;
   const path = join(root, file);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) {

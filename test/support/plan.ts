@@ -1,0 +1,36 @@
+/** Small readers over a plan, shared by the plan-based tests. */
+import { Plan, PlannedResource } from "../../infra/plan/harness";
+
+export type Inputs = Record<string, any>;
+
+export function ofType(plan: Plan, type: string): PlannedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: Plan, type: string, name?: string): PlannedResource {
+  const found = ofType(plan, type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+  return found[0];
+}
+
+export function inputs(r: PlannedResource): Inputs {
+  return r.inputs as Inputs;
+}
+
+/** Plans can take a few seconds on a loaded 2-core machine. */
+export const PLAN_TIMEOUT_MS = 120_000;
+
+export const T = {
+  rds: "aws:rds/instance:Instance",
+  redis: "aws:elasticache/replicationGroup:ReplicationGroup",
+  redisParams: "aws:elasticache/parameterGroup:ParameterGroup",
+  rdsParams: "aws:rds/parameterGroup:ParameterGroup",
+  search: "aws:opensearch/domain:Domain",
+  nat: "aws:ec2/natGateway:NatGateway",
+  subnet: "aws:ec2/subnet:Subnet",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  secret: "aws:secretsmanager/secret:Secret",
+  flowLog: "aws:ec2/flowLog:FlowLog",
+  endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+} as const;
