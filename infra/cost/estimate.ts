@@ -8,7 +8,7 @@ import type { UsageAssumptions } from "../../stacks/tiers";
 import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
 import { describeNodeGroups } from "./rules/compute";
-import { RULES, isFreeType } from "./rules";
+import { RULES, isFreeType, usagePools } from "./rules";
 import type { ComponentTotal, CostEstimate, CostResource, LineItem, Range } from "./types";
 
 export interface EstimateOptions {
@@ -117,6 +117,11 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
     }
   }
 
+  for (const pool of usagePools(resources)) {
+    if (usage[pool.key] > 0 && !resources.some(pool.isCarrier)) {
+      notes.add(`usage ${pool.key} (${usage[pool.key].toLocaleString("en-US")}) not priced: the stack declares no ${pool.carriers}`);
+    }
+  }
   const groups = describeNodeGroups(resources);
   if (groups !== undefined) notes.add(groups);
 

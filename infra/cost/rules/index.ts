@@ -6,6 +6,10 @@ import { COMPUTE_RULES } from "./compute";
 import { DATA_RULES } from "./data";
 import { NETWORK_RULES } from "./network";
 import type { Rule } from "./common";
+import { BUCKETS, DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isType } from "./network";
+import { RDS_INSTANCE } from "./data";
+import type { UsageAssumptions } from "../../../stacks/tiers";
+import type { CostResource } from "../types";
 
 export const RULES: Readonly<Record<string, Rule>> = { ...COMPUTE_RULES, ...DATA_RULES, ...NETWORK_RULES };
 
@@ -100,4 +104,18 @@ export const FREE_TYPES: readonly string[] = [
 
 export function isFreeType(type: string): boolean {
   return FREE_TYPES.some((free) => (free.endsWith("/") || free.endsWith(":") ? type.startsWith(free) : type === free));
+}
+
+/** Which declared resources carry each usage assumption; with none declared, the usage is not priced (and said so). */
+export function usagePools(resources: readonly CostResource[]): Array<{ key: keyof UsageAssumptions; carriers: string; isCarrier: (r: CostResource) => boolean }> {
+  return [
+    { key: "cdnEgressGb", carriers: "CloudFront distribution", isCarrier: isType(DISTRIBUTION) },
+    { key: "cdnRequestsMillions", carriers: "CloudFront distribution", isCarrier: isType(DISTRIBUTION) },
+    { key: "natProcessedGb", carriers: "NAT gateway", isCarrier: isType(NAT_GATEWAY) },
+    { key: "albProcessedGb", carriers: "application load balancer (or ALB Ingress)", isCarrier: isAlb },
+    { key: "logIngestGb", carriers: "CloudWatch log group (or EKS cluster shipping logs)", isCarrier: isLogCarrier(resources) },
+    { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isType(...BUCKETS) },
+    { key: "ecrStoredGb", carriers: "ECR repository", isCarrier: isType(REPOSITORY) },
+    { key: "dbBackupGb", carriers: "RDS primary instance", isCarrier: (r) => r.type === RDS_INSTANCE && r.inputs.replicateSourceDb === undefined },
+  ];
 }

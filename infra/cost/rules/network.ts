@@ -26,14 +26,14 @@ export function isAlbIngress(resource: CostResource): boolean {
   return className === "alb";
 }
 
-function isAlb(resource: CostResource): boolean {
+export function isAlb(resource: CostResource): boolean {
   if (resource.type === LOAD_BALANCER || resource.type === LOAD_BALANCER_ALIAS) {
     return (str(resource.inputs.loadBalancerType) ?? "application") === "application";
   }
   return isAlbIngress(resource);
 }
 
-const isType = (...types: string[]) => (r: CostResource) => types.includes(r.type);
+export const isType = (...types: string[]) => (r: CostResource) => types.includes(r.type);
 
 /** An ALB's lines: hours, LCUs from the `albProcessedGb` pool, and a public IPv4 address per zone if internet-facing. */
 export function albDrafts(

@@ -1,0 +1,96 @@
+/**
+ * Where estimates come from: an offline plan (`{stack, resources, outputs}`), an estimate already computed, or the
+ * real CLI's `pulumi preview --json` / `pulumi stack export`. Each is priced with the usage and budget of its tier:
+ * the stack file's tier with its overrides when `Pulumi.<stack>.yaml` exists, else the `tier` output, else `--tier`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { resolveStackConfig } from "../../stacks/config";
+import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
+import { exportOutputs, fromPulumiJson } from "./convert";
+import { estimateCost } from "./estimate";
+import type { CostEstimate, CostResource } from "./types";
+
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+export class SourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SourceError";
+  }
+}
+
+export interface StackContext {
+  tier: TierSpec;
+  region?: string;
+}
+
+/** The tier (with the stack file's overrides) and region of `stack`, if `Pulumi.<stack>.yaml` exists. */
+export function stackContext(stack: string, root: string = REPO_ROOT): StackContext | undefined {
+  const stackFile = `Pulumi.${stack}.yaml`;
+  const path = join(root, stackFile);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) return undefined;
+  const doc = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config = resolveStackConfig({ stack, stackFile, values: { ...(doc.config ?? {}) } });
+  return { tier: config.tier, region: config.region };
+}
+
+function tierNamed(name: unknown, where: string): TierSpec {
+  if (!isTierName(name)) throw new SourceError(`${where}: unknown tier ${JSON.stringify(name)} (expected mvp, v1 or v2)`);
+  return TIERS[name];
+}
+
+export interface Priced {
+  estimate: CostEstimate;
+  tier: TierSpec;
+}
+
+/** Prices a parsed JSON document of any supported kind. `tier` (a name) overrides what the document implies. */
+export function priceDocument(doc: unknown, opts: { tier?: string; label: string; root?: string }): Priced {
+  if (typeof doc !== "object" || doc === null) throw new SourceError(`${opts.label}: not a JSON object`);
+  const record = doc as Record<string, unknown>;
+
+  if (Array.isArray(record.lineItems) && typeof record.monthly === "object") {
+    const estimate = record as unknown as CostEstimate;
+    const name = opts.tier ?? estimate.stack;
+    const context = name !== undefined ? stackContext(name, opts.root) : undefined;
+    return { estimate, tier: context?.tier ?? tierNamed(opts.tier ?? "v1", opts.label) };
+  }
+
+  let resources: CostResource[];
+  let stack: string | undefined;
+  let hints: Record<string, unknown> = {};
+  if (Array.isArray(record.resources) && typeof record.stack === "string") {
+    resources = record.resources as CostResource[];
+    stack = record.stack;
+    hints = (record.outputs as Record<string, unknown> | undefined) ?? {};
+  } else {
+    const converted = fromPulumiJson(doc);
+    resources = converted.resources;
+    if (converted.format === "export") hints = exportOutputs(doc);
+    else hints = { tier: (record.config as Record<string, unknown> | undefined)?.["storyforge:tier"] };
+  }
+
+  const context = stack !== undefined && opts.tier === undefined ? stackContext(stack, opts.root) : undefined;
+  let tier: TierSpec;
+  if (opts.tier !== undefined) tier = tierNamed(opts.tier, "--tier");
+  else if (context !== undefined) tier = context.tier;
+  else if (hints.tier !== undefined) tier = tierNamed(hints.tier, `${opts.label}: tier output`);
+  else throw new SourceError(`${opts.label}: cannot tell which tier's usage assumptions to use; pass --tier mvp|v1|v2`);
+  const region = context?.region ?? (typeof hints.region === "string" ? hints.region : undefined);
+  const estimate = estimateCost(resources, tier.usage, {
+    ...(stack !== undefined ? { stack } : {}),
+    ...(region !== undefined ? { region } : {}),
+  });
+  return { estimate, tier };
+}
+
+export function readJsonFile(path: string): unknown {
+  if (!existsSync(path)) throw new SourceError(`no such file: ${path}`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new SourceError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
