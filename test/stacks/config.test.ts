@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, ConfigError, resolveStackConfig, StackConfig } from "../../stacks/config";
 import { renderProjectFile } from "../../stacks/project-config";
+import { refreshReadme } from "../../stacks/readme-tables";
 import { TIERS } from "../../stacks/tiers";
 
 const FILE = "Pulumi.test.yaml";
@@ -141,5 +142,12 @@ describe("project file", () => {
     const doc = parse(readFileSync(join(__dirname, "..", "..", file), "utf8")) as { config: Record<string, unknown> };
     const config = resolveStackConfig({ stack, stackFile: file, values: doc.config });
     expect(config.tier.name).toBe(stack);
+  });
+});
+
+describe("README", () => {
+  it("the tier table and the config key table are generated from the tier model (npm run gen:readme)", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    expect(refreshReadme(readme)).toBe(readme);
   });
 });
