@@ -56,7 +56,9 @@ export class Cache {
       }
     });
     try {
-      await sub.subscribe(INVALIDATE_CHANNEL);
+      // bounded: with Redis down at start-up the subscription completes whenever Redis comes back
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([sub.subscribe(INVALIDATE_CHANNEL), new Promise((r) => (timer = setTimeout(r, 3_000)))]).finally(() => clearTimeout(timer));
     } catch (err) {
       // ioredis resubscribes when the connection comes back
       this.opts.logger.warn("cache invalidation subscribe failed; in-process copies expire by TTL", { err });

@@ -26,6 +26,8 @@ export interface Config {
   redisCluster: boolean;
   /** Timeout of a cache/rate-limit command before the API answers without Redis. */
   redisCommandTimeoutMs: number;
+  /** Lifetime of an in-process (LRU) cache copy if its invalidation message is lost. */
+  cacheLruTtlMs: number;
   /** HS256 secret for bearer tokens (API only). */
   jwtSecret: string | undefined;
   jwtIssuer: string | undefined;
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
     redisUrls,
     redisCluster: bool(env, "REDIS_CLUSTER", true),
     redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT_MS", 250, 10, 60_000),
+    cacheLruTtlMs: int(env, "CACHE_LRU_TTL_MS", 5_000, 1, 3_600_000),
     jwtSecret,
     jwtIssuer: str(env, "JWT_ISSUER"),
     jwtAudience: str(env, "JWT_AUDIENCE"),

@@ -6,7 +6,7 @@ import { Db } from "./db";
 import { createLogger, type Logger } from "./logger";
 import { Metrics } from "./metrics";
 import { createGenerationQueue, type GenerationJobData } from "./queue";
-import { closeRedis, createRedis, type RedisClient } from "./redis";
+import { closeRedis, createRedis, waitForRedis, type RedisClient } from "./redis";
 import { OpenSearchSearch, PgSearch, type SearchBackend } from "./search";
 
 /** Everything the API and the worker share, built once from the config. */
@@ -52,8 +52,10 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const queue = createGenerationQueue(queueRedis, config.jobAttempts, config.queuePrefix);
   queue.on("error", () => {});
   const redisBreaker = new CircuitBreaker(3, 2_000);
-  const cache = new Cache({ redis, ...(subscriber === undefined ? {} : { subscriber }), logger, metrics, breaker: redisBreaker });
-  if (opts.subscribe) void cache.listen();
+  const cache = new Cache({ redis, ...(subscriber === undefined ? {} : { subscriber }), logger, metrics, breaker: redisBreaker, lruTtlMs: config.cacheLruTtlMs });
+  const redisUp = await waitForRedis(redis, 5_000);
+  if (!redisUp) logger.warn("redis not reachable at start-up; serving from PostgreSQL until it is");
+  if (opts.subscribe) await cache.listen();
   const search: SearchBackend =
     config.opensearchUrl === undefined
       ? new PgSearch(db)

@@ -1,6 +1,5 @@
 -- Up Migration
 -- StoryForge domain: topics, scenes, segments and generation jobs (seed 000 §3, §7).
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
 CREATE TABLE topics (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
