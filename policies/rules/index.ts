@@ -1,11 +1,13 @@
 /** Every rule of the pack, by area. `policies/index.ts` builds the pack from this list; tests iterate it. */
 import { autoscalingRules } from "./autoscaling";
+import { capacityRules } from "./capacity";
 import { cdnRules } from "./cdn";
 import { clusterRules } from "./cluster";
+import { costRules } from "./cost";
 import { dataRules } from "./data";
 import type { Rule } from "./kit";
 import { networkRules } from "./network";
 import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
 
-export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules, ...cdnRules, ...tagRules];
+export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules, ...cdnRules, ...capacityRules, ...costRules, ...tagRules];
