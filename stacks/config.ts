@@ -53,6 +53,9 @@ function override(
 export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2", oneOf: TIER_NAMES },
   { key: "owner", type: "string", description: "Team that owns the stack; tags every AWS resource", default: "platform" },
+  // CDN custom domain (both or neither; empty: the distribution's *.cloudfront.net name only)
+  { key: "domainName", type: "string", description: "Custom domain of the CDN, e.g. app.example.com (empty: none)", default: "" },
+  { key: "certificateArn", type: "string", description: "ACM certificate for domainName, in us-east-1 as CloudFront requires (empty: none)", default: "" },
   // Network
   override("azCount", "integer", "network.azCount", "Availability zones used", { min: 2, max: 3 }),
   override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", { min: 1, max: 3 }),
@@ -104,6 +107,8 @@ export interface StackConfig {
   tier: TierSpec;
   /** Every override applied, `key → value`, for the plan's header. */
   overrides: Record<string, unknown>;
+  /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
+  customDomain: { domainName: string; certificateArn: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -259,6 +264,9 @@ export function resolveStackConfig(input: {
   // The node total is derived from the topology, so an override of shards or replicas moves it.
   tier.cache.nodes = tier.cache.shards * (1 + tier.cache.replicasPerShard);
   problems.push(...checkTierConsistency(tier).map((p) => `${stackFile}: ${p}`));
+  const domainName = (settings.get("domainName") as string | undefined) ?? "";
+  const certificateArn = (settings.get("certificateArn") as string | undefined) ?? "";
+  problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -269,7 +277,33 @@ export function resolveStackConfig(input: {
     owner: (settings.get("owner") as string | undefined) ?? "platform",
     tier,
     overrides,
+    customDomain: domainName === "" ? null : { domainName, certificateArn },
   };
+}
+
+/** CloudFront reads viewer certificates from ACM in us-east-1 only, whatever the stack's region. */
+export const CLOUDFRONT_CERTIFICATE_REGION = "us-east-1";
+const ACM_ARN = /^arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/;
+const DOMAIN = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** The CDN custom domain settings: both or neither, a DNS name, and an ACM certificate ARN in us-east-1. */
+export function customDomainProblems(domainName: string, certificateArn: string): string[] {
+  const key = (k: string) => `${PROJECT}:${k}`;
+  if (domainName === "" && certificateArn === "") return [];
+  const problems: string[] = [];
+  if (domainName === "") problems.push(`${key("domainName")} is required when ${key("certificateArn")} is set`);
+  else if (!DOMAIN.test(domainName)) problems.push(`${key("domainName")} must be a lower-case DNS name like app.example.com, got ${JSON.stringify(domainName)}`);
+  if (certificateArn === "") {
+    problems.push(`${key("certificateArn")} is required when ${key("domainName")} is set (an ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION})`);
+    return problems;
+  }
+  const m = ACM_ARN.exec(certificateArn);
+  if (!m) {
+    problems.push(`${key("certificateArn")} must be an ACM certificate ARN (arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`);
+  } else if (m[2] !== CLOUDFRONT_CERTIFICATE_REGION) {
+    problems.push(`${key("certificateArn")} must be in ${CLOUDFRONT_CERTIFICATE_REGION} (CloudFront reads certificates only from there), got region ${m[2]} in ${JSON.stringify(certificateArn)}`);
+  }
+  return problems;
 }
 
 /** Rules that tie values together, checked after overrides so an override cannot make the tier contradict itself. */

@@ -87,6 +87,39 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
     };
   },
   "aws:opensearch/domainPolicy:DomainPolicy": none,
+  // CDN: buckets, their settings, CloudFront
+  "aws:s3/bucket:Bucket": (i, name, env) => {
+    const bucket = i.bucket ?? name;
+    return {
+      bucket,
+      arn: `arn:aws:s3:::${bucket}`,
+      bucketDomainName: `${bucket}.s3.amazonaws.com`,
+      bucketRegionalDomainName: `${bucket}.s3.${env.region}.amazonaws.com`,
+      region: env.region,
+      hostedZoneId: "Z3AQBSTGFYJSTF",
+    };
+  },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": none,
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": none,
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": none,
+  "aws:s3/bucketVersioning:BucketVersioning": none,
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": none,
+  "aws:s3/bucketAcl:BucketAcl": none,
+  "aws:s3/bucketPolicy:BucketPolicy": none,
+  "aws:cloudfront/originAccessControl:OriginAccessControl": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
+  "aws:cloudfront/cachePolicy:CachePolicy": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
+  "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
+  "aws:cloudfront/distribution:Distribution": (_i, name) => {
+    const id = `E${hash(name).slice(0, 13).toUpperCase()}`;
+    return {
+      arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:distribution/${id}`,
+      domainName: `d${hash(name).slice(0, 13)}.cloudfront.net`,
+      // CloudFront's fixed Route 53 zone for alias records.
+      hostedZoneId: "Z2FDTNDATAQYW2",
+      status: "Deployed",
+      etag: `E${hash(name).slice(0, 12).toUpperCase()}`,
+    };
+  },
 };
 
 /** Provider functions the program calls, with what AWS would answer. */
@@ -104,6 +137,7 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
+  "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({ id: hash(`canonical-${MOCK_ACCOUNT_ID}`), displayName: "storyforge-plan" }),
 };
 
 /** Component types of this project (`storyforge:*`) register without a provider and need no state. */

@@ -25,6 +25,19 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
   },
   "aws:elasticache/parameterGroup:ParameterGroup": (i) =>
     (i.parameters ?? []).map((p: Inputs) => `${p.name}=${p.value}`).join(", "),
+  "aws:cloudfront/distribution:Distribution": (i) =>
+    [
+      `${i.priceClass}`,
+      `${i.httpVersion}`,
+      `${1 + (i.orderedCacheBehaviors?.length ?? 0)} behaviours`,
+      `origins ${(i.origins ?? []).map((o: Inputs) => o.originId).join(", ")}`,
+      i.aliases?.length ? `aliases ${i.aliases.join(", ")}` : "default *.cloudfront.net name",
+      `viewer TLS ≥ ${i.viewerCertificate?.minimumProtocolVersion}`,
+      i.loggingConfig?.bucket ? "access logs on" : "NO access logs",
+    ].join(", "),
+  "aws:cloudfront/cachePolicy:CachePolicy": (i) =>
+    `TTL ${i.minTtl}/${i.defaultTtl}/${i.maxTtl} s, query key: ${i.parametersInCacheKeyAndForwardedToOrigin?.queryStringsConfig?.queryStrings?.items?.join(", ") ?? "none"}`,
+  "aws:s3/bucket:Bucket": (i) => `${i.bucket}`,
   "aws:opensearch/domain:Domain": (i) => {
     const c = i.clusterConfig ?? {};
     return `${c.instanceCount} × ${c.instanceType} data, ${c.dedicatedMasterCount ?? 0} × ${c.dedicatedMasterType} masters, ${i.ebsOptions?.volumeSize} GB ${i.ebsOptions?.volumeType} each, ${c.zoneAwarenessConfig?.availabilityZoneCount ?? 1} zones`;

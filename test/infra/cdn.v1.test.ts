@@ -1,0 +1,3 @@
+import { cdnSuite } from "./cdn.checks";
+
+cdnSuite("v1");
