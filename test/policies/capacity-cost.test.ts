@@ -23,13 +23,13 @@ describe("capacity-adds-up (M)", () => {
     expect(stackViolations(capacityAddsUp, plan, { tier: "v1" })).toEqual([]);
   });
   it("fails when the api node group's maximum cannot hold the HPA maximum", () => {
-    const small = plan.map((r) => (r.name === "cluster-api-nodes" ? { ...r, inputs: mutate(r.inputs, (p) => (p.scalingConfig.maxSize = 1)) } : r));
+    const small = plan.map((r) => (r.name === "cluster-api-nodes" ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.scalingConfig.maxSize = 1)) } : r));
     const found = stackViolations(capacityAddsUp, small, { tier: "v1" });
     expect(found.length).toBeGreaterThan(0);
     expect(found[0]?.message).toMatch(/^api nodes: 15 api pods request \d+m CPU > 1 × c7g.xlarge/);
   });
   it("fails when the HPA maximum outgrows the PgBouncer client budget", () => {
-    const huge = plan.map((r) => (r.name === "api-hpa" ? { ...r, inputs: mutate(r.inputs, (p) => (p.spec.maxReplicas = 5000)) } : r));
+    const huge = plan.map((r) => (r.name === "api-hpa" ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.spec.maxReplicas = 5000)) } : r));
     expect(stackViolations(capacityAddsUp, huge, { tier: "v1" }).map((v) => v.message)).toContainEqual(expect.stringMatching(/^pgbouncer clients: api 5000 pods/));
   });
 });
