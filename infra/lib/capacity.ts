@@ -457,8 +457,7 @@ export function sizedNodeGroups(tier: TierSpec, systemInstanceClass: string = SY
 }
 
 /** One line per figure, for `npm run plan`. */
-export function formatCapacity(report: CapacityReport): string[] {
-  const f = report.figures;
+export function formatCapacity(f: CapacityFigures): string[] {
   const lines: string[] = [];
   for (const role of ROLES) {
     const g = f.nodeGroups[role];
@@ -475,4 +474,18 @@ export function formatCapacity(report: CapacityReport): string[] {
   const t = f.throughput;
   lines.push(`api throughput: ${t.targetRps} rps × (1 − ${t.cdnHitRatio}) = ${t.originRps} rps ≤ ${t.apiMaxReplicas} × ${t.apiPodRps} = ${t.capacityRps} rps`);
   return lines;
+}
+
+/** A tier that does not add up: `npm run plan` and `pulumi up` stop with every disagreeing inequality. */
+export class CapacityError extends Error {
+  constructor(readonly tier: string, readonly problems: string[]) {
+    super(`tier ${tier} does not add up (issue 3 §6):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "CapacityError";
+  }
+}
+
+/** Throws a CapacityError naming every problem of `report`; returns it when the tier adds up. */
+export function assertCapacity(report: CapacityReport): CapacityReport {
+  if (report.problems.length > 0) throw new CapacityError(report.figures.tier, report.problems);
+  return report;
 }

@@ -1,0 +1,127 @@
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { StackContext } from "../lib/context";
+import { encryptionKey } from "./access";
+
+/** The repository root: build context of the one image the API, the worker and the migrations share. */
+const REPO_ROOT = join(__dirname, "..", "..");
+
+/** What the Dockerfile copies: a change here is a new image. */
+export const IMAGE_SOURCES = ["Dockerfile", ".dockerignore", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "app", "worker"];
+
+/**
+ * A hash of the image's sources (paths and contents, sorted), used as the image tag. ECR tags are immutable, so
+ * each distinct source gets its own tag; the same source keeps its tag and is not pushed again.
+ */
+export function sourceHash(root: string, sources: readonly string[] = IMAGE_SOURCES): string {
+  const hash = createHash("sha256");
+  const visit = (path: string): void => {
+    if (!existsSync(path)) return;
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry === "node_modules" || entry === "dist") continue;
+        visit(join(path, entry));
+      }
+      return;
+    }
+    hash.update(relative(root, path)).update("\0").update(readFileSync(path)).update("\0");
+  };
+  for (const source of sources) visit(join(root, source));
+  return hash.digest("hex").slice(0, 16);
+}
+
+export interface ImageArgs {
+  /** Stack context. */
+  context: StackContext;
+  /**
+   * Build context directory.
+   * @default the repository root
+   */
+  contextPath?: string;
+  /**
+   * Dockerfile, relative to the build context.
+   * @default "Dockerfile"
+   */
+  dockerfile?: string;
+  /**
+   * Images ECR keeps; older ones expire. Rollbacks can reach this many builds back.
+   * @default 30
+   */
+  keepImages?: number;
+}
+
+/**
+ * The container image of the API, the worker and the migrations (issue 3 §3): one ECR repository (scan on push,
+ * immutable tags, KMS-encrypted, a lifecycle policy keeping the last `keepImages`), and the image built from the
+ * repository's Dockerfile for linux/arm64 (Graviton nodes) and pushed there. Workloads reference it by digest,
+ * never by a tag, so a rollout always runs exactly the bytes that were built.
+ *
+ * Monthly cost: ECR storage at $0.10/GB-month (≈ $1-5 at every tier) plus the KMS key ($1).
+ */
+export class Image extends pulumi.ComponentResource {
+  /** `<registry>/<repository>@sha256:<digest>`: what pods run. */
+  readonly imageRef: pulumi.Output<string>;
+  /** `sha256:<hex>` of the pushed manifest. */
+  readonly digest: pulumi.Output<string>;
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly repositoryArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("storyforge:compute:Image", name, {}, opts);
+    const { context } = args;
+    const keepImages = args.keepImages ?? 30;
+    if (!Number.isInteger(keepImages) || keepImages < 1 || keepImages > 1000) {
+      throw new Error(`keepImages must be an integer from 1 to 1000, got ${keepImages}`);
+    }
+    const parent = { parent: this };
+
+    const key = encryptionKey(name, context, "ecr", this);
+    const repository = new aws.ecr.Repository(`${name}-repository`, {
+      name: context.name("app"),
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }],
+      // Images are rebuilt from source; a destroy of the stack may take them with it.
+      forceDelete: true,
+      tags: context.tags(),
+    }, parent);
+    new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
+      repository: repository.name,
+      policy: JSON.stringify({
+        rules: [{
+          rulePriority: 1,
+          description: `Keep the last ${keepImages} images`,
+          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepImages },
+          action: { type: "expire" },
+        }],
+      }),
+    }, parent);
+
+    // Short-lived registry credentials for the push; secret so they never reach the state in clear.
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, parent);
+    const image = new dockerBuild.Image(`${name}-image`, {
+      context: { location: args.contextPath ?? REPO_ROOT },
+      dockerfile: { location: join(args.contextPath ?? REPO_ROOT, args.dockerfile ?? "Dockerfile") },
+      platforms: [dockerBuild.Platform.Linux_arm64],
+      push: true,
+      // Immutable repository: the tag is unique per source (the digest is what pods use).
+      tags: [pulumi.interpolate`${repository.repositoryUrl}:src-${sourceHash(args.contextPath ?? REPO_ROOT)}`],
+      registries: [{
+        address: repository.repositoryUrl,
+        username: auth.userName,
+        password: pulumi.secret(auth.password),
+      }],
+      buildOnPreview: false,
+    }, parent);
+
+    this.digest = image.digest;
+    this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${image.digest}`;
+    this.repositoryUrl = repository.repositoryUrl;
+    this.repositoryArn = repository.arn;
+    this.registerOutputs({ imageRef: this.imageRef, digest: this.digest, repositoryUrl: this.repositoryUrl });
+  }
+}

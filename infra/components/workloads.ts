@@ -1,0 +1,357 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { POOLS_PER_PROCESS, workerPoolSize } from "../lib/capacity";
+import { StackContext } from "../lib/context";
+import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
+import { Cache } from "./cache";
+import { Database } from "./database";
+import { OidcIdentity, ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
+import { PgBouncer } from "./pgbouncer";
+import { Search } from "./search";
+
+export const NAMESPACE = "storyforge";
+export const API_PORT = 3000;
+export const WORKER_METRICS_PORT = 9464;
+/** uid of the image's `node` user (node:*-slim images); the Dockerfile runs as it. */
+export const APP_UID = 1000;
+
+type HpaBehavior = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerBehavior;
+
+/** API HPA behaviour after seed 002: up 100 %/60 s after 60 s, down 50 %/60 s after 300 s. */
+export const API_HPA_BEHAVIOR: HpaBehavior = {
+  scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
+  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+};
+/** Worker behaviour of seed 000 §4.1: up at most 4 pods per 60 s after 60 s, down at most 25 % per 120 s after 300 s. */
+export const WORKER_HPA_BEHAVIOR: HpaBehavior = {
+  scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: "Max", policies: [{ type: "Pods", value: 4, periodSeconds: 60 }] },
+  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 25, periodSeconds: 120 }] },
+};
+/** HPA targets of seed 000 §5.1 (API) and §4.1 (worker CPU). */
+export const API_CPU_TARGET = 60;
+export const API_MEMORY_TARGET = 75;
+export const WORKER_CPU_TARGET = 70;
+
+/** The API drains for 25 s on SIGTERM (SHUTDOWN_TIMEOUT_MS) after 10 s of failing readiness; the grace covers both. */
+const API_DRAIN_MS = 10_000;
+const API_SHUTDOWN_MS = 25_000;
+/** Workers hand back or finish jobs within 90 s of SIGTERM. */
+const WORKER_SHUTDOWN_MS = 90_000;
+
+/** The cluster as the workloads use it (`Cluster` satisfies it). */
+export interface WorkloadCluster extends OidcIdentity {
+  readonly provider: k8s.Provider;
+}
+
+export interface WorkloadsArgs {
+  context: StackContext;
+  cluster: WorkloadCluster;
+  /** The image the API, the worker and the migrations run (by digest). */
+  image: { imageRef: pulumi.Input<string> };
+  database: Database;
+  cache: Cache;
+  /** OpenSearch; absent for tiers without one (the API searches with PostgreSQL). */
+  search?: Search;
+  /**
+   * Log level of the API and the worker.
+   * @default "info"
+   */
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** The name of the migrations Job for an image: a new digest runs a new Job. */
+export function migrationJobName(imageRef: string): string {
+  const digest = /sha256:([0-9a-f]{64})$/.exec(imageRef)?.[1];
+  if (digest === undefined) throw new Error(`imageRef must end with @sha256:<64 hex>, got ${JSON.stringify(imageRef)}`);
+  return `migrate-${digest.slice(0, 12)}`;
+}
+
+/** A PodDisruptionBudget's minAvailable that still allows one disruption at the autoscaler's minimum. */
+export function pdbMinAvailable(minReplicas: number): number {
+  return Math.max(1, minReplicas - 1);
+}
+
+/**
+ * The product in the `storyforge` namespace (issue 3 §4): PgBouncer, the API (Deployment, Service, HPA, PDB), the
+ * worker (Deployment, KEDA ScaledObject on queue depth and CPU, PDB), the migrations Job that runs before the API
+ * rolls out, and the Secrets they read (fed by Pulumi secrets, never literals). Pods are non-root with a read-only
+ * root filesystem, no privilege escalation, no capabilities, spread over zones, pinned to the image digest.
+ *
+ * Monthly cost: none of its own (pods run on the cluster's node groups).
+ */
+export class Workloads extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  /** The API Service the load balancer binds its target group to. */
+  readonly apiServiceName: pulumi.Output<string>;
+  readonly apiPort = API_PORT;
+  readonly pgbouncer: PgBouncer;
+  readonly migrationJobName: pulumi.Output<string>;
+
+  constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("storyforge:compute:Workloads", name, {}, opts);
+    const { context, cluster, database, cache, search } = args;
+    const w = context.config.tier.workloads;
+    const logLevel = args.logLevel ?? "info";
+    if (w.api.minReplicas < 2) throw new Error(`workloads.api.minReplicas must be at least 2, got ${w.api.minReplicas}`);
+    if (w.api.maxReplicas < w.api.minReplicas) throw new Error(`workloads.api.maxReplicas (${w.api.maxReplicas}) must be at least minReplicas (${w.api.minReplicas})`);
+    if (w.worker.maxReplicas < w.worker.minReplicas) throw new Error(`workloads.worker.maxReplicas (${w.worker.maxReplicas}) must be at least minReplicas (${w.worker.minReplicas})`);
+    const k8sOpts = { parent: this, provider: cluster.provider };
+    const imageRef = pulumi.output(args.image.imageRef);
+
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+      metadata: {
+        name: NAMESPACE,
+        labels: {
+          "app.kubernetes.io/part-of": "storyforge",
+          // Pod Security Admission: every pod here must meet the "restricted" profile.
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+      },
+    }, k8sOpts);
+    const ns = namespace.metadata.name;
+
+    this.pgbouncer = new PgBouncer(`${name}-pgbouncer`, { context, cluster, database, namespace: ns }, { parent: this });
+    const pgb = this.pgbouncer;
+
+    // Secrets: built from secret Outputs, delivered as k8s Secrets, read with secretKeyRef.
+    const jwt = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
+    const password = pulumi.output(database.masterPassword);
+    const user = database.masterUsername;
+    const viaPgbouncer = (db: string) => pulumi.secret(pulumi.interpolate`postgres://${user}:${password}@${pgb.host}:${pgb.port}/${db}`);
+    const appSecret = new k8s.core.v1.Secret(`${name}-app-secret`, {
+      metadata: { name: "storyforge-app", namespace: ns },
+      type: "Opaque",
+      stringData: {
+        DATABASE_URL: viaPgbouncer(pgb.primaryDatabase),
+        DATABASE_REPLICA_URL: viaPgbouncer(pgb.replicaDatabase),
+        REDIS_URL: pulumi.secret(pulumi.interpolate`rediss://:${cache.authToken}@${cache.configurationEndpoint}:${cache.port}`),
+        JWT_SECRET: pulumi.secret(jwt.result),
+      },
+    }, k8sOpts);
+    // Migrations only: the primary directly (DDL and advisory locks do not belong behind a transaction pooler).
+    // RDS forces TLS; `no-verify` encrypts without the RDS CA bundle, which the image does not carry yet.
+    const migrationSecret = new k8s.core.v1.Secret(`${name}-migration-secret`, {
+      metadata: { name: "storyforge-migrations", namespace: ns },
+      type: "Opaque",
+      stringData: {
+        DATABASE_MIGRATION_URL: pulumi.secret(pulumi.interpolate`postgres://${user}:${password}@${database.primaryAddress}:${database.port}/${database.databaseName}?sslmode=no-verify`),
+      },
+    }, k8sOpts);
+    const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
+      keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+
+    // Service accounts: API and worker sign OpenSearch requests (SigV4) with their own IRSA role.
+    const accountFor = (role: "api" | "worker" | "migrations") => {
+      let annotations: Record<string, pulumi.Input<string>> | undefined;
+      if (search !== undefined && role !== "migrations") {
+        const iamRole = serviceAccountRole(`${name}-${role}-irsa`, {
+          context, cluster, namespace: NAMESPACE, serviceAccount: role, parent: this,
+          policy: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: pulumi.interpolate`${search.domainArn}/*` }],
+          },
+        });
+        annotations = { [ROLE_ARN_ANNOTATION]: iamRole.arn };
+      }
+      return new k8s.core.v1.ServiceAccount(`${name}-${role}-sa`, {
+        metadata: { name: role, namespace: ns, ...(annotations ? { annotations } : {}) },
+        // Only IRSA needs the projected token; the webhook mounts it itself.
+        automountServiceAccountToken: false,
+      }, k8sOpts);
+    };
+
+    const commonEnv: Array<{ name: string; value: pulumi.Input<string> }> = [
+      { name: "NODE_ENV", value: "production" },
+      { name: "LOG_LEVEL", value: logLevel },
+      { name: "REDIS_CLUSTER", value: "true" },
+      { name: "AWS_REGION", value: context.config.region },
+      ...(search !== undefined
+        ? [{ name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` }, { name: "OPENSEARCH_SIGV4", value: "true" }]
+        : []),
+    ];
+    const tmpVolume = { name: "tmp", emptyDir: { sizeLimit: "256Mi" } };
+    const tmpMount = { name: "tmp", mountPath: "/tmp" };
+
+    // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
+    const migrationAccount = accountFor("migrations");
+    const jobName = imageRef.apply(migrationJobName);
+    const migrationLabels = { "app.kubernetes.io/name": "migrations", "app.kubernetes.io/part-of": "storyforge" };
+    const migration = new k8s.batch.v1.Job(`${name}-migrate`, {
+      metadata: { name: jobName, namespace: ns, labels: migrationLabels },
+      spec: {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 900,
+        template: {
+          metadata: { labels: migrationLabels },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: migrationAccount.metadata.name,
+            automountServiceAccountToken: false,
+            ...roleScheduling("api"),
+            securityContext: podSecurity(APP_UID),
+            containers: [{
+              ...hardenedContainer(),
+              name: "migrate",
+              image: imageRef,
+              command: ["node", "dist/app/migrate.js"],
+              env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
+              resources: resourcesOf(w.api.pod),
+              volumeMounts: [tmpMount],
+            }],
+            volumes: [tmpVolume],
+          },
+        },
+      },
+    }, { ...k8sOpts, dependsOn: [pgb] });
+
+    // API
+    const apiLabels = { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "storyforge" };
+    const apiAccount = accountFor("api");
+    const api = new k8s.apps.v1.Deployment(`${name}-api`, {
+      metadata: { name: "api", namespace: ns, labels: apiLabels },
+      spec: {
+        // No `replicas`: the HPA owns the count.
+        selector: { matchLabels: apiLabels },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+        template: {
+          metadata: { labels: apiLabels },
+          spec: {
+            serviceAccountName: apiAccount.metadata.name,
+            automountServiceAccountToken: false,
+            ...roleScheduling("api"),
+            topologySpreadConstraints: zoneSpread(apiLabels),
+            securityContext: podSecurity(APP_UID),
+            terminationGracePeriodSeconds: Math.ceil((API_DRAIN_MS + API_SHUTDOWN_MS) / 1000) + 10,
+            containers: [{
+              ...hardenedContainer(),
+              name: "api",
+              image: imageRef,
+              command: ["node", "dist/app/main.js"],
+              ports: [{ name: "http", containerPort: API_PORT, protocol: "TCP" }],
+              env: [
+                ...commonEnv,
+                { name: "PORT", value: String(API_PORT) },
+                { name: "DATABASE_POOL_MAX", value: String(w.api.dbPoolSize) },
+                // CloudFront and the ALB are the two proxies in front of the API.
+                { name: "TRUST_PROXY", value: "2" },
+                { name: "SHUTDOWN_DRAIN_MS", value: String(API_DRAIN_MS) },
+                { name: "SHUTDOWN_TIMEOUT_MS", value: String(API_SHUTDOWN_MS) },
+                ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "JWT_SECRET"]),
+              ],
+              resources: resourcesOf(w.api.pod),
+              readinessProbe: { httpGet: { path: "/health/ready", port: API_PORT }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+              livenessProbe: { httpGet: { path: "/health/live", port: API_PORT }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 2, failureThreshold: 3 },
+              startupProbe: { httpGet: { path: "/health/live", port: API_PORT }, periodSeconds: 2, failureThreshold: 30 },
+              volumeMounts: [tmpMount],
+            }],
+            volumes: [tmpVolume],
+          },
+        },
+      },
+    }, { ...k8sOpts, dependsOn: [migration] });
+    const apiService = new k8s.core.v1.Service(`${name}-api-service`, {
+      metadata: { name: "api", namespace: ns, labels: apiLabels },
+      spec: { type: "ClusterIP", selector: apiLabels, ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }] },
+    }, k8sOpts);
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-api-hpa`, {
+      metadata: { name: "api", namespace: ns, labels: apiLabels },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: api.metadata.name },
+        minReplicas: w.api.minReplicas,
+        maxReplicas: w.api.maxReplicas,
+        metrics: [
+          { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: API_CPU_TARGET } } },
+          { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: API_MEMORY_TARGET } } },
+        ],
+        behavior: API_HPA_BEHAVIOR,
+      },
+    }, k8sOpts);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-api-pdb`, {
+      metadata: { name: "api", namespace: ns, labels: apiLabels },
+      spec: { minAvailable: pdbMinAvailable(w.api.minReplicas), selector: { matchLabels: apiLabels } },
+    }, k8sOpts);
+
+    // Worker
+    const workerLabels = { "app.kubernetes.io/name": "worker", "app.kubernetes.io/part-of": "storyforge" };
+    const workerAccount = accountFor("worker");
+    const worker = new k8s.apps.v1.Deployment(`${name}-worker`, {
+      metadata: { name: "worker", namespace: ns, labels: workerLabels },
+      spec: {
+        // No `replicas`: KEDA's HPA owns the count.
+        selector: { matchLabels: workerLabels },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+        template: {
+          metadata: { labels: workerLabels },
+          spec: {
+            serviceAccountName: workerAccount.metadata.name,
+            automountServiceAccountToken: false,
+            ...roleScheduling("worker"),
+            topologySpreadConstraints: zoneSpread(workerLabels),
+            securityContext: podSecurity(APP_UID),
+            terminationGracePeriodSeconds: WORKER_SHUTDOWN_MS / 1000 + 30,
+            containers: [{
+              ...hardenedContainer(),
+              name: "worker",
+              image: imageRef,
+              command: ["node", "dist/worker/main.js"],
+              ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT, protocol: "TCP" }],
+              env: [
+                ...commonEnv,
+                { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
+                { name: "WORKER_CONCURRENCY", value: String(w.worker.concurrency) },
+                // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
+                { name: "DATABASE_POOL_MAX", value: String(workerPoolSize(context.config.tier)) },
+                { name: "SHUTDOWN_TIMEOUT_MS", value: String(WORKER_SHUTDOWN_MS) },
+                ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL"]),
+              ],
+              resources: resourcesOf(w.worker.pod),
+              readinessProbe: { httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: "/health/live", port: WORKER_METRICS_PORT }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 2, failureThreshold: 3 },
+              volumeMounts: [tmpMount],
+            }],
+            volumes: [tmpVolume],
+          },
+        },
+      },
+    }, { ...k8sOpts, dependsOn: [migration] });
+    new k8s.apiextensions.CustomResource(`${name}-worker-scaler`, {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: { name: "worker", namespace: ns, labels: workerLabels },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: worker.metadata.name },
+        pollingInterval: 15,
+        cooldownPeriod: 300,
+        minReplicaCount: w.worker.minReplicas,
+        maxReplicaCount: w.worker.maxReplicas,
+        advanced: { horizontalPodAutoscalerConfig: { name: "worker", behavior: WORKER_HPA_BEHAVIOR } },
+        triggers: [
+          {
+            // waiting + delayed + prioritized, as the API counts them (a Redis list trigger misses the sorted sets).
+            type: "metrics-api",
+            name: "queue-depth",
+            metricType: "AverageValue",
+            metadata: {
+              url: pulumi.interpolate`http://${apiService.metadata.name}.${ns}.svc.cluster.local:${API_PORT}/internal/queue-depth`,
+              format: "json",
+              valueLocation: "depth",
+              targetValue: String(w.worker.jobsPerWorker),
+            },
+          },
+          { type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(WORKER_CPU_TARGET) } },
+        ],
+      },
+    }, k8sOpts);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-worker-pdb`, {
+      metadata: { name: "worker", namespace: ns, labels: workerLabels },
+      spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },
+    }, k8sOpts);
+
+    this.namespace = ns;
+    this.apiServiceName = apiService.metadata.name;
+    this.migrationJobName = jobName;
+    this.registerOutputs({ namespace: this.namespace, apiServiceName: this.apiServiceName, migrationJobName: jobName, poolsPerProcess: POOLS_PER_PROCESS });
+  }
+}

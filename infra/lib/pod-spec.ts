@@ -1,0 +1,70 @@
+/**
+ * Pieces every pod spec of ours repeats (PgBouncer, API, worker, migrations): the hardened security context,
+ * requests and limits from the tier's PodResources, role scheduling on the cluster's node groups, and zone spread.
+ * Plain data builders, no Pulumi runtime, so tests and policies can check them directly.
+ */
+import type { PodResources } from "../../stacks/tiers";
+import type { NodeRole } from "./capacity";
+
+/** Node label and taint key of the cluster's node groups (cluster contract). */
+export const ROLE_LABEL = "storyforge.io/role";
+export const ZONE_KEY = "topology.kubernetes.io/zone";
+export const HOST_KEY = "kubernetes.io/hostname";
+
+/** Requests and limits in Kubernetes quantities. */
+export function resourcesOf(pod: PodResources): { requests: Record<string, string>; limits: Record<string, string> } {
+  return {
+    requests: { cpu: `${pod.cpuRequestMillicores}m`, memory: `${pod.memoryRequestMiB}Mi` },
+    limits: { cpu: `${pod.cpuLimitMillicores}m`, memory: `${pod.memoryLimitMiB}Mi` },
+  };
+}
+
+/** nodeSelector of the role, and the toleration of its taint (api and worker groups are tainted; system is not). */
+export function roleScheduling(role: NodeRole): { nodeSelector: Record<string, string>; tolerations?: Array<Record<string, string>> } {
+  const nodeSelector = { [ROLE_LABEL]: role };
+  if (role === "system") return { nodeSelector };
+  return { nodeSelector, tolerations: [{ key: ROLE_LABEL, operator: "Equal", value: role, effect: "NoSchedule" }] };
+}
+
+/**
+ * Spread over zones (hard: a zone loss leaves the others serving; node-group maxima are sized per zone by
+ * infra/lib/capacity.ts) and over nodes (soft).
+ */
+export interface SpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+  labelSelector: { matchLabels: Record<string, string> };
+}
+
+export function zoneSpread(labels: Record<string, string>): SpreadConstraint[] {
+  return [
+    { maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
+    { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+  ];
+}
+
+/** Pod-level security context: a fixed non-root user and the runtime's default seccomp profile. */
+export function podSecurity(uid: number): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container-level security context: read-only root, no privilege escalation, no capabilities. */
+export function hardenedContainer(): { securityContext: Record<string, unknown> } {
+  return {
+    securityContext: {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+  };
+}
