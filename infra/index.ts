@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inventory } from "./lib/inventory";
+import { estimateCost } from "./cost/estimate";
 import { loadStackConfig } from "../stacks/config";
 import { createContext } from "./lib/context";
 import { Network } from "./components/network";
@@ -54,3 +55,12 @@ export const opensearch = search
   : null;
 /** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
 export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });
+
+/**
+ * The cost review (issue 5): every declared resource priced with the tier's usage assumptions, as a range.
+ * `pulumi stack output cost --json` after a deploy; equal to `npm run cost -- --stack <stack>` offline.
+ * Keep this last: the inventory is complete only after every component above has been declared.
+ */
+export const cost = inventory
+  .resources()
+  .apply((resources) => estimateCost(resources, config.tier.usage, { region: config.region, stack: pulumi.getStack() }));

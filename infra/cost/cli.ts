@@ -35,7 +35,8 @@ export function planInChild(stack: string): Promise<unknown> {
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
+      // Exit 3: the plan printed but is over budget; the cost report still shows it (and says OVER).
+      if (code !== 0 && code !== 3) return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
       try {
         resolve(JSON.parse(out));
       } catch (e) {

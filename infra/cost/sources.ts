@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { resolveStackConfig } from "../../stacks/config";
 import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
 import { exportOutputs, fromPulumiJson } from "./convert";
+import { type BudgetResult, checkBudget } from "./budget";
 import { estimateCost } from "./estimate";
 import type { CostEstimate, CostResource } from "./types";
 
@@ -93,4 +94,19 @@ export function readJsonFile(path: string): unknown {
   } catch (err) {
     throw new SourceError(`${path}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+/**
+ * The budget check of an offline plan, as `npm run plan` runs it: the plan's `cost` output when the program
+ * exports one, else the estimate of its resources, against the stack's tier (with the stack file's overrides).
+ */
+export function planBudget(plan: { stack: string; resources: CostResource[]; outputs?: Record<string, unknown> }, root?: string): BudgetResult {
+  const context = stackContext(plan.stack, root);
+  if (context === undefined) return { ok: true, message: `${plan.stack}: no Pulumi.${plan.stack}.yaml, budget not checked` };
+  const exported = plan.outputs?.cost as CostEstimate | undefined;
+  const estimate =
+    exported !== undefined && Array.isArray(exported.lineItems)
+      ? exported
+      : estimateCost(plan.resources, context.tier.usage, { stack: plan.stack, region: context.region });
+  return checkBudget(estimate, context.tier);
 }

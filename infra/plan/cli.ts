@@ -1,10 +1,12 @@
 /**
  * `npm run plan -- --stack <name> [--json]`: the offline plan of a stack.
- * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack.
+ * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack,
+ * 3 plan printed but its expected monthly cost is over the tier's budget (the top lines go to stderr).
  */
 import { parseArgs } from "node:util";
 import { planStack, PlanError, validStacks } from "./harness";
 import { renderPlan } from "./report";
+import { planBudget } from "../cost/sources";
 
 const USAGE = "usage: npm run plan -- --stack <stack> [--json]";
 
@@ -28,9 +30,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     const plan = await planStack(stack);
     process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
+    // Issue 5: a stack whose expected cost is over its tier's budget fails the plan, naming the lines that do it.
+    const budget = planBudget(plan);
+    if (!budget.ok) {
+      process.stderr.write(`plan of stack "${stack}" is over budget:\n${budget.message}\n`);
+      return 3;
+    }
     return 0;
   } catch (err) {
-    const message = err instanceof PlanError || (err as Error).name === "ConfigError" ? (err as Error).message : String((err as Error).stack ?? err);
+    const message = err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name) ? (err as Error).message : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
     return 1;
   }
