@@ -122,6 +122,71 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   },
 };
 
+/**
+ * Kubernetes objects: the name the API server keeps (metadata.name, else `${name}-<hash>` like Pulumi's
+ * auto-naming) and the namespace ("default" for namespaced kinds when absent).
+ */
+const k8sObject = (namespaced: boolean): StateFn => (i, name) => {
+  const metadata = { ...(i.metadata ?? {}) };
+  metadata.name ??= `${name}-${hash(name).slice(0, 8)}`;
+  if (namespaced) metadata.namespace ??= "default";
+  metadata.uid ??= hash(`${metadata.namespace ?? ""}/${metadata.name}`).slice(0, 32);
+  return { metadata };
+};
+
+// Compute tier: image, workloads, the API's load balancer (image.ts, pgbouncer.ts, workloads.ts, load-balancer.ts)
+Object.assign(RESOURCE_STATE, {
+  "aws:ecr/repository:Repository": (i: Inputs, name: string, env: MockEnv) => {
+    const repo = i.name ?? name;
+    return {
+      arn: `arn:aws:ecr:${env.region}:${MOCK_ACCOUNT_ID}:repository/${repo}`,
+      registryId: MOCK_ACCOUNT_ID,
+      repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com/${repo}`,
+    };
+  },
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": () => ({ registryId: MOCK_ACCOUNT_ID }),
+  "docker-build:index:Image": (i: Inputs, name: string) => {
+    const digest = `sha256:${hash(`${name}:${JSON.stringify(i.tags ?? [])}`)}`;
+    const tag = String((i.tags ?? [])[0] ?? name);
+    return { digest, ref: `${tag}@${digest}`, contextHash: hash(name) };
+  },
+  "aws:lb/loadBalancer:LoadBalancer": (i: Inputs, name: string, env: MockEnv) => {
+    const lb = i.name ?? name;
+    const id = hash(lb).slice(0, 16);
+    return {
+      arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:loadbalancer/app/${lb}/${id}`,
+      arnSuffix: `app/${lb}/${id}`,
+      dnsName: `${lb}-${parseInt(id.slice(0, 8), 16)}.${env.region}.elb.amazonaws.com`,
+      zoneId: "Z35SXDOTRQ7X7K",
+    };
+  },
+  "aws:lb/targetGroup:TargetGroup": (i: Inputs, name: string, env: MockEnv) => {
+    const tg = i.name ?? name;
+    const id = hash(tg).slice(0, 16);
+    return { arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:targetgroup/${tg}/${id}`, arnSuffix: `targetgroup/${tg}/${id}`, name: tg };
+  },
+  "aws:lb/listener:Listener": (_i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:listener/app/${hash(name).slice(0, 16)}`,
+  }),
+  "aws:lb/listenerRule:ListenerRule": (_i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:listener-rule/app/${hash(name).slice(0, 16)}`,
+  }),
+  "kubernetes:core/v1:Namespace": k8sObject(false),
+  "kubernetes:core/v1:ConfigMap": k8sObject(true),
+  "kubernetes:core/v1:Secret": k8sObject(true),
+  "kubernetes:core/v1:ServiceAccount": k8sObject(true),
+  "kubernetes:core/v1:Service": (i: Inputs, name: string, env: MockEnv) => ({
+    ...k8sObject(true)(i, name, env),
+    spec: { ...(i.spec ?? {}), clusterIP: `172.20.${parseInt(hash(name).slice(0, 2), 16)}.${parseInt(hash(name).slice(2, 4), 16)}` },
+  }),
+  "kubernetes:apps/v1:Deployment": k8sObject(true),
+  "kubernetes:batch/v1:Job": k8sObject(true),
+  "kubernetes:policy/v1:PodDisruptionBudget": k8sObject(true),
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": k8sObject(true),
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": k8sObject(true),
+  "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": k8sObject(true),
+} satisfies Record<string, StateFn>);
+
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({
@@ -134,6 +199,26 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`,
     userId: "AIDAPLAN",
     id: MOCK_ACCOUNT_ID,
+  }),
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": (i, env) => ({
+    id: env.region,
+    registryId: i.registryId ?? MOCK_ACCOUNT_ID,
+    userName: "AWS",
+    password: "mock-ecr-token",
+    authorizationToken: Buffer.from("AWS:mock-ecr-token").toString("base64"),
+    proxyEndpoint: `https://${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com`,
+    expiresAt: "2026-01-01T12:00:00Z",
+  }),
+  "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i, env) => ({
+    // us-east-1's CloudFront origin-facing list id.
+    id: i.name === "com.amazonaws.global.cloudfront.origin-facing" ? "pl-3b927c52" : `pl-${createHash("sha256").update(String(i.name)).digest("hex").slice(0, 8)}`,
+    name: i.name,
+    arn: `arn:aws:ec2:${env.region}:aws:prefix-list/pl-3b927c52`,
+    addressFamily: "IPv4",
+    maxEntries: 55,
+    ownerId: "AWS",
+    entries: [],
+    tags: {},
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
