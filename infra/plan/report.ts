@@ -3,6 +3,7 @@
  * (class, count, storage, zones), so a platform engineer can review a stack without a cloud account.
  */
 import { Plan, PlannedResource } from "./harness";
+import { CapacityFigures, formatCapacity } from "../lib/capacity";
 
 type Inputs = Record<string, any>;
 
@@ -42,7 +43,31 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     const c = i.clusterConfig ?? {};
     return `${c.instanceCount} × ${c.instanceType} data, ${c.dedicatedMasterCount ?? 0} × ${c.dedicatedMasterType} masters, ${i.ebsOptions?.volumeSize} GB ${i.ebsOptions?.volumeType} each, ${c.zoneAwarenessConfig?.availabilityZoneCount ?? 1} zones`;
   },
+  // Compute tier workloads
+  "aws:ecr/repository:Repository": (i) => `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"}`,
+  "docker-build:index:Image": (i) => `${(i.platforms ?? []).join(", ")} from ${i.dockerfile?.location ?? "Dockerfile"}, push ${i.push ? "on" : "off"}`,
+  "kubernetes:apps/v1:Deployment": (i) => {
+    const c = i.spec?.template?.spec?.containers?.[0] ?? {};
+    const count = i.spec?.replicas !== undefined ? `${i.spec.replicas} replicas` : "replicas from its autoscaler";
+    return `${count}, ${c.resources?.requests?.cpu}/${c.resources?.requests?.memory} requested, on ${i.spec?.template?.spec?.nodeSelector?.["storyforge.io/role"] ?? "any"} nodes, ${c.image}`;
+  },
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (i) =>
+    `${i.spec?.minReplicas}-${i.spec?.maxReplicas} pods on ${(i.spec?.metrics ?? []).map((m: Inputs) => `${m.resource?.name} ${m.resource?.target?.averageUtilization} %`).join(", ")}`,
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": (i) =>
+    `${i.spec?.minReplicaCount}-${i.spec?.maxReplicaCount} pods on ${(i.spec?.triggers ?? []).map((t: Inputs) => (t.type === "metrics-api" ? `queue depth / ${t.metadata?.targetValue}` : `${t.type} ${t.metadata?.value} %`)).join(", ")}`,
+  "kubernetes:policy/v1:PodDisruptionBudget": (i) => (i.spec?.minAvailable !== undefined ? `minAvailable ${i.spec.minAvailable}` : `maxUnavailable ${i.spec?.maxUnavailable}`),
+  "kubernetes:batch/v1:Job": (i) => `${i.metadata?.name}: ${(i.spec?.template?.spec?.containers?.[0]?.command ?? []).join(" ")}`,
+  "aws:lb/loadBalancer:LoadBalancer": (i) => `${i.internal ? "internal" : "internet-facing"} ${i.loadBalancerType}, access logs ${i.accessLogs?.enabled ? "on" : "off"}`,
+  "aws:lb/targetGroup:TargetGroup": (i) => `${i.targetType} targets on ${i.protocol} ${i.port}, health ${i.healthCheck?.path}`,
+  "aws:lb/listener:Listener": (i) => `${i.protocol} ${i.port}, default ${i.defaultActions?.[0]?.fixedResponse?.statusCode ?? i.defaultActions?.[0]?.type}`,
 };
+
+/** The capacity figures of issue 3 §6, when the stack exports them. */
+function capacityLines(outputs: Record<string, unknown>): string[] {
+  const figures = outputs.capacity as CapacityFigures | undefined;
+  if (figures === undefined || figures === null || typeof figures !== "object" || !("nodeGroups" in figures)) return [];
+  return ["Capacity (issue 3 §6): every inequality holds", ...formatCapacity(figures).map((l) => `  ${l}`), ""];
+}
 
 function shortType(type: string): string {
   return type.split(":").pop() ?? type;
@@ -78,5 +103,6 @@ export function renderPlan(plan: Plan): string {
     }
     lines.push("");
   }
+  lines.push(...capacityLines(plan.outputs));
   return lines.join("\n");
 }
