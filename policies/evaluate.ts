@@ -6,6 +6,8 @@
  * Never constructs a `PolicyPack` (its constructor starts a gRPC server).
  */
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ALL_RULES } from "./rules";
 import { isStackRule, type Rule, type RuleConfig } from "./rules/kit";
 import { enforcementFor, type PolicyTier, type RuleLevel } from "./tier";
@@ -125,6 +127,20 @@ export function policyResources(
   return converted;
 }
 
+/**
+ * Per-policy configuration for a stack as the CLI reads it with `--policy-pack-config policies/config.<stack>.json`
+ * (waivers, level overrides); `{}` when the stack has no such file. A level given as a bare string is kept out:
+ * offline evaluation reports the levels the pack computes.
+ */
+export function stackPolicyConfig(stack: string, dir: string = __dirname): Record<string, RuleConfig> {
+  const path = join(dir, `config.${stack}.json`);
+  if (!existsSync(path)) return {};
+  const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(raw).map(([policy, value]) => [policy, typeof value === "object" && value !== null ? (value as RuleConfig) : {}]),
+  );
+}
+
 export function stackValidationArgs(resources: PolicyResource[], config: RuleConfig = {}): StackValidationArgs {
   return { resources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
 }
@@ -143,6 +159,9 @@ export function evaluatePolicies(
   options: { rules?: readonly Rule[]; config?: Record<string, RuleConfig> } = {},
 ): Finding[] {
   const rules = options.rules ?? ALL_RULES;
+  for (const key of Object.keys(options.config ?? {})) {
+    if (key !== "all" && !rules.some((r) => r.name === key)) throw new Error(`policy config names unknown policy "${key}"`);
+  }
   const findings: Finding[] = [];
   const stackResources = policyResources(plan.stack, plan.resources, offlineIdOf);
   for (const rule of rules) {

@@ -1,5 +1,8 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { resourceValidationArgs, stackValidationArgs, policyResources } from "../../policies/evaluate";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { evaluatePolicies, policyResources, resourceValidationArgs, stackPolicyConfig, stackValidationArgs } from "../../policies/evaluate";
 import { buildPolicies } from "../../policies/pack";
 import { ALL_RULES } from "../../policies/rules";
 import { enforcementFor, resolvePackTier, tierFromStackName } from "../../policies/tier";
@@ -68,5 +71,19 @@ describe("the pack's policies (built without constructing the PolicyPack)", () =
     const found: string[] = [];
     policy.validateStack(stackValidationArgs(policyResources("v1", [{ type: T.hpa, name: "api-hpa", inputs: hpa }])), (m) => found.push(m));
     expect(found).toEqual([expect.stringMatching(/tier v2 requires at least 3/)]);
+  });
+});
+
+describe("stack policy config files", () => {
+  it("reads waivers from policies/config.<stack>.json and refuses unknown policy names", () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
+    const exempt = [{ resource: "db", reason: "test" }];
+    writeFileSync(join(dir, "config.v1.json"), JSON.stringify({ "rds-deletion-protection": { exempt }, "rds-monitoring": "disabled" }));
+    expect(stackPolicyConfig("v1", dir)).toEqual({ "rds-deletion-protection": { exempt }, "rds-monitoring": {} });
+    expect(stackPolicyConfig("v2", dir)).toEqual({});
+    const plan = { stack: "v1", resources: [{ type: T.rds, name: "db", inputs: mutate(rdsPrimary, (p) => (p.deletionProtection = false)) }] };
+    expect(evaluatePolicies(plan, "v1", { config: stackPolicyConfig("v1", dir) }).filter((f) => f.policy === "rds-deletion-protection")).toEqual([]);
+    expect(evaluatePolicies(plan, "v1").filter((f) => f.policy === "rds-deletion-protection")).toHaveLength(1);
+    expect(() => evaluatePolicies(plan, "v1", { config: { "rds-deletion-protecton": {} } })).toThrow(/unknown policy "rds-deletion-protecton"/);
   });
 });

@@ -4,11 +4,16 @@
  * keeps global state), so each stack has a small file calling `describeStackPolicies`.
  */
 import { planStack, type Plan } from "../../infra/plan/harness";
-import { evaluatePolicies, offlineIdOf, policyResources, type Finding } from "../../policies/evaluate";
+import { evaluatePolicies, offlineIdOf, policyResources, stackPolicyConfig, type Finding } from "../../policies/evaluate";
 import { dataTierGroups } from "../../policies/rules/network";
 import { tierFromStackName } from "../../policies/tier";
 
-export function describeStackPolicies(stack: string): void {
+/** Advisory findings the stack is expected to report (T rules a small tier does not meet, by design). */
+export interface Expected {
+  advisory?: ReadonlyArray<{ policy: string; resource: string }>;
+}
+
+export function describeStackPolicies(stack: string, expected: Expected = {}): void {
   const tier = tierFromStackName(stack);
   if (tier === undefined) throw new Error(`stack "${stack}" is not a tier`);
 
@@ -17,12 +22,19 @@ export function describeStackPolicies(stack: string): void {
     let findings: Finding[];
     beforeAll(async () => {
       plan = await planStack(stack);
-      findings = evaluatePolicies(plan, tier);
+      // Waivers the stack's policy config file records (policies/config.<stack>.json), as the CLI would apply them.
+      findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
     }, 120_000);
 
     it("has no mandatory violation", () => {
       expect(findings.filter((f) => f.enforcement === "mandatory").map((f) => `${f.policy}: ${f.message}`)).toEqual([]);
     });
+
+    for (const { policy, resource } of expected.advisory ?? []) {
+      it(`reports ${policy} on ${resource} as advisory`, () => {
+        expect(findings.find((f) => f.policy === policy && f.resource === resource)).toMatchObject({ enforcement: "advisory" });
+      });
+    }
 
     it("links the data tier's security groups, so the SG-only ingress rule is not passing vacuously", () => {
       const groups = dataTierGroups(policyResources(plan.stack, plan.resources, offlineIdOf)).map((g) => g.name);
