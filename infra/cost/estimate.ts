@@ -87,9 +87,6 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
     if (rule !== undefined) drafts = rule(resource, ctx);
     else if (isFreeType(resource.type)) drafts = [];
     else drafts = [{ sku: resource.type, description: "Resource", unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/cost/rules/index.ts` }];
-    if (resource.type === "kubernetes:helm.sh/v3:Release" || resource.type === "kubernetes:helm.sh/v3:Chart") {
-      notes.add(`Helm ${resource.name}: what the chart creates in AWS (load balancers, volumes) is not visible to the estimate`);
-    }
 
     const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
     const component = componentOf(resource, byName);
@@ -117,6 +114,10 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
     }
   }
 
+  const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v3:Chart");
+  if (charts.length > 0) {
+    notes.add(`Helm releases (${charts.map((r) => r.name).join(", ")}): what a chart creates in AWS by itself (load balancers, volumes) is not visible to the estimate`);
+  }
   for (const pool of usagePools(resources)) {
     if (usage[pool.key] > 0 && !resources.some(pool.isCarrier)) {
       notes.add(`usage ${pool.key} (${usage[pool.key].toLocaleString("en-US")}) not priced: the stack declares no ${pool.carriers}`);

@@ -46,6 +46,13 @@ describe("node groups carry the range", () => {
     expect(e.unpricedLines).toBe(1);
   });
 
+  it("KEDA ScaledObjects, like HPAs, add no line but are named in the assumptions", () => {
+    const scaled = res("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker-scaler", { spec: { minReplicaCount: 2, maxReplicaCount: 20, scaleTargetRef: { name: "worker" } } });
+    const e = estimateCost([group, scaled], NO_USAGE);
+    expect(lines(e, "worker-scaler")).toHaveLength(0);
+    expect(e.assumptions.notes.join("\n")).toMatch(/KEDA ScaledObject worker: 2-20 replicas/);
+  });
+
   it("HPAs add no line of their own but are named in the assumptions", () => {
     const hpa = res(T.hpa, "api-hpa", { spec: { minReplicas: 3, maxReplicas: 30, scaleTargetRef: { name: "api" } } });
     const e = estimateCost([group, hpa], NO_USAGE);
@@ -149,9 +156,10 @@ describe("network and edge", () => {
     expect(line(e, "cloudfront/https-requests").quantity.expected).toBe(300 * 100);
   });
 
-  it("S3 storage tiers apply to the total across buckets, priced once", () => {
-    const e = estimateCost([res(T.bucket, "media"), res(T.bucket, "logs")], usage({ s3StoredGb: 100_000 }));
-    expect(lines(e, "logs")).toHaveLength(0);
+  it("S3 storage tiers apply to the total across buckets, priced once on the first bucket that is not for logs", () => {
+    const e = estimateCost([res(T.bucket, "access-logs"), res(T.bucket, "media")], usage({ s3StoredGb: 100_000 }));
+    expect(lines(e, "access-logs")).toHaveLength(0);
+    expect(lines(e, "media").length).toBeGreaterThan(0);
     expect(line(e, "s3/standard-first-50tb").quantity.expected).toBe(51_200);
     expect(line(e, "s3/standard-next-450tb").quantity.expected).toBe(100_000 - 51_200);
   });

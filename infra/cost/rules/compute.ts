@@ -26,6 +26,7 @@ export const HPA_TYPES = [
 ];
 export const SERVICE = "kubernetes:core/v1:Service";
 export const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 
 /** EKS's default root volume for managed node groups without a launch template (20 GiB). */
 const DEFAULT_NODE_DISK_GB = 20;
@@ -107,6 +108,16 @@ const hpa: Rule = (resource, ctx) => {
   return [];
 };
 
+/** KEDA ScaledObjects scale workers like HPAs do: free themselves, their range lives in the node groups. */
+const scaledObject: Rule = (resource, ctx) => {
+  const spec = obj(resource.inputs.spec);
+  const target = str(obj(spec.scaleTargetRef).name) ?? resource.name;
+  ctx.note(
+    `KEDA ScaledObject ${target}: ${num(spec.minReplicaCount) ?? 0}-${num(spec.maxReplicaCount) ?? 100} replicas; priced through the node groups it runs on`,
+  );
+  return [];
+};
+
 const ingress: Rule = (resource, ctx) => {
   if (!isAlbIngress(resource)) return [];
   const group = str(annotations(resource)["alb.ingress.kubernetes.io/group.name"]);
@@ -166,6 +177,7 @@ export const COMPUTE_RULES: Record<string, Rule> = {
   [INGRESS]: ingress,
   [SERVICE]: service,
   [PVC]: pvc,
+  [SCALED_OBJECT]: scaledObject,
   ...Object.fromEntries(HPA_TYPES.map((t) => [t, hpa])),
 };
 

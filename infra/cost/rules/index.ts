@@ -6,7 +6,7 @@ import { COMPUTE_RULES } from "./compute";
 import { DATA_RULES } from "./data";
 import { NETWORK_RULES } from "./network";
 import type { Rule } from "./common";
-import { BUCKETS, DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isType } from "./network";
+import { DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isStorageCarrier, isType } from "./network";
 import { RDS_INSTANCE } from "./data";
 import type { UsageAssumptions } from "../../../stacks/tiers";
 import type { CostResource } from "../types";
@@ -71,6 +71,8 @@ export const FREE_TYPES: readonly string[] = [
   "aws:s3/bucketPolicy:BucketPolicy",
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketAcl:BucketAcl",
+  "aws:s3/bucketAclV2:BucketAclV2",
   "aws:s3/bucketVersioningV2:BucketVersioningV2",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
@@ -114,7 +116,7 @@ export function usagePools(resources: readonly CostResource[]): Array<{ key: key
     { key: "natProcessedGb", carriers: "NAT gateway", isCarrier: isType(NAT_GATEWAY) },
     { key: "albProcessedGb", carriers: "application load balancer (or ALB Ingress)", isCarrier: isAlb },
     { key: "logIngestGb", carriers: "CloudWatch log group (or EKS cluster shipping logs)", isCarrier: isLogCarrier(resources) },
-    { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isType(...BUCKETS) },
+    { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isStorageCarrier(resources) },
     { key: "ecrStoredGb", carriers: "ECR repository", isCarrier: isType(REPOSITORY) },
     { key: "dbBackupGb", carriers: "RDS primary instance", isCarrier: (r) => r.type === RDS_INSTANCE && r.inputs.replicateSourceDb === undefined },
   ];

@@ -131,8 +131,15 @@ const S3_TIERS: ReadonlyArray<readonly [number, string]> = [
   [Infinity, "s3/standard-over-500tb"],
 ];
 
+/** The bucket that carries `s3StoredGb`: the first that is not an access-log bucket (logs are a small share). */
+export function isStorageCarrier(resources: readonly CostResource[]): (r: CostResource) => boolean {
+  const buckets = resources.filter((r) => BUCKETS.includes(r.type));
+  const carrier = buckets.find((b) => !/log/i.test(b.name)) ?? buckets[0];
+  return (r) => r === carrier;
+}
+
 const bucket: Rule = (resource, ctx) => {
-  if (!ctx.carriesPool(resource, isType(...BUCKETS))) return [];
+  if (!ctx.carriesPool(resource, isStorageCarrier(ctx.resources))) return [];
   ctx.note("S3 requests and lifecycle transitions not modelled; origin fetches from CloudFront are free");
   return tiered(ctx.usage.s3StoredGb, S3_TIERS).map(([quantity, sku]) => ({
     sku,
