@@ -67,6 +67,37 @@ export function migrationJobName(imageRef: string): string {
   return `migrate-${digest.slice(0, 12)}`;
 }
 
+export interface ConnectionInput {
+  user: string;
+  password: string;
+  pgbouncerHost: string;
+  pgbouncerPort: number;
+  primaryDatabase: string;
+  replicaDatabase: string;
+  /** RDS primary endpoint, port and database, for migrations only. */
+  primaryAddress: string;
+  postgresPort: number;
+  databaseName: string;
+  redisEndpoint: string;
+  redisPort: number;
+  redisToken: string;
+}
+
+/**
+ * The connection strings the app reads (app/core/config.ts): reads and writes through PgBouncer's two logical
+ * databases, migrations straight to the primary (DDL and advisory locks do not belong behind a transaction pooler;
+ * RDS forces TLS, `no-verify` encrypts without the RDS CA bundle the image does not carry yet), Redis over TLS.
+ */
+export function connectionUrls(c: ConnectionInput): Record<"DATABASE_URL" | "DATABASE_REPLICA_URL" | "DATABASE_MIGRATION_URL" | "REDIS_URL", string> {
+  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  return {
+    DATABASE_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.primaryDatabase}`,
+    DATABASE_REPLICA_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.replicaDatabase}`,
+    DATABASE_MIGRATION_URL: `postgres://${auth}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?sslmode=no-verify`,
+    REDIS_URL: `rediss://:${encodeURIComponent(c.redisToken)}@${c.redisEndpoint}:${c.redisPort}`,
+  };
+}
+
 /** A PodDisruptionBudget's minAvailable that still allows one disruption at the autoscaler's minimum. */
 export function pdbMinAvailable(minReplicas: number): number {
   return Math.max(1, minReplicas - 1);
@@ -117,27 +148,32 @@ export class Workloads extends pulumi.ComponentResource {
 
     // Secrets: built from secret Outputs, delivered as k8s Secrets, read with secretKeyRef.
     const jwt = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
-    const password = pulumi.output(database.masterPassword);
-    const user = database.masterUsername;
-    const viaPgbouncer = (db: string) => pulumi.secret(pulumi.interpolate`postgres://${user}:${password}@${pgb.host}:${pgb.port}/${db}`);
+    const urls = pulumi.secret(
+      pulumi
+        .all([database.masterPassword, pgb.host, database.primaryAddress, cache.configurationEndpoint, cache.authToken])
+        .apply(([password, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
+          connectionUrls({
+            user: database.masterUsername, password, pgbouncerHost, pgbouncerPort: pgb.port,
+            primaryDatabase: pgb.primaryDatabase, replicaDatabase: pgb.replicaDatabase,
+            primaryAddress, postgresPort: database.port, databaseName: database.databaseName,
+            redisEndpoint, redisPort: cache.port, redisToken,
+          })),
+    );
     const appSecret = new k8s.core.v1.Secret(`${name}-app-secret`, {
       metadata: { name: "storyforge-app", namespace: ns },
       type: "Opaque",
       stringData: {
-        DATABASE_URL: viaPgbouncer(pgb.primaryDatabase),
-        DATABASE_REPLICA_URL: viaPgbouncer(pgb.replicaDatabase),
-        REDIS_URL: pulumi.secret(pulumi.interpolate`rediss://:${cache.authToken}@${cache.configurationEndpoint}:${cache.port}`),
+        DATABASE_URL: urls.DATABASE_URL,
+        DATABASE_REPLICA_URL: urls.DATABASE_REPLICA_URL,
+        REDIS_URL: urls.REDIS_URL,
         JWT_SECRET: pulumi.secret(jwt.result),
       },
     }, k8sOpts);
-    // Migrations only: the primary directly (DDL and advisory locks do not belong behind a transaction pooler).
-    // RDS forces TLS; `no-verify` encrypts without the RDS CA bundle, which the image does not carry yet.
+    // Migrations only: the primary directly, in a Secret only the migrations Job reads.
     const migrationSecret = new k8s.core.v1.Secret(`${name}-migration-secret`, {
       metadata: { name: "storyforge-migrations", namespace: ns },
       type: "Opaque",
-      stringData: {
-        DATABASE_MIGRATION_URL: pulumi.secret(pulumi.interpolate`postgres://${user}:${password}@${database.primaryAddress}:${database.port}/${database.databaseName}?sslmode=no-verify`),
-      },
+      stringData: { DATABASE_MIGRATION_URL: urls.DATABASE_MIGRATION_URL },
     }, k8sOpts);
     const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
       keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));

@@ -1,0 +1,3 @@
+import { workloadsSuite } from "./workloads.checks";
+
+workloadsSuite("mvp");
