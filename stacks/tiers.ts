@@ -67,8 +67,8 @@ export interface WorkloadsTier {
     dbPoolSize: number;
   };
   /**
-   * Generation workers: minimum 2 (seed 000 §4.1), maximum 20 at v1 (seed 000 §4.1) and 10 / 40 around it,
-   * twice the table's worker machines at each tier.
+   * Generation workers: minimum 2 (seed 000 §4.1; 3 at v2, one per zone), maximum 20 at v1 (seed 000 §4.1) and
+   * 10 / 40 around it, twice the table's worker machines at each tier.
    */
   worker: ScaledWorkload & {
     /** Concurrent jobs per worker pod. */
@@ -266,7 +266,8 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
     },
     workloads: {
       api: { minReplicas: 10, maxReplicas: 30, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
-      worker: { minReplicas: 2, maxReplicas: 40, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
+      // Three at v2: one worker per zone, and the policy pack's v2 floor of three replicas for every workload.
+      worker: { minReplicas: 3, maxReplicas: 40, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
       pgbouncer: { replicas: 3, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
       apiPodRps: 250,
       targetRps: 10000,

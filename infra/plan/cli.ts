@@ -1,12 +1,16 @@
 /**
  * `npm run plan -- --stack <name> [--json]`: the offline plan of a stack.
  * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack,
- * 3 plan printed but its expected monthly cost is over the tier's budget (the top lines go to stderr).
+ * 3 plan printed but its expected monthly cost is over the tier's budget (the top lines go to stderr),
+ * 4 plan printed but a mandatory policy of the pack fails (as `pulumi preview --policy-pack policies` would).
+ * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
 import { planStack, PlanError, validStacks } from "./harness";
 import { renderPlan } from "./report";
 import { planBudget } from "../cost/sources";
+import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
+import { tierFromStackName } from "../../policies/tier";
 
 const USAGE = "usage: npm run plan -- --stack <stack> [--json]";
 
@@ -36,12 +40,27 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`plan of stack "${stack}" is over budget:\n${budget.message}\n`);
       return 3;
     }
-    return 0;
+    return reportPolicies(stack, plan);
   } catch (err) {
     const message = err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name) ? (err as Error).message : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
     return 1;
   }
+}
+
+/** Runs the policy pack's rules over the plan; prints every finding; 4 when a mandatory one fails. */
+function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>): number {
+  const tier = tierFromStackName(stack);
+  if (tier === undefined) {
+    process.stderr.write(`policy pack: stack "${stack}" names no tier; set STORYFORGE_POLICY_TIER to check it\n`);
+    return 0;
+  }
+  const findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
+  const advisory = findings.filter((f) => f.enforcement === "advisory");
+  const mandatory = findings.filter((f) => f.enforcement === "mandatory");
+  process.stderr.write(`policy pack (tier ${tier}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`);
+  for (const line of formatFindings([...mandatory, ...advisory])) process.stderr.write(`  ${line}\n`);
+  return mandatory.length > 0 ? 4 : 0;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code));
