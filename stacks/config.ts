@@ -65,6 +65,14 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
   override("workerNodes", "integer", "compute.workers.nodes", "Worker nodes (seed 000 §8.1 Workers)", { min: 1, max: 200 }),
   override("workerInstanceClass", "string", "compute.workers.instanceClass", "EC2 class of the worker nodes"),
+  // Workloads (HPA bounds, PgBouncer, throughput of issue 3 §6's capacity check)
+  override("apiMinReplicas", "integer", "workloads.api.minReplicas", "API HPA minimum pods", { min: 2, max: 500 }),
+  override("apiMaxReplicas", "integer", "workloads.api.maxReplicas", "API HPA maximum pods", { min: 2, max: 1000 }),
+  override("workerMaxReplicas", "integer", "workloads.worker.maxReplicas", "Worker autoscaler maximum pods", { min: 2, max: 1000 }),
+  override("pgbouncerReplicas", "integer", "workloads.pgbouncer.replicas", "PgBouncer pods (at least 2)", { min: 2, max: 50 }),
+  override("apiPodRps", "integer", "workloads.apiPodRps", "Requests per second one API pod serves (docs/benchmarks.md)", { min: 1 }),
+  override("targetRps", "integer", "workloads.targetRps", "Peak edge requests per second the tier must serve", { min: 1 }),
+  { key: "pgbouncerImage", type: "string", description: "PgBouncer image ≥ 1.24, pinned by tag or digest (empty: the default of infra/components/pgbouncer.ts)", default: "" },
   // PostgreSQL
   override("dbInstanceClass", "string", "database.primary.instanceClass", "RDS class of the PostgreSQL primary"),
   override("dbStorageGb", "integer", "database.primary.storageGb", "gp3 storage of the primary in GB", { min: 20, max: 65536 }),
@@ -107,6 +115,8 @@ export interface StackConfig {
   tier: TierSpec;
   /** Every override applied, `key → value`, for the plan's header. */
   overrides: Record<string, unknown>;
+  /** PgBouncer image override (tag other than latest, or digest), or undefined for the component's default. */
+  pgbouncerImage: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
 }
@@ -267,6 +277,10 @@ export function resolveStackConfig(input: {
   const domainName = (settings.get("domainName") as string | undefined) ?? "";
   const certificateArn = (settings.get("certificateArn") as string | undefined) ?? "";
   problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
+  const pgbouncerImage = (settings.get("pgbouncerImage") as string | undefined) ?? "";
+  if (pgbouncerImage !== "" && !isPinnedImage(pgbouncerImage)) {
+    problems.push(`${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -277,8 +291,17 @@ export function resolveStackConfig(input: {
     owner: (settings.get("owner") as string | undefined) ?? "platform",
     tier,
     overrides,
+    pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
   };
+}
+
+/** An image reference pinned by `@sha256:<64 hex>` or by a tag other than `latest`. */
+export function isPinnedImage(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  const colon = last.lastIndexOf(":");
+  return colon > 0 && colon < last.length - 1 && last.slice(colon + 1) !== "latest";
 }
 
 /** CloudFront reads viewer certificates from ACM in us-east-1 only, whatever the stack's region. */
