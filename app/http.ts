@@ -129,7 +129,8 @@ export function errorHandler(ctx: Context) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const e = toHttpError(err);
-    if (e.status >= 500) ctx.logger.error("request failed", { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) });
+    if (e.status === 500) ctx.logger.error("request failed", { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) });
+    else if (e.status > 500) ctx.logger.warn("request failed on a dependency", { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) });
     res.setHeader("Cache-Control", "no-store");
     res.status(e.status).json(e.toJSON());
   };

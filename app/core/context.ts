@@ -66,7 +66,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     config, logger, metrics, db, redis, redisBreaker, cache, queue, search,
     close() {
       closed ??= (async () => {
-        await queue.close().catch(() => {});
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([queue.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 2_000)))]).finally(() => clearTimeout(timer));
         await Promise.all([closeRedis(queueRedis), closeRedis(redis), subscriber === undefined ? Promise.resolve() : closeRedis(subscriber)]);
         await db.close();
       })();

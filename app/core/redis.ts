@@ -74,10 +74,15 @@ export function createRedis(opts: RedisConnectOptions): RedisClient {
 }
 
 /** Closes a client without throwing if it is already gone. */
-export async function closeRedis(client: RedisClient): Promise<void> {
+export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.quit();
+    // QUIT waits for Redis to answer; with Redis gone it would wait for a reconnection that may never come
+    await Promise.race([client.quit(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("quit timed out")), timeoutMs)))]);
   } catch {
+    // fall through to a hard disconnect
+  } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }
