@@ -11,6 +11,8 @@ import { Network } from "./components/network";
 import { Database } from "./components/database";
 import { Cache } from "./components/cache";
 import { Search } from "./components/search";
+import { Cluster } from "./components/cluster";
+import { Addons } from "./components/addons";
 
 // First, so every resource below is in the inventory the plan and the cost estimate read.
 inventory.start();
@@ -22,6 +24,8 @@ const network = new Network("network", { context });
 const database = new Database("database", { context, network });
 const cache = new Cache("cache", { context, network });
 const search = config.tier.search ? new Search("search", { context, network, spec: config.tier.search }) : undefined;
+const cluster = new Cluster("cluster", { context, network });
+new Addons("addons", { context, cluster, network });
 
 export const tier = config.tier.name;
 export const region = config.region;
@@ -53,6 +57,15 @@ export const redis = {
 export const opensearch = search
   ? { endpoint: search.endpoint, port: search.port, secretArn: search.secretArn, securityGroupId: search.securityGroupId }
   : null;
+const clusterOutput = {
+  name: cluster.clusterName,
+  endpoint: cluster.endpoint,
+  kubernetesVersion: cluster.kubernetesVersion,
+  oidcProviderArn: cluster.oidcProviderArn,
+  nodeGroups: cluster.nodeGroups,
+};
+// Exported as `cluster`; the local name `cluster` is the component, which later wiring passes around.
+export { clusterOutput as cluster };
 /** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
 export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });
 

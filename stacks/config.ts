@@ -49,6 +49,14 @@ function override(
   return { key, type, tierPath, description: description + suffix, default: inherit, ...bounds };
 }
 
+/**
+ * EKS minor versions the cluster has pinned add-ons for (KUBERNETES_PINS in infra/components/cluster.ts), each in
+ * EKS standard support when chosen: 1.35 until 27 Mar 2027 (EKS Kubernetes release calendar). 1.34 leaves standard
+ * support on 2 Dec 2026, so it is not offered. Add a version here and its pins there together.
+ */
+export const KUBERNETES_VERSIONS = ["1.35"] as const;
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
+
 /** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
 export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2", oneOf: TIER_NAMES },
@@ -65,6 +73,10 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
   override("workerNodes", "integer", "compute.workers.nodes", "Worker nodes (seed 000 §8.1 Workers)", { min: 1, max: 200 }),
   override("workerInstanceClass", "string", "compute.workers.instanceClass", "EC2 class of the worker nodes"),
+  // EKS control plane (infra/components/cluster.ts)
+  { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version, pinned; one the cluster has add-on pins for", default: DEFAULT_KUBERNETES_VERSION, oneOf: KUBERNETES_VERSIONS },
+  { key: "clusterPublicAccessCidrs", type: "array", description: "IPv4 CIDRs that may reach the EKS API endpoint from the internet (empty: private endpoint only)", default: [] },
+  { key: "clusterAdminRoleArn", type: "string", description: "IAM role given cluster-admin through an EKS access entry (empty: only the identity that deploys)", default: "" },
   // Workloads (HPA bounds, PgBouncer, throughput of issue 3 §6's capacity check)
   override("apiMinReplicas", "integer", "workloads.api.minReplicas", "API HPA minimum pods", { min: 2, max: 500 }),
   override("apiMaxReplicas", "integer", "workloads.api.maxReplicas", "API HPA maximum pods", { min: 2, max: 1000 }),
@@ -113,12 +125,39 @@ export interface StackConfig {
   owner: string;
   /** The tier's table row with this stack's overrides applied. */
   tier: TierSpec;
+  /** EKS control-plane settings (not tier sizing). */
+  cluster: ClusterSettings;
   /** Every override applied, `key → value`, for the plan's header. */
   overrides: Record<string, unknown>;
   /** PgBouncer image override (tag other than latest, or digest), or undefined for the component's default. */
   pgbouncerImage: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
+}
+
+export interface ClusterSettings {
+  /** EKS Kubernetes minor version, one of KUBERNETES_VERSIONS. */
+  kubernetesVersion: string;
+  /** CIDRs allowed to the public API endpoint; empty turns the public endpoint off. */
+  publicAccessCidrs: string[];
+  /** Role granted cluster-admin with an access entry, or null. */
+  adminRoleArn: string | null;
+}
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+const IAM_ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+
+/** The EKS settings: public CIDRs narrower than /0 (never the whole internet), an IAM role ARN when set. */
+export function clusterSettingsProblems(settings: ClusterSettings): string[] {
+  const problems: string[] = [];
+  for (const cidr of settings.publicAccessCidrs) {
+    if (!IPV4_CIDR.test(cidr)) problems.push(`${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} is not an IPv4 CIDR like 203.0.113.0/24`);
+    else if (cidr.endsWith("/0")) problems.push(`${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} opens the API endpoint to the whole internet`);
+  }
+  if (settings.adminRoleArn !== null && !IAM_ROLE_ARN.test(settings.adminRoleArn)) {
+    problems.push(`${PROJECT}:clusterAdminRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.adminRoleArn)}`);
+  }
+  return problems;
 }
 
 export class ConfigError extends Error {
@@ -274,6 +313,13 @@ export function resolveStackConfig(input: {
   // The node total is derived from the topology, so an override of shards or replicas moves it.
   tier.cache.nodes = tier.cache.shards * (1 + tier.cache.replicasPerShard);
   problems.push(...checkTierConsistency(tier).map((p) => `${stackFile}: ${p}`));
+  const adminRoleArn = (settings.get("clusterAdminRoleArn") as string | undefined) ?? "";
+  const cluster: ClusterSettings = {
+    kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
+    publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
+    adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
+  };
+  problems.push(...clusterSettingsProblems(cluster).map((p) => `${stackFile}: ${p}`));
   const domainName = (settings.get("domainName") as string | undefined) ?? "";
   const certificateArn = (settings.get("certificateArn") as string | undefined) ?? "";
   problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
@@ -290,6 +336,7 @@ export function resolveStackConfig(input: {
     region: region as string,
     owner: (settings.get("owner") as string | undefined) ?? "platform",
     tier,
+    cluster,
     overrides,
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
     customDomain: domainName === "" ? null : { domainName, certificateArn },

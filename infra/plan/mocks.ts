@@ -87,6 +87,54 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
     };
   },
   "aws:opensearch/domainPolicy:DomainPolicy": none,
+  // EKS (infra/components/cluster.ts) and its add-ons (addons.ts)
+  "aws:eks/cluster:Cluster": (i, name, env) => {
+    const cluster = i.name ?? name;
+    const id = hash(cluster).slice(0, 32).toUpperCase();
+    const ca = `-----BEGIN CERTIFICATE-----\nMOCK-${id}\n-----END CERTIFICATE-----\n`;
+    return {
+      name: cluster,
+      arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:cluster/${cluster}`,
+      endpoint: `https://${id}.gr7.${env.region}.eks.amazonaws.com`,
+      certificateAuthority: { data: Buffer.from(ca).toString("base64") },
+      identities: [{ oidcs: [{ issuer: `https://oidc.eks.${env.region}.amazonaws.com/id/${id}` }] }],
+      vpcConfig: { ...(i.vpcConfig ?? {}), clusterSecurityGroupId: `sg-eks-cluster-${hash(cluster).slice(0, 12)}`, vpcId: "vpc-mock" },
+      platformVersion: "eks.1",
+      status: "ACTIVE",
+    };
+  },
+  "aws:eks/nodeGroup:NodeGroup": (i, name, env) => {
+    const group = i.nodeGroupName ?? `${i.nodeGroupNamePrefix ?? ""}${hash(name).slice(0, 20)}`;
+    return {
+      nodeGroupName: group,
+      arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:nodegroup/${i.clusterName}/${group}/${hash(name).slice(0, 36)}`,
+      status: "ACTIVE",
+      resources: [{ autoscalingGroups: [{ name: `eks-${group}-${hash(name).slice(0, 8)}` }], remoteAccessSecurityGroupId: "" }],
+    };
+  },
+  "aws:eks/addon:Addon": (i, name, env) => ({
+    arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:addon/${i.clusterName}/${i.addonName}/${hash(name).slice(0, 36)}`,
+    addonVersion: i.addonVersion,
+  }),
+  "aws:eks/accessEntry:AccessEntry": (i, _name, env) => ({
+    accessEntryArn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:access-entry/${i.clusterName}/role/${hash(String(i.principalArn)).slice(0, 36)}`,
+    kubernetesGroups: [],
+    userName: String(i.principalArn),
+  }),
+  "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": () => ({ associatedAt: "2026-01-01T00:00:00Z" }),
+  "aws:ec2/launchTemplate:LaunchTemplate": (_i, name, env) => ({
+    arn: `arn:aws:ec2:${env.region}:${MOCK_ACCOUNT_ID}:launch-template/lt-${hash(name).slice(0, 17)}`,
+    latestVersion: 1,
+    defaultVersion: 1,
+  }),
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (i) => ({
+    arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`,
+  }),
+  "kubernetes:helm.sh/v3:Release": (i, name) => {
+    const release = i.name ?? name;
+    const namespace = i.namespace ?? "default";
+    return { name: release, namespace, status: { name: release, namespace, chart: i.chart, version: i.version, status: "deployed", revision: 1 } };
+  },
   // CDN: buckets, their settings, CloudFront
   "aws:s3/bucket:Bucket": (i, name, env) => {
     const bucket = i.bucket ?? name;

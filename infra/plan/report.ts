@@ -43,6 +43,23 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     const c = i.clusterConfig ?? {};
     return `${c.instanceCount} × ${c.instanceType} data, ${c.dedicatedMasterCount ?? 0} × ${c.dedicatedMasterType} masters, ${i.ebsOptions?.volumeSize} GB ${i.ebsOptions?.volumeType} each, ${c.zoneAwarenessConfig?.availabilityZoneCount ?? 1} zones`;
   },
+  "aws:eks/cluster:Cluster": (i) =>
+    [
+      `Kubernetes ${i.version}`,
+      i.vpcConfig?.endpointPublicAccess ? `API endpoint public to ${(i.vpcConfig?.publicAccessCidrs ?? []).join(", ")}` : "API endpoint private only",
+      i.encryptionConfig?.resources?.includes("secrets") ? "secrets KMS-encrypted" : "secrets NOT encrypted",
+      `logs ${(i.enabledClusterLogTypes ?? []).join("/") || "none"}`,
+      `auth ${i.accessConfig?.authenticationMode ?? "CONFIG_MAP"}`,
+    ].join(", "),
+  "aws:eks/nodeGroup:NodeGroup": (i) => {
+    const s = i.scalingConfig ?? {};
+    const taints = (i.taints ?? []).map((t: Inputs) => `${t.key}=${t.value}:${t.effect}`).join(", ");
+    return `${(i.instanceTypes ?? []).join(", ")} × min ${s.minSize} / desired ${s.desiredSize} / max ${s.maxSize}, ${i.amiType}${taints ? `, taint ${taints}` : ", untainted"}`;
+  },
+  "aws:ec2/launchTemplate:LaunchTemplate": (i) =>
+    `IMDS tokens ${i.metadataOptions?.httpTokens ?? "optional"}, hop limit ${i.metadataOptions?.httpPutResponseHopLimit ?? "default"}, root ${i.blockDeviceMappings?.[0]?.ebs?.volumeSize} GiB ${i.blockDeviceMappings?.[0]?.ebs?.volumeType}${i.blockDeviceMappings?.[0]?.ebs?.encrypted === "true" ? " encrypted" : " UNENCRYPTED"}`,
+  "aws:eks/addon:Addon": (i) => `${i.addonName}@${i.addonVersion}${i.serviceAccountRoleArn ? " (IRSA)" : ""}`,
+  "kubernetes:helm.sh/v3:Release": (i) => `${i.chart}@${i.version} in ${i.namespace}`,
   // Compute tier workloads
   "aws:ecr/repository:Repository": (i) => `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"}`,
   "docker-build:index:Image": (i) => `${(i.platforms ?? []).join(", ")} from ${i.dockerfile?.location ?? "Dockerfile"}, push ${i.push ? "on" : "off"}`,

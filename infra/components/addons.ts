@@ -1,0 +1,223 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from "../lib/addon-policies";
+import { PodRequest, SYSTEM_ADDON_PODS } from "../lib/capacity";
+import { StackContext } from "../lib/context";
+import { Cluster, ROLE_LABEL } from "./cluster";
+import { ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
+import { Network } from "./network";
+
+/** A pinned Helm chart: never "latest", so a deploy next month installs what was reviewed. */
+export interface ChartPin {
+  chart: string;
+  version: string;
+  repo: string;
+  namespace: string;
+  /** Helm release name (fixed, so resource names inside the cluster are stable). */
+  release: string;
+}
+
+/**
+ * Chart versions, each the chart's release for the pinned Kubernetes minor (1.35):
+ * metrics-server chart 3.13.1 = metrics-server 0.8.1; KEDA chart 2.21.1 = KEDA 2.21.1; cluster-autoscaler chart
+ * 9.54.0 (image pinned to the cluster's minor, see KUBERNETES_PINS); AWS Load Balancer Controller chart 3.4.0 =
+ * controller v3.4.0 (IAM policy unchanged from v2).
+ */
+export const CHARTS = {
+  metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/", namespace: "kube-system", release: "metrics-server" },
+  keda: { chart: "keda", version: "2.21.1", repo: "https://kedacore.github.io/charts", namespace: "keda", release: "keda" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.54.0", repo: "https://kubernetes.github.io/autoscaler", namespace: "kube-system", release: "cluster-autoscaler" },
+  loadBalancerController: { chart: "aws-load-balancer-controller", version: "3.4.0", repo: "https://aws.github.io/eks-charts", namespace: "kube-system", release: "aws-load-balancer-controller" },
+} as const satisfies Record<string, ChartPin>;
+
+export type AddonName = keyof typeof CHARTS;
+
+/** Service accounts of the add-ons that call AWS; each has its own IRSA role. */
+export const ADDON_SERVICE_ACCOUNTS = {
+  clusterAutoscaler: "cluster-autoscaler",
+  loadBalancerController: "aws-load-balancer-controller",
+} as const;
+
+/** The requests the capacity check budgets for an add-on (infra/lib/capacity.ts SYSTEM_ADDON_PODS). */
+function budgeted(podName: string): PodRequest {
+  const pod = SYSTEM_ADDON_PODS.find((p) => p.name === podName);
+  if (pod === undefined) throw new Error(`add-on "${podName}" has no entry in SYSTEM_ADDON_PODS (infra/lib/capacity.ts)`);
+  return pod;
+}
+
+/** Requests as budgeted; limits leave room for spikes (CPU 5×, memory 2×) without starving the node. */
+export function resourcesOf(pod: Pick<PodRequest, "cpuMillicores" | "memoryMiB">) {
+  return {
+    requests: { cpu: `${pod.cpuMillicores}m`, memory: `${pod.memoryMiB}Mi` },
+    limits: { cpu: `${pod.cpuMillicores * 5}m`, memory: `${pod.memoryMiB * 2}Mi` },
+  };
+}
+
+/** Spread replicas over zones when a zone has room; never block scheduling on it. */
+function zoneSpread(appName: string) {
+  return [{
+    maxSkew: 1,
+    topologyKey: "topology.kubernetes.io/zone",
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: { "app.kubernetes.io/name": appName } },
+  }];
+}
+
+export interface AddonsArgs {
+  /** Stack context (region, names, tags). */
+  context: StackContext;
+  /** The cluster: provider, name, OIDC identity for IRSA, pinned versions. */
+  cluster: Cluster;
+  /** The VPC: the Load Balancer Controller is told its id (pods cannot ask IMDS, hop limit 1). */
+  network: Network;
+}
+
+/**
+ * The platform add-ons autoscaling and the API's load balancer depend on, each a pinned Helm release on the system
+ * node group: metrics-server (CPU and memory for the HPAs), KEDA (the worker's queue-depth ScaledObject, with its
+ * metrics API server), cluster-autoscaler (nodes follow pending pods within each group's min/max) and the AWS Load
+ * Balancer Controller (TargetGroupBinding of the API Service to the ALB Pulumi owns). Add-ons that call AWS
+ * (cluster-autoscaler, Load Balancer Controller) get their own least-privilege IRSA role; metrics-server and KEDA
+ * (with metrics-api and cpu triggers) call none.
+ *
+ * Why cluster-autoscaler and not Karpenter: the tier table fixes one class per role and the capacity check sizes
+ * managed node groups from it; cluster-autoscaler scales exactly those groups within min/max, with no extra
+ * controller-owned capacity (NodePools, EC2NodeClasses, an interruption queue) that the offline plan, the policies
+ * and the cost estimate could not see.
+ *
+ * Monthly cost: none of their own; their pods (≈ 0.9 vCPU, 2 GiB requested) run on the system nodes.
+ */
+export class Addons extends pulumi.ComponentResource {
+  /** Every release, by add-on. */
+  readonly releases: Record<AddonName, k8s.helm.v3.Release>;
+  /** KEDA: ScaledObjects depend on its CRDs. */
+  readonly keda: k8s.helm.v3.Release;
+  /** AWS Load Balancer Controller: TargetGroupBindings depend on its CRDs and webhook. */
+  readonly loadBalancerController: k8s.helm.v3.Release;
+  /** IRSA role ARNs of the add-ons that call AWS. */
+  readonly roleArns: Record<keyof typeof ADDON_SERVICE_ACCOUNTS, pulumi.Output<string>>;
+
+  constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("storyforge:compute:Addons", name, {}, opts);
+    const { context, cluster, network } = args;
+    const region = context.config.region;
+    const nodeSelector = { [ROLE_LABEL]: "system" };
+    const k8sOpts = { parent: this, provider: cluster.provider };
+
+    const release = (addon: AddonName, values: pulumi.Input<Record<string, unknown>>, extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) => {
+      const pin: ChartPin = CHARTS[addon];
+      return new k8s.helm.v3.Release(`${name}-${pin.release}`, {
+        name: pin.release,
+        chart: pin.chart,
+        version: pin.version,
+        repositoryOpts: { repo: pin.repo },
+        namespace: pin.namespace,
+        values,
+        // A failed install or upgrade rolls back instead of leaving a half-applied release.
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 600,
+        maxHistory: 5,
+        ...extra,
+      }, k8sOpts);
+    };
+
+    // metrics-server: resource metrics for the API's CPU/memory HPA and the worker's CPU trigger.
+    const metricsPod = budgeted("metrics-server");
+    const metricsServer = release("metricsServer", {
+      replicas: metricsPod.replicas,
+      resources: resourcesOf(metricsPod),
+      nodeSelector,
+      podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+      topologySpreadConstraints: zoneSpread("metrics-server"),
+    });
+
+    // KEDA: operator, metrics API server (serves external.metrics.k8s.io to the HPA it creates) and admission webhooks.
+    // One of each: the operator is active/passive anyway, and while KEDA is down the HPA it made keeps its size.
+    const kedaPod = budgeted("keda");
+    const kedaEach = 1;
+    if (kedaPod.replicas !== 3 * kedaEach) {
+      throw new Error(`SYSTEM_ADDON_PODS budgets ${kedaPod.replicas} KEDA pods; the release runs operator, metrics server and webhooks, ${kedaEach} each`);
+    }
+    const keda = release("keda", {
+      operator: { replicaCount: kedaEach },
+      metricsServer: { replicaCount: kedaEach },
+      webhooks: { enabled: true, replicaCount: kedaEach },
+      resources: {
+        operator: resourcesOf(kedaPod),
+        metricServer: resourcesOf(kedaPod),
+        webhooks: resourcesOf(kedaPod),
+      },
+      nodeSelector,
+      priorityClassName: "system-cluster-critical",
+    }, { createNamespace: true });
+
+    // cluster-autoscaler: discovers the node groups by their ASG tags and may scale only those (IRSA policy).
+    const caAccount = ADDON_SERVICE_ACCOUNTS.clusterAutoscaler;
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const caRole = serviceAccountRole(`${name}-cluster-autoscaler`, {
+      context,
+      cluster,
+      namespace: CHARTS.clusterAutoscaler.namespace,
+      serviceAccount: caAccount,
+      policy: pulumi
+        .all([cluster.clusterName, identity.accountId, partition.partition])
+        .apply(([clusterName, account, part]) => clusterAutoscalerPolicy(clusterName, region, account, part)),
+      parent: this,
+    });
+    const caPod = budgeted("cluster-autoscaler");
+    const clusterAutoscaler = release("clusterAutoscaler", {
+      cloudProvider: "aws",
+      awsRegion: region,
+      autoDiscovery: { clusterName: cluster.clusterName },
+      image: { tag: cluster.pins.clusterAutoscalerImageTag },
+      replicaCount: caPod.replicas,
+      rbac: { serviceAccount: { create: true, name: caAccount, annotations: { [ROLE_ARN_ANNOTATION]: caRole.arn } } },
+      resources: resourcesOf(caPod),
+      nodeSelector,
+      priorityClassName: "system-cluster-critical",
+      extraArgs: {
+        // Groups span the same zones; keep them even so a zone loss takes a third, not all, of a role.
+        "balance-similar-node-groups": true,
+        expander: "least-waste",
+        "skip-nodes-with-system-pods": false,
+        "scale-down-unneeded-time": "10m",
+        "scale-down-delay-after-add": "10m",
+      },
+    });
+
+    // AWS Load Balancer Controller: binds the API Service to the ALB target group Pulumi owns (TargetGroupBinding).
+    const lbcAccount = ADDON_SERVICE_ACCOUNTS.loadBalancerController;
+    const lbcRole = serviceAccountRole(`${name}-lb-controller`, {
+      context,
+      cluster,
+      namespace: CHARTS.loadBalancerController.namespace,
+      serviceAccount: lbcAccount,
+      policy: loadBalancerControllerPolicy(),
+      parent: this,
+    });
+    const lbcPod = budgeted("aws-load-balancer-controller");
+    const loadBalancerController = release("loadBalancerController", {
+      clusterName: cluster.clusterName,
+      // Told, not discovered: IMDS is out of the pods' reach (hop limit 1).
+      region,
+      vpcId: network.vpcId,
+      replicaCount: lbcPod.replicas,
+      serviceAccount: { create: true, name: lbcAccount, annotations: { [ROLE_ARN_ANNOTATION]: lbcRole.arn } },
+      resources: resourcesOf(lbcPod),
+      nodeSelector,
+      podDisruptionBudget: { maxUnavailable: 1 },
+      topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
+      // Services of type LoadBalancer are not used; the ALB is Pulumi's.
+      enableServiceMutatorWebhook: false,
+    });
+
+    this.releases = { metricsServer, keda, clusterAutoscaler, loadBalancerController };
+    this.keda = keda;
+    this.loadBalancerController = loadBalancerController;
+    this.roleArns = { clusterAutoscaler: caRole.arn, loadBalancerController: lbcRole.arn };
+    this.registerOutputs({ roleArns: this.roleArns });
+  }
+}

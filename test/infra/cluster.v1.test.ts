@@ -1,0 +1,3 @@
+import { clusterSuite } from "./cluster.checks";
+
+clusterSuite("v1");
