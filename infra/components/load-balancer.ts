@@ -134,10 +134,21 @@ export class LoadBalancer extends pulumi.ComponentResource {
       bucket: logs.id,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     }, parent);
+    const versioning = new aws.s3.BucketVersioning(`${name}-logs-versioning`, {
+      bucket: logs.id,
+      versioningConfiguration: { status: "Enabled" },
+    }, parent);
     new aws.s3.BucketLifecycleConfiguration(`${name}-logs-expiry`, {
       bucket: logs.id,
-      rules: [{ id: "expire", status: "Enabled", filter: {}, expiration: { days: accessLogDays } }],
-    }, parent);
+      rules: [{
+        id: "expire",
+        status: "Enabled",
+        filter: {},
+        expiration: { days: accessLogDays },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      }],
+    }, { ...parent, dependsOn: [versioning] });
     const logAccount = ELB_LOG_ACCOUNTS[context.config.region];
     const logPolicy = new aws.s3.BucketPolicy(`${name}-logs-policy`, {
       bucket: logs.id,

@@ -171,8 +171,13 @@ export class PgBouncer extends pulumi.ComponentResource {
               command: ["/usr/bin/pgbouncer", `${CONFIG_DIR}/pgbouncer.ini`],
               ports: [{ name: "postgres", containerPort: PGBOUNCER_PORT, protocol: "TCP" }],
               resources: resourcesOf(pod),
-              readinessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 5, failureThreshold: 2 },
-              livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, initialDelaySeconds: 15, periodSeconds: 20, failureThreshold: 3 },
+              // The image has no PostgreSQL client, so both probes look at the listener, differently: readiness
+              // from inside the pod (busybox nc) every 5 s to steer new clients; liveness through the kubelet's TCP
+              // check, slowly, to restart only a pooler whose listener stays dead.
+              readinessProbe: { exec: { command: ["/bin/sh", "-c", `nc -z 127.0.0.1 ${PGBOUNCER_PORT}`] }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+              livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+              // Keep accepting while the Service's endpoints converge, then PgBouncer stops on SIGTERM.
+              lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", "sleep 10"] } } },
               volumeMounts: [
                 { name: "config", mountPath: `${CONFIG_DIR}/pgbouncer.ini`, subPath: "pgbouncer.ini", readOnly: true },
                 { name: "auth", mountPath: `${CONFIG_DIR}/userlist.txt`, subPath: "userlist.txt", readOnly: true },
