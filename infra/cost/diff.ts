@@ -11,8 +11,10 @@ interface Keyed {
   line: LineItem;
 }
 
+/** The description up to its first parenthesis: "Storage (1,000 GB gp3)" → "Storage". */
 function item(line: LineItem): string {
-  return line.description.replace(/\s*\([^)]*\)/g, "").trim();
+  const cut = line.description.indexOf(" (");
+  return (cut >= 0 ? line.description.slice(0, cut) : line.description).trim();
 }
 
 function normalise(resource: string, stack: string | undefined): string {

@@ -47,6 +47,12 @@ describe("Markdown diff", () => {
     expect(md).toMatch(/\*\*\d+ added, 1 removed, 1 changed\*\* \(\d+ unchanged\)/);
   });
 
+  it("matches lines whose details in parentheses differ, such as node counts", () => {
+    const two = estimateCost([res(T.redis, "cache-redis", { nodeType: "cache.m7g.large", numNodeGroups: 1, replicasPerNodeGroup: 1 })], NO_USAGE, { stack: "mvp" });
+    const three = estimateCost([res(T.redis, "cache-redis", { nodeType: "cache.m7g.xlarge", numNodeGroups: 1, replicasPerNodeGroup: 2 })], NO_USAGE, { stack: "v1" });
+    expect(diffEstimates(two, three)).toMatch(/\| ~ \| \(stack\) \| cache-redis \| Cache node hours \| `elasticache-redis\/cache\.m7g\.large → elasticache-redis\/cache\.m7g\.xlarge` \|/);
+  });
+
   it("an identical pair has no changed lines", () => {
     expect(diffEstimates(before, before)).toContain("**0 added, 0 removed, 0 changed**");
   });

@@ -112,13 +112,13 @@ const replicationGroup: Rule = (resource) => {
   let shape: string;
   if (shards !== undefined || replicas !== undefined) {
     nodes = (shards ?? 1) * (1 + (replicas ?? 0));
-    shape = `${shards ?? 1} shard(s) x ${1 + (replicas ?? 0)} nodes`;
+    shape = `${shards ?? 1} shards x ${1 + (replicas ?? 0)} nodes`;
   } else if (configs.length > 0) {
     nodes = configs.reduce<number>((sum, c) => sum + 1 + (num(obj(c).replicaCount) ?? 0), 0);
-    shape = `${configs.length} shard(s)`;
+    shape = `${configs.length} shards`;
   } else {
     nodes = num(resource.inputs.numCacheClusters) ?? 1;
-    shape = `${nodes} cache cluster(s)`;
+    shape = `${nodes} cache clusters`;
   }
   if (nodeType === undefined) return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
   return [{ sku: cacheSku(engine, nodeType), description: `Cache node hours (${shape} = ${nodes} nodes)`, quantity: HOURS_PER_MONTH * nodes }];
