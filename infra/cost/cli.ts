@@ -98,4 +98,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) main(process.argv.slice(2)).then((code) => process.exit(code));
+// Exit only once stdout has drained: large --json output written to a pipe is cut short by an immediate exit.
+if (require.main === module) main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));

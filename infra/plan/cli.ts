@@ -63,4 +63,5 @@ function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack
   return mandatory.length > 0 ? 4 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+// Exit only once stdout has drained: a large --json plan written to a pipe is cut short by an immediate exit.
+main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
