@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "./core/config";
 
@@ -12,7 +13,9 @@ async function main(): Promise<void> {
   const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
   // node-pg-migrate 9 is ESM-only; Node >= 20.19 loads it with require()
   const { runner } = await import("node-pg-migrate");
-  const dir = join(__dirname, "core", "migrations");
+  // beside this file under tsx; in a build, copied next to dist/app/migrate.js (the Dockerfile does), else the sources
+  const candidates = [join(__dirname, "core", "migrations"), join(__dirname, "..", "..", "app", "core", "migrations")];
+  const dir = candidates.find((d) => existsSync(d)) ?? (candidates[0] as string);
   const direction = process.argv[2] === "down" ? "down" : "up";
   const applied = await runner({
     databaseUrl,
