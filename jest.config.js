@@ -16,6 +16,10 @@ module.exports = {
       ...common,
       displayName: "app",
       testMatch: ["<rootDir>/test/app/**/*.test.ts"],
+      // One shared services instance for the whole project (addresses: test/app/services/index.ts).
+      globalSetup: "<rootDir>/test/app/services/global-setup.ts",
+      globalTeardown: "<rootDir>/test/app/services/global-teardown.ts",
+      setupFilesAfterEnv: ["<rootDir>/test/app/services/jest-timeout.ts"],
     },
   ],
 };
