@@ -10,6 +10,8 @@
 import { TIERS, TierSpec, TierName, isTierName, TIER_NAMES } from "./tiers";
 
 export const PROJECT = "storyforge";
+/** The `storyforge:tier` of a preview stack: no tier of its own, it deploys into a base stack's cluster. */
+export const PREVIEW_TIER = "preview";
 
 export type ConfigKeyType = "string" | "integer" | "boolean" | "flag" | "array";
 
@@ -59,7 +61,7 @@ export const DEFAULT_KUBERNETES_VERSION = "1.35";
 
 /** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
 export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
-  { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2", oneOf: TIER_NAMES },
+  { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2; preview for a preview stack (stacks/preview)", oneOf: [...TIER_NAMES, PREVIEW_TIER] },
   { key: "owner", type: "string", description: "Team that owns the stack; tags every AWS resource", default: "platform" },
   // CDN custom domain (both or neither; empty: the distribution's *.cloudfront.net name only)
   { key: "domainName", type: "string", description: "Custom domain of the CDN, e.g. app.example.com (empty: none)", default: "" },
@@ -113,6 +115,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("usageS3StoredGb", "integer", "usage.s3StoredGb", "S3 data stored, GB", { min: 0 }),
   override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
   override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),
+  // Preview stacks (stacks/preview; `npm run preview -- up` sets the preview* keys)
+  { key: "baseStack", type: "string", description: "Preview stacks: the stack whose cluster they deploy into, e.g. organization/storyforge/v1 (empty: not a preview)", default: "" },
+  { key: "previewDomain", type: "string", description: "Preview stacks: DNS zone of preview hosts, <namespace>.<previewDomain> (wildcard record to the shared preview ALB)", default: "" },
+  { key: "previewBranch", type: "string", description: "Preview stacks: git branch deployed (set by the preview command)", default: "" },
+  { key: "previewCommit", type: "string", description: "Preview stacks: git commit deployed (set by the preview command)", default: "" },
+  { key: "previewOwner", type: "string", description: "Preview stacks: who deployed it, git user.email or $USER (set by the preview command)", default: "" },
+  { key: "previewDeployedAt", type: "string", description: "Preview stacks: ISO time of the last deploy (set by the preview command)", default: "" },
 ];
 
 /** The validated configuration of one stack. */
@@ -295,6 +304,9 @@ export function resolveStackConfig(input: {
   const region = values["aws:region"];
   if (typeof region !== "string" || region === "") {
     problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
+  }
+  if (tierName === PREVIEW_TIER) {
+    problems.push(`${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`);
   }
   if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
 

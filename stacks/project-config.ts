@@ -21,7 +21,8 @@ export function renderProjectFile(): string {
     name: PROJECT,
     description: "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
     runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
-    main: "infra/",
+    // infra/main.ts picks the program: infra/index.ts for a tier, infra/preview.ts for a preview stack.
+    main: "infra/main.ts",
     config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),
   };
   const header =

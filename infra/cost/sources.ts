@@ -33,6 +33,8 @@ export function stackContext(stack: string, root: string = REPO_ROOT): StackCont
   const path = join(root, stackFile);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) return undefined;
   const doc = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  // A preview stack (issue 7) has no tier and no budget: its cost is its `incrementalCost` output.
+  if (doc.config?.["storyforge:tier"] === "preview") return undefined;
   const config = resolveStackConfig({ stack, stackFile, values: { ...(doc.config ?? {}) } });
   return { tier: config.tier, region: config.region };
 }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { mockBaseStackOutputs } from "./base-stack";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 
@@ -235,6 +236,19 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": k8sObject(true),
 } satisfies Record<string, StateFn>);
 
+// Preview stacks (infra/components/preview.ts): the base stack's outputs, and the namespace-scoped objects.
+Object.assign(RESOURCE_STATE, {
+  "pulumi:pulumi:StackReference": (i: Inputs, _name: string, env: MockEnv) => ({
+    name: i.name,
+    outputs: mockBaseStackOutputs(String(i.name), env.region, MOCK_ACCOUNT_ID),
+    secretOutputNames: [],
+  }),
+  "kubernetes:apps/v1:StatefulSet": k8sObject(true),
+  "kubernetes:core/v1:ResourceQuota": k8sObject(true),
+  "kubernetes:core/v1:LimitRange": k8sObject(true),
+  "kubernetes:networking.k8s.io/v1:Ingress": k8sObject(true),
+} satisfies Record<string, StateFn>);
+
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({
@@ -268,6 +282,17 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     entries: [],
     tags: {},
   }),
+  "aws:eks/getCluster:getCluster": (i, env) => {
+    const id = hash(String(i.name)).slice(0, 32).toUpperCase();
+    return {
+      id: i.name,
+      name: i.name,
+      arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:cluster/${i.name}`,
+      endpoint: `https://${id}.gr7.${env.region}.eks.amazonaws.com`,
+      certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nMOCK-${id}\n-----END CERTIFICATE-----\n`).toString("base64") }],
+      status: "ACTIVE",
+    };
+  },
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
   "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({ id: hash(`canonical-${MOCK_ACCOUNT_ID}`), displayName: "storyforge-plan" }),

@@ -74,6 +74,16 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     `${i.spec?.minReplicaCount}-${i.spec?.maxReplicaCount} pods on ${(i.spec?.triggers ?? []).map((t: Inputs) => (t.type === "metrics-api" ? `queue depth / ${t.metadata?.targetValue}` : `${t.type} ${t.metadata?.value} %`)).join(", ")}`,
   "kubernetes:policy/v1:PodDisruptionBudget": (i) => (i.spec?.minAvailable !== undefined ? `minAvailable ${i.spec.minAvailable}` : `maxUnavailable ${i.spec?.maxUnavailable}`),
   "kubernetes:batch/v1:Job": (i) => `${i.metadata?.name}: ${(i.spec?.template?.spec?.containers?.[0]?.command ?? []).join(" ")}`,
+  // Preview stacks (infra/components/preview.ts)
+  "kubernetes:apps/v1:StatefulSet": (i) =>
+    `${i.spec?.replicas} × ${i.spec?.template?.spec?.containers?.[0]?.image}, ${(i.spec?.volumeClaimTemplates ?? []).map((v: Inputs) => `${v.spec?.resources?.requests?.storage} ${v.spec?.storageClassName}`).join(", ")}`,
+  "kubernetes:core/v1:ResourceQuota": (i) => Object.entries(i.spec?.hard ?? {}).map(([k, v]) => `${k}=${v}`).join(", "),
+  "kubernetes:core/v1:LimitRange": (i) => {
+    const l = i.spec?.limits?.[0] ?? {};
+    return `default ${l.defaultRequest?.cpu}/${l.defaultRequest?.memory}, max ${l.max?.cpu}/${l.max?.memory} per container`;
+  },
+  "kubernetes:networking.k8s.io/v1:Ingress": (i) =>
+    `${(i.spec?.rules ?? []).map((r: Inputs) => r.host).join(", ")} on ALB group ${i.metadata?.annotations?.["alb.ingress.kubernetes.io/group.name"]}`,
   "aws:lb/loadBalancer:LoadBalancer": (i) => `${i.internal ? "internal" : "internet-facing"} ${i.loadBalancerType}, access logs ${i.accessLogs?.enabled ? "on" : "off"}`,
   "aws:lb/targetGroup:TargetGroup": (i) => `${i.targetType} targets on ${i.protocol} ${i.port}, health ${i.healthCheck?.path}`,
   "aws:lb/listener:Listener": (i) => `${i.protocol} ${i.port}, default ${i.defaultActions?.[0]?.fixedResponse?.statusCode ?? i.defaultActions?.[0]?.type}`,

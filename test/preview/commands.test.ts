@@ -39,7 +39,7 @@ const STACK = previewStackName("feature/Login");
 
 describe("up", () => {
   test("creates the stack, sets config and tags, then deploys and records the url, in that order", async () => {
-    const { pulumi, deps, output } = setup();
+    const { pulumi, deps } = setup();
     const outcome = await up({}, deps);
 
     expect(outcome.stackName).toBe(STACK);
