@@ -1,9 +1,9 @@
 import { UnrecoverableError } from "bullmq";
 import type { Context } from "../app/core/context";
-import { loadJobStatus } from "../app/core/jobs";
-import { CACHE } from "../app/core/keys";
+import { JOB_COLUMNS, toJobStatus, type JobRow } from "../app/core/jobs";
+import { CACHE, invalidation } from "../app/core/keys";
 import type { GenerationJobData } from "../app/core/queue";
-import { loadPlaylist, loadScene, sceneDocument } from "../app/core/scenes";
+import { loadSceneAndPlaylist, sceneDocument } from "../app/core/scenes";
 import type { Generator } from "./generator";
 
 export interface GenerationResult {
@@ -13,60 +13,74 @@ export interface GenerationResult {
 }
 
 /**
- * One generation job: generate, then write the segment and the scene's
- * counters in ONE transaction, idempotent on (scene, sequence) through the
- * segments unique key and ON CONFLICT DO NOTHING: every attempt of a job uses
- * the same created_at (the request time), so a replay hits the same key and
- * changes nothing. Then refresh caches and the search index.
+ * Segment, scene counters and job status in ONE statement, so one implicit
+ * transaction, one round trip. Idempotent on (scene, sequence): every attempt
+ * of a job carries the same created_at (the request time), so a replay hits
+ * the segments unique key, ON CONFLICT DO NOTHING inserts nothing, and the
+ * counters move only when the insert happened.
+ */
+const WRITE_SEGMENT = `
+WITH ins AS (
+  INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (scene_id, sequence, created_at) DO NOTHING
+  RETURNING id
+), counters AS (
+  UPDATE scenes SET segment_count = segment_count + 1, total_duration_ms = total_duration_ms + $5, updated_at = now()
+   WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
+  RETURNING id
+), seg AS (
+  SELECT id FROM ins
+  UNION ALL
+  SELECT id FROM segments WHERE scene_id = $1 AND sequence = $3 AND created_at = $7 AND NOT EXISTS (SELECT 1 FROM ins)
+), job AS (
+  UPDATE jobs SET status = 'completed', segment_id = (SELECT id FROM seg LIMIT 1), error = NULL, updated_at = now()
+   WHERE id = $8 AND EXISTS (SELECT 1 FROM seg)
+  RETURNING ${JOB_COLUMNS}
+)
+SELECT (SELECT id FROM seg LIMIT 1) AS segment_id,
+       EXISTS (SELECT 1 FROM ins) AS inserted,
+       (SELECT row_to_json(job) FROM job) AS job`;
+
+/**
+ * One generation job: mark it active, generate, write (above), then refresh
+ * the caches from the primary and index the scene for search.
  */
 export async function runGeneration(ctx: Context, generator: Generator, data: GenerationJobData, signal: AbortSignal): Promise<GenerationResult> {
   await ctx.db.write("UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status <> 'completed'", [data.jobRowId]);
-  await refreshJobStatus(ctx, data.jobRowId);
+  await ctx.cache.invalidate("job", data.jobRowId, invalidation.job(data.jobRowId));
 
   const segment = await generator.generate({ sceneId: data.sceneId, sequence: data.sequence, prompt: data.prompt, signal });
   if (signal.aborted) throw signal.reason;
 
-  const result = await ctx.db.tx(async (client) => {
-    const ins = await client.query<{ id: string }>(
-      `INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (scene_id, sequence, created_at) DO NOTHING
-       RETURNING id`,
-      [data.sceneId, data.userId, data.sequence, data.prompt, segment.durationMs, segment.uri, data.requestedAt],
-    );
-    let segmentId = ins.rows[0]?.id;
-    const inserted = segmentId !== undefined;
-    if (inserted) {
-      const scene = await client.query(
-        "UPDATE scenes SET segment_count = segment_count + 1, total_duration_ms = total_duration_ms + $2, updated_at = now() WHERE id = $1",
-        [data.sceneId, segment.durationMs],
-      );
-      if (scene.rowCount === 0) throw new UnrecoverableError(`scene ${data.sceneId} no longer exists`);
-    } else {
-      const existing = await client.query<{ id: string }>("SELECT id FROM segments WHERE scene_id = $1 AND sequence = $2 AND created_at = $3", [data.sceneId, data.sequence, data.requestedAt]);
-      segmentId = existing.rows[0]?.id;
-      if (segmentId === undefined) throw new Error(`segment ${data.sceneId}/${data.sequence} conflicted but cannot be read`);
-    }
-    await client.query("UPDATE jobs SET status = 'completed', segment_id = $2, error = NULL, updated_at = now() WHERE id = $1", [data.jobRowId, segmentId]);
-    return { segmentId, inserted };
-  });
-
-  await afterSegment(ctx, data);
-  return result;
+  let row: { segment_id: string | null; inserted: boolean; job: (Omit<JobRow, "created_at" | "updated_at"> & { created_at: string; updated_at: string }) | null } | undefined;
+  try {
+    row = (await ctx.db.write<NonNullable<typeof row>>(WRITE_SEGMENT, [
+      data.sceneId, data.userId, data.sequence, data.prompt, segment.durationMs, segment.uri, data.requestedAt, data.jobRowId,
+    ]))[0];
+  } catch (err) {
+    // 23503: the scene is gone (foreign key); retrying cannot help
+    if ((err as { code?: string }).code === "23503") throw new UnrecoverableError(`scene ${data.sceneId} no longer exists`);
+    throw err;
+  }
+  // a concurrent duplicate attempt still in flight: its insert is not visible to this statement yet; retry later
+  if (row?.segment_id === null || row?.segment_id === undefined) throw new Error(`segment ${data.sceneId}/${data.sequence} is being written by another attempt`);
+  const job = row.job === null ? null : toJobStatus({ ...row.job, created_at: new Date(row.job.created_at), updated_at: new Date(row.job.updated_at) });
+  await afterSegment(ctx, data, job);
+  return { segmentId: row.segment_id, inserted: row.inserted };
 }
 
-/** seed 000 §2.3 onSegmentCreated: the scene and its playlist, refreshed from the primary and published; then the search index. */
-async function afterSegment(ctx: Context, data: GenerationJobData): Promise<void> {
-  const scene = await loadScene(ctx.db, data.sceneId, "primary");
-  const playlist = await loadPlaylist(ctx.db, data.sceneId, ctx.config.mediaBaseUrl, "primary");
+/** seed 000 §2.3 onSegmentCreated: scene, playlist and job status refreshed from the primary and published; then the search index. */
+async function afterSegment(ctx: Context, data: GenerationJobData, job: ReturnType<typeof toJobStatus> | null): Promise<void> {
+  const fresh = await loadSceneAndPlaylist(ctx.db, data.sceneId, ctx.config.mediaBaseUrl, "primary");
   await ctx.cache.replace("scene", data.sceneId, [
-    { key: CACHE.scene.key(data.sceneId), ttlSec: CACHE.scene.ttl, value: scene },
-    { key: CACHE.playlist.key(data.sceneId), ttlSec: CACHE.playlist.ttl, value: playlist },
+    { key: CACHE.scene.key(data.sceneId), ttlSec: CACHE.scene.ttl, value: fresh?.scene ?? null },
+    { key: CACHE.playlist.key(data.sceneId), ttlSec: CACHE.playlist.ttl, value: fresh?.playlist ?? null },
+    ...(job === null ? [] : [{ key: CACHE.jobStatus.key(data.jobRowId), ttlSec: CACHE.jobStatus.ttl, value: job }]),
   ]);
-  await refreshJobStatus(ctx, data.jobRowId);
-  if (scene !== null) {
+  if (fresh !== null) {
     try {
-      await ctx.search.indexScene(sceneDocument(scene));
+      await ctx.search.indexScene(sceneDocument(fresh.scene));
     } catch (err) {
       ctx.logger.warn("search indexing failed", { err, sceneId: data.sceneId });
     }
@@ -74,6 +88,5 @@ async function afterSegment(ctx: Context, data: GenerationJobData): Promise<void
 }
 
 export async function refreshJobStatus(ctx: Context, jobRowId: string): Promise<void> {
-  const value = await loadJobStatus(ctx.db, jobRowId, "primary");
-  await ctx.cache.replace("job", jobRowId, [{ key: CACHE.jobStatus.key(jobRowId), ttlSec: CACHE.jobStatus.ttl, value }]);
+  await ctx.cache.invalidate("job", jobRowId, invalidation.job(jobRowId));
 }

@@ -79,3 +79,17 @@ export async function loadPlaylist(db: Db, sceneId: string, mediaBaseUrl: string
   );
   return buildPlaylist(rows.map((r) => ({ sequence: r.sequence, durationMs: r.duration_ms, uri: r.uri })), mediaBaseUrl);
 }
+
+/** Scene and playlist in one round trip (the worker refreshes both after each segment). */
+export async function loadSceneAndPlaylist(db: Db, id: string, mediaBaseUrl: string, target: Target): Promise<{ scene: Scene; playlist: string } | null> {
+  const rows = await db.read<SceneRow & { segments: PlaylistSegment[] }>(
+    `SELECT ${SCENE_COLUMNS},
+            (SELECT coalesce(json_agg(json_build_object('sequence', g.sequence, 'durationMs', g.duration_ms, 'uri', g.uri) ORDER BY g.sequence), '[]'::json)
+               FROM segments g WHERE g.scene_id = s.id) AS segments
+       FROM scenes s WHERE s.id = $1`,
+    [id],
+    target,
+  );
+  const row = rows[0];
+  return row === undefined ? null : { scene: toScene(row), playlist: buildPlaylist(row.segments, mediaBaseUrl) };
+}

@@ -48,7 +48,7 @@ CREATE INDEX idx_scenes_search ON scenes USING gin (search);
 -- seed 000 §3.3: segments and jobs partitioned by month
 CREATE TABLE segments (
   id          uuid NOT NULL DEFAULT gen_random_uuid(),
-  scene_id    uuid NOT NULL,
+  scene_id    uuid NOT NULL REFERENCES scenes (id),
   user_id     text NOT NULL,
   sequence    integer NOT NULL CHECK (sequence >= 1),
   prompt      text NOT NULL,
@@ -63,7 +63,7 @@ CREATE TABLE segments (
 
 CREATE TABLE jobs (
   id          uuid NOT NULL DEFAULT gen_random_uuid(),
-  scene_id    uuid NOT NULL,
+  scene_id    uuid NOT NULL REFERENCES scenes (id),
   sequence    integer NOT NULL CHECK (sequence >= 1),
   user_id     text NOT NULL,
   prompt      text NOT NULL,

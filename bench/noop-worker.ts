@@ -1,0 +1,10 @@
+// Baseline: a BullMQ worker whose processor does nothing, on the same Redis Cluster, same concurrency.
+import { Worker } from "bullmq";
+import { loadConfig } from "../app/core/config";
+import { createRedis } from "../app/core/redis";
+
+const cfg = loadConfig(process.env, "worker");
+const connection = createRedis({ urls: cfg.redisUrls, cluster: cfg.redisCluster, name: "bench-noop", maxRetriesPerRequest: null, offlineQueue: true });
+const worker = new Worker(process.env.NOOP_QUEUE ?? "noop", async () => undefined, { connection, prefix: cfg.queuePrefix, concurrency: cfg.workerConcurrency });
+void worker.waitUntilReady().then(() => process.stdout.write("worker started\n"));
+process.on("SIGTERM", () => void worker.close().then(() => process.exit(0)));
