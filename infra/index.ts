@@ -13,6 +13,11 @@ import { Cache } from "./components/cache";
 import { Search } from "./components/search";
 import { Cluster } from "./components/cluster";
 import { Addons } from "./components/addons";
+import { Image } from "./components/image";
+import { Workloads } from "./components/workloads";
+import { LoadBalancer } from "./components/load-balancer";
+import { Cdn } from "./components/cdn";
+import { assertCapacity, checkCapacity } from "./lib/capacity";
 
 // First, so every resource below is in the inventory the plan and the cost estimate read.
 inventory.start();
@@ -25,7 +30,13 @@ const database = new Database("database", { context, network });
 const cache = new Cache("cache", { context, network });
 const search = config.tier.search ? new Search("search", { context, network, spec: config.tier.search }) : undefined;
 const cluster = new Cluster("cluster", { context, network });
-new Addons("addons", { context, cluster, network });
+const addons = new Addons("addons", { context, cluster, network });
+// Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
+const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
+const image = new Image("image", { context });
+const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search });
+const loadBalancer = new LoadBalancer("load-balancer", { context, network, cluster, api: workloads, dependsOn: [addons] });
+const cdn = new Cdn("cdn", { context, loadBalancer });
 
 export const tier = config.tier.name;
 export const region = config.region;
@@ -66,6 +77,18 @@ const clusterOutput = {
 };
 // Exported as `cluster`; the local name `cluster` is the component, which later wiring passes around.
 export { clusterOutput as cluster };
+/** Issue 3 §6: the figures of every capacity inequality (the program stops before this when one fails). */
+export const capacity = capacityReport.figures;
+export const app = {
+  imageRef: image.imageRef,
+  namespace: workloads.namespace,
+  apiService: workloads.apiServiceName,
+  pgbouncer: workloads.pgbouncer.host,
+  migrationJob: workloads.migrationJobName,
+  loadBalancer: { originDomainName: loadBalancer.originDomainName, originProtocol: loadBalancer.originProtocol, targetGroupArn: loadBalancer.targetGroupArn },
+};
+const cdnOutput = { domainName: cdn.domainName, distributionId: cdn.distributionId, bucketName: cdn.bucketName };
+export { cdnOutput as cdn };
 /** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
 export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });
 
