@@ -34,7 +34,7 @@ const addons = new Addons("addons", { context, cluster, network });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
-const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search });
+const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search, addons });
 const loadBalancer = new LoadBalancer("load-balancer", { context, network, cluster, api: workloads, dependsOn: [addons] });
 const cdn = new Cdn("cdn", { context, loadBalancer });
 

@@ -54,6 +54,11 @@ export interface WorkloadsArgs {
   /** OpenSearch; absent for tiers without one (the API searches with PostgreSQL). */
   search?: Search;
   /**
+   * The cluster's add-ons: the worker's ScaledObject waits for KEDA, whose chart installs its CRD.
+   * @default none (the CRD must already exist)
+   */
+  addons?: { keda: pulumi.Resource };
+  /**
    * Log level of the API and the worker.
    * @default "info"
    */
@@ -379,7 +384,7 @@ export class Workloads extends pulumi.ComponentResource {
           { type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(WORKER_CPU_TARGET) } },
         ],
       },
-    }, k8sOpts);
+    }, { ...k8sOpts, dependsOn: args.addons ? [args.addons.keda] : [] });
     new k8s.policy.v1.PodDisruptionBudget(`${name}-worker-pdb`, {
       metadata: { name: "worker", namespace: ns, labels: workerLabels },
       spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },

@@ -19,6 +19,14 @@ export interface PlannedResource {
 }
 
 export const SECRET_PLACEHOLDER = "[secret]";
+/** What a value not known until deployment reads as (a real `pulumi preview` of a new resource's id, say). */
+export const UNKNOWN_PLACEHOLDER = "[unknown]";
+
+/** The Output members Pulumi's own serializer uses; `apply` alone never calls back for an unknown value. */
+interface OutputInternals {
+  isKnown: Promise<boolean>;
+  promise(withUnknowns?: boolean): Promise<unknown>;
+}
 
 interface Record_ {
   type: string;
@@ -68,14 +76,16 @@ class Inventory {
 export const inventory = new Inventory();
 
 /**
- * Resolves Inputs deeply: Outputs and promises become their values, secret Outputs become "[secret]", `undefined`
- * fields are dropped (as the engine drops them), Resources become their logical names.
+ * Resolves Inputs deeply: Outputs and promises become their values, secret Outputs become "[secret]", values not
+ * known yet (during a real preview) become "[unknown]" instead of waiting forever, `undefined` fields are dropped
+ * (as the engine drops them), Resources become their logical names.
  */
 export async function resolveMasked(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
+    const output = value as unknown as OutputInternals;
+    if (!(await output.isKnown)) return UNKNOWN_PLACEHOLDER;
     if (await pulumi.isSecret(value)) return SECRET_PLACEHOLDER;
-    const inner = await new Promise<unknown>((resolve) => value.apply((v) => resolve(v)));
-    return resolveMasked(inner);
+    return resolveMasked(await output.promise());
   }
   if (value instanceof Promise) return resolveMasked(await value);
   if (pulumi.Resource.isInstance(value)) return `[resource ${(value as unknown as { __name?: string }).__name ?? "?"}]`;
