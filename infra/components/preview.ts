@@ -435,6 +435,14 @@ export class Preview extends pulumi.ComponentResource {
       },
     }, { ...guarded, dependsOn: [quota, limits, migration, redis] });
 
+    // One pod each: a budget that lets a node drain evict it (a preview may blink; a node upgrade must not stall).
+    for (const [part, labels] of [["api", apiLabels], ["worker", workerLabels]] as const) {
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-${part}-pdb`, {
+        metadata: { name: part, namespace: ns, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      }, k8sOpts);
+    }
+
     // A host rule on the shared preview ALB: the AWS Load Balancer Controller (a base-stack add-on) merges every
     // Ingress of the group into one ALB, and finds the certificate for the host in ACM (a wildcard for
     // *.<previewDomain>).

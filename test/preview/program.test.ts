@@ -53,6 +53,7 @@ describe("the preview program", () => {
       "kubernetes:batch/v1:Job": 1,
       "kubernetes:apps/v1:Deployment": 2,
       "kubernetes:networking.k8s.io/v1:Ingress": 1,
+      "kubernetes:policy/v1:PodDisruptionBudget": 2,
     });
   });
 
@@ -129,6 +130,11 @@ describe("the preview program", () => {
   test("each pod lands on its node group: API and migrations on api, worker on worker, data on system", () => {
     const roles = Object.fromEntries(podSpecs().map((p) => [p.name, p.spec.nodeSelector["storyforge.io/role"]]));
     expect(roles).toEqual({ api: "api", worker: "worker", postgres: "system", redis: "system", [podSpecs().find((p) => p.name.startsWith("migrate-"))!.name]: "api" });
+  });
+
+  test("the API and the worker may be evicted by a node drain (a budget of one unavailable pod each)", () => {
+    const budgets = ofType("kubernetes:policy/v1:PodDisruptionBudget").map((p) => [p.inputs.metadata.name, p.inputs.spec.maxUnavailable, p.inputs.spec.selector.matchLabels["app.kubernetes.io/name"]]);
+    expect(budgets).toEqual([["api", 1, "api"], ["worker", 1, "worker"]]);
   });
 
   test("the ingress is a host rule on the shared preview ALB", () => {
