@@ -4,7 +4,7 @@
  * commit (`npm run cost -- --stack <s>` prints the new figures and `--diff` the lines that moved).
  */
 export const GOLDEN_MONTHLY: Record<"mvp" | "v1" | "v2", { min: number; expected: number; max: number }> = {
-  mvp: { min: 904.94, expected: 904.94, max: 904.94 },
-  v1: { min: 3911.87, expected: 3911.87, max: 3911.87 },
-  v2: { min: 11800.63, expected: 11800.63, max: 11800.63 },
+  mvp: { min: 2080.88, expected: 2080.88, max: 2254.29 },
+  v1: { min: 8129.2, expected: 8129.2, max: 8192.76 },
+  v2: { min: 35681.05, expected: 35681.05, max: 35744.62 },
 };
