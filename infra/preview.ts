@@ -1,6 +1,6 @@
 /**
  * The program of a preview stack (`storyforge:tier: preview`, issue 7): only the Preview component, in the
- * cluster of `storyforge:baseStack`. infra/main.ts runs it instead of infra/index.ts for preview stacks.
+ * cluster of `storyforge:baseStack`. infra/index.ts runs it instead of infra/tier.ts for preview stacks.
  */
 import { inventory } from "./lib/inventory";
 import { loadPreviewConfig } from "../stacks/preview/config";

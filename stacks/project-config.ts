@@ -21,8 +21,8 @@ export function renderProjectFile(): string {
     name: PROJECT,
     description: "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
     runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
-    // infra/main.ts picks the program: infra/index.ts for a tier, infra/preview.ts for a preview stack.
-    main: "infra/main.ts",
+    // infra/index.ts picks the program: infra/tier.ts for a tier, infra/preview.ts for a preview stack.
+    main: "infra/",
     config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),
   };
   const header =

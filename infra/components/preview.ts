@@ -22,7 +22,7 @@ const REDIS_PORT = 6379;
 const DB_NAME = "storyforge";
 const DB_USER = "storyforge";
 
-/** What the preview reads from its base stack's outputs (infra/index.ts of a tier). */
+/** What the preview reads from its base stack's outputs (infra/tier.ts). */
 export interface BaseStackOutputs {
   cluster: { name: string; nodeGroups: Record<PreviewNodeRole, { instanceClass: string }> };
   /** `<repository url>@sha256:<digest>`: the base stack's image, whose repository previews push to. */

@@ -1,5 +1,5 @@
 /**
- * What a preview's StackReference reads under the mock runtime: the outputs a tier stack's infra/index.ts
+ * What a preview's StackReference reads under the mock runtime: the outputs a tier stack's infra/tier.ts
  * exports (`tier`, `region`, `cluster`, `app`), built from the tier model for the referenced stack, so the
  * preview plan sees the node classes and image repository a real base stack would export.
  */

@@ -27,8 +27,8 @@ export const REPO_ROOT = join(__dirname, "..", "..");
 export function stackDir(): string {
   return process.env.STORYFORGE_STACK_DIR ?? REPO_ROOT;
 }
-// The entry Pulumi.yaml names: tiers run infra/index.ts, preview stacks infra/preview.ts.
-const PROGRAM = join(REPO_ROOT, "infra", "main.ts");
+// The entry Pulumi.yaml names (main: infra/): tiers run infra/tier.ts, preview stacks infra/preview.ts.
+const PROGRAM = join(REPO_ROOT, "infra", "index.ts");
 
 export class PlanError extends Error {
   constructor(message: string) {
