@@ -86,6 +86,8 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
 
   const resources = await new Promise<PlannedResource[]>((resolve) => inventory.resources().apply(resolve));
   const outputs = (await resolveMasked(exported)) as Record<string, unknown>;
+  // Drain every registration still in flight, so nothing is cut short (or reported as a leaked promise) at exit.
+  await pulumi.runtime.disconnect();
   if (mocks.errors.length > 0) throw new PlanError(mocks.errors.join("\n"));
   return { stack, resources, outputs };
 }
