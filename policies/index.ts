@@ -5,7 +5,7 @@
  *   pulumi preview --stack v1 --policy-pack policies
  *
  * The tier is resolved once, here: STORYFORGE_POLICY_TIER if set, else the stack name the CLI runs the pack
- * for (`pulumi.getStack()`). See docs/policies.md.
+ * for (`pulumi.getStack()`). See README.md (Policy pack).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyPack } from "@pulumi/policy";

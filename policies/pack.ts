@@ -19,7 +19,7 @@ export function buildPolicies(tier: PolicyTier, rules: readonly Rule[] = ALL_RUL
     const common = {
       ...policy,
       enforcementLevel: enforcementFor(level, tier),
-      // Shown beside each finding in Pulumi Cloud; the level and sources are documented in docs/policies.md.
+      // Shown beside each finding in Pulumi Cloud; the level and sources are documented in README.md (Policy pack).
       tags: [`level:${level}`, ...sources],
     };
     if (isStackRule(rule)) {

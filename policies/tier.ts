@@ -20,7 +20,7 @@ export type PolicyTier = TierName | "preview";
 
 export const POLICY_TIERS: readonly PolicyTier[] = ["mvp", "v1", "v2", "preview"];
 
-/** The environment variable that overrides the stack-derived tier (documented in docs/policies.md). */
+/** The environment variable that overrides the stack-derived tier (documented in README.md (Policy pack)). */
 export const TIER_ENV = "STORYFORGE_POLICY_TIER";
 
 export function isPolicyTier(value: unknown): value is PolicyTier {
