@@ -37,8 +37,8 @@ function compile(): void {
 }
 
 /** Starts compiled JS as a child with stdout parsed for `ready`; returns the child. */
-async function start(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(OUT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+async function start(script: string, env: Record<string, string>, ready: RegExp, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(OUT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let buf = "";
     const onData = (d: Buffer) => {
@@ -126,17 +126,20 @@ async function main(): Promise<void> {
     const queueRedis = createRedis({ urls: env.REDIS_URL!.split(","), cluster: true, name: "bench", maxRetriesPerRequest: null, offlineQueue: true });
     const genQueue = new Queue("generation", { connection: queueRedis, prefix: "{storyforge}" });
     const jobs = (await genQueue.getJobCounts("waiting")).waiting ?? 0;
-    const drain = async (queue: Queue, script: string, extraEnv: Record<string, string>, n: number) => {
-      const child = await start(script, { ...env, ...extraEnv }, /worker started/);
+    const drain = async (queue: Queue, script: string, extraEnv: Record<string, string>, n: number, nodeArgs: string[] = []) => {
+      const child = await start(script, { ...env, ...extraEnv }, /worker started/, nodeArgs);
       children.push(child);
       const t0 = Date.now();
       await waitFor(`${script} drained`, async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= n, 600_000, 100);
       const seconds = (Date.now() - t0) / 1000;
       const failed = (await queue.getJobCounts("failed")).failed ?? 0;
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
       await stop(child);
-      return { rate: n / seconds, seconds, failed };
+      return { rate: n / seconds, seconds, failed, cpuSeconds };
     };
-    const real = await drain(genQueue, "worker/main.js", {}, jobs);
+    // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker
+    const real = await drain(genQueue, "worker/main.js", {}, jobs, (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""));
     const noopQueue = new Queue("noop", { connection: queueRedis, prefix: "{storyforge}" });
     for (let k = 0; k < jobs; k += 1000) {
       await noopQueue.addBulk(Array.from({ length: Math.min(1000, jobs - k) }, (_, j) => ({ name: "noop", data: { n: k + j }, opts: { removeOnComplete: false } })));
@@ -155,10 +158,10 @@ async function main(): Promise<void> {
       `|---|---:|---:|---:|---:|---:|---:|`,
       ...runs.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r === baseline ? "1.00" : fmt(r.rps / baseline.rps, 2)} | ${r.non2xx} | ${r.errors} |`),
       "",
-      `| worker | jobs | seconds | jobs/s | vs no-op | failed |`,
-      `|---|---:|---:|---:|---:|---:|`,
-      `| no-op BullMQ worker (baseline), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(noop.seconds, 1)} | ${fmt(noop.rate)} | 1.00 | ${noop.failed} |`,
-      `| generation worker (local generator), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(real.seconds, 1)} | ${fmt(real.rate)} | ${fmt(real.rate / noop.rate, 2)} | ${real.failed} |`,
+      `| worker | jobs | seconds | jobs/s | vs no-op | failed | worker CPU s |`,
+      `|---|---:|---:|---:|---:|---:|---:|`,
+      `| no-op BullMQ worker (baseline), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(noop.seconds, 1)} | ${fmt(noop.rate)} | 1.00 | ${noop.failed} | ${fmt(noop.cpuSeconds, 1)} |`,
+      `| generation worker (local generator), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(real.seconds, 1)} | ${fmt(real.rate)} | ${fmt(real.rate / noop.rate, 2)} | ${real.failed} | ${fmt(real.cpuSeconds, 1)} |`,
       "",
       `Peak RSS of the API process (VmHWM): ${fmt(apiRss, 1)} MB`,
       "",

@@ -35,7 +35,7 @@ WITH ins AS (
   SELECT id FROM segments WHERE scene_id = $1 AND sequence = $3 AND created_at = $7 AND NOT EXISTS (SELECT 1 FROM ins)
 ), job AS (
   UPDATE jobs SET status = 'completed', segment_id = (SELECT id FROM seg LIMIT 1), error = NULL, updated_at = now()
-   WHERE id = $8 AND EXISTS (SELECT 1 FROM seg)
+   WHERE id = $8 AND created_at = $7 AND EXISTS (SELECT 1 FROM seg)
   RETURNING ${JOB_COLUMNS}
 )
 SELECT (SELECT id FROM seg LIMIT 1) AS segment_id,
@@ -47,7 +47,10 @@ SELECT (SELECT id FROM seg LIMIT 1) AS segment_id,
  * the caches from the primary and index the scene for search.
  */
 export async function runGeneration(ctx: Context, generator: Generator, data: GenerationJobData, signal: AbortSignal): Promise<GenerationResult> {
-  await ctx.db.write("UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status <> 'completed'", [data.jobRowId]);
+  await ctx.db.write(
+    "UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND created_at = $2 AND status <> 'completed'",
+    [data.jobRowId, data.requestedAt],
+  );
   await ctx.cache.invalidate("job", data.jobRowId, invalidation.job(data.jobRowId));
 
   const segment = await generator.generate({ sceneId: data.sceneId, sequence: data.sequence, prompt: data.prompt, signal });

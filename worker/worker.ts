@@ -58,7 +58,7 @@ export function createGenerationWorker(ctx: Context, generator: Generator, opts:
   worker.on("error", (err) => ctx.logger.warn("worker connection error", { err }));
   worker.on("completed", (job, result) => {
     ctx.metrics.jobsProcessed.inc({ queue: GENERATION_QUEUE });
-    ctx.logger.info("job completed", { jobId: job.id, sceneId: job.data.sceneId, sequence: job.data.sequence, inserted: result.inserted });
+    ctx.logger.debug("job completed", { jobId: job.id, sceneId: job.data.sceneId, sequence: job.data.sequence, inserted: result.inserted });
   });
   worker.on("failed", (job, err) => {
     if (job === undefined) return;
@@ -66,7 +66,9 @@ export function createGenerationWorker(ctx: Context, generator: Generator, opts:
     ctx.metrics.jobsFailed.inc({ queue: GENERATION_QUEUE, final: String(final) });
     ctx.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, final, error: err.message });
     void ctx.db
-      .write("UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND status <> 'completed'", [job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000)])
+      .write("UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND created_at = $4 AND status <> 'completed'", [
+        job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000), job.data.requestedAt,
+      ])
       .then(() => refreshJobStatus(ctx, job.data.jobRowId))
       .catch((e: unknown) => ctx.logger.warn("could not record a job failure", { err: e }));
   });

@@ -41,7 +41,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     queryTimeoutMs: config.dbQueryTimeoutMs, logger, metrics,
   });
   const redisBase = { urls: config.redisUrls, cluster: config.redisCluster };
-  const redis = createRedis({ ...redisBase, name: "storyforge-app", maxRetriesPerRequest: 1, commandTimeoutMs: config.redisCommandTimeoutMs, offlineQueue: false });
+  const redis = createRedis({ ...redisBase, name: "storyforge-app", maxRetriesPerRequest: 1, commandTimeoutMs: config.redisCommandTimeoutMs, offlineQueue: false, autoPipelining: true });
   // a failing connection emits 'error' repeatedly; the breaker and logs at call sites say what matters
   redis.on("error", () => {});
   const subscriber = opts.subscribe ? createRedis({ ...redisBase, name: "storyforge-sub", maxRetriesPerRequest: null, offlineQueue: true }) : undefined;

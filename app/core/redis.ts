@@ -16,6 +16,11 @@ export interface RedisConnectOptions {
   offlineQueue: boolean;
   /** ioredis connectionName, to see who is who in CLIENT LIST. */
   name: string;
+  /**
+   * Batch commands issued in the same tick into one write per node (fewer
+   * syscalls and round trips); for request-path clients, not BullMQ's.
+   */
+  autoPipelining?: boolean;
 }
 
 function parse(url: string): { host: string; port: number; tls: boolean; username?: string; password?: string } {
@@ -53,12 +58,14 @@ export function createRedis(opts: RedisConnectOptions): RedisClient {
       host: first.host,
       port: first.port,
       enableOfflineQueue: opts.offlineQueue,
+      enableAutoPipelining: opts.autoPipelining ?? false,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
   }
   const clusterOpts: ClusterOptions = {
     redisOptions: base,
     enableOfflineQueue: opts.offlineQueue,
+    enableAutoPipelining: opts.autoPipelining ?? false,
     clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     slotsRefreshTimeout: 2_000,
     // ElastiCache with TLS: connect by the configuration endpoint's name so the certificate matches

@@ -71,7 +71,8 @@ CREATE TABLE jobs (
   attempts    integer NOT NULL DEFAULT 0,
   error       text,
   segment_id  uuid,
-  created_at  timestamptz NOT NULL DEFAULT now(),
+  -- millisecond precision, so the ISO time a job carries names its row exactly (partition pruning on updates)
+  created_at  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (id, created_at),
   CONSTRAINT jobs_scene_sequence_key UNIQUE (scene_id, sequence, created_at)
