@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
 import { StackContext } from "../lib/context";
 import { encryptionKey } from "./access";
 
@@ -34,6 +35,58 @@ export function sourceHash(root: string, sources: readonly string[] = IMAGE_SOUR
   return hash.digest("hex").slice(0, 16);
 }
 
+/** Tag prefix of the tier's own images (`src-<source hash>`). */
+export const SOURCE_TAG_PREFIX = "src-";
+/** Tag prefix of the images preview stacks push into this repository (`preview-<name>-<source hash>`). */
+export const PREVIEW_TAG_PREFIX = PREVIEW_PREFIX;
+
+export interface LifecyclePolicyOptions {
+  /** `src-` images kept; older ones expire. */
+  keepImages: number;
+  /** Days a `preview-` image is kept after its push. */
+  previewImageDays: number;
+  /** Days an untagged image (a superseded manifest, a failed push) is kept. @default 1 */
+  untaggedImageDays?: number;
+}
+
+/**
+ * The repository's lifecycle policy (ECR lifecycle policy schema): untagged images expire after a day, `preview-`
+ * images after `previewImageDays`, and only `src-` images count towards the `keepImages` the tier may roll back
+ * to, so preview pushes can never expire the image the tier's pods run. No rule uses `tagStatus: any`: an image
+ * with another tag is never expired.
+ */
+export function lifecyclePolicy(options: LifecyclePolicyOptions): { rules: object[] } {
+  const untaggedDays = options.untaggedImageDays ?? 1;
+  const positive = (field: string, value: number, max: number) => {
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${field} must be an integer from 1 to ${max}, got ${value}`);
+  };
+  positive("keepImages", options.keepImages, 1000);
+  positive("previewImageDays", options.previewImageDays, 365);
+  positive("untaggedImageDays", untaggedDays, 365);
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${untaggedDays} day(s)`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedDays },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Expire preview images ${options.previewImageDays} days after their push`,
+        selection: { tagStatus: "tagged", tagPrefixList: [PREVIEW_TAG_PREFIX], countType: "sinceImagePushed", countUnit: "days", countNumber: options.previewImageDays },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 3,
+        description: `Keep the last ${options.keepImages} tier images`,
+        selection: { tagStatus: "tagged", tagPrefixList: [SOURCE_TAG_PREFIX], countType: "imageCountMoreThan", countNumber: options.keepImages },
+        action: { type: "expire" },
+      },
+    ],
+  };
+}
+
 export interface ImageArgs {
   /** Stack context. */
   context: StackContext;
@@ -48,15 +101,21 @@ export interface ImageArgs {
    */
   dockerfile?: string;
   /**
-   * Images ECR keeps; older ones expire. Rollbacks can reach this many builds back.
+   * Tier images (`src-` tags) ECR keeps; older ones expire. Rollbacks can reach this many builds back.
    * @default 30
    */
   keepImages?: number;
+  /**
+   * Days a preview stack's image (`preview-` tags) is kept after its push. Idle previews are destroyed after 72 h.
+   * @default 14
+   */
+  previewImageDays?: number;
 }
 
 /**
  * The container image of the API, the worker and the migrations (issue 3 §3): one ECR repository (scan on push,
- * immutable tags, KMS-encrypted, a lifecycle policy keeping the last `keepImages`), and the image built from the
+ * immutable tags, KMS-encrypted, a lifecycle policy keeping the last `keepImages` tier images apart from the
+ * previews' short-lived pushes), and the image built from the
  * repository's Dockerfile for linux/arm64 (Graviton nodes) and pushed there. Workloads reference it by digest,
  * never by a tag, so a rollout always runs exactly the bytes that were built.
  *
@@ -74,9 +133,9 @@ export class Image extends pulumi.ComponentResource {
     super("storyforge:compute:Image", name, {}, opts);
     const { context } = args;
     const keepImages = args.keepImages ?? 30;
-    if (!Number.isInteger(keepImages) || keepImages < 1 || keepImages > 1000) {
-      throw new Error(`keepImages must be an integer from 1 to 1000, got ${keepImages}`);
-    }
+    const previewImageDays = args.previewImageDays ?? 14;
+    // Validates both (the error names the field).
+    const policy = lifecyclePolicy({ keepImages, previewImageDays });
     const parent = { parent: this };
 
     const key = encryptionKey(name, context, "ecr", this);
@@ -91,14 +150,7 @@ export class Image extends pulumi.ComponentResource {
     }, parent);
     new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
       repository: repository.name,
-      policy: JSON.stringify({
-        rules: [{
-          rulePriority: 1,
-          description: `Keep the last ${keepImages} images`,
-          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepImages },
-          action: { type: "expire" },
-        }],
-      }),
+      policy: JSON.stringify(policy),
     }, parent);
 
     // Short-lived registry credentials for the push; secret so they never reach the state in clear.
@@ -109,7 +161,7 @@ export class Image extends pulumi.ComponentResource {
       platforms: [dockerBuild.Platform.Linux_arm64],
       push: true,
       // Immutable repository: the tag is unique per source (the digest is what pods use).
-      tags: [pulumi.interpolate`${repository.repositoryUrl}:src-${sourceHash(args.contextPath ?? REPO_ROOT)}`],
+      tags: [pulumi.interpolate`${repository.repositoryUrl}:${SOURCE_TAG_PREFIX}${sourceHash(args.contextPath ?? REPO_ROOT)}`],
       registries: [{
         address: repository.repositoryUrl,
         username: auth.userName,

@@ -5,6 +5,7 @@
  */
 import { planStack, readStackFile, type Plan, type PlannedResource } from "../../infra/plan/harness";
 import { validatePlanObjects } from "../../infra/lib/k8s-validate";
+import { lifecyclePolicy, SOURCE_TAG_PREFIX } from "../../infra/components/image";
 import { resolveStackConfig } from "../../stacks/config";
 import type { TierSpec } from "../../stacks/tiers";
 
@@ -176,8 +177,10 @@ export function workloadsSuite(stack: string): void {
       const image = all("docker-build:index:Image")[0]!.inputs as Obj;
       expect(image.platforms).toEqual(["linux/arm64"]);
       expect(image.push).toBe(true);
+      // The tier's image is tagged `src-…`: the tag the lifecycle policy keeps 30 of, apart from preview pushes.
+      expect(String((image.tags as string[])[0])).toMatch(new RegExp(`:${SOURCE_TAG_PREFIX}[0-9a-f]{16}$`));
       const lifecycle = JSON.parse(all("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0]!.inputs.policy as string);
-      expect(lifecycle.rules[0].selection).toMatchObject({ countType: "imageCountMoreThan" });
+      expect(lifecycle).toEqual(lifecyclePolicy({ keepImages: 30, previewImageDays: 14 }));
     });
 
     test("PgBouncer carries seed 000 §3.4's settings, TLS to RDS, and spreads storyforge_replica over every replica", () => {
