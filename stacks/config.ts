@@ -79,6 +79,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version, pinned; one the cluster has add-on pins for", default: DEFAULT_KUBERNETES_VERSION, oneOf: KUBERNETES_VERSIONS },
   { key: "clusterPublicAccessCidrs", type: "array", description: "IPv4 CIDRs that may reach the EKS API endpoint from the internet (empty: private endpoint only)", default: [] },
   { key: "clusterAdminRoleArn", type: "string", description: "IAM role given cluster-admin through an EKS access entry (empty: only the identity that deploys)", default: "" },
+  { key: "clusterDeveloperRoleArn", type: "string", description: "IAM role developers deploy previews with: an EKS access entry with AmazonEKSEditPolicy on `preview-*` namespaces only (empty: none)", default: "" },
   // Workloads (HPA bounds, PgBouncer, throughput of issue 3 §6's capacity check)
   override("apiMinReplicas", "integer", "workloads.api.minReplicas", "API HPA minimum pods", { min: 2, max: 500 }),
   override("apiMaxReplicas", "integer", "workloads.api.maxReplicas", "API HPA maximum pods", { min: 2, max: 1000 }),
@@ -151,6 +152,8 @@ export interface ClusterSettings {
   publicAccessCidrs: string[];
   /** Role granted cluster-admin with an access entry, or null. */
   adminRoleArn: string | null;
+  /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
+  developerRoleArn: string | null;
 }
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -165,6 +168,12 @@ export function clusterSettingsProblems(settings: ClusterSettings): string[] {
   }
   if (settings.adminRoleArn !== null && !IAM_ROLE_ARN.test(settings.adminRoleArn)) {
     problems.push(`${PROJECT}:clusterAdminRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.adminRoleArn)}`);
+  }
+  if (settings.developerRoleArn !== null && !IAM_ROLE_ARN.test(settings.developerRoleArn)) {
+    problems.push(`${PROJECT}:clusterDeveloperRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.developerRoleArn)}`);
+  }
+  if (settings.developerRoleArn !== null && settings.developerRoleArn === settings.adminRoleArn) {
+    problems.push(`${PROJECT}:clusterDeveloperRoleArn must differ from ${PROJECT}:clusterAdminRoleArn (one access entry per role), got ${JSON.stringify(settings.developerRoleArn)} for both`);
   }
   return problems;
 }
@@ -326,10 +335,12 @@ export function resolveStackConfig(input: {
   tier.cache.nodes = tier.cache.shards * (1 + tier.cache.replicasPerShard);
   problems.push(...checkTierConsistency(tier).map((p) => `${stackFile}: ${p}`));
   const adminRoleArn = (settings.get("clusterAdminRoleArn") as string | undefined) ?? "";
+  const developerRoleArn = (settings.get("clusterDeveloperRoleArn") as string | undefined) ?? "";
   const cluster: ClusterSettings = {
     kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
+    developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
   };
   problems.push(...clusterSettingsProblems(cluster).map((p) => `${stackFile}: ${p}`));
   const domainName = (settings.get("domainName") as string | undefined) ?? "";

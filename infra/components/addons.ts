@@ -37,7 +37,21 @@ export type AddonName = keyof typeof CHARTS;
 export const ADDON_SERVICE_ACCOUNTS = {
   clusterAutoscaler: "cluster-autoscaler",
   loadBalancerController: "aws-load-balancer-controller",
+  ebsCsiDriver: "ebs-csi-controller-sa",
 } as const;
+
+/** The EBS CSI driver as an EKS managed add-on: its controller's service account is fixed by the add-on. */
+export const EBS_CSI = {
+  addonName: "aws-ebs-csi-driver",
+  namespace: "kube-system",
+  /** AWS managed policy for the controller (create, attach, snapshot and delete EBS volumes it tagged). */
+  policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+  provisioner: "ebs.csi.aws.com",
+} as const;
+
+/** The cluster's default StorageClass: encrypted gp3, bound where the pod lands (its zone), deleted with its claim. */
+export const DEFAULT_STORAGE_CLASS = "gp3";
+export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
 /** The requests the capacity check budgets for an add-on (infra/lib/capacity.ts SYSTEM_ADDON_PODS). */
 function budgeted(podName: string): PodRequest {
@@ -77,16 +91,18 @@ export interface AddonsArgs {
  * The platform add-ons autoscaling and the API's load balancer depend on, each a pinned Helm release on the system
  * node group: metrics-server (CPU and memory for the HPAs), KEDA (the worker's queue-depth ScaledObject, with its
  * metrics API server), cluster-autoscaler (nodes follow pending pods within each group's min/max) and the AWS Load
- * Balancer Controller (TargetGroupBinding of the API Service to the ALB Pulumi owns). Add-ons that call AWS
- * (cluster-autoscaler, Load Balancer Controller) get their own least-privilege IRSA role; metrics-server and KEDA
- * (with metrics-api and cpu triggers) call none.
+ * Balancer Controller (TargetGroupBinding of the API Service to the ALB Pulumi owns); and the EBS CSI driver as a
+ * pinned EKS managed add-on with a default encrypted gp3 StorageClass (the previews' PostgreSQL and Redis volumes).
+ * Add-ons that call AWS (cluster-autoscaler, Load Balancer Controller, EBS CSI controller) get their own
+ * least-privilege IRSA role; metrics-server and KEDA (with metrics-api and cpu triggers) call none.
  *
  * Why cluster-autoscaler and not Karpenter: the tier table fixes one class per role and the capacity check sizes
  * managed node groups from it; cluster-autoscaler scales exactly those groups within min/max, with no extra
  * controller-owned capacity (NodePools, EC2NodeClasses, an interruption queue) that the offline plan, the policies
  * and the cost estimate could not see.
  *
- * Monthly cost: none of their own; their pods (≈ 0.9 vCPU, 2 GiB requested) run on the system nodes.
+ * Monthly cost: none of their own; their pods (≈ 1 vCPU, 2.5 GiB requested) run on the system nodes. EBS volumes
+ * are billed per claim ($0.08/GB-month gp3).
  */
 export class Addons extends pulumi.ComponentResource {
   /** Every release, by add-on. */
@@ -95,6 +111,10 @@ export class Addons extends pulumi.ComponentResource {
   readonly keda: k8s.helm.v3.Release;
   /** AWS Load Balancer Controller: TargetGroupBindings depend on its CRDs and webhook. */
   readonly loadBalancerController: k8s.helm.v3.Release;
+  /** EBS CSI driver (EKS managed add-on): persistent volumes depend on it. */
+  readonly ebsCsiDriver: aws.eks.Addon;
+  /** The default StorageClass (encrypted gp3). */
+  readonly storageClassName: pulumi.Output<string>;
   /** IRSA role ARNs of the add-ons that call AWS. */
   readonly roleArns: Record<keyof typeof ADDON_SERVICE_ACCOUNTS, pulumi.Output<string>>;
 
@@ -214,10 +234,52 @@ export class Addons extends pulumi.ComponentResource {
       enableServiceMutatorWebhook: false,
     });
 
+    // EBS CSI driver (EKS managed add-on): since EKS 1.23 the in-tree EBS plugin is gone, and without it the
+    // previews' PostgreSQL and Redis claims never bind. Its controller gets its own IRSA role; volumes are encrypted
+    // with the AWS managed `aws/ebs` key (no kmsKeyId in the StorageClass), so the role needs no KMS grant.
+    const ebsAccount = ADDON_SERVICE_ACCOUNTS.ebsCsiDriver;
+    const ebsRole = serviceAccountRole(`${name}-ebs-csi`, {
+      context,
+      cluster,
+      namespace: EBS_CSI.namespace,
+      serviceAccount: ebsAccount,
+      managedPolicyArns: [EBS_CSI.policyArn],
+      parent: this,
+    });
+    const ebsPod = budgeted("ebs-csi-controller");
+    const ebsCsiDriver = new aws.eks.Addon(`${name}-${EBS_CSI.addonName}`, {
+      clusterName: cluster.clusterName,
+      addonName: EBS_CSI.addonName,
+      addonVersion: cluster.pins.ebsCsiDriver,
+      serviceAccountRoleArn: ebsRole.arn,
+      // The add-on's schema follows the driver's Helm values: replicas as budgeted, controller on the system nodes,
+      // the node plugin on every node (api and worker nodes are tainted) so any pod may mount a volume.
+      configurationValues: JSON.stringify({
+        controller: { replicaCount: ebsPod.replicas, nodeSelector },
+        node: { tolerateAllTaints: true },
+      }),
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      tags: context.tags(),
+    }, { parent: this, dependsOn: Object.values(cluster.nodeGroupResources) });
+
+    // Default StorageClass: claims without a class (and the previews' claims) get encrypted gp3 in their pod's zone.
+    // EKS ≥ 1.30 no longer marks its legacy `gp2` class as default, so this is the only default.
+    const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
+      provisioner: EBS_CSI.provisioner,
+      parameters: { type: "gp3", encrypted: "true" },
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+      reclaimPolicy: "Delete",
+    }, { ...k8sOpts, dependsOn: [ebsCsiDriver] });
+
     this.releases = { metricsServer, keda, clusterAutoscaler, loadBalancerController };
     this.keda = keda;
     this.loadBalancerController = loadBalancerController;
-    this.roleArns = { clusterAutoscaler: caRole.arn, loadBalancerController: lbcRole.arn };
+    this.ebsCsiDriver = ebsCsiDriver;
+    this.storageClassName = storageClass.metadata.name;
+    this.roleArns = { clusterAutoscaler: caRole.arn, loadBalancerController: lbcRole.arn, ebsCsiDriver: ebsRole.arn };
     this.registerOutputs({ roleArns: this.roleArns });
   }
 }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../stacks/config";
+import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
 import { TierSpec } from "../../stacks/tiers";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../lib/addon-policies";
 import { NodeRole, nodesNeeded, SYSTEM_INSTANCE_CLASS, SYSTEM_MIN_NODES } from "../lib/capacity";
@@ -16,6 +17,9 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 
 /** Graviton nodes: the tier classes (c7g, m7g) and the system class are arm64. */
 export const NODE_AMI_TYPE = "AL2023_ARM_64_STANDARD";
+
+/** The namespaces preview stacks deploy into (`preview-<name>`, stacks/preview/naming.ts), as an EKS access scope. */
+export const PREVIEW_NAMESPACES = `${PREVIEW_PREFIX}*`;
 
 /** Label and taint key that places pods on their role's node group. */
 export const ROLE_LABEL = "storyforge.io/role";
@@ -33,6 +37,8 @@ export interface KubernetesPins {
   coredns: string;
   /** cluster-autoscaler image: its minor must equal the cluster's (cluster-autoscaler README, version table). */
   clusterAutoscalerImageTag: string;
+  /** aws-ebs-csi-driver EKS add-on (installed by infra/components/addons.ts, after the node groups). */
+  ebsCsiDriver: string;
 }
 
 export const KUBERNETES_PINS: Readonly<Record<string, KubernetesPins>> = {
@@ -41,6 +47,8 @@ export const KUBERNETES_PINS: Readonly<Record<string, KubernetesPins>> = {
     kubeProxy: "v1.35.3-eksbuild.13",
     coredns: "v1.14.2-eksbuild.4",
     clusterAutoscalerImageTag: "v1.35.0",
+    // Driver v1.59.0 (chart 2.59.0); the eksbuild suffix is not confirmed offline: check describe-addon-versions.
+    ebsCsiDriver: "v1.59.0-eksbuild.1",
   },
 };
 
@@ -282,6 +290,23 @@ export class Cluster extends pulumi.ComponentResource {
         principalArn: entry.principalArn,
         policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
         accessScope: { type: "cluster" },
+      }, parent);
+    }
+
+    // Developers: an optional role may deploy previews (`npm run preview -- up`): edit rights in the `preview-*`
+    // namespaces only (EKS access scopes accept a trailing `*` in namespace names), never cluster-admin.
+    if (settings.developerRoleArn !== null) {
+      const entry = new aws.eks.AccessEntry(`${name}-developer`, {
+        clusterName: cluster.name,
+        principalArn: settings.developerRoleArn,
+        type: "STANDARD",
+        tags: context.tags(),
+      }, parent);
+      new aws.eks.AccessPolicyAssociation(`${name}-developer-policy`, {
+        clusterName: cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+        accessScope: { type: "namespace", namespaces: [PREVIEW_NAMESPACES] },
       }, parent);
     }
 

@@ -68,8 +68,8 @@ const quantity = (p: PodResources) => resourcesOf(p);
  * OpenSearch: the API searches with PostgreSQL. It creates no AWS resource besides the image pushed to the base
  * stack's ECR repository.
  *
- * Monthly cost: no node of its own; its pods take ≈ $27 of the base stack's node capacity at every tier (mvp $28.65,
- * v1 $27.84, v2 $27.62 including 12 GiB of EBS: the `incrementalCost` output, priced by stacks/preview/cost.ts),
+ * Monthly cost: no node of its own; its pods take ≈ $28 of the base stack's node capacity at every tier (mvp $28.88,
+ * v1 $27.91, v2 $27.66 including 12 GiB of gp3: the `incrementalCost` output, priced by stacks/preview/cost.ts),
  * plus a share of the one preview ALB (≈ $16/month + LCUs while any preview exists).
  */
 export class Preview extends pulumi.ComponentResource {

@@ -51,11 +51,13 @@ export const SYSTEM_INSTANCE_CLASS = "m7g.large";
 export const SYSTEM_MIN_NODES = 2;
 
 /**
- * Per-node DaemonSet requests we budget for: aws-node (VPC CNI, 25m), kube-proxy (100m), plus headroom for one
- * node-level agent (log/metrics shipper, ~25m / 200 MiB). Memory: aws-node and kube-proxy request none by default,
- * but use ~50 MiB together; 256 MiB covers them and the agent.
+ * Per-node DaemonSet requests we budget for: aws-node (VPC CNI, 25m), kube-proxy (100m), ebs-csi-node (EBS CSI
+ * driver: plugin, node-driver-registrar and liveness probe, 3 × 10m / 40 MiB, the add-on's defaults; it tolerates
+ * every taint, so it runs on every node), plus headroom for one node-level agent (log/metrics shipper, ~25m /
+ * 200 MiB). Memory: aws-node and kube-proxy request none by default, but use ~50 MiB together; 256 MiB covers them
+ * and the agent, 120 MiB more the EBS CSI node pod.
  */
-export const DAEMONSET_OVERHEAD = { cpuMillicores: 150, memoryMiB: 256, pods: 3 } as const;
+export const DAEMONSET_OVERHEAD = { cpuMillicores: 180, memoryMiB: 376, pods: 4 } as const;
 
 /**
  * Share of an instance's nominal memory the kubelet reports as capacity: the kernel and firmware keep the rest
@@ -145,7 +147,9 @@ function request(name: string, replicas: number, pod: PodResources): PodRequest 
 /**
  * Add-on pods on the system group, at the requests of their pinned charts' defaults (or ours where we set them):
  * CoreDNS 2 × 100m/70Mi, metrics-server 2 × 100m/200Mi, KEDA operator + metrics server + admission 3 × 100m/128Mi,
- * cluster-autoscaler 1 × 100m/600Mi, AWS Load Balancer Controller 2 × 100m/128Mi.
+ * cluster-autoscaler 1 × 100m/600Mi, AWS Load Balancer Controller 2 × 100m/128Mi, EBS CSI controller 2 × 60m/240Mi
+ * (six containers — plugin, provisioner, attacher, snapshotter, resizer, liveness probe — at the add-on's default
+ * 10m / 40 MiB each).
  */
 export const SYSTEM_ADDON_PODS: readonly PodRequest[] = [
   { name: "coredns", replicas: 2, cpuMillicores: 100, memoryMiB: 70 },
@@ -153,6 +157,7 @@ export const SYSTEM_ADDON_PODS: readonly PodRequest[] = [
   { name: "keda", replicas: 3, cpuMillicores: 100, memoryMiB: 128 },
   { name: "cluster-autoscaler", replicas: 1, cpuMillicores: 100, memoryMiB: 600 },
   { name: "aws-load-balancer-controller", replicas: 2, cpuMillicores: 100, memoryMiB: 128 },
+  { name: "ebs-csi-controller", replicas: 2, cpuMillicores: 60, memoryMiB: 240 },
 ];
 
 export type NodeRole = "system" | "api" | "worker";

@@ -249,6 +249,11 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:networking.k8s.io/v1:Ingress": k8sObject(true),
 } satisfies Record<string, StateFn>);
 
+// The EBS CSI driver's default StorageClass (infra/components/addons.ts).
+Object.assign(RESOURCE_STATE, {
+  "kubernetes:storage.k8s.io/v1:StorageClass": k8sObject(false),
+} satisfies Record<string, StateFn>);
+
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({

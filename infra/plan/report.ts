@@ -60,6 +60,7 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     `IMDS tokens ${i.metadataOptions?.httpTokens ?? "optional"}, hop limit ${i.metadataOptions?.httpPutResponseHopLimit ?? "default"}, root ${i.blockDeviceMappings?.[0]?.ebs?.volumeSize} GiB ${i.blockDeviceMappings?.[0]?.ebs?.volumeType}${i.blockDeviceMappings?.[0]?.ebs?.encrypted === "true" ? " encrypted" : " UNENCRYPTED"}`,
   "aws:eks/addon:Addon": (i) => `${i.addonName}@${i.addonVersion}${i.serviceAccountRoleArn ? " (IRSA)" : ""}`,
   "kubernetes:helm.sh/v3:Release": (i) => `${i.chart}@${i.version} in ${i.namespace}`,
+  "kubernetes:storage.k8s.io/v1:StorageClass": (i) => `${i.parameters?.type}${i.parameters?.encrypted === "true" ? " encrypted" : ""}, ${i.volumeBindingMode}${i.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" ? ", default" : ""}`,
   // Compute tier workloads
   "aws:ecr/repository:Repository": (i) => `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"}`,
   "docker-build:index:Image": (i) => `${(i.platforms ?? []).join(", ")} from ${i.dockerfile?.location ?? "Dockerfile"}, push ${i.push ? "on" : "off"}`,

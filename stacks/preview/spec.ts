@@ -26,7 +26,7 @@ export interface PreviewSpec {
   redis: PreviewPod & { image: string; uid: number; storageGiB: number; maxMemoryMiB: number };
   /** The migrations Job, once per image. */
   migrations: { pod: PodResources };
-  /** StorageClass of the volumes; EKS creates `gp2` in every cluster (provisioned by the EBS CSI driver). */
+  /** StorageClass of the volumes: the base cluster's default encrypted gp3 class (infra/components/addons.ts). */
   storageClass: string;
   quota: {
     requestsCpuMillicores: number;
@@ -55,7 +55,7 @@ export const PREVIEW_SPEC: PreviewSpec = {
   postgres: { name: "postgres", role: "system", pod: pod(250, 512, 1000, 1024), image: "postgres:16.10-alpine", uid: 70, storageGiB: 10 },
   redis: { name: "redis", role: "system", pod: pod(100, 192, 500, 384), image: "redis:7.4.6-alpine", uid: 999, storageGiB: 2, maxMemoryMiB: 256 },
   migrations: { pod: pod(100, 256, 500, 512) },
-  storageClass: "gp2",
+  storageClass: "gp3",
   quota: {
     requestsCpuMillicores: 2000,
     requestsMemoryMiB: 4096,

@@ -8,7 +8,7 @@ import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import { checkCapacity, NodeRole, nodesNeeded, SYSTEM_ADDON_PODS } from "../../infra/lib/capacity";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../../infra/lib/addon-policies";
 import { CONTROL_PLANE_LOG_TYPES, KUBERNETES_PINS, NODE_AMI_TYPE, ROLE_LABEL } from "../../infra/components/cluster";
-import { ADDON_SERVICE_ACCOUNTS, CHARTS } from "../../infra/components/addons";
+import { ADDON_SERVICE_ACCOUNTS, CHARTS, DEFAULT_CLASS_ANNOTATION, EBS_CSI } from "../../infra/components/addons";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../../stacks/config";
 import { TIERS, TierName } from "../../stacks/tiers";
 
@@ -35,6 +35,7 @@ export const T = {
   k8sProvider: "pulumi:providers:kubernetes",
   accessEntry: "aws:eks/accessEntry:AccessEntry",
   accessPolicy: "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+  storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
 } as const;
 
 /** Lookups over one plan. */
@@ -291,9 +292,11 @@ export function clusterSuite(stack: TierName): void {
   describe(`${stack}: add-ons`, () => {
     const pins = () => KUBERNETES_PINS[view().eks.inputs.version]!;
 
-    test("vpc-cni, kube-proxy and CoreDNS are EKS add-ons pinned for the cluster's version; vpc-cni's rights come by IRSA", () => {
+    test("vpc-cni, kube-proxy, CoreDNS and the EBS CSI driver are EKS add-ons pinned for the cluster's version; vpc-cni's rights come by IRSA", () => {
       const addons = Object.fromEntries(view().ofType(T.addon).map((a) => [a.inputs.addonName, a.inputs]));
-      expect(Object.keys(addons).sort()).toEqual(["coredns", "kube-proxy", "vpc-cni"]);
+      expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+      expect(addons["aws-ebs-csi-driver"].addonVersion).toBe(pins().ebsCsiDriver);
+      for (const addon of Object.values(addons) as Inputs[]) expect(addon.addonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
       expect(addons["vpc-cni"].addonVersion).toBe(pins().vpcCni);
       expect(addons["kube-proxy"].addonVersion).toBe(pins().kubeProxy);
       expect(addons["coredns"].addonVersion).toBe(pins().coredns);
@@ -337,6 +340,39 @@ export function clusterSuite(stack: TierName): void {
       expect(lbc.resources.requests).toEqual(requests(budget("aws-load-balancer-controller")));
     });
 
+    test("the EBS CSI driver runs the controller replicas the capacity check budgets on the system nodes, and its node plugin everywhere", () => {
+      const addon = view().ofType(T.addon).find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
+      const values = JSON.parse(addon.inputs.configurationValues);
+      const budget = SYSTEM_ADDON_PODS.find((p) => p.name === "ebs-csi-controller")!;
+      expect(values.controller.replicaCount).toBe(budget.replicas);
+      expect(values.controller.nodeSelector).toEqual({ [ROLE_LABEL]: "system" });
+      // The node plugin must run on tainted api and worker nodes too; it is budgeted per node (DAEMONSET_OVERHEAD).
+      expect(values.node.tolerateAllTaints).toBe(true);
+    });
+
+    test("the EBS CSI controller's IRSA role holds only AmazonEBSCSIDriverPolicy: volumes use the AWS managed key, so no KMS grant", () => {
+      const role = view().irsaRole(EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver);
+      expect(view().attachedPolicies(role)).toEqual([EBS_CSI.policyArn]);
+      expect(view().inlinePolicies(role)).toEqual([]);
+      const addon = view().ofType(T.addon).find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
+      expect(addon.inputs.serviceAccountRoleArn).toBe(view().roleArn(role));
+      expect(view().ofType(T.storageClass).every((c) => c.inputs.parameters.kmsKeyId === undefined)).toBe(true);
+    });
+
+    test("the only default StorageClass is encrypted gp3 from the EBS CSI driver, bound in the pod's zone, expandable, deleted with its claim", () => {
+      const defaults = view().ofType(T.storageClass).filter((c) => c.inputs.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
+      expect(defaults).toHaveLength(1);
+      const gp3 = defaults[0]!;
+      expect(gp3.inputs).toMatchObject({
+        metadata: { name: "gp3" },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true" },
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+        reclaimPolicy: "Delete",
+      });
+    });
+
     test("KEDA runs with its metrics API server, which serves the worker's queue-depth trigger to the HPA", () => {
       const keda = view().release("keda").inputs;
       expect(keda.values.metricsServer.replicaCount).toBeGreaterThanOrEqual(1);
@@ -348,6 +384,7 @@ export function clusterSuite(stack: TierName): void {
         ["kube-system", "aws-node", {}],
         [CHARTS.clusterAutoscaler.namespace, ADDON_SERVICE_ACCOUNTS.clusterAutoscaler, view().release("clusterAutoscaler").inputs.values.rbac.serviceAccount],
         [CHARTS.loadBalancerController.namespace, ADDON_SERVICE_ACCOUNTS.loadBalancerController, view().release("loadBalancerController").inputs.values.serviceAccount],
+        [EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver, {}],
       ];
       const oidcArn = RESOURCE_STATE[T.oidc](view().ofType(T.oidc)[0]!.inputs, "cluster-oidc", ENV).arn;
       const seen = new Set<string>();
@@ -367,7 +404,8 @@ export function clusterSuite(stack: TierName): void {
             },
           },
         });
-        if (sa !== "aws-node") {
+        // aws-node and the EBS CSI controller are EKS add-ons: EKS annotates their service accounts itself.
+        if (sa !== "aws-node" && sa !== ADDON_SERVICE_ACCOUNTS.ebsCsiDriver) {
           expect(chartAccount.name).toBe(sa);
           expect(chartAccount.annotations["eks.amazonaws.com/role-arn"]).toBe(view().roleArn(role));
         }

@@ -32,7 +32,7 @@ test("an unsupported kubernetesVersion stops `npm run plan` with a message namin
 }, 120_000);
 
 test("cluster settings default to the pinned version, a private endpoint and no extra admin", () => {
-  expect(load({}).cluster).toEqual({ kubernetesVersion: DEFAULT_KUBERNETES_VERSION, publicAccessCidrs: [], adminRoleArn: null });
+  expect(load({}).cluster).toEqual({ kubernetesVersion: DEFAULT_KUBERNETES_VERSION, publicAccessCidrs: [], adminRoleArn: null, developerRoleArn: null });
 });
 
 test("the public endpoint cannot be opened to the whole internet", () => {
