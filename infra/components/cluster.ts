@@ -10,6 +10,7 @@ import { StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import { encryptionKey } from "./access";
 import { serviceAccountRole } from "./irsa";
+import { eksKubeconfig } from "../lib/kubeconfig";
 import { Network } from "./network";
 
 /** Every control-plane log type EKS can send to CloudWatch (CIS EKS 2.1.1). */
@@ -405,24 +406,7 @@ export class Cluster extends pulumi.ComponentResource {
     const coredns = addon("coredns", pins.coredns, {}, Object.values(groups));
 
     const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority.data]).apply(([n, server, ca]) =>
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: n, cluster: { server, "certificate-authority-data": ca } }],
-        contexts: [{ name: n, context: { cluster: n, user: n } }],
-        "current-context": n,
-        users: [{
-          name: n,
-          user: {
-            exec: {
-              apiVersion: "client.authentication.k8s.io/v1beta1",
-              command: "aws",
-              args: ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json"],
-              interactiveMode: "Never",
-            },
-          },
-        }],
-      }));
+      eksKubeconfig({ name: n, endpoint: server, certificateAuthority: ca, region }));
     this.provider = new k8s.Provider(`${name}-k8s`, {
       kubeconfig,
       enableServerSideApply: true,

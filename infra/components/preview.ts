@@ -11,6 +11,7 @@ import { labelValue } from "../../stacks/preview/naming";
 import { checkQuota, PREVIEW_SPEC, PreviewNodeRole, PreviewSpec } from "../../stacks/preview/spec";
 import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
 import { sourceHash } from "./image";
+import { eksKubeconfig } from "../lib/kubeconfig";
 import { API_PORT, APP_UID, migrationJobName, WORKER_METRICS_PORT } from "./workloads";
 
 /** Repository root: the build context of the app image (the same Dockerfile the tiers build). */
@@ -100,26 +101,7 @@ export class Preview extends pulumi.ComponentResource {
     // Token auth through the AWS CLI, as the base stack's own provider does: no credential is stored.
     const kubeconfig = pulumi
       .all([eks.name, eks.endpoint, eks.certificateAuthorities])
-      .apply(([n, server, cas]) =>
-        JSON.stringify({
-          apiVersion: "v1",
-          kind: "Config",
-          clusters: [{ name: n, cluster: { server, "certificate-authority-data": cas[0]?.data } }],
-          contexts: [{ name: n, context: { cluster: n, user: n } }],
-          "current-context": n,
-          users: [{
-            name: n,
-            user: {
-              exec: {
-                apiVersion: "client.authentication.k8s.io/v1beta1",
-                command: "aws",
-                args: ["eks", "get-token", "--cluster-name", n, "--region", config.region, "--output", "json"],
-                interactiveMode: "Never",
-              },
-            },
-          }],
-        }),
-      );
+      .apply(([n, server, cas]) => eksKubeconfig({ name: n, endpoint: server, certificateAuthority: cas[0]?.data ?? "", region: config.region }));
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this });
     const k8sOpts = { parent: this, provider };
 
