@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { Context } from "../core/context";
 import { queueDepth } from "../core/queue";
+import { withTimeout } from "../core/timeout";
 
 /** Health, metrics and the queue depth the worker autoscaler reads. Not for the public CDN. */
 export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean }): Router {
@@ -51,14 +52,4 @@ export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean
   });
 
   return r;
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms);
-    }),
-  ]);
 }

@@ -4,6 +4,8 @@ import { HttpError, notFound } from "../core/errors";
 import { CACHE } from "../core/keys";
 import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../core/jobs";
 import { generationJobId, type GenerationJobData } from "../core/queue";
+import { loadScene } from "../core/scenes";
+import { withTimeout } from "../core/timeout";
 
 export class JobService {
   constructor(private readonly ctx: Context) {}
@@ -36,6 +38,11 @@ export class JobService {
       );
       return { row: inserted.rows[0] as JobRow, created: true };
     });
+    if (created) {
+      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
+      const scene = await loadScene(this.ctx.db, sceneId, "primary");
+      await this.ctx.cache.replace("scene", sceneId, [{ key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene }]);
+    }
     if (row.status !== "completed") await this.add(row);
     return { job: toJobStatus(row), created };
   }
@@ -45,7 +52,8 @@ export class JobService {
       jobRowId: row.id, sceneId: row.scene_id, sequence: row.sequence, userId: row.user_id, prompt: row.prompt, requestedAt: row.created_at.toISOString(),
     };
     try {
-      await this.ctx.queue.add("generate", data, { jobId: generationJobId(row.scene_id, row.sequence) });
+      // bounded: while Redis reconnects BullMQ may wait for its connection indefinitely
+      await withTimeout(this.ctx.queue.add("generate", data, { jobId: generationJobId(row.scene_id, row.sequence) }), 5_000, "enqueue");
     } catch (err) {
       this.ctx.logger.warn("enqueue failed; the request can be repeated with the same sequence", { err, jobId: row.id });
       throw new HttpError("unavailable", `the generation queue is unavailable; repeat the request with "sequence": ${row.sequence}`);

@@ -119,12 +119,15 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
 
   test("POST /scenes/:id/segments answers 202 with a job id; repeating it with the same sequence returns the same job", async () => {
     const s = await newScene("segments");
+    expect((await call(app.url, `/scenes/${s.id}`, { token: alice })).json.lastSequence).toBe(0);
     const first = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "the egg cracks" } });
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ sceneId: s.id, sequence: 1, status: "queued", created: true });
     const again = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "the egg cracks", sequence: 1 } });
     expect(again.status).toBe(202);
     expect(again.json).toMatchObject({ jobId: first.json.jobId, created: false });
+    // the cached scene was refreshed from the primary, so even a public (replica-routed) read sees the new sequence
+    expect((await call(app.url, `/scenes/${s.id}`)).json.lastSequence).toBe(1);
     const job = await call(app.url, `/jobs/${first.json.jobId}`, { token: alice });
     expect(job.status).toBe(200);
     expect(job.json).toMatchObject({ id: first.json.jobId, sceneId: s.id, sequence: 1, status: "queued" });

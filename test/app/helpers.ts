@@ -122,7 +122,8 @@ export async function call(base: string, path: string, init: { method?: string; 
     body = JSON.stringify(init.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await fetch(base + path, { method: init.method ?? "GET", headers, ...(body === undefined ? {} : { body }) });
+  // a hung request fails here, naming the request, instead of timing the whole test out
+  const res = await fetch(base + path, { method: init.method ?? "GET", headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(15_000) });
   const text = await res.text();
   let json: unknown = undefined;
   try {
