@@ -14,7 +14,7 @@ import { Search } from "./components/search";
 import { Cluster } from "./components/cluster";
 import { Addons } from "./components/addons";
 import { Image } from "./components/image";
-import { Workloads } from "./components/workloads";
+import { NAMESPACE, Workloads } from "./components/workloads";
 import { LoadBalancer } from "./components/load-balancer";
 import { Cdn } from "./components/cdn";
 import { assertCapacity, checkCapacity } from "./lib/capacity";
@@ -28,8 +28,11 @@ const context = createContext(config);
 const network = new Network("network", { context });
 const database = new Database("database", { context, network });
 const cache = new Cache("cache", { context, network });
-const search = config.tier.search ? new Search("search", { context, network, spec: config.tier.search }) : undefined;
+// The cluster before the search domain: the domain's master user is an IRSA role its OIDC provider vouches for.
 const cluster = new Cluster("cluster", { context, network });
+const search = config.tier.search
+  ? new Search("search", { context, network, cluster, spec: config.tier.search, clients: { namespace: NAMESPACE, serviceAccounts: ["api", "worker"] } })
+  : undefined;
 const addons = new Addons("addons", { context, cluster, network });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
@@ -66,7 +69,7 @@ export const redis = {
   securityGroupId: cache.securityGroupId,
 };
 export const opensearch = search
-  ? { endpoint: search.endpoint, port: search.port, secretArn: search.secretArn, securityGroupId: search.securityGroupId }
+  ? { endpoint: search.endpoint, port: search.port, clientRoleArn: search.clientRoleArn, securityGroupId: search.securityGroupId }
   : null;
 const clusterOutput = {
   name: cluster.clusterName,

@@ -1,15 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import { SearchTier } from "../../stacks/tiers";
 import { encryptionKey, serviceSecurityGroup, TrafficSource } from "./access";
+import { OidcIdentity, serviceAccountRole } from "./irsa";
 import { Network } from "./network";
 
 export const OPENSEARCH_PORT = 443;
 export const OPENSEARCH_VERSION = "OpenSearch_2.19";
-export const SEARCH_MASTER_USER = "storyforge_admin";
+/** What the clients may send: every HTTP method the app uses, on the domain's indices and APIs. */
+export const SEARCH_CLIENT_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"] as const;
+
+/** The Kubernetes service accounts that talk to OpenSearch, signing requests (SigV4) with one shared IRSA role. */
+export interface SearchClients {
+  /** Namespace of the service accounts. */
+  namespace: string;
+  /** Service accounts that may assume the client role, e.g. `["api", "worker"]`; changing them updates its trust. */
+  serviceAccounts: readonly string[];
+}
 
 export interface SearchArgs {
   /** Stack context. */
@@ -18,6 +27,10 @@ export interface SearchArgs {
   spec: SearchTier;
   /** The VPC: the domain lives in its data subnets, one per zone. */
   network: Network;
+  /** The EKS cluster whose OIDC provider the client role trusts (`Cluster` satisfies it). */
+  cluster: OidcIdentity;
+  /** The workloads that use the domain: they get the client role, which is the domain's master user. */
+  clients: SearchClients;
   /**
    * Security groups allowed to connect on 443, in addition to the network's workload group.
    * @default []
@@ -33,7 +46,13 @@ export interface SearchArgs {
 /**
  * OpenSearch for scene search (seed 000 §6): data nodes of the tier, three dedicated cluster managers, zone
  * awareness across the tier's zones, encryption at rest and node to node, HTTPS only with TLS 1.2 or newer,
- * VPC-only, fine-grained access control with an internal master user (a Pulumi secret in Secrets Manager), gp3.
+ * VPC-only, gp3. Fine-grained access control has an IAM master user and no internal user database: the master user
+ * is one IRSA role (`clientRoleArn`) that the client service accounts (the API and the worker) assume and sign their
+ * requests (SigV4) with. An IAM principal that no OpenSearch role maps is refused under fine-grained access control,
+ * and mappings can only be made through the REST API inside the VPC, which Pulumi cannot reach; a master user is
+ * mapped to `all_access` by the service itself. Operators reach the REST API and Dashboards by assuming that role
+ * (from inside the VPC, e.g. a pod under one of the client service accounts, the only principals it trusts), or use
+ * it once to map their own IAM role to an OpenSearch role.
  * mvp has none: the API falls back to PostgreSQL full-text search.
  *
  * Monthly cost (us-east-1 on-demand, 730 h): v1 3 × m7g.xlarge.search + 3 × m7g.large.search + 750 GB gp3
@@ -44,13 +63,16 @@ export class Search extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly port = OPENSEARCH_PORT;
   readonly domainArn: pulumi.Output<string>;
-  /** Secrets Manager secret holding the fine-grained access control master user. */
-  readonly secretArn: pulumi.Output<string>;
+  /** The IRSA role of the clients, and the fine-grained access control master user. */
+  readonly clientRoleArn: pulumi.Output<string>;
+  /** The service accounts the client role trusts. */
+  readonly clients: SearchClients;
   readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: SearchArgs, opts?: pulumi.ComponentResourceOptions) {
     super("storyforge:data:Search", name, {}, opts);
-    const { context, network, spec } = args;
+    const { context, network, cluster, clients, spec } = args;
+    this.clients = { namespace: clients.namespace, serviceAccounts: [...clients.serviceAccounts] };
     const zones = context.config.tier.network.azCount;
     const logRetentionDays = args.logRetentionDays ?? 14;
     if (spec.dataNodes < zones) {
@@ -72,16 +94,17 @@ export class Search extends pulumi.ComponentResource {
     });
     this.securityGroupId = securityGroup.id;
 
-    const password = new random.RandomPassword(`${name}-master-password`, {
-      length: 32,
-      // Fine-grained access control demands upper, lower, digit and symbol.
-      minUpper: 1,
-      minLower: 1,
-      minNumeric: 1,
-      minSpecial: 1,
-      overrideSpecial: "!#%^*-_+=",
-    }, parent);
-    const masterPassword = pulumi.secret(password.result);
+    // The role first (the domain names it as master user); its permissions after the domain, whose ARN they name.
+    const clientRole = serviceAccountRole(`${name}-client`, {
+      context,
+      cluster,
+      namespace: clients.namespace,
+      serviceAccounts: clients.serviceAccounts,
+      roleName: `${clients.namespace}-search-client`,
+      policyAttachedByCaller: true,
+      parent: this,
+    });
+    this.clientRoleArn = clientRole.arn;
 
     const logTypes = ["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
     const logGroups = logTypes.map((type) => new aws.cloudwatch.LogGroup(`${name}-${type.toLowerCase().replace(/_/g, "-")}`, {
@@ -122,8 +145,8 @@ export class Search extends pulumi.ComponentResource {
       vpcOptions: { subnetIds: network.dataSubnetIds, securityGroupIds: [securityGroup.id] },
       advancedSecurityOptions: {
         enabled: true,
-        internalUserDatabaseEnabled: true,
-        masterUserOptions: { masterUserName: SEARCH_MASTER_USER, masterUserPassword: masterPassword },
+        internalUserDatabaseEnabled: false,
+        masterUserOptions: { masterUserArn: clientRole.arn },
       },
       logPublishingOptions: logTypes.map((logType, i) => ({ logType, cloudwatchLogGroupArn: logGroups[i].arn, enabled: true })),
       softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
@@ -141,19 +164,15 @@ export class Search extends pulumi.ComponentResource {
       }),
     }, parent);
 
-    const secret = new aws.secretsmanager.Secret(`${name}-master-secret`, {
-      name: `storyforge/${context.config.stack}/opensearch-master`,
-      description: "StoryForge OpenSearch fine-grained access control master user",
-      kmsKeyId: key.arn,
-      recoveryWindowInDays: context.config.tier.database.deletionProtection ? 30 : 0,
-      tags: context.tags(),
+    new aws.iam.RolePolicy(`${name}-client-policy`, {
+      role: clientRole.id,
+      name: "opensearch-http",
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: [...SEARCH_CLIENT_ACTIONS], Resource: pulumi.interpolate`${domain.arn}/*` }],
+      }),
     }, parent);
-    new aws.secretsmanager.SecretVersion(`${name}-master-secret-value`, {
-      secretId: secret.id,
-      secretString: pulumi.secret(pulumi.jsonStringify({ username: SEARCH_MASTER_USER, password: masterPassword, endpoint: domain.endpoint })),
-    }, parent);
-    this.secretArn = secret.arn;
 
-    this.registerOutputs({ endpoint: this.endpoint, secretArn: this.secretArn, securityGroupId: this.securityGroupId });
+    this.registerOutputs({ endpoint: this.endpoint, clientRoleArn: this.clientRoleArn, securityGroupId: this.securityGroupId });
   }
 }

@@ -6,7 +6,7 @@ import { StackContext } from "../lib/context";
 import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
 import { Cache } from "./cache";
 import { Database } from "./database";
-import { OidcIdentity, ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
+import { OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
 import { PgBouncer } from "./pgbouncer";
 import { Search } from "./search";
 
@@ -183,19 +183,14 @@ export class Workloads extends pulumi.ComponentResource {
     const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
       keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
 
-    // Service accounts: API and worker sign OpenSearch requests (SigV4) with their own IRSA role.
+    // Service accounts: the API and the worker sign OpenSearch requests (SigV4) with the search client role, which
+    // is the domain's master user (see search.ts); the migrations call no AWS API.
     const accountFor = (role: "api" | "worker" | "migrations") => {
-      let annotations: Record<string, pulumi.Input<string>> | undefined;
-      if (search !== undefined && role !== "migrations") {
-        const iamRole = serviceAccountRole(`${name}-${role}-irsa`, {
-          context, cluster, namespace: NAMESPACE, serviceAccount: role, parent: this,
-          policy: {
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: pulumi.interpolate`${search.domainArn}/*` }],
-          },
-        });
-        annotations = { [ROLE_ARN_ANNOTATION]: iamRole.arn };
+      const usesSearch = search !== undefined && role !== "migrations";
+      if (usesSearch && (search.clients.namespace !== NAMESPACE || !search.clients.serviceAccounts.includes(role))) {
+        throw new Error(`search.clients must include ${NAMESPACE}/${role} (its service account signs OpenSearch requests with the client role), got ${search.clients.namespace}/${search.clients.serviceAccounts.join(",")}`);
       }
+      const annotations = usesSearch ? { [ROLE_ARN_ANNOTATION]: search.clientRoleArn } : undefined;
       return new k8s.core.v1.ServiceAccount(`${name}-${role}-sa`, {
         metadata: { name: role, namespace: ns, ...(annotations ? { annotations } : {}) },
         // Only IRSA needs the projected token; the webhook mounts it itself.

@@ -32,4 +32,12 @@ describe("mvp stack (seed 000 §8: 10K users)", () => {
     expect(ofType(plan, T.search)).toHaveLength(0);
     expect(plan.outputs.opensearch).toBeNull();
   });
+
+  it("without OpenSearch, no app service account gets an AWS role", () => {
+    const accounts = ofType(plan, "kubernetes:core/v1:ServiceAccount").map(inputs).filter((sa) => sa.metadata.namespace === "storyforge");
+    expect(accounts.map((sa) => sa.metadata.name).sort()).toEqual(["api", "migrations", "pgbouncer", "worker"]);
+    for (const sa of accounts) expect({ name: sa.metadata.name, annotations: sa.metadata.annotations }).toEqual({ name: sa.metadata.name, annotations: undefined });
+    const roles = ofType(plan, "aws:iam/role:Role").filter((r) => String(inputs(r).assumeRolePolicy).includes("system:serviceaccount:storyforge:"));
+    expect(roles).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { Plan, planStack } from "../../infra/plan/harness";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import { REQUIRED_TAGS } from "../../infra/lib/context";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
+import { searchAccessSuite } from "./search.checks";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -45,13 +46,14 @@ describe("data tier rules (v1)", () => {
     });
   });
 
-  it("OpenSearch is VPC-only, HTTPS-only with TLS 1.2+, encrypted, with fine-grained access control", () => {
+  it("OpenSearch is VPC-only, HTTPS-only with TLS 1.2+, encrypted, with fine-grained access control and an IAM master user", () => {
     const domain = inputs(one(plan, T.search));
     expect(domain.encryptAtRest.enabled).toBe(true);
     expect(domain.nodeToNodeEncryption.enabled).toBe(true);
     expect(domain.domainEndpointOptions).toEqual({ enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" });
     expect(domain.vpcOptions.subnetIds.length).toBe(3);
-    expect(domain.advancedSecurityOptions).toMatchObject({ enabled: true, internalUserDatabaseEnabled: true });
+    expect(domain.advancedSecurityOptions).toMatchObject({ enabled: true, internalUserDatabaseEnabled: false, masterUserOptions: { masterUserArn: expect.stringMatching(/^arn:aws:iam::\d+:role\//) } });
+    expect(domain.advancedSecurityOptions.masterUserOptions).not.toHaveProperty("masterUserPassword");
   });
 
   it("each data service accepts only its own port, only from named security groups, never from a CIDR", () => {
@@ -79,11 +81,11 @@ describe("data tier rules (v1)", () => {
     expect(inputs(one(plan, T.endpoint))).toMatchObject({ vpcEndpointType: "Gateway", serviceName: "com.amazonaws.us-east-1.s3" });
   });
 
-  it("master password and AUTH token are generated, stored in Secrets Manager, and never in plain outputs", () => {
+  it("master password and AUTH token are generated, stored in Secrets Manager, and never in plain outputs; OpenSearch has no password to store", () => {
     expect(inputs(ofType(plan, T.rds).find((r) => !inputs(r).replicateSourceDb)!).password).toBe(SECRET_PLACEHOLDER);
-    expect(ofType(plan, T.secret).map((s) => inputs(s).name)).toEqual(
-      expect.arrayContaining(["storyforge/v1/postgres-master", "storyforge/v1/redis-auth", "storyforge/v1/opensearch-master"]),
-    );
+    const secretNames = ofType(plan, T.secret).map((s) => inputs(s).name);
+    expect(secretNames).toEqual(expect.arrayContaining(["storyforge/v1/postgres-master", "storyforge/v1/redis-auth"]));
+    expect(secretNames.filter((n) => /opensearch/.test(n))).toEqual([]);
     expect(plan.outputs.secrets).toBe(SECRET_PLACEHOLDER);
     expect(JSON.stringify(plan.outputs)).not.toMatch(/mock-[0-9a-f]{16}/);
   });
@@ -94,12 +96,14 @@ describe("data tier rules (v1)", () => {
     for (const r of tagged) for (const key of REQUIRED_TAGS) expect(inputs(r).tags).toHaveProperty(key);
   });
 
-  it("outputs give the compute tier its endpoints, ports, secret ARNs, security groups and subnets", () => {
+  it("outputs give the compute tier its endpoints, ports, secret ARNs, the search client role, security groups and subnets", () => {
     expect(plan.outputs).toMatchObject({
       postgres: { port: 5432, primaryAddress: expect.stringContaining("rds.amazonaws.com"), replicaAddresses: expect.any(Array) },
       redis: { port: 6379, tls: true, configurationEndpoint: expect.stringContaining("clustercfg") },
-      opensearch: { port: 443 },
+      opensearch: { port: 443, clientRoleArn: expect.stringMatching(/^arn:aws:iam::/) },
       vpc: { privateSubnetIds: expect.any(Array), dataSubnetIds: expect.any(Array) },
     });
   });
 });
+
+searchAccessSuite("v1", () => plan);

@@ -1,5 +1,6 @@
 import { Plan, planStack } from "../../infra/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
+import { searchAccessSuite } from "./search.checks";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -66,3 +67,5 @@ describe("v2 stack (seed 000 §8: 1M users)", () => {
     expect(domain.vpcOptions.subnetIds).toHaveLength(3);
   });
 });
+
+searchAccessSuite("v2", () => plan);
