@@ -1,6 +1,6 @@
 /**
  * The environment, parsed and validated once at start-up into a typed object.
- * Every variable is listed in docs/app.md; an invalid value is an error naming
+ * Every variable is listed in README.md (The API and the worker, Environment); an invalid value is an error naming
  * the variable and the value it got.
  */
 export interface Config {
