@@ -1,0 +1,39 @@
+/**
+ * The cost checks every tier's real plan must pass; one test file per tier calls describeStackCost (one plan per
+ * jest file, as the Pulumi runtime is global).
+ */
+import { planStack, type Plan } from "../../infra/plan/harness";
+import { checkBudget } from "../../infra/cost/budget";
+import { estimateCost } from "../../infra/cost/estimate";
+import { stackContext } from "../../infra/cost/sources";
+import type { CostEstimate } from "../../infra/cost/types";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
+import { GOLDEN_MONTHLY } from "./goldens";
+
+export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
+  describe(`cost of the ${stack} stack`, () => {
+    let plan: Plan;
+    beforeAll(async () => {
+      plan = await planStack(stack);
+    }, PLAN_TIMEOUT_MS);
+    it("the `cost` stack output is the offline estimate of the same stack", () => {
+      const context = stackContext(stack)!;
+      const offline = estimateCost(plan.resources, context.tier.usage, { region: context.region, stack });
+      expect(plan.outputs.cost).toEqual(offline);
+    });
+
+    it("totals what the plan declares: min, expected and max pinned", () => {
+      expect((plan.outputs.cost as CostEstimate).monthly).toEqual(GOLDEN_MONTHLY[stack]);
+    });
+
+    it("prices every line: nothing the program declares lacks a rule or a price", () => {
+      const unpriced = (plan.outputs.cost as CostEstimate).lineItems.filter((l) => l.monthly === null);
+      expect(unpriced.map((l) => `${l.resource} ${l.sku}: ${l.unpriced}`)).toEqual([]);
+    });
+
+    it("stays within the tier's budget", () => {
+      const result = checkBudget(plan.outputs.cost as CostEstimate, stackContext(stack)!.tier);
+      expect(result).toEqual({ ok: true, message: expect.any(String) });
+    });
+  });
+}
