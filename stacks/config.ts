@@ -197,6 +197,12 @@ function suggest(key: string): string | undefined {
   return best?.key;
 }
 
+/** The error for a `storyforge:*` key nobody declared, with the nearest declared key as a hint. */
+export function unknownKeyProblem(stackFile: string, fullKey: string): string {
+  const hint = suggest(fullKey.slice(PROJECT.length + 1));
+  return `${stackFile}: unknown config key ${fullKey}` + (hint ? ` (did you mean ${PROJECT}:${hint}?)` : "");
+}
+
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -292,8 +298,7 @@ export function resolveStackConfig(input: {
     const key = rest.join(":");
     const def = KEY_INDEX.get(key);
     if (!def) {
-      const hint = suggest(key);
-      problems.push(`${stackFile}: unknown config key ${fullKey}` + (hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""));
+      problems.push(unknownKeyProblem(stackFile, fullKey));
       continue;
     }
     const parsed = parseValue(def, raw);

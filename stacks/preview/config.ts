@@ -3,7 +3,7 @@
  * deploys into the cluster of `storyforge:baseStack`, so the tier keys (node counts, database classes...) mean
  * nothing to it and setting one is an error, as is any unknown key.
  */
-import { CONFIG_KEYS, ConfigError, PREVIEW_TIER, PROJECT } from "../config";
+import { CONFIG_KEYS, ConfigError, PREVIEW_TIER, PROJECT, unknownKeyProblem } from "../config";
 import { isDnsLabel } from "./naming";
 
 export interface PreviewConfig {
@@ -60,7 +60,7 @@ export function resolvePreviewConfig(input: { stack: string; stackFile: string; 
     if (ns !== PROJECT) continue;
     const key = rest.join(":");
     const def = KEYS.get(key);
-    if (!def) problems.push(`${stackFile}: unknown config key ${fullKey}`);
+    if (!def) problems.push(unknownKeyProblem(stackFile, fullKey));
     else if (!PREVIEW_KEYS.has(key) && !isDefault(raw, def.default)) {
       problems.push(`${stackFile}: ${fullKey} is a tier setting and has no effect on a preview stack (it uses ${PROJECT}:baseStack's cluster); remove it`);
     }

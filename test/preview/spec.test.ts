@@ -88,7 +88,7 @@ describe("preview config", () => {
   test("unknown keys, a bad base stack, a bad domain and a bad stack name are each named", () => {
     const found = problems({ ...valid, "storyforge:baseStak": "x", "storyforge:baseStack": "v1", "storyforge:previewDomain": "Not A Domain" }, "Preview_X");
     expect(found).toEqual([
-      "Pulumi.Preview_X.yaml: unknown config key storyforge:baseStak",
+      "Pulumi.Preview_X.yaml: unknown config key storyforge:baseStak (did you mean storyforge:baseStack?)",
       'Pulumi.Preview_X.yaml: storyforge:baseStack must name the base stack as org/project/stack (e.g. organization/storyforge/v1), got "v1"',
       'Pulumi.Preview_X.yaml: storyforge:previewDomain must be a DNS zone such as preview.example.com, got "Not A Domain"',
       'Pulumi.Preview_X.yaml: the stack name "Preview_X" is not a valid namespace name (a DNS-1123 label)',
