@@ -3,6 +3,7 @@
  * spread of Deployments. Sources: kube-score, kube-linter, Polaris, CIS Kubernetes/EKS 4.2.x.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { isPinnedImage } from "../../stacks/config";
 import { asArray, ofType, resourceRule, stackRule, type Props, type Rule } from "./kit";
 
 export const DEPLOYMENT = ["kubernetes:apps/v1:Deployment"] as const;
@@ -89,15 +90,6 @@ export const livenessProbe = resourceRule({
   },
 });
 
-/** Whether an image reference names a fixed tag (not `latest`) or a digest. */
-export function isPinned(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const colon = lastSegment.lastIndexOf(":");
-  if (colon === -1) return false;
-  const tag = lastSegment.slice(colon + 1);
-  return tag !== "" && tag !== "latest";
-}
 
 export const imagePinned = resourceRule({
   name: "k8s-image-pinned",
@@ -108,7 +100,7 @@ export const imagePinned = resourceRule({
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props)) {
       const image = c.props.image;
-      if (typeof image !== "string" || !isPinned(image)) report(`container "${c.name}" image ${JSON.stringify(image ?? "(none)")} is not pinned`);
+      if (typeof image !== "string" || !isPinnedImage(image)) report(`container "${c.name}" image ${JSON.stringify(image ?? "(none)")} is not pinned`);
     }
   },
 });
