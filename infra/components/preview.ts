@@ -4,12 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { join } from "node:path";
-import type { PodResources } from "../../stacks/tiers";
 import type { PreviewConfig } from "../../stacks/preview/config";
 import { previewCost, PreviewCost } from "../../stacks/preview/cost";
 import { labelValue } from "../../stacks/preview/naming";
 import { checkQuota, PREVIEW_SPEC, PreviewNodeRole, PreviewSpec } from "../../stacks/preview/spec";
-import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
+import { hardenedContainer, migrationPodSpec, podSecurity, resourcesOf, roleScheduling, TMP_MOUNT, TMP_VOLUME, zoneSpread } from "../lib/pod-spec";
 import { sourceHash } from "./image";
 import { eksKubeconfig } from "../lib/kubeconfig";
 import { API_PORT, APP_UID, migrationJobName, WORKER_METRICS_PORT } from "./workloads";
@@ -59,7 +58,6 @@ export function labelTime(iso: string): string {
   return iso === "" ? "" : new Date(iso).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
 }
 
-const quantity = (p: PodResources) => resourcesOf(p);
 
 /**
  * A preview of a branch (issue 7): its own namespace in the base stack's EKS cluster holding the API and the
@@ -170,8 +168,8 @@ export class Preview extends pulumi.ComponentResource {
       spec: {
         limits: [{
           type: "Container",
-          defaultRequest: quantity(lr.defaultRequest).requests,
-          default: quantity(lr.defaultRequest).limits,
+          defaultRequest: resourcesOf(lr.defaultRequest).requests,
+          default: resourcesOf(lr.defaultRequest).limits,
           max: { cpu: `${lr.maxCpuMillicores}m`, memory: `${lr.maxMemoryMiB}Mi` },
         }],
       },
@@ -197,7 +195,6 @@ export class Preview extends pulumi.ComponentResource {
       },
     }, k8sOpts);
     const secretEnv = (...keys: string[]) => keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
-    const tmp = { volume: { name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, mount: { name: "tmp", mountPath: "/tmp" } };
     const labelsOf = (app: string) => ({ "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "storyforge", "app.kubernetes.io/instance": config.stack });
     const volumeClaim = (size: number) => ({
       metadata: { name: "data" },
@@ -238,16 +235,16 @@ export class Preview extends pulumi.ComponentResource {
                 { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
                 ...secretEnv("POSTGRES_PASSWORD"),
               ],
-              resources: quantity(spec.postgres.pod),
+              resources: resourcesOf(spec.postgres.pod),
               readinessProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", DB_USER, "-d", DB_NAME] }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { tcpSocket: { port: POSTGRES_PORT }, initialDelaySeconds: 30, periodSeconds: 15, failureThreshold: 4 },
               volumeMounts: [
                 { name: "data", mountPath: "/var/lib/postgresql/data" },
                 { name: "run", mountPath: "/var/run/postgresql" },
-                tmp.mount,
+                TMP_MOUNT,
               ],
             }],
-            volumes: [{ name: "run", emptyDir: {} }, tmp.volume],
+            volumes: [{ name: "run", emptyDir: {} }, TMP_VOLUME],
           },
         },
         volumeClaimTemplates: [volumeClaim(spec.postgres.storageGiB)],
@@ -285,12 +282,12 @@ export class Preview extends pulumi.ComponentResource {
               ],
               ports: [{ name: "redis", containerPort: REDIS_PORT }],
               env: secretEnv("REDIS_PASSWORD"),
-              resources: quantity(spec.redis.pod),
+              resources: resourcesOf(spec.redis.pod),
               readinessProbe: { exec: { command: ["sh", "-c", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'] }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { tcpSocket: { port: REDIS_PORT }, initialDelaySeconds: 15, periodSeconds: 15, failureThreshold: 4 },
-              volumeMounts: [{ name: "data", mountPath: "/data" }, tmp.mount],
+              volumeMounts: [{ name: "data", mountPath: "/data" }, TMP_MOUNT],
             }],
-            volumes: [tmp.volume],
+            volumes: [TMP_VOLUME],
           },
         },
         volumeClaimTemplates: [volumeClaim(spec.redis.storageGiB)],
@@ -314,22 +311,13 @@ export class Preview extends pulumi.ComponentResource {
         activeDeadlineSeconds: 600,
         template: {
           metadata: { labels: migrationLabels },
-          spec: {
-            restartPolicy: "Never",
-            automountServiceAccountToken: false,
-            ...roleScheduling(spec.api.role),
-            securityContext: podSecurity(APP_UID),
-            containers: [{
-              ...hardenedContainer(),
-              name: "migrate",
-              image: imageRef,
-              command: ["node", "dist/app/migrate.js"],
-              env: [{ name: "LOG_LEVEL", value: "info" }, ...secretEnv("DATABASE_MIGRATION_URL")],
-              resources: quantity(spec.migrations.pod),
-              volumeMounts: [tmp.mount],
-            }],
-            volumes: [tmp.volume],
-          },
+          spec: migrationPodSpec({
+            image: imageRef,
+            uid: APP_UID,
+            role: spec.api.role,
+            env: [{ name: "LOG_LEVEL", value: "info" }, ...secretEnv("DATABASE_MIGRATION_URL")],
+            pod: spec.migrations.pod,
+          }),
         },
       },
     }, { ...guarded, dependsOn: [quota, limits, postgres] });
@@ -363,12 +351,12 @@ export class Preview extends pulumi.ComponentResource {
                 { name: "TRUST_PROXY", value: "1" },
                 ...secretEnv("DATABASE_URL", "REDIS_URL", "JWT_SECRET"),
               ],
-              resources: quantity(spec.api.pod),
+              resources: resourcesOf(spec.api.pod),
               readinessProbe: { httpGet: { path: "/health/ready", port: API_PORT }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: "/health/live", port: API_PORT }, initialDelaySeconds: 10, periodSeconds: 15, failureThreshold: 3 },
-              volumeMounts: [tmp.mount],
+              volumeMounts: [TMP_MOUNT],
             }],
-            volumes: [tmp.volume],
+            volumes: [TMP_VOLUME],
           },
         },
       },
@@ -406,12 +394,12 @@ export class Preview extends pulumi.ComponentResource {
                 { name: "DATABASE_POOL_MAX", value: String(spec.worker.concurrency * 2) },
                 ...secretEnv("DATABASE_URL", "REDIS_URL"),
               ],
-              resources: quantity(spec.worker.pod),
+              resources: resourcesOf(spec.worker.pod),
               readinessProbe: { httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT }, periodSeconds: 10, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: "/health/live", port: WORKER_METRICS_PORT }, initialDelaySeconds: 15, periodSeconds: 20, failureThreshold: 3 },
-              volumeMounts: [tmp.mount],
+              volumeMounts: [TMP_MOUNT],
             }],
-            volumes: [tmp.volume],
+            volumes: [TMP_VOLUME],
           },
         },
       },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { POOLS_PER_PROCESS, workerPoolSize } from "../lib/capacity";
 import { StackContext } from "../lib/context";
-import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
+import { hardenedContainer, migrationPodSpec, podSecurity, resourcesOf, roleScheduling, TMP_MOUNT, TMP_VOLUME, zoneSpread } from "../lib/pod-spec";
 import { Cache } from "./cache";
 import { Database } from "./database";
 import { OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
@@ -207,8 +207,6 @@ export class Workloads extends pulumi.ComponentResource {
         ? [{ name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` }, { name: "OPENSEARCH_SIGV4", value: "true" }]
         : []),
     ];
-    const tmpVolume = { name: "tmp", emptyDir: { sizeLimit: "256Mi" } };
-    const tmpMount = { name: "tmp", mountPath: "/tmp" };
 
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
@@ -221,23 +219,14 @@ export class Workloads extends pulumi.ComponentResource {
         activeDeadlineSeconds: 900,
         template: {
           metadata: { labels: migrationLabels },
-          spec: {
-            restartPolicy: "Never",
+          spec: migrationPodSpec({
+            image: imageRef,
+            uid: APP_UID,
+            role: "api",
             serviceAccountName: migrationAccount.metadata.name,
-            automountServiceAccountToken: false,
-            ...roleScheduling("api"),
-            securityContext: podSecurity(APP_UID),
-            containers: [{
-              ...hardenedContainer(),
-              name: "migrate",
-              image: imageRef,
-              command: ["node", "dist/app/migrate.js"],
-              env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
-              resources: resourcesOf(w.api.pod),
-              volumeMounts: [tmpMount],
-            }],
-            volumes: [tmpVolume],
-          },
+            env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
+            pod: w.api.pod,
+          }),
         },
       },
     }, { ...k8sOpts, dependsOn: [pgb] });
@@ -280,9 +269,9 @@ export class Workloads extends pulumi.ComponentResource {
               readinessProbe: { httpGet: { path: "/health/ready", port: API_PORT }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: "/health/live", port: API_PORT }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 2, failureThreshold: 3 },
               startupProbe: { httpGet: { path: "/health/live", port: API_PORT }, periodSeconds: 2, failureThreshold: 30 },
-              volumeMounts: [tmpMount],
+              volumeMounts: [TMP_MOUNT],
             }],
-            volumes: [tmpVolume],
+            volumes: [TMP_VOLUME],
           },
         },
       },
@@ -345,9 +334,9 @@ export class Workloads extends pulumi.ComponentResource {
               resources: resourcesOf(w.worker.pod),
               readinessProbe: { httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: "/health/live", port: WORKER_METRICS_PORT }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 2, failureThreshold: 3 },
-              volumeMounts: [tmpMount],
+              volumeMounts: [TMP_MOUNT],
             }],
-            volumes: [tmpVolume],
+            volumes: [TMP_VOLUME],
           },
         },
       },

@@ -68,3 +68,41 @@ export function hardenedContainer(): { securityContext: Record<string, unknown> 
     },
   };
 }
+
+/** The writable scratch space of a read-only container. */
+export const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "256Mi" } };
+export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+
+/** The image's migration entry point (Dockerfile: node dist/app/migrate.js). */
+export const MIGRATE_COMMAND = ["node", "dist/app/migrate.js"];
+
+/**
+ * The pod of a migrations Job, the same for a tier and a preview: one hardened `migrate` container on the role's
+ * nodes, never restarted in place (the Job retries it), with the environment the caller gives (the direct primary URL).
+ */
+export function migrationPodSpec<Image, Env>(opts: {
+  image: Image;
+  uid: number;
+  role: NodeRole;
+  env: Env[];
+  pod: PodResources;
+  serviceAccountName?: unknown;
+}) {
+  return {
+    restartPolicy: "Never",
+    ...(opts.serviceAccountName !== undefined ? { serviceAccountName: opts.serviceAccountName as string } : {}),
+    automountServiceAccountToken: false,
+    ...roleScheduling(opts.role),
+    securityContext: podSecurity(opts.uid),
+    containers: [{
+      ...hardenedContainer(),
+      name: "migrate",
+      image: opts.image,
+      command: MIGRATE_COMMAND,
+      env: opts.env,
+      resources: resourcesOf(opts.pod),
+      volumeMounts: [TMP_MOUNT],
+    }],
+    volumes: [TMP_VOLUME],
+  };
+}
