@@ -4,16 +4,15 @@
  * the stack file's tier with its overrides when `Pulumi.<stack>.yaml` exists, else the `tier` output, else `--tier`.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import { resolveStackConfig } from "../../stacks/config";
+import { hasStackFile, readStackFile, REPO_ROOT } from "../plan/stack-files";
 import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
 import { exportOutputs, fromPulumiJson } from "./convert";
 import { type BudgetResult, checkBudget } from "./budget";
 import { estimateCost } from "./estimate";
 import type { CostEstimate, CostResource } from "./types";
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 export class SourceError extends Error {
   constructor(message: string) {
@@ -29,13 +28,11 @@ export interface StackContext {
 
 /** The tier (with the stack file's overrides) and region of `stack`, if `Pulumi.<stack>.yaml` exists. */
 export function stackContext(stack: string, root: string = REPO_ROOT): StackContext | undefined {
-  const stackFile = `Pulumi.${stack}.yaml`;
-  const path = join(root, stackFile);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) return undefined;
-  const doc = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  if (!hasStackFile(stack, root)) return undefined;
+  const { file: stackFile, values } = readStackFile(stack, root);
   // A preview stack (issue 7) has no tier and no budget: its cost is its `incrementalCost` output.
-  if (doc.config?.["storyforge:tier"] === "preview") return undefined;
-  const config = resolveStackConfig({ stack, stackFile, values: { ...(doc.config ?? {}) } });
+  if (values["storyforge:tier"] === "preview") return undefined;
+  const config = resolveStackConfig({ stack, stackFile, values });
   return { tier: config.tier, region: config.region };
 }
 

@@ -6,14 +6,14 @@
  * The Pulumi runtime keeps global state, so evaluate one stack per process (or per jest test file).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { PROJECT } from "../../stacks/config";
 import { PlannedResource, resolveMasked, inventory } from "../lib/inventory";
+import { PlanError, readStackFile, REPO_ROOT } from "./stack-files";
 import { StrictMocks } from "./mocks";
 
 export type { PlannedResource } from "../lib/inventory";
+export { PlanError, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
 
 /** The plan's `--json` contract. Keep it stable: other tools read it. */
 export interface Plan {
@@ -22,39 +22,8 @@ export interface Plan {
   outputs: Record<string, unknown>;
 }
 
-export const REPO_ROOT = join(__dirname, "..", "..");
-/** Where stack files are read from: the repository root, or STORYFORGE_STACK_DIR (tests plan broken stack files). */
-export function stackDir(): string {
-  return process.env.STORYFORGE_STACK_DIR ?? REPO_ROOT;
-}
 // The entry Pulumi.yaml names (main: infra/): tiers run infra/tier.ts, preview stacks infra/preview.ts.
 const PROGRAM = join(REPO_ROOT, "infra", "index.ts");
-
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlanError";
-  }
-}
-
-/** Stacks that have a `Pulumi.<stack>.yaml` at the repository root. */
-export function validStacks(root: string = stackDir()): string[] {
-  return readdirSync(root)
-    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-}
-
-/** The `config:` map of a stack file, as typed YAML values. */
-export function readStackFile(stack: string, root: string = stackDir()): { file: string; values: Record<string, unknown> } {
-  const file = `Pulumi.${stack}.yaml`;
-  const path = join(root, file);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) {
-    throw new PlanError(`unknown stack "${stack}": valid stacks are ${validStacks(root).join(", ")}`);
-  }
-  const doc = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return { file, values: { ...(doc.config ?? {}) } };
-}
 
 export interface PlanOptions {
   /** Config values that replace or add to the stack file's (`storyforge:*`, `aws:*`), as tests do. */
