@@ -13,10 +13,11 @@ WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY core ./core
 COPY app ./app
 COPY worker ./worker
 RUN npx tsc -p tsconfig.build.json \
- && cp -r app/core/migrations dist/app/core/migrations
+ && cp -r core/migrations dist/core/migrations
 
 # --- deps: production dependencies only ---------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { Context } from "./core/context";
-import { HttpError } from "./core/errors";
-import { JwtError, verifyHs256 } from "./core/jwt";
-import type { RateLimiter } from "./core/ratelimit";
-import type { ReadYourWrites } from "./core/ryw";
-import type { Target } from "./core/db";
+import type { Context } from "../core/context";
+import { HttpError } from "../core/errors";
+import { JwtError, verifyHs256 } from "../core/jwt";
+import type { RateLimiter } from "../core/ratelimit";
+import type { ReadYourWrites } from "../core/ryw";
+import type { Target } from "../core/db";
 
 /** Per-request state the middlewares leave for routes. */
 export interface RequestState {

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
-import { loadConfig } from "./core/config";
-import { createContext } from "./core/context";
-import { createLogger } from "./core/logger";
+import { loadConfig } from "../core/config";
+import { createContext } from "../core/context";
+import { createLogger } from "../core/logger";
 import { createServer } from "./server";
 
 /**

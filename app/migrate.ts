@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "./core/config";
+import { loadConfig } from "../core/config";
 
 /**
- * `npm run migrate`: applies app/core/migrations/*.sql with node-pg-migrate,
+ * `npm run migrate`: applies core/migrations/*.sql with node-pg-migrate,
  * directly against the primary (DATABASE_MIGRATION_URL; not through
  * PgBouncer, whose transaction mode would break its advisory lock). The
  * platform runs it as a Kubernetes Job before rolling out the API.
@@ -13,9 +13,9 @@ async function main(): Promise<void> {
   const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
   // node-pg-migrate 9 is ESM-only; Node >= 20.19 loads it with require()
   const { runner } = await import("node-pg-migrate");
-  // beside this file under tsx; in a build, copied next to dist/app/migrate.js (the Dockerfile does), else the sources
-  const candidates = [join(__dirname, "core", "migrations"), join(__dirname, "..", "..", "app", "core", "migrations")];
-  const dir = candidates.find((d) => existsSync(d)) ?? (candidates[0] as string);
+  // core/migrations under tsx; dist/core/migrations in a build (the Dockerfile copies them there)
+  const dir = join(__dirname, "..", "core", "migrations");
+  if (!existsSync(dir)) throw new Error(`migrations folder ${dir} does not exist`);
   const direction = process.argv[2] === "down" ? "down" : "up";
   const applied = await runner({
     databaseUrl,

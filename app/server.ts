@@ -1,8 +1,8 @@
 import express, { type Express } from "express";
-import type { Context } from "./core/context";
-import { HttpError } from "./core/errors";
-import { RateLimiter } from "./core/ratelimit";
-import { ReadYourWrites } from "./core/ryw";
+import type { Context } from "../core/context";
+import { HttpError } from "../core/errors";
+import { RateLimiter } from "../core/ratelimit";
+import { ReadYourWrites } from "../core/ryw";
 import { clientIp, errorHandler, observe, rateLimit, readTarget, requireAuth, requireJson, state } from "./http";
 import { opsRoutes } from "./routes/ops";
 import { readRoutes } from "./routes/reads";

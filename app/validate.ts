@@ -1,4 +1,4 @@
-import { badRequest } from "./core/errors";
+import { badRequest } from "../core/errors";
 
 /**
  * Input validation: each function returns the typed value or throws a 400

@@ -1,7 +1,7 @@
 // Baseline: a BullMQ worker whose processor does nothing, on the same Redis Cluster, same concurrency.
 import { Worker } from "bullmq";
-import { loadConfig } from "../app/core/config";
-import { createRedis } from "../app/core/redis";
+import { loadConfig } from "../core/config";
+import { createRedis } from "../core/redis";
 
 const cfg = loadConfig(process.env, "worker");
 const connection = createRedis({ urls: cfg.redisUrls, cluster: cfg.redisCluster, name: "bench-noop", maxRetriesPerRequest: null, offlineQueue: true });

@@ -11,7 +11,7 @@ import { Queue } from "bullmq";
 import { Client } from "pg";
 import { startServices } from "../test/app/services";
 import { appEnv, insertTopic, token, waitFor } from "../test/app/helpers";
-import { createRedis } from "../app/core/redis";
+import { createRedis } from "../core/redis";
 
 const ROOT = join(__dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench-dist");
@@ -33,7 +33,7 @@ function compile(): void {
   const tsconfig = join(OUT, "tsconfig.json");
   writeFileSync(tsconfig, JSON.stringify({ extends: join(ROOT, "tsconfig.build.json"), compilerOptions: { outDir: OUT, rootDir: ROOT }, include: [join(ROOT, "app/**/*.ts"), join(ROOT, "worker/**/*.ts"), join(ROOT, "bench/bare-express.ts"), join(ROOT, "bench/noop-worker.ts")] }));
   execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: "inherit" });
-  cpSync(join(ROOT, "app/core/migrations"), join(OUT, "app/core/migrations"), { recursive: true });
+  cpSync(join(ROOT, "core/migrations"), join(OUT, "core/migrations"), { recursive: true });
 }
 
 /** Starts compiled JS as a child with stdout parsed for `ready`; returns the child. */

@@ -18,6 +18,6 @@ export const url = preview.url;
 export const namespace = preview.namespace;
 export const imageDigest = preview.imageDigest;
 export const imageRef = preview.imageRef;
-/** Its pods' requests priced at the base stack's node-group rates, plus its volumes (stacks/preview/cost.ts). */
+/** Its pods' requests priced at the base stack's node-group rates, plus its volumes (infra/lib/cost/preview.ts). */
 export const incrementalCost = preview.incrementalCost;
 export const deployed = { branch: config.branch, commit: config.commit, by: config.deployedBy, at: config.deployedAt };

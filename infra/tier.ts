@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inventory } from "./lib/inventory";
-import { estimateCost } from "./cost/estimate";
+import { estimateCost } from "./lib/cost/estimate";
 import { loadStackConfig } from "../stacks/config";
 import { createContext } from "./lib/context";
 import { Network } from "./components/network";

@@ -1,5 +1,5 @@
 /**
- * Runs the pack's rules without the Pulumi CLI: over a plan from the offline harness (`infra/plan/harness.ts`)
+ * Runs the pack's rules without the Pulumi CLI: over a plan from the offline harness (`tools/plan/harness.ts`)
  * or over hand-built resources in tests. It calls the same `validateResource` / `validateStack` handlers the
  * CLI calls, with the same argument shapes, and applies the same tier-aware enforcement as `policies/index.ts`.
  *
@@ -12,7 +12,7 @@ import { ALL_RULES } from "./rules";
 import { isStackRule, type Rule, type RuleConfig } from "./rules/kit";
 import { enforcementFor, type PolicyTier, type RuleLevel } from "./tier";
 
-/** One resource of a plan: the contract of `planStack` in infra/plan/harness.ts. */
+/** One resource of a plan: the contract of `planStack` in tools/plan/harness.ts. */
 export interface PlannedResource {
   /** The Pulumi type token. */
   type: string;
@@ -86,7 +86,7 @@ export function resourceValidationArgs(
 }
 
 /**
- * The id a planned resource has in the offline plan: infra/plan/mocks.ts answers every resource with
+ * The id a planned resource has in the offline plan: tools/plan/mocks.ts answers every resource with
  * `${name}-id`, so that is what other resources' inputs hold when they refer to it.
  */
 export function offlineIdOf(resource: PlannedResource): string {

@@ -1,9 +1,9 @@
 import { UnrecoverableError } from "bullmq";
-import type { Context } from "../app/core/context";
-import { JOB_COLUMNS, toJobStatus, type JobRow } from "../app/core/jobs";
-import { CACHE, invalidation } from "../app/core/keys";
-import type { GenerationJobData } from "../app/core/queue";
-import { loadSceneAndPlaylist, sceneDocument } from "../app/core/scenes";
+import type { Context } from "../core/context";
+import { JOB_COLUMNS, toJobStatus, type JobRow } from "../core/jobs";
+import { CACHE, invalidation } from "../core/keys";
+import type { GenerationJobData } from "../core/queue";
+import { loadSceneAndPlaylist, sceneDocument } from "../core/scenes";
 import type { Generator } from "./generator";
 
 export interface GenerationResult {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
-import type { Config } from "../app/core/config";
+import type { Config } from "../core/config";
 
 /** What generating one segment needs. */
 export interface GenerateInput {

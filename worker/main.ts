@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
-import { loadConfig } from "../app/core/config";
-import { createContext } from "../app/core/context";
-import { createLogger } from "../app/core/logger";
+import { loadConfig } from "../core/config";
+import { createContext } from "../core/context";
+import { createLogger } from "../core/logger";
 import { loadGenerator } from "./generator";
 import { createGenerationWorker } from "./worker";
 

@@ -1,9 +1,9 @@
 import { Worker, WaitingError, type Job } from "bullmq";
-import { backoffDelay } from "../app/core/backoff";
-import type { Context } from "../app/core/context";
-import { ensurePartitions } from "../app/core/partitions";
-import { GENERATION_QUEUE, type GenerationJobData } from "../app/core/queue";
-import { createRedis, closeRedis } from "../app/core/redis";
+import { backoffDelay } from "../core/backoff";
+import type { Context } from "../core/context";
+import { ensurePartitions } from "../core/partitions";
+import { GENERATION_QUEUE, type GenerationJobData } from "../core/queue";
+import { createRedis, closeRedis } from "../core/redis";
 import type { Generator } from "./generator";
 import { refreshJobStatus, runGeneration, type GenerationResult } from "./generation";
 

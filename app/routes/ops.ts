@@ -1,7 +1,7 @@
 import { Router } from "express";
-import type { Context } from "../core/context";
-import { queueDepth } from "../core/queue";
-import { withTimeout } from "../core/timeout";
+import type { Context } from "../../core/context";
+import { queueDepth } from "../../core/queue";
+import { withTimeout } from "../../core/timeout";
 
 /** Health, metrics and the queue depth the worker autoscaler reads. Not for the public CDN. */
 export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean }): Router {

@@ -1,7 +1,7 @@
 import { Router, type Response } from "express";
-import type { Context } from "../core/context";
-import { notFound } from "../core/errors";
-import { CACHE_CONTROL } from "../core/keys";
+import type { Context } from "../../core/context";
+import { notFound } from "../../core/errors";
+import { CACHE_CONTROL } from "../../core/keys";
 import type { SceneService } from "../services/scenes";
 import type { TopicService } from "../services/topics";
 import type { JobService } from "../services/jobs";

@@ -1,7 +1,7 @@
 import { Router } from "express";
-import { CACHE_CONTROL } from "../core/keys";
+import { CACHE_CONTROL } from "../../core/keys";
 import { markWrite, state } from "../http";
-import type { ReadYourWrites } from "../core/ryw";
+import type { ReadYourWrites } from "../../core/ryw";
 import type { JobService } from "../services/jobs";
 import type { SceneService } from "../services/scenes";
 import * as v from "../validate";

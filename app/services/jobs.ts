@@ -1,11 +1,11 @@
-import type { Context } from "../core/context";
-import type { Target } from "../core/db";
-import { HttpError, notFound } from "../core/errors";
-import { CACHE } from "../core/keys";
-import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../core/jobs";
-import { generationJobId, type GenerationJobData } from "../core/queue";
-import { loadScene } from "../core/scenes";
-import { withTimeout } from "../core/timeout";
+import type { Context } from "../../core/context";
+import type { Target } from "../../core/db";
+import { HttpError, notFound } from "../../core/errors";
+import { CACHE } from "../../core/keys";
+import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../../core/jobs";
+import { generationJobId, type GenerationJobData } from "../../core/queue";
+import { loadScene } from "../../core/scenes";
+import { withTimeout } from "../../core/timeout";
 
 export class JobService {
   constructor(private readonly ctx: Context) {}

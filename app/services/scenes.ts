@@ -1,9 +1,9 @@
-import type { Context } from "../core/context";
-import type { Target } from "../core/db";
-import { decodeCursor, encodeCursor } from "../core/cursor";
-import { badRequest } from "../core/errors";
-import { CACHE, invalidation } from "../core/keys";
-import { SCENE_COLUMNS, loadPlaylist, loadScene, sceneDocument, toScene, type Scene } from "../core/scenes";
+import type { Context } from "../../core/context";
+import type { Target } from "../../core/db";
+import { decodeCursor, encodeCursor } from "../../core/cursor";
+import { badRequest } from "../../core/errors";
+import { CACHE, invalidation } from "../../core/keys";
+import { SCENE_COLUMNS, loadPlaylist, loadScene, sceneDocument, toScene, type Scene } from "../../core/scenes";
 
 export interface SceneListItem {
   id: string;

@@ -1,6 +1,6 @@
-import type { Context } from "../core/context";
-import type { Target } from "../core/db";
-import { CACHE } from "../core/keys";
+import type { Context } from "../../core/context";
+import type { Target } from "../../core/db";
+import { CACHE } from "../../core/keys";
 
 export interface Topic {
   id: string;

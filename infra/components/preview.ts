@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { join } from "node:path";
 import type { PreviewConfig } from "../../stacks/preview/config";
-import { previewCost, PreviewCost } from "../../stacks/preview/cost";
+import { previewCost, PreviewCost } from "../lib/cost/preview";
 import { labelValue } from "../../stacks/preview/naming";
 import { checkQuota, PREVIEW_SPEC, PreviewNodeRole, PreviewSpec } from "../../stacks/preview/spec";
 import { hardenedContainer, migrationPodSpec, podSecurity, resourcesOf, roleScheduling, TMP_MOUNT, TMP_VOLUME, zoneSpread } from "../lib/pod-spec";
@@ -68,7 +68,7 @@ export function labelTime(iso: string): string {
  * stack's ECR repository.
  *
  * Monthly cost: no node of its own; its pods take ≈ $28 of the base stack's node capacity at every tier (mvp $28.88,
- * v1 $27.91, v2 $27.66 including 12 GiB of gp3: the `incrementalCost` output, priced by stacks/preview/cost.ts),
+ * v1 $27.91, v2 $27.66 including 12 GiB of gp3: the `incrementalCost` output, priced by infra/lib/cost/preview.ts),
  * plus a share of the one preview ALB (≈ $16/month + LCUs while any preview exists).
  */
 export class Preview extends pulumi.ComponentResource {

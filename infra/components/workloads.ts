@@ -89,7 +89,7 @@ export interface ConnectionInput {
 }
 
 /**
- * The connection strings the app reads (app/core/config.ts): reads and writes through PgBouncer's two logical
+ * The connection strings the app reads (core/config.ts): reads and writes through PgBouncer's two logical
  * databases, migrations straight to the primary (DDL and advisory locks do not belong behind a transaction pooler;
  * RDS forces TLS, `no-verify` encrypts without the RDS CA bundle the image does not carry yet), Redis over TLS.
  */

@@ -263,7 +263,7 @@ export const PGBOUNCER_SETTINGS = {
   stats_period: 60,
 } as const;
 
-/** Every app process opens two pg pools (primary `storyforge` and replica `storyforge_replica`, app/core/db.ts). */
+/** Every app process opens two pg pools (primary `storyforge` and replica `storyforge_replica`, core/db.ts). */
 export const POOLS_PER_PROCESS = 2;
 
 /** Memory of the RDS classes the tiers use, GiB. */

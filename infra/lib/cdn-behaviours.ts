@@ -1,7 +1,7 @@
 /**
  * The CDN's cache behaviours as data (seed 000 §2.1 layers 1-2): which paths go to which origin, for how long
  * CloudFront keeps them and which methods pass. `infra/components/cdn.ts` builds the distribution from this table,
- * the tests read it, and the app's Cache-Control values (app/core/keys.ts CACHE_CONTROL) can be compared with it.
+ * the tests read it, and the app's Cache-Control values (core/keys.ts CACHE_CONTROL) can be compared with it.
  *
  * TTL interplay with the origin: every cached API behaviour has `min = 0` and `default = max = the seed's TTL`.
  * CloudFront then honours the API's `s-maxage` (or `max-age`) up to `max`, uses `default` when the API sends no

@@ -1,11 +1,11 @@
 /**
  * Cost: the stack's expected monthly cost within its tier's budget, priced by the same estimator and budget
- * check `npm run plan` and `npm run cost` use (infra/cost), so the pack and the program cannot disagree.
+ * check `npm run plan` and `npm run cost` use (infra/lib/cost), so the pack and the program cannot disagree.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { checkBudget } from "../../infra/cost/budget";
-import { estimateCost } from "../../infra/cost/estimate";
-import type { CostResource } from "../../infra/cost/types";
+import { checkBudget } from "../../infra/lib/cost/budget";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import type { CostResource } from "../../infra/lib/cost/types";
 import { stackRule, type Rule } from "./kit";
 
 /** The estimator's input from the resources CrossGuard passes (props are the resource's inputs/outputs). */
@@ -17,7 +17,7 @@ export const costWithinBudget = stackRule({
   name: "cost-within-budget",
   description: "The stack's expected monthly cost is within its tier's budget (the upper bound of seed 000 §8.2).",
   level: "T",
-  sources: ["seed 000 §8.2 (cost projections)", "infra/cost/budget.ts checkBudget"],
+  sources: ["seed 000 §8.2 (cost projections)", "infra/lib/cost/budget.ts checkBudget"],
   check: (resources, ctx, report) => {
     const estimate = estimateCost(costResources(resources), ctx.sizing.usage);
     const result = checkBudget(estimate, { name: ctx.tier, budget: ctx.sizing.budget });

@@ -1,6 +1,6 @@
 /**
  * Tags: every taggable AWS resource carries the four ownership tags. "Taggable" is read from the provider
- * package (policies/taggable-types.json, written by policies/scripts/taggable-types.ts), not guessed.
+ * package (policies/taggable-types.json, written by tools/gen/taggable-types.ts), not guessed.
  */
 import taggable from "../taggable-types.json";
 import { resourceRule, type Rule } from "./kit";

@@ -1,8 +1,8 @@
 import { Client } from "pg";
 import { sharedServices } from "./services";
 import { appEnv, call, insertTopic, migrate, startApp, token, unique, JWT_SECRET, type RunningApp } from "./helpers";
-import { signHs256 } from "../../app/core/jwt";
-import { invalidation } from "../../app/core/keys";
+import { signHs256 } from "../../core/jwt";
+import { invalidation } from "../../core/keys";
 
 describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => {
   const urls = sharedServices();

@@ -4,9 +4,9 @@ import { sharedServices } from "./services";
 import { appEnv, call, insertTopic, migrate, startApp, token, unique, waitFor, type RunningApp } from "./helpers";
 import { createGenerationWorker, type GenerationWorker } from "../../worker/worker";
 import { LocalGenerator } from "../../worker/generator";
-import { createContext, type Context } from "../../app/core/context";
-import { loadConfig } from "../../app/core/config";
-import { createLogger } from "../../app/core/logger";
+import { createContext, type Context } from "../../core/context";
+import { loadConfig } from "../../core/config";
+import { createLogger } from "../../core/logger";
 
 const metricValue = async (app: RunningApp, name: string, labels = ""): Promise<number> => {
   const text = await app.ctx.metrics.registry.metrics();

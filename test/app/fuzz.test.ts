@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { Client } from "pg";
 import { sharedServices } from "./services";
 import { appEnv, call, insertTopic, migrate, startApp, token, unique, JWT_SECRET, type RunningApp } from "./helpers";
-import { signHs256 } from "../../app/core/jwt";
+import { signHs256 } from "../../core/jwt";
 
 describe("fuzzing request inputs never yields a 500", () => {
   const urls = sharedServices();

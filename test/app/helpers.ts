@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Server } from "node:http";
-import { loadConfig, type Config } from "../../app/core/config";
-import { createContext, type Context } from "../../app/core/context";
-import { createLogger } from "../../app/core/logger";
-import { signHs256 } from "../../app/core/jwt";
+import { loadConfig, type Config } from "../../core/config";
+import { createContext, type Context } from "../../core/context";
+import { createLogger } from "../../core/logger";
+import { signHs256 } from "../../core/jwt";
 import { createServer } from "../../app/server";
 import type { ServiceUrls } from "./services";
 

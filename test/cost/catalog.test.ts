@@ -1,5 +1,5 @@
-import catalogJson from "../../infra/cost/catalog.json";
-import { DEFAULT_CATALOG, lookupPrice, parseCatalog } from "../../infra/cost/catalog";
+import catalogJson from "../../infra/lib/cost/catalog.json";
+import { DEFAULT_CATALOG, lookupPrice, parseCatalog } from "../../infra/lib/cost/catalog";
 import { TIERS, TIER_NAMES } from "../../stacks/tiers";
 
 describe("price catalog", () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromPreviewJson, fromPulumiJson, fromStackExport } from "../../infra/cost/convert";
-import { estimateCost } from "../../infra/cost/estimate";
-import { priceDocument } from "../../infra/cost/sources";
+import { fromPreviewJson, fromPulumiJson, fromStackExport } from "../../tools/cost/convert";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import { priceDocument } from "../../tools/cost/sources";
 import { TIERS } from "../../stacks/tiers";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, "fixtures", name), "utf8"));

@@ -1,7 +1,7 @@
-import { checkBudget } from "../../infra/cost/budget";
-import { diffEstimates } from "../../infra/cost/diff";
-import { estimateCost } from "../../infra/cost/estimate";
-import { renderEstimate } from "../../infra/cost/render";
+import { checkBudget } from "../../infra/lib/cost/budget";
+import { diffEstimates } from "../../tools/cost/diff";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import { renderEstimate } from "../../tools/cost/render";
 import { TIERS } from "../../stacks/tiers";
 import { NO_USAGE, T, res, usage } from "./support";
 

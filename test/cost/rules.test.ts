@@ -1,6 +1,6 @@
-import { estimateCost } from "../../infra/cost/estimate";
-import { rdsGp3Baseline } from "../../infra/cost/rules/data";
-import type { CostEstimate, LineItem } from "../../infra/cost/types";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import { rdsGp3Baseline } from "../../infra/lib/cost/rules/data";
+import type { CostEstimate, LineItem } from "../../infra/lib/cost/types";
 import { NO_USAGE, T, cents, price, res, usage } from "./support";
 
 const lines = (e: CostEstimate, resource?: string): LineItem[] => e.lineItems.filter((l) => resource === undefined || l.resource === resource);

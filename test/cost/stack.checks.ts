@@ -2,11 +2,11 @@
  * The cost checks every tier's real plan must pass; one test file per tier calls describeStackCost (one plan per
  * jest file, as the Pulumi runtime is global).
  */
-import { planStack, type Plan } from "../../infra/plan/harness";
-import { checkBudget } from "../../infra/cost/budget";
-import { estimateCost } from "../../infra/cost/estimate";
-import { stackContext } from "../../infra/cost/sources";
-import type { CostEstimate } from "../../infra/cost/types";
+import { planStack, type Plan } from "../../tools/plan/harness";
+import { checkBudget } from "../../infra/lib/cost/budget";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import { stackContext } from "../../tools/cost/sources";
+import type { CostEstimate } from "../../infra/lib/cost/types";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
 import { GOLDEN_MONTHLY } from "./goldens";
 

@@ -1,5 +1,5 @@
-import { planStack, type Plan } from "../../infra/plan/harness";
-import type { CostEstimate } from "../../infra/cost/types";
+import { planStack, type Plan } from "../../tools/plan/harness";
+import type { CostEstimate } from "../../infra/lib/cost/types";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
 import { GOLDEN_MONTHLY } from "./goldens";
 import { price } from "./support";

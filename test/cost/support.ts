@@ -1,7 +1,7 @@
 /** Builders of declared resources for the cost tests: the plan's shape, written by hand. */
-import type { CostResource } from "../../infra/cost/types";
+import type { CostResource } from "../../infra/lib/cost/types";
 import type { UsageAssumptions } from "../../stacks/tiers";
-import { DEFAULT_CATALOG } from "../../infra/cost/catalog";
+import { DEFAULT_CATALOG } from "../../infra/lib/cost/catalog";
 
 export function res(type: string, name: string, inputs: Record<string, unknown> = {}, parent: string | null = null): CostResource {
   return { type, name, parent, inputs };

@@ -10,7 +10,7 @@ import {
   ORDERED_BEHAVIOURS,
   PRICE_CLASS,
 } from "../../infra/lib/cdn-behaviours";
-import { CACHE_CONTROL } from "../../app/core/keys";
+import { CACHE_CONTROL } from "../../core/keys";
 import { ConfigError, customDomainProblems, resolveStackConfig } from "../../stacks/config";
 
 const byPattern = (pattern: string): CacheBehaviourSpec => ORDERED_BEHAVIOURS.find((b) => b.pathPattern === pattern)!;
@@ -85,7 +85,7 @@ describe("the behaviour table (seed 000 §2.1)", () => {
     }
   });
 
-  it("the CDN's ceilings equal the s-maxage the API sends (app/core/keys.ts)", () => {
+  it("the CDN's ceilings equal the s-maxage the API sends (core/keys.ts)", () => {
     expect(behaviourFor("/topics").ttl!.max).toBe(sMaxAge(CACHE_CONTROL.topics));
     expect(behaviourFor("/scenes").ttl!.max).toBe(sMaxAge(CACHE_CONTROL.sceneList));
     expect(behaviourFor("/scenes/x").ttl!.max).toBe(sMaxAge(CACHE_CONTROL.scene));

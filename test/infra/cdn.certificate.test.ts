@@ -9,7 +9,7 @@ const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const CERT_ID = "certificate/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 
 function plan(stack: string, dir: string) {
-  const result = spawnSync(TSX, ["infra/plan/cli.ts", "--stack", stack], {
+  const result = spawnSync(TSX, ["tools/plan/cli.ts", "--stack", stack], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, STORYFORGE_STACK_DIR: dir },

@@ -2,8 +2,8 @@
  * The CDN rules every tier must keep, run against one stack's plan. Each tier's test file calls `cdnSuite`
  * (one plan per file: the Pulumi runtime is global).
  */
-import { Plan, PlannedResource } from "../../infra/plan/harness";
-import { RESOURCE_STATE } from "../../infra/plan/mocks";
+import { Plan, PlannedResource } from "../../tools/plan/harness";
+import { RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import {
   ALL_METHODS,

@@ -1,4 +1,4 @@
-import { Plan } from "../../infra/plan/harness";
+import { Plan } from "../../tools/plan/harness";
 import { CDN, planCdn } from "./cdn.support";
 
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";

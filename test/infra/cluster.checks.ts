@@ -2,8 +2,8 @@
  * The EKS cluster and platform add-on rules every tier must keep, run against one stack's offline plan. Each
  * tier's test file calls `clusterSuite` (one plan per file: the Pulumi runtime is global).
  */
-import { Plan, planStack, PlannedResource } from "../../infra/plan/harness";
-import { MOCK_ACCOUNT_ID, RESOURCE_STATE } from "../../infra/plan/mocks";
+import { Plan, planStack, PlannedResource } from "../../tools/plan/harness";
+import { MOCK_ACCOUNT_ID, RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import { checkCapacity, NodeRole, nodesNeeded, SYSTEM_ADDON_PODS } from "../../infra/lib/capacity";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../../infra/lib/addon-policies";

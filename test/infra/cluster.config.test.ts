@@ -18,7 +18,7 @@ test("an unsupported kubernetesVersion stops `npm run plan` with a message namin
   const dir = mkdtempSync(join(tmpdir(), "storyforge-cluster-"));
   try {
     writeFileSync(join(dir, "Pulumi.oldk8s.yaml"), 'config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:kubernetesVersion: "1.2"\n');
-    const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["infra/plan/cli.ts", "--stack", "oldk8s"], {
+    const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["tools/plan/cli.ts", "--stack", "oldk8s"], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, STORYFORGE_STACK_DIR: dir },

@@ -1,4 +1,4 @@
-import { Plan, planStack } from "../../infra/plan/harness";
+import { Plan, planStack } from "../../tools/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
 
 let plan: Plan;

@@ -3,8 +3,8 @@
  * the worker share one IRSA role, and that role is the domain's (IAM) master user, so no role mapping is needed.
  * The v1 and v2 foundation tests call `searchAccessSuite` (one plan per file: the Pulumi runtime is global).
  */
-import { Plan } from "../../infra/plan/harness";
-import { RESOURCE_STATE } from "../../infra/plan/mocks";
+import { Plan } from "../../tools/plan/harness";
+import { RESOURCE_STATE } from "../../tools/plan/mocks";
 import { Inputs, inputs, ofType, one, T } from "../support/plan";
 
 const ROLE = "aws:iam/role:Role";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../infra/plan/harness";
+import { REPO_ROOT } from "../../tools/plan/harness";
 
 /**
  * `npm run plan` on a stack made too small fails with the numbers that disagree. Runs the CLI in a child process
@@ -13,7 +13,7 @@ function planSmallStack(override: string): { status: number | null; stdout: stri
   try {
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     writeFileSync(join(dir, "Pulumi.small.yaml"), `${readFileSync(join(REPO_ROOT, "Pulumi.mvp.yaml"), "utf8").trimEnd()}\n  ${override}\n`);
-    const run = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO_ROOT, "infra", "plan", "cli.ts"), "--stack", "small"], {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO_ROOT, "tools", "plan", "cli.ts"), "--stack", "small"], {
       cwd: REPO_ROOT,
       env: { ...process.env, STORYFORGE_STACK_DIR: dir },
       encoding: "utf8",

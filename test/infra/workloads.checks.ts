@@ -1,9 +1,9 @@
 /**
- * The compute workloads of one stack, checked on its real offline plan (infra/plan/harness.ts): PgBouncer, the API
+ * The compute workloads of one stack, checked on its real offline plan (tools/plan/harness.ts): PgBouncer, the API
  * and worker with their autoscalers, the migrations Job, the image, the API's load balancer and every Kubernetes
  * object's schema. One `planStack` per test file (the Pulumi runtime is global): workloads.<stack>.test.ts.
  */
-import { planStack, readStackFile, type Plan, type PlannedResource } from "../../infra/plan/harness";
+import { planStack, readStackFile, type Plan, type PlannedResource } from "../../tools/plan/harness";
 import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { lifecyclePolicy, SOURCE_TAG_PREFIX } from "../../infra/components/image";
 import { resolveStackConfig } from "../../stacks/config";

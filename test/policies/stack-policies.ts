@@ -1,9 +1,9 @@
 /**
- * The integration that matters most: a stack planned offline by the real program (infra/plan/harness.ts) and run
+ * The integration that matters most: a stack planned offline by the real program (tools/plan/harness.ts) and run
  * through every rule of the pack, enforced as at the stack's tier. One stack per jest file (the Pulumi runtime
  * keeps global state), so each stack has a small file calling `describeStackPolicies`.
  */
-import { planStack, type Plan } from "../../infra/plan/harness";
+import { planStack, type Plan } from "../../tools/plan/harness";
 import { evaluatePolicies, offlineIdOf, policyResources, stackPolicyConfig, type Finding } from "../../policies/evaluate";
 import { dataTierGroups } from "../../policies/rules/network";
 import { tierFromStackName } from "../../policies/tier";

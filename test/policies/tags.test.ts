@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { requiredTags, TAGGABLE_TYPES } from "../../policies/rules/tags";
-import { OUTPUT, taggableTypes } from "../../policies/scripts/taggable-types";
+import { OUTPUT, taggableTypes } from "../../tools/gen/taggable-types";
 import { rdsPrimary, T } from "./fixtures";
 import { describeResourceRule, violations } from "./support";
 
@@ -15,7 +15,7 @@ it("aws-required-tags leaves resources AWS cannot tag alone (route table associa
   expect(violations(requiredTags, T.deployment, { metadata: { name: "api" } })).toEqual([]);
 });
 
-it("the committed taggable-types.json matches the installed @pulumi/aws (re-run policies/scripts/taggable-types.ts)", () => {
+it("the committed taggable-types.json matches the installed @pulumi/aws (re-run tools/gen/taggable-types.ts)", () => {
   const committed = JSON.parse(readFileSync(OUTPUT, "utf8")) as string[];
   expect(committed).toEqual(taggableTypes());
   expect(TAGGABLE_TYPES).toEqual(expect.arrayContaining([T.rds, T.subnet, T.bucketV2, T.nodeGroup, T.ingressRule, T.distribution]));

@@ -1,4 +1,4 @@
-import { parseArgs, UsageError } from "../../stacks/preview/cli";
+import { parseArgs, UsageError } from "../../tools/preview/cli";
 
 describe("preview command line", () => {
   test("each command takes its own flags, with a value after a space or an equals sign", () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { destroy, gc, GitInfo, list, PREVIEW_TAGS, PreviewDeps, up } from "../../stacks/preview/commands";
+import { destroy, gc, GitInfo, list, PREVIEW_TAGS, PreviewDeps, up } from "../../tools/preview/commands";
 import { previewStackName } from "../../stacks/preview/naming";
 import { FakePulumi } from "./fake-pulumi";
 
@@ -265,7 +265,7 @@ describe("list", () => {
 describe("the command line", () => {
   test("without the Pulumi CLI, up exits non-zero and says how to install it", () => {
     const repo = join(__dirname, "..", "..");
-    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "stacks", "preview", "cli.ts"), "up", "--name", "x"], {
+    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "tools", "preview", "cli.ts"), "up", "--name", "x"], {
       cwd: repo,
       // Only node's own directory: no pulumi (nor git) on PATH.
       env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
@@ -279,7 +279,7 @@ describe("the command line", () => {
 
   test("bad usage exits 2 with the usage text", () => {
     const repo = join(__dirname, "..", "..");
-    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "stacks", "preview", "cli.ts"), "gc", "--idle", "3 days"], {
+    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "tools", "preview", "cli.ts"), "gc", "--idle", "3 days"], {
       cwd: repo,
       env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
       encoding: "utf8",

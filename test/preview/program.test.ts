@@ -2,7 +2,7 @@
  * The preview program under the mock runtime (`Pulumi.preview.yaml`, base stack organization/storyforge/v1
  * mocked from the tier model): what it creates, where, and what it keeps secret.
  */
-import { Plan, planStack, PlannedResource } from "../../infra/plan/harness";
+import { Plan, planStack, PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
 import { PREVIEW_ALB_GROUP } from "../../infra/components/preview";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";

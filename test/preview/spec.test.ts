@@ -2,7 +2,7 @@ import { allocatable } from "../../infra/lib/capacity";
 import { labelTime, repositoryOf } from "../../infra/components/preview";
 import { ConfigError, resolveStackConfig } from "../../stacks/config";
 import { resolvePreviewConfig } from "../../stacks/preview/config";
-import { previewCost } from "../../stacks/preview/cost";
+import { previewCost } from "../../infra/lib/cost/preview";
 import { checkQuota, PREVIEW_SPEC, PreviewSpec, steadyPods } from "../../stacks/preview/spec";
 
 const CLASSES = { system: "m7g.large", api: "c7g.xlarge", worker: "m7g.xlarge" } as const;
@@ -35,7 +35,7 @@ describe("preview incremental cost", () => {
     const node = allocatable("m7g.large");
     const pg = PREVIEW_SPEC.postgres.pod;
     const share = Math.max(pg.cpuRequestMillicores / node.cpuMillicores, pg.memoryRequestMiB / node.memoryMiB);
-    // m7g.large on-demand us-east-1 (infra/cost/catalog.json) × 730 h.
+    // m7g.large on-demand us-east-1 (infra/lib/cost/catalog.json) × 730 h.
     const line = cost.lines.find((l) => l.item.startsWith("postgres"))!;
     expect(line.monthlyUsd).toBeCloseTo(0.0816 * share * 730, 1);
     expect(cost.lines.map((l) => l.item)).toEqual([...steadyPods().map((p) => `${p.name} pod (${p.role} nodes)`), "volumes"]);

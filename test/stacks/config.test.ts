@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, ConfigError, resolveStackConfig, StackConfig } from "../../stacks/config";
-import { renderProjectFile } from "../../stacks/project-config";
-import { refreshReadme } from "../../stacks/readme-tables";
+import { renderProjectFile } from "../../tools/gen/project-config";
+import { refreshReadme } from "../../tools/gen/readme-tables";
 import { TIERS } from "../../stacks/tiers";
 
 const FILE = "Pulumi.test.yaml";

@@ -1,5 +1,5 @@
 /** Small readers over a plan, shared by the plan-based tests. */
-import { Plan, PlannedResource } from "../../infra/plan/harness";
+import { Plan, PlannedResource } from "../../tools/plan/harness";
 
 export type Inputs = Record<string, any>;
 

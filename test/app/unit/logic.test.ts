@@ -1,15 +1,15 @@
 // Pure logic of the API and worker: no services touched.
 import fc from "fast-check";
-import { backoffDelay } from "../../../app/core/backoff";
-import { decodeCursor, encodeCursor } from "../../../app/core/cursor";
-import { HttpError } from "../../../app/core/errors";
-import { JwtError, signHs256, verifyHs256 } from "../../../app/core/jwt";
-import { loadConfig, ConfigError } from "../../../app/core/config";
-import { monthsToEnsure, partitionName } from "../../../app/core/partitions";
-import { buildPlaylist } from "../../../app/core/scenes";
-import { generationJobId } from "../../../app/core/queue";
-import { CircuitBreaker } from "../../../app/core/breaker";
-import { createLogger } from "../../../app/core/logger";
+import { backoffDelay } from "../../../core/backoff";
+import { decodeCursor, encodeCursor } from "../../../core/cursor";
+import { HttpError } from "../../../core/errors";
+import { JwtError, signHs256, verifyHs256 } from "../../../core/jwt";
+import { loadConfig, ConfigError } from "../../../core/config";
+import { monthsToEnsure, partitionName } from "../../../core/partitions";
+import { buildPlaylist } from "../../../core/scenes";
+import { generationJobId } from "../../../core/queue";
+import { CircuitBreaker } from "../../../core/breaker";
+import { createLogger } from "../../../core/logger";
 import { toHttpError } from "../../../app/http";
 import * as v from "../../../app/validate";
 

@@ -1,6 +1,6 @@
 // OpenSearch request building and SigV4 signing, checked offline: no OpenSearch runs here, so these
 // tests prove the requests we would send, not that a cluster accepts them.
-import { OpenSearchSearch, SCENE_INDEX_BODY, buildSearchQuery, parseSearchResponse, signRequest, type EnvCredentials } from "../../../app/core/search";
+import { OpenSearchSearch, SCENE_INDEX_BODY, buildSearchQuery, parseSearchResponse, signRequest, type EnvCredentials } from "../../../core/search";
 
 const creds = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "token" };
 

@@ -4,8 +4,8 @@
  * preview plan sees the node classes and image repository a real base stack would export.
  */
 import { createHash } from "node:crypto";
-import { instanceClassOf, NodeRole } from "../lib/capacity";
-import { physicalName } from "../lib/naming";
+import { instanceClassOf, NodeRole } from "../../infra/lib/capacity";
+import { physicalName } from "../../infra/lib/naming";
 import { PROJECT } from "../../stacks/config";
 import { isTierName, TIERS } from "../../stacks/tiers";
 

@@ -8,9 +8,9 @@ import { resolveStackConfig } from "../../stacks/config";
 import { hasStackFile, readStackFile, REPO_ROOT } from "../plan/stack-files";
 import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
 import { exportOutputs, fromPulumiJson } from "./convert";
-import { type BudgetResult, checkBudget } from "./budget";
-import { estimateCost } from "./estimate";
-import type { CostEstimate, CostResource } from "./types";
+import { type BudgetResult, checkBudget } from "../../infra/lib/cost/budget";
+import { estimateCost } from "../../infra/lib/cost/estimate";
+import type { CostEstimate, CostResource } from "../../infra/lib/cost/types";
 
 export { REPO_ROOT };
 

@@ -1,4 +1,4 @@
-import type { UsageAssumptions } from "../../../stacks/tiers";
+import type { UsageAssumptions } from "../../../../stacks/tiers";
 import type { CostResource, Range } from "../types";
 
 /** 730 hours a month: the convention AWS's own calculator and Infracost use. */

@@ -3,8 +3,8 @@
  * then the lines added, removed and changed, largest change first. Lines are matched by resource and item (the
  * description without its parenthesised details), so a class change reads as one changed line, not a pair.
  */
-import { percent, signedUsd, usd } from "./format";
-import type { CostEstimate, LineItem } from "./types";
+import { percent, signedUsd, usd } from "../../infra/lib/cost/format";
+import type { CostEstimate, LineItem } from "../../infra/lib/cost/types";
 
 interface Keyed {
   key: string;

@@ -4,7 +4,7 @@
  * into billable quantities; prices come from the catalog for the resource's region. Anything billable without a
  * rule or a price becomes an explicit unpriced line, never a silent zero.
  */
-import type { UsageAssumptions } from "../../stacks/tiers";
+import type { UsageAssumptions } from "../../../stacks/tiers";
 import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
 import { describeNodeGroups } from "./rules/compute";
@@ -86,7 +86,7 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
     let drafts: Draft[];
     if (rule !== undefined) drafts = rule(resource, ctx);
     else if (isFreeType(resource.type)) drafts = [];
-    else drafts = [{ sku: resource.type, description: "Resource", unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/cost/rules/index.ts` }];
+    else drafts = [{ sku: resource.type, description: "Resource", unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/lib/cost/rules/index.ts` }];
 
     const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
     const component = componentOf(resource, byName);

@@ -3,9 +3,9 @@
  * tier's budget and the seed's projection beside the total, the usage assumptions and every unpriced line.
  */
 import type { BudgetTier } from "../../stacks/tiers";
-import { checkBudget } from "./budget";
-import { quantity, usd } from "./format";
-import type { CostEstimate, LineItem, Range } from "./types";
+import { checkBudget } from "../../infra/lib/cost/budget";
+import { quantity, usd } from "../../infra/lib/cost/format";
+import type { CostEstimate, LineItem, Range } from "../../infra/lib/cost/types";
 
 const COLUMNS = { resource: 30, item: 58, qty: 24, money: 12 };
 

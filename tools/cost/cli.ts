@@ -4,7 +4,7 @@
  *   npm run cost -- --diff mvp v1                   Markdown diff of two stacks' estimates, ready for a pull request
  *   npm run cost -- --diff a.json b.json            ... of two plan / estimate / preview / export JSON files
  *   npm run cost -- --from preview.json [--tier v1] price a real `pulumi preview --json` or `pulumi stack export`
- * Stacks are planned in child processes (`tsx infra/plan/cli.ts --stack X --json`): the Pulumi runtime is global,
+ * Stacks are planned in child processes (`tsx tools/plan/cli.ts --stack X --json`): the Pulumi runtime is global,
  * one stack per process. Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line.
  */
 import { spawn } from "node:child_process";
@@ -25,7 +25,7 @@ class UsageError extends Error {}
 /** Runs the offline plan of `stack` in its own process and returns the parsed `--json` output. */
 export function planInChild(stack: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "infra/plan/cli.ts", "--stack", stack, "--json"], {
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "tools/plan/cli.ts", "--stack", stack, "--json"], {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

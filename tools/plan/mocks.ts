@@ -317,7 +317,7 @@ export class StrictMocks implements pulumi.runtime.Mocks {
     if (!args.custom && (args.type.startsWith(COMPONENT_PREFIX) || args.type === ROOT_STACK)) return { id: undefined, state: {} };
     const stateFn = RESOURCE_STATE[args.type];
     if (!stateFn) {
-      const message = `strict mocks: unknown resource type ${args.type} (resource "${args.name}"); list it in infra/plan/mocks.ts`;
+      const message = `strict mocks: unknown resource type ${args.type} (resource "${args.name}"); list it in tools/plan/mocks.ts`;
       this.errors.push(message);
       throw new Error(message);
     }
@@ -328,7 +328,7 @@ export class StrictMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     const result = CALL_RESULTS[args.token];
     if (!result) {
-      const message = `strict mocks: unknown provider function ${args.token}; list it in infra/plan/mocks.ts`;
+      const message = `strict mocks: unknown provider function ${args.token}; list it in tools/plan/mocks.ts`;
       this.errors.push(message);
       throw new Error(message);
     }

@@ -8,11 +8,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { PROJECT } from "../../stacks/config";
-import { PlannedResource, resolveMasked, inventory } from "../lib/inventory";
+import { PlannedResource, resolveMasked, inventory } from "../../infra/lib/inventory";
 import { PlanError, readStackFile, REPO_ROOT } from "./stack-files";
 import { StrictMocks } from "./mocks";
 
-export type { PlannedResource } from "../lib/inventory";
+export type { PlannedResource } from "../../infra/lib/inventory";
 export { PlanError, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
 
 /** The plan's `--json` contract. Keep it stable: other tools read it. */

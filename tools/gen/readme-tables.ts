@@ -4,8 +4,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_KEYS, PROJECT } from "./config";
-import { TIER_NAMES, TIERS, Sized } from "./tiers";
+import { CONFIG_KEYS, PROJECT } from "../../stacks/config";
+import { TIER_NAMES, TIERS, Sized } from "../../stacks/tiers";
 
 const usd = (n: number) => `$${n.toLocaleString("en-US")}`;
 const sized = (count: number, s: Sized) => `${count} × ${s.instanceClass} (${s.vcpu} vCPU, ${s.memoryGiB} GiB)`;
@@ -53,7 +53,7 @@ export function refreshReadme(text: string): string {
 }
 
 if (require.main === module) {
-  const path = join(__dirname, "..", "README.md");
+  const path = join(__dirname, "..", "..", "README.md");
   writeFileSync(path, refreshReadme(readFileSync(path, "utf8")));
   process.stdout.write("README.md tables refreshed\n");
 }

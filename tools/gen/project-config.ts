@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { CONFIG_KEYS, ConfigKeyDef, PROJECT } from "./config";
+import { CONFIG_KEYS, ConfigKeyDef, PROJECT } from "../../stacks/config";
 
 function declaration(def: ConfigKeyDef): Record<string, unknown> {
   // A `flag` is declared as a string so that "" can mean "inherit the tier's value".
@@ -32,6 +32,6 @@ export function renderProjectFile(): string {
 }
 
 if (require.main === module) {
-  writeFileSync(join(__dirname, "..", "Pulumi.yaml"), renderProjectFile());
+  writeFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), renderProjectFile());
   process.stdout.write("Pulumi.yaml written\n");
 }

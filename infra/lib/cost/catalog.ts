@@ -46,7 +46,7 @@ export function parseCatalog(raw: unknown): Catalog {
   return { catalogDate: data.catalogDate as string, region: data.region as string, currency: "USD", prices };
 }
 
-/** The committed us-east-1 catalog (infra/cost/catalog.json). */
+/** The committed us-east-1 catalog (infra/lib/cost/catalog.json). */
 export const DEFAULT_CATALOG: Catalog = parseCatalog(catalogData);
 
 /** The price of `sku` in `region`, or why there is none. */

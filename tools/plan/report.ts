@@ -3,7 +3,7 @@
  * (class, count, storage, zones), so a platform engineer can review a stack without a cloud account.
  */
 import { Plan, PlannedResource } from "./harness";
-import { CapacityFigures, formatCapacity } from "../lib/capacity";
+import { CapacityFigures, formatCapacity } from "../../infra/lib/capacity";
 
 type Inputs = Record<string, any>;
 

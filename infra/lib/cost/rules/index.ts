@@ -8,7 +8,7 @@ import { NETWORK_RULES } from "./network";
 import type { Rule } from "./common";
 import { DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isStorageCarrier, isType } from "./network";
 import { RDS_INSTANCE } from "./data";
-import type { UsageAssumptions } from "../../../stacks/tiers";
+import type { UsageAssumptions } from "../../../../stacks/tiers";
 import type { CostResource } from "../types";
 
 export const RULES: Readonly<Record<string, Rule>> = { ...COMPUTE_RULES, ...DATA_RULES, ...NETWORK_RULES };

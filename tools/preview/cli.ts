@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { destroy, gc, GitInfo, list, PreviewDeps, PreviewError, up } from "./commands";
-import { parseDuration } from "./idle";
+import { parseDuration } from "../../stacks/preview/idle";
 
 export const USAGE = `usage: npm run preview -- <command>
   up [--name NAME] [--base ORG/PROJECT/STACK]   deploy the branch (or NAME) as preview-<name>, print its URL

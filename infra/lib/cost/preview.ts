@@ -6,10 +6,10 @@
  * Share of a node = the larger of the pod's CPU and memory requests over the node's allocatable (what the
  * scheduler can give pods, infra/lib/capacity.ts): the scarcer resource is what the pod denies other pods.
  */
-import { DEFAULT_CATALOG, lookupPrice, type Catalog } from "../../infra/cost/catalog";
-import { HOURS_PER_MONTH } from "../../infra/cost/rules/common";
-import { allocatable } from "../../infra/lib/capacity";
-import { PREVIEW_SPEC, PreviewNodeRole, PreviewSpec, steadyPods } from "./spec";
+import { DEFAULT_CATALOG, lookupPrice, type Catalog } from "./catalog";
+import { HOURS_PER_MONTH } from "./rules/common";
+import { allocatable } from "../capacity";
+import { PREVIEW_SPEC, PreviewNodeRole, PreviewSpec, steadyPods } from "../../../stacks/preview/spec";
 
 export interface PreviewCostLine {
   item: string;

@@ -2,14 +2,14 @@
  * Writes policies/taggable-types.json: every @pulumi/aws resource type whose `XxxArgs` interface has a `tags`
  * input, read from the installed provider package rather than guessed. Re-run after upgrading @pulumi/aws:
  *
- *   npx tsx policies/scripts/taggable-types.ts
+ *   npx tsx tools/gen/taggable-types.ts
  *
  * test/policies/tags.test.ts checks the committed file against the installed package.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-export const OUTPUT = join(__dirname, "..", "taggable-types.json");
+export const OUTPUT = join(__dirname, "..", "..", "policies", "taggable-types.json");
 
 function providerRoot(): string {
   return dirname(require.resolve("@pulumi/aws/package.json"));

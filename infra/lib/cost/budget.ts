@@ -2,7 +2,7 @@
  * Budget check: a tier's expected monthly cost against its ceiling (the upper bound of seed 000 §8.2's
  * projection, `TierSpec.budget`). `npm run plan` fails on an over-budget stack with the lines that make it so.
  */
-import type { BudgetTier } from "../../stacks/tiers";
+import type { BudgetTier } from "../../../stacks/tiers";
 import { usd } from "./format";
 import type { CostEstimate, LineItem } from "./types";
 

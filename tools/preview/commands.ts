@@ -11,8 +11,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigMap, LocalWorkspace, PulumiCommand, Stack, StackSummary, TagMap } from "@pulumi/pulumi/automation";
-import { formatDuration, idleFor, isIdle, lastDeployOf, LastDeploy } from "./idle";
-import { isPreviewStack, previewStackName, shortStackName } from "./naming";
+import { formatDuration, idleFor, isIdle, lastDeployOf, LastDeploy } from "../../stacks/preview/idle";
+import { isPreviewStack, previewStackName, shortStackName } from "../../stacks/preview/naming";
 
 /** Stack tags every preview carries. Pulumi tag names allow letters, digits, `-_.:`; values up to 256 chars. */
 export const PREVIEW_TAGS = {

@@ -3,7 +3,7 @@
  * parent name, resolved inputs) plus an optional region that the `--from` converters fill in from a resource's
  * provider; anything that emits the plan's JSON can be priced.
  */
-import type { PlannedResource } from "../lib/inventory";
+import type { PlannedResource } from "../inventory";
 
 
 /** One declared resource: the plan's `PlannedResource`, plus the provider's region when the source knows it. */

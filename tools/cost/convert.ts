@@ -4,7 +4,7 @@
  * Names and parents come from URNs; a resource's region from its provider's `region` input; secrets become
  * "[secret]"; resources being deleted, and read-only (external) ones, are left out.
  */
-import type { CostResource } from "./types";
+import type { CostResource } from "../../infra/lib/cost/types";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
