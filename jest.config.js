@@ -1,6 +1,11 @@
 // Two projects: `infra` (Pulumi program under mocks, stacks, policies, cost: no services) and
 // `app` (API and worker against real PostgreSQL, PgBouncer and Redis started by its global setup).
-const transform = { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }] };
+const transform = {
+  "^.+\\.ts$": [
+    "@swc/jest",
+    { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } },
+  ],
+};
 const common = { transform, testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"] };
 
 module.exports = {

@@ -36,7 +36,13 @@ export function observe(ctx: Context): RequestHandler {
       // the matched route pattern, never the raw path: ids would explode the label set
       const route = req.route?.path === undefined ? "unmatched" : `${req.baseUrl}${String(req.route.path)}`;
       ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      ctx.logger.info("request", { requestId, method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1e4) / 10 });
+      ctx.logger.info("request", {
+        requestId,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1e4) / 10,
+      });
     });
     next();
   };
@@ -98,7 +104,13 @@ export async function markWrite(res: Response, ryw: ReadYourWrites): Promise<voi
 }
 
 /** A rate limit with the IETF RateLimit-* headers and Retry-After on 429. */
-export function rateLimit(ctx: Context, limiter: RateLimiter, type: string, limit: number, key: (req: Request, res: Response) => string): RequestHandler {
+export function rateLimit(
+  ctx: Context,
+  limiter: RateLimiter,
+  type: string,
+  limit: number,
+  key: (req: Request, res: Response) => string,
+): RequestHandler {
   return async (req, res, next) => {
     const r = await limiter.hit(type, key(req, res), limit);
     res.setHeader("RateLimit-Limit", String(r.limit));
@@ -108,7 +120,10 @@ export function rateLimit(ctx: Context, limiter: RateLimiter, type: string, limi
     if (!r.allowed) {
       ctx.metrics.rateLimited.inc({ limit: type });
       res.setHeader("Retry-After", String(r.resetSec));
-      throw new HttpError("rate_limited", `rate limit of ${r.limit} ${type} requests per minute exceeded; retry in ${r.resetSec} s`);
+      throw new HttpError(
+        "rate_limited",
+        `rate limit of ${r.limit} ${type} requests per minute exceeded; retry in ${r.resetSec} s`,
+      );
     }
     next();
   };
@@ -119,7 +134,11 @@ export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAdd
 /** POST bodies must be JSON. */
 export const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is("application/json")) {
-    throw new HttpError("unsupported_media_type", `Content-Type must be application/json, got ${JSON.stringify(req.get("content-type") ?? "none")}`, "content-type");
+    throw new HttpError(
+      "unsupported_media_type",
+      `Content-Type must be application/json, got ${JSON.stringify(req.get("content-type") ?? "none")}`,
+      "content-type",
+    );
   }
   next();
 };
@@ -129,8 +148,16 @@ export function errorHandler(ctx: Context) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const e = toHttpError(err);
-    if (e.status === 500) ctx.logger.error("request failed", { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) });
-    else if (e.status > 500) ctx.logger.warn("request failed on a dependency", { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) });
+    if (e.status === 500)
+      ctx.logger.error("request failed", {
+        requestId: state(res).requestId,
+        err: err instanceof Error ? err : String(err),
+      });
+    else if (e.status > 500)
+      ctx.logger.warn("request failed on a dependency", {
+        requestId: state(res).requestId,
+        err: err instanceof Error ? err : String(err),
+      });
     res.setHeader("Cache-Control", "no-store");
     res.status(e.status).json(e.toJSON());
   };
@@ -150,10 +177,17 @@ export function toHttpError(err: unknown): HttpError {
   }
   const status = e.status ?? e.statusCode;
   // body-parser / router client errors we did not name (bad percent-encoding in a path, aborted body...)
-  if (typeof status === "number" && status >= 400 && status < 500) return new HttpError("validation_failed", e.message ?? "bad request");
+  if (typeof status === "number" && status >= 400 && status < 500)
+    return new HttpError("validation_failed", e.message ?? "bad request");
   // a timed-out query or an unreachable database is a dependency failure, not a crash
-  if (typeof e.code === "string" && /^(08|57P0|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT)/.test(e.code)) return new HttpError("unavailable", "a dependency is unavailable; retry shortly");
-  if (e.message !== undefined && /Query read timeout|timeout exceeded when trying to connect|canceling statement due to statement timeout/.test(e.message)) {
+  if (typeof e.code === "string" && /^(08|57P0|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT)/.test(e.code))
+    return new HttpError("unavailable", "a dependency is unavailable; retry shortly");
+  if (
+    e.message !== undefined &&
+    /Query read timeout|timeout exceeded when trying to connect|canceling statement due to statement timeout/.test(
+      e.message,
+    )
+  ) {
     return new HttpError("unavailable", "the database did not answer in time; retry shortly");
   }
   return new HttpError("internal", "internal error");

@@ -40,10 +40,15 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.min(config.shutdownDrainMs, config.shutdownTimeoutMs)));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timer = setTimeout(() => {
-      logger.warn("in-flight requests outlived the shutdown timeout; closing their connections", { open: sockets.size });
-      server.closeAllConnections();
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        logger.warn("in-flight requests outlived the shutdown timeout; closing their connections", {
+          open: sockets.size,
+        });
+        server.closeAllConnections();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     await closed;
     clearTimeout(timer);
     await ctx.close();
@@ -55,6 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: "error", msg: "api failed to start", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: "error", msg: "api failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
+  );
   process.exit(1);
 });

@@ -26,10 +26,14 @@ async function main(): Promise<void> {
     checkOrder: true,
     log: (msg: string) => process.stdout.write(`${JSON.stringify({ level: "info", msg })}\n`),
   });
-  process.stdout.write(`${JSON.stringify({ level: "info", msg: "migrations applied", direction, count: applied.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: "info", msg: "migrations applied", direction, count: applied.length })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: "error", msg: "migration failed", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: "error", msg: "migration failed", error: err instanceof Error ? err.message : String(err) })}\n`,
+  );
   process.exit(1);
 });

@@ -34,10 +34,20 @@ export function createServer(ctx: Context, opts: ServerOptions = {}): Express {
   // seed 001: public reads 120/min/IP, public writes 30/min/IP, scene creation 20/min/user
   const readLimit = rateLimit(ctx, limiter, "read", cfg.rateLimitReadPerMin, (req) => clientIp(req));
   const writeLimit = rateLimit(ctx, limiter, "write", cfg.rateLimitWritePerMin, (req) => clientIp(req));
-  const sceneCreateLimit = rateLimit(ctx, limiter, "scene-create", cfg.rateLimitSceneCreatePerMin, (_req, res) => state(res).sub as string);
+  const sceneCreateLimit = rateLimit(
+    ctx,
+    limiter,
+    "scene-create",
+    cfg.rateLimitSceneCreatePerMin,
+    (_req, res) => state(res).sub as string,
+  );
   const json = express.json({ limit: cfg.bodyLimitBytes, type: "application/json", strict: true });
 
-  app.get(["/topics", "/topics/:id", "/scenes", "/scenes/:id", "/scenes/:id/playlist", "/jobs/:id", "/search"], readLimit, readTarget(ctx, ryw));
+  app.get(
+    ["/topics", "/topics/:id", "/scenes", "/scenes/:id", "/scenes/:id/playlist", "/jobs/:id", "/search"],
+    readLimit,
+    readTarget(ctx, ryw),
+  );
   app.use(readRoutes(ctx, services));
 
   app.post("/scenes", writeLimit, requireAuth(ctx), sceneCreateLimit, requireJson, json);

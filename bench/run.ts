@@ -31,14 +31,35 @@ function compile(): void {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const tsconfig = join(OUT, "tsconfig.json");
-  writeFileSync(tsconfig, JSON.stringify({ extends: join(ROOT, "tsconfig.build.json"), compilerOptions: { outDir: OUT, rootDir: ROOT }, include: [join(ROOT, "app/**/*.ts"), join(ROOT, "worker/**/*.ts"), join(ROOT, "bench/bare-express.ts"), join(ROOT, "bench/noop-worker.ts")] }));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(ROOT, "tsconfig.build.json"),
+      compilerOptions: { outDir: OUT, rootDir: ROOT },
+      include: [
+        join(ROOT, "app/**/*.ts"),
+        join(ROOT, "worker/**/*.ts"),
+        join(ROOT, "bench/bare-express.ts"),
+        join(ROOT, "bench/noop-worker.ts"),
+      ],
+    }),
+  );
   execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: "inherit" });
   cpSync(join(ROOT, "core/migrations"), join(OUT, "core/migrations"), { recursive: true });
 }
 
 /** Starts compiled JS as a child with stdout parsed for `ready`; returns the child. */
-async function start(script: string, env: Record<string, string>, ready: RegExp, nodeArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, join(OUT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+async function start(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(OUT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     let buf = "";
     const onData = (d: Buffer) => {
@@ -55,14 +76,34 @@ async function start(script: string, env: Record<string, string>, ready: RegExp,
   return child;
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM")),
+  );
+const peakRssMb = (pid: number) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
-interface Run { name: string; rps: number; p50: number; p99: number; non2xx: number; errors: number; total: number }
+interface Run {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
 
 async function load(name: string, opts: autocannon.Options): Promise<Run> {
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, total: r.requests.total };
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    total: r.requests.total,
+  };
 }
 
 async function main(): Promise<void> {
@@ -75,23 +116,38 @@ async function main(): Promise<void> {
   try {
     const urls = svc.urls();
     const env = appEnv(urls, {
-      QUEUE_PREFIX: "{storyforge}", LOG_LEVEL: "info", WORKER_CONCURRENCY: CONCURRENCY, WORKER_METRICS_PORT: "0", SHUTDOWN_DRAIN_MS: "0",
+      QUEUE_PREFIX: "{storyforge}",
+      LOG_LEVEL: "info",
+      WORKER_CONCURRENCY: CONCURRENCY,
+      WORKER_METRICS_PORT: "0",
+      SHUTDOWN_DRAIN_MS: "0",
       // the limits of seed 001 would refuse a benchmark from one IP after 120 requests
-      RATE_LIMIT_READ_PER_MIN: "10000000", RATE_LIMIT_WRITE_PER_MIN: "10000000", RATE_LIMIT_SCENE_CREATE_PER_MIN: "10000000",
+      RATE_LIMIT_READ_PER_MIN: "10000000",
+      RATE_LIMIT_WRITE_PER_MIN: "10000000",
+      RATE_LIMIT_SCENE_CREATE_PER_MIN: "10000000",
     });
-    execFileSync(process.execPath, [join(OUT, "app/migrate.js")], { env: { ...process.env, DATABASE_MIGRATION_URL: urls.primaryUrl }, stdio: "ignore" });
+    execFileSync(process.execPath, [join(OUT, "app/migrate.js")], {
+      env: { ...process.env, DATABASE_MIGRATION_URL: urls.primaryUrl },
+      stdio: "ignore",
+    });
 
     // data: one topic, 500 scenes, each with 5 segments
     const admin = new Client({ connectionString: urls.superuserUrl });
     admin.on("error", () => {}); // the harness stopping PostgreSQL at the end terminates it
     await admin.connect();
     const topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, "Bench");
-    const scenes = (await admin.query<{ id: string }>(
-      `INSERT INTO scenes (topic_id, user_id, title, description, segment_count, last_sequence)
-       SELECT $1, 'bench', 'Scene ' || g, 'A benchmark scene about dragons and storms number ' || g, 5, 5 FROM generate_series(1, 500) g RETURNING id`, [topicId])).rows.map((r) => r.id);
+    const scenes = (
+      await admin.query<{ id: string }>(
+        `INSERT INTO scenes (topic_id, user_id, title, description, segment_count, last_sequence)
+       SELECT $1, 'bench', 'Scene ' || g, 'A benchmark scene about dragons and storms number ' || g, 5, 5 FROM generate_series(1, 500) g RETURNING id`,
+        [topicId],
+      )
+    ).rows.map((r) => r.id);
     await admin.query(
       `INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at)
-       SELECT s.id, 'bench', q, 'p', 4000, 'scenes/' || s.id || '/' || q || '.ts', now() FROM scenes s, generate_series(1, 5) q WHERE s.topic_id = $1`, [topicId]);
+       SELECT s.id, 'bench', q, 'p', 4000, 'scenes/' || s.id || '/' || q || '.ts', now() FROM scenes s, generate_series(1, 5) q WHERE s.topic_id = $1`,
+      [topicId],
+    );
     await svc.waitForReplica();
 
     const barePort = await freePort();
@@ -100,37 +156,68 @@ async function main(): Promise<void> {
     const api = await start("app/main.js", { ...env, PORT: String(apiPort) }, /api listening/);
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
-    const hot = scenes[0] as string;
+    const hot = scenes[0];
     await fetch(`${base}/scenes/${hot}`).then((r) => r.text());
 
     process.stdout.write("measuring...\n");
     const runs: Run[] = [];
     runs.push(await load("bare Express JSON route (baseline)", { url: `http://127.0.0.1:${barePort}/x` }));
     runs.push(await load("cached GET /scenes/:id", { url: `${base}/scenes/${hot}` }));
-    runs.push(await load("uncached GET /scenes?topicId= (replica via PgBouncer)", { url: `${base}/scenes?topicId=${topicId}&limit=20` }));
-    const fixed = await load("cached GET /scenes/:id at a fixed 1,000 req/s", { url: `${base}/scenes/${hot}`, overallRate: 1000 });
+    runs.push(
+      await load("uncached GET /scenes?topicId= (replica via PgBouncer)", {
+        url: `${base}/scenes?topicId=${topicId}&limit=20`,
+      }),
+    );
+    const fixed = await load("cached GET /scenes/:id at a fixed 1,000 req/s", {
+      url: `${base}/scenes/${hot}`,
+      overallRate: 1000,
+    });
     runs.push(fixed);
     const auth = `Bearer ${token("bench", undefined, 3600)}`;
     let i = 0;
     const enqueue = await load("enqueue POST /scenes/:id/segments (202)", {
       url: base,
-      requests: [{
-        method: "POST",
-        setupRequest: (req) => ({ ...req, path: `/scenes/${scenes[i++ % scenes.length]}/segments`, headers: { "content-type": "application/json", authorization: auth }, body: JSON.stringify({ prompt: "the storm breaks" }) }),
-      }],
+      requests: [
+        {
+          method: "POST",
+          setupRequest: (req) => ({
+            ...req,
+            path: `/scenes/${scenes[i++ % scenes.length]}/segments`,
+            headers: { "content-type": "application/json", authorization: auth },
+            body: JSON.stringify({ prompt: "the storm breaks" }),
+          }),
+        },
+      ],
     });
     runs.push(enqueue);
     const apiRss = peakRssMb(api.pid as number);
 
     // worker: drain what the enqueue run queued; then the no-op baseline drains as many trivial jobs
-    const queueRedis = createRedis({ urls: env.REDIS_URL!.split(","), cluster: true, name: "bench", maxRetriesPerRequest: null, offlineQueue: true });
+    const queueRedis = createRedis({
+      urls: env.REDIS_URL.split(","),
+      cluster: true,
+      name: "bench",
+      maxRetriesPerRequest: null,
+      offlineQueue: true,
+    });
     const genQueue = new Queue("generation", { connection: queueRedis, prefix: "{storyforge}" });
     const jobs = (await genQueue.getJobCounts("waiting")).waiting ?? 0;
-    const drain = async (queue: Queue, script: string, extraEnv: Record<string, string>, n: number, nodeArgs: string[] = []) => {
+    const drain = async (
+      queue: Queue,
+      script: string,
+      extraEnv: Record<string, string>,
+      n: number,
+      nodeArgs: string[] = [],
+    ) => {
       const child = await start(script, { ...env, ...extraEnv }, /worker started/, nodeArgs);
       children.push(child);
       const t0 = Date.now();
-      await waitFor(`${script} drained`, async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= n, 600_000, 100);
+      await waitFor(
+        `${script} drained`,
+        async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= n,
+        600_000,
+        100,
+      );
       const seconds = (Date.now() - t0) / 1000;
       const failed = (await queue.getJobCounts("failed")).failed ?? 0;
       const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -139,10 +226,22 @@ async function main(): Promise<void> {
       return { rate: n / seconds, seconds, failed, cpuSeconds };
     };
     // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker
-    const real = await drain(genQueue, "worker/main.js", {}, jobs, (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""));
+    const real = await drain(
+      genQueue,
+      "worker/main.js",
+      {},
+      jobs,
+      (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""),
+    );
     const noopQueue = new Queue("noop", { connection: queueRedis, prefix: "{storyforge}" });
     for (let k = 0; k < jobs; k += 1000) {
-      await noopQueue.addBulk(Array.from({ length: Math.min(1000, jobs - k) }, (_, j) => ({ name: "noop", data: { n: k + j }, opts: { removeOnComplete: false } })));
+      await noopQueue.addBulk(
+        Array.from({ length: Math.min(1000, jobs - k) }, (_, j) => ({
+          name: "noop",
+          data: { n: k + j },
+          opts: { removeOnComplete: false },
+        })),
+      );
     }
     const noop = await drain(noopQueue, "bench/noop-worker.js", { NOOP_QUEUE: "noop" }, jobs);
     await genQueue.close();
@@ -150,13 +249,16 @@ async function main(): Promise<void> {
     queueRedis.disconnect();
     await admin.end();
 
-    const baseline = runs[0] as Run;
-    const cached = runs[1] as Run;
+    const baseline = runs[0];
+    const cached = runs[1];
     const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
     const lines = [
       `| measurement | req/s | p50 ms | p99 ms | vs baseline | non-2xx | errors |`,
       `|---|---:|---:|---:|---:|---:|---:|`,
-      ...runs.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r === baseline ? "1.00" : fmt(r.rps / baseline.rps, 2)} | ${r.non2xx} | ${r.errors} |`),
+      ...runs.map(
+        (r) =>
+          `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r === baseline ? "1.00" : fmt(r.rps / baseline.rps, 2)} | ${r.non2xx} | ${r.errors} |`,
+      ),
       "",
       `| worker | jobs | seconds | jobs/s | vs no-op | failed | worker CPU s |`,
       `|---|---:|---:|---:|---:|---:|---:|`,
@@ -172,7 +274,8 @@ async function main(): Promise<void> {
       `| worker >= 50 % of no-op BullMQ jobs/s | ${fmt((real.rate / noop.rate) * 100)} % | ${real.rate / noop.rate >= 0.5 ? "yes" : "no"} |`,
       `| API RSS < 200 MB | ${fmt(apiRss, 1)} MB | ${apiRss < 200 ? "yes" : "no"} |`,
     ];
-    const machine = `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; ` +
+    const machine =
+      `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; ` +
       `${DURATION} s per HTTP run, ${CONNECTIONS} connections, autocannon in the same machine; run at ${new Date().toISOString()}.`;
     const report = [machine, "", ...lines].join("\n");
     process.stdout.write(`\n${report}\n`);
@@ -186,7 +289,9 @@ async function main(): Promise<void> {
       }
       const marker = "<!-- bench:results -->";
       const block = `${marker}\n${report}\n${marker}`;
-      const next = prev.includes(marker) ? prev.replace(new RegExp(`${marker}[\\s\\S]*${marker}`), block) : `${prev}\n${block}\n`;
+      const next = prev.includes(marker)
+        ? prev.replace(new RegExp(`${marker}[\\s\\S]*${marker}`), block)
+        : `${prev}\n${block}\n`;
       writeFileSync(doc, next);
     }
   } finally {

@@ -9,12 +9,23 @@ import { appEnv } from "../test/app/helpers";
 
 async function main(): Promise<void> {
   const svc = await startServices({ name: "dev" });
-  const env = appEnv(svc.urls(), { LOG_LEVEL: "info", PORT: "3000", RATE_LIMIT_READ_PER_MIN: "120", RATE_LIMIT_WRITE_PER_MIN: "30", RATE_LIMIT_SCENE_CREATE_PER_MIN: "20" });
-  execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "..", "app", "migrate.ts")], { env: { ...process.env, DATABASE_MIGRATION_URL: svc.primaryUrl }, stdio: "inherit" });
+  const env = appEnv(svc.urls(), {
+    LOG_LEVEL: "info",
+    PORT: "3000",
+    RATE_LIMIT_READ_PER_MIN: "120",
+    RATE_LIMIT_WRITE_PER_MIN: "30",
+    RATE_LIMIT_SCENE_CREATE_PER_MIN: "20",
+  });
+  execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "..", "app", "migrate.ts")], {
+    env: { ...process.env, DATABASE_MIGRATION_URL: svc.primaryUrl },
+    stdio: "inherit",
+  });
   const admin = new Client({ connectionString: svc.primaryUrl });
   admin.on("error", () => {});
   await admin.connect();
-  await admin.query("INSERT INTO topics (slug, name, description) VALUES ('fantasy', 'Fantasy', 'Dragons and storms') ON CONFLICT (slug) DO NOTHING");
+  await admin.query(
+    "INSERT INTO topics (slug, name, description) VALUES ('fantasy', 'Fantasy', 'Dragons and storms') ON CONFLICT (slug) DO NOTHING",
+  );
   await admin.end();
   const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
   process.stdout.write(`\n# services up in ${svc.dir}; paste into the shells of the API and the worker:\n`);

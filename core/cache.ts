@@ -58,7 +58,10 @@ export class Cache {
     try {
       // bounded: with Redis down at start-up the subscription completes whenever Redis comes back
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([sub.subscribe(INVALIDATE_CHANNEL), new Promise((r) => (timer = setTimeout(r, 3_000)))]).finally(() => clearTimeout(timer));
+      await Promise.race([
+        sub.subscribe(INVALIDATE_CHANNEL),
+        new Promise((r) => (timer = setTimeout(r, 3_000))),
+      ]).finally(() => clearTimeout(timer));
     } catch (err) {
       // ioredis resubscribes when the connection comes back
       this.opts.logger.warn("cache invalidation subscribe failed; in-process copies expire by TTL", { err });
@@ -127,10 +130,20 @@ export class Cache {
    * lagging replica), then the keys are published so every instance drops its
    * in-process copy. A null value deletes the key.
    */
-  async replace(type: string, id: string, entries: Array<{ key: string; ttlSec: number; value: unknown }>): Promise<void> {
+  async replace(
+    type: string,
+    id: string,
+    entries: Array<{ key: string; ttlSec: number; value: unknown }>,
+  ): Promise<void> {
     for (const e of entries) this.lru.delete(e.key);
     await this.redisCall(async () => {
-      await Promise.all(entries.map((e) => (e.value === null ? this.opts.redis.del(e.key) : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec))));
+      await Promise.all(
+        entries.map((e) =>
+          e.value === null
+            ? this.opts.redis.del(e.key)
+            : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
+        ),
+      );
       const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
       await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
       return null;

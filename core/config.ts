@@ -111,14 +111,16 @@ function url(name: string, value: string, protocols: string[]): string {
   } catch {
     throw new ConfigError(`${name} must be a URL, got a value that does not parse`);
   }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must use ${protocols.join(" or ")}, got ${parsed.protocol}`);
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(`${name} must use ${protocols.join(" or ")}, got ${parsed.protocol}`);
   return value;
 }
 
 function queuePrefix(env: Env): string {
   const v = str(env, "QUEUE_PREFIX") ?? "{storyforge}";
   // the whole prefix is a hash tag, so every BullMQ key of every queue lands in one cluster slot
-  if (!/^\{[A-Za-z0-9_-]{1,64}\}$/.test(v)) throw new ConfigError(`QUEUE_PREFIX must be a hash tag like {storyforge}, got ${JSON.stringify(v)}`);
+  if (!/^\{[A-Za-z0-9_-]{1,64}\}$/.test(v))
+    throw new ConfigError(`QUEUE_PREFIX must be a hash tag like {storyforge}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -127,21 +129,26 @@ export type Role = "api" | "worker" | "migrate";
 
 export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
   const pg = ["postgres:", "postgresql:"];
-  const databaseUrl = role === "migrate" ? (str(env, "DATABASE_URL") ?? "") : url("DATABASE_URL", required(env, "DATABASE_URL"), pg);
+  const databaseUrl =
+    role === "migrate" ? (str(env, "DATABASE_URL") ?? "") : url("DATABASE_URL", required(env, "DATABASE_URL"), pg);
   const replica = str(env, "DATABASE_REPLICA_URL");
   const migration = str(env, "DATABASE_MIGRATION_URL");
   const redisRaw = role === "migrate" ? (str(env, "REDIS_URL") ?? "") : required(env, "REDIS_URL");
-  const redisUrls = redisRaw === "" ? [] : redisRaw.split(",").map((u) => url("REDIS_URL", u.trim(), ["redis:", "rediss:"]));
+  const redisUrls =
+    redisRaw === "" ? [] : redisRaw.split(",").map((u) => url("REDIS_URL", u.trim(), ["redis:", "rediss:"]));
   const jwtSecret = str(env, "JWT_SECRET");
   if (role === "api") {
     if (jwtSecret === undefined) throw new ConfigError("JWT_SECRET is required");
-    if (jwtSecret.length < 32) throw new ConfigError(`JWT_SECRET must be at least 32 characters, got ${jwtSecret.length}`);
+    if (jwtSecret.length < 32)
+      throw new ConfigError(`JWT_SECRET must be at least 32 characters, got ${jwtSecret.length}`);
   }
-  if (role === "migrate" && migration === undefined && databaseUrl === "") throw new ConfigError("DATABASE_MIGRATION_URL is required");
+  if (role === "migrate" && migration === undefined && databaseUrl === "")
+    throw new ConfigError("DATABASE_MIGRATION_URL is required");
   const opensearchUrl = str(env, "OPENSEARCH_URL");
   if (opensearchUrl !== undefined) url("OPENSEARCH_URL", opensearchUrl, ["https:", "http:"]);
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (!["debug", "info", "warn", "error"].includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
   const trustRaw = str(env, "TRUST_PROXY") ?? "false";
   let trustProxy: number | boolean;
   if (trustRaw === "true" || trustRaw === "false") trustProxy = trustRaw === "true";
@@ -149,7 +156,8 @@ export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
   else throw new ConfigError(`TRUST_PROXY must be true, false or a hop count, got ${JSON.stringify(trustRaw)}`);
   const backoffMinMs = int(env, "JOB_BACKOFF_MIN_MS", 30_000, 1, 86_400_000);
   const backoffMaxMs = int(env, "JOB_BACKOFF_MAX_MS", 600_000, 1, 86_400_000);
-  if (backoffMaxMs < backoffMinMs) throw new ConfigError(`JOB_BACKOFF_MAX_MS must be >= JOB_BACKOFF_MIN_MS (${backoffMinMs}), got ${backoffMaxMs}`);
+  if (backoffMaxMs < backoffMinMs)
+    throw new ConfigError(`JOB_BACKOFF_MAX_MS must be >= JOB_BACKOFF_MIN_MS (${backoffMinMs}), got ${backoffMaxMs}`);
 
   return {
     port: int(env, "PORT", 3000, 0, 65535),
@@ -169,7 +177,11 @@ export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
     jwtAudience: str(env, "JWT_AUDIENCE"),
     opensearchUrl,
     opensearchIndex: str(env, "OPENSEARCH_INDEX") ?? "scenes",
-    opensearchSigv4: bool(env, "OPENSEARCH_SIGV4", opensearchUrl !== undefined && new URL(opensearchUrl).hostname.endsWith(".amazonaws.com")),
+    opensearchSigv4: bool(
+      env,
+      "OPENSEARCH_SIGV4",
+      opensearchUrl !== undefined && new URL(opensearchUrl).hostname.endsWith(".amazonaws.com"),
+    ),
     awsRegion: str(env, "AWS_REGION") ?? str(env, "AWS_DEFAULT_REGION"),
     logLevel: logLevel as Config["logLevel"],
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 25_000, 0, 600_000),

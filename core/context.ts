@@ -37,38 +37,83 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const logger = opts.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const db = new Db({
-    primaryUrl: config.databaseUrl, replicaUrl: config.databaseReplicaUrl, poolMax: config.databasePoolMax,
-    queryTimeoutMs: config.dbQueryTimeoutMs, logger, metrics,
+    primaryUrl: config.databaseUrl,
+    replicaUrl: config.databaseReplicaUrl,
+    poolMax: config.databasePoolMax,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    logger,
+    metrics,
   });
   const redisBase = { urls: config.redisUrls, cluster: config.redisCluster };
-  const redis = createRedis({ ...redisBase, name: "storyforge-app", maxRetriesPerRequest: 1, commandTimeoutMs: config.redisCommandTimeoutMs, offlineQueue: false, autoPipelining: true });
+  const redis = createRedis({
+    ...redisBase,
+    name: "storyforge-app",
+    maxRetriesPerRequest: 1,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    offlineQueue: false,
+    autoPipelining: true,
+  });
   // a failing connection emits 'error' repeatedly; the breaker and logs at call sites say what matters
   redis.on("error", () => {});
-  const subscriber = opts.subscribe ? createRedis({ ...redisBase, name: "storyforge-sub", maxRetriesPerRequest: null, offlineQueue: true }) : undefined;
+  const subscriber = opts.subscribe
+    ? createRedis({ ...redisBase, name: "storyforge-sub", maxRetriesPerRequest: null, offlineQueue: true })
+    : undefined;
   subscriber?.on("error", () => {});
   // enqueue must not hang when Redis is gone: a bounded command timeout, one retry
-  const queueRedis = createRedis({ ...redisBase, name: "storyforge-queue", maxRetriesPerRequest: 1, commandTimeoutMs: 3_000, offlineQueue: true });
+  const queueRedis = createRedis({
+    ...redisBase,
+    name: "storyforge-queue",
+    maxRetriesPerRequest: 1,
+    commandTimeoutMs: 3_000,
+    offlineQueue: true,
+  });
   queueRedis.on("error", () => {});
   const queue = createGenerationQueue(queueRedis, config.jobAttempts, config.queuePrefix);
   queue.on("error", () => {});
   const redisBreaker = new CircuitBreaker(3, 2_000);
-  const cache = new Cache({ redis, ...(subscriber === undefined ? {} : { subscriber }), logger, metrics, breaker: redisBreaker, lruTtlMs: config.cacheLruTtlMs });
+  const cache = new Cache({
+    redis,
+    ...(subscriber === undefined ? {} : { subscriber }),
+    logger,
+    metrics,
+    breaker: redisBreaker,
+    lruTtlMs: config.cacheLruTtlMs,
+  });
   const redisUp = await waitForRedis(redis, 5_000);
   if (!redisUp) logger.warn("redis not reachable at start-up; serving from PostgreSQL until it is");
   if (opts.subscribe) await cache.listen();
   const search: SearchBackend =
     config.opensearchUrl === undefined
       ? new PgSearch(db)
-      : new OpenSearchSearch({ url: config.opensearchUrl, index: config.opensearchIndex, sigv4: config.opensearchSigv4, region: config.awsRegion });
+      : new OpenSearchSearch({
+          url: config.opensearchUrl,
+          index: config.opensearchIndex,
+          sigv4: config.opensearchSigv4,
+          region: config.awsRegion,
+        });
 
   let closed: Promise<void> | undefined;
   return {
-    config, logger, metrics, db, redis, redisBreaker, cache, queue, search,
+    config,
+    logger,
+    metrics,
+    db,
+    redis,
+    redisBreaker,
+    cache,
+    queue,
+    search,
     close() {
       closed ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([queue.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 2_000)))]).finally(() => clearTimeout(timer));
-        await Promise.all([closeRedis(queueRedis), closeRedis(redis), subscriber === undefined ? Promise.resolve() : closeRedis(subscriber)]);
+        await Promise.race([queue.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 2_000)))]).finally(
+          () => clearTimeout(timer),
+        );
+        await Promise.all([
+          closeRedis(queueRedis),
+          closeRedis(redis),
+          subscriber === undefined ? Promise.resolve() : closeRedis(subscriber),
+        ]);
         await db.close();
       })();
       return closed;

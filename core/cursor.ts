@@ -15,7 +15,8 @@ export function encodeCursor(cursor: SceneCursor): string {
 
 /** Decodes a client's cursor; anything that is not one we issued is a 400 naming `cursor`. */
 export function decodeCursor(raw: string): SceneCursor {
-  const invalid = () => badRequest("cursor", `cursor is not a valid page cursor, got ${JSON.stringify(raw.slice(0, 100))}`);
+  const invalid = () =>
+    badRequest("cursor", `cursor is not a valid page cursor, got ${JSON.stringify(raw.slice(0, 100))}`);
   if (raw.length === 0 || raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
   const text = Buffer.from(raw, "base64url").toString("utf8");
   const sep = text.indexOf("|");
@@ -23,6 +24,7 @@ export function decodeCursor(raw: string): SceneCursor {
   const createdAt = text.slice(0, sep);
   const id = text.slice(sep + 1);
   if (!UUID.test(id)) throw invalid();
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) || Number.isNaN(Date.parse(createdAt))) throw invalid();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
+    throw invalid();
   return { createdAt, id };
 }

@@ -36,10 +36,12 @@ export class Db {
       application_name: "storyforge",
     };
     this.primary = new Pool({ ...common, connectionString: opts.primaryUrl });
-    this.replica = opts.replicaUrl === opts.primaryUrl ? this.primary : new Pool({ ...common, connectionString: opts.replicaUrl });
+    this.replica =
+      opts.replicaUrl === opts.primaryUrl ? this.primary : new Pool({ ...common, connectionString: opts.replicaUrl });
     // a pool emits 'error' for idle clients whose server went away; without a listener it would crash the process
     this.primary.on("error", (err) => opts.logger.warn("idle primary connection failed", { err }));
-    if (this.replica !== this.primary) this.replica.on("error", (err) => opts.logger.warn("idle replica connection failed", { err }));
+    if (this.replica !== this.primary)
+      this.replica.on("error", (err) => opts.logger.warn("idle replica connection failed", { err }));
   }
 
   /** A read: the replica unless `target` says primary; falls back to the primary if the replica pool fails. */
@@ -111,5 +113,7 @@ export function isConnectionError(err: unknown): boolean {
     if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
     if (/^08|^57P0|^53300$/.test(code)) return true;
   }
-  return /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(err.message);
+  return /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(
+    err.message,
+  );
 }

@@ -35,9 +35,13 @@ export class HttpError extends Error {
   }
 
   toJSON(): { error: { code: ErrorCode; message: string; field?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) },
+    };
   }
 }
 
-export const badRequest = (field: string, message: string): HttpError => new HttpError("validation_failed", message, field);
-export const notFound = (what: string, id: string): HttpError => new HttpError("not_found", `${what} ${JSON.stringify(id)} not found`);
+export const badRequest = (field: string, message: string): HttpError =>
+  new HttpError("validation_failed", message, field);
+export const notFound = (what: string, id: string): HttpError =>
+  new HttpError("not_found", `${what} ${JSON.stringify(id)} not found`);

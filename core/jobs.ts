@@ -14,15 +14,32 @@ export interface JobStatus {
 }
 
 export interface JobRow {
-  id: string; scene_id: string; sequence: number; user_id: string; prompt: string; status: JobStatus["status"]; attempts: number;
-  error: string | null; segment_id: string | null; created_at: Date; updated_at: Date;
+  id: string;
+  scene_id: string;
+  sequence: number;
+  user_id: string;
+  prompt: string;
+  status: JobStatus["status"];
+  attempts: number;
+  error: string | null;
+  segment_id: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
-export const JOB_COLUMNS = "id, scene_id, sequence, user_id, prompt, status, attempts, error, segment_id, created_at, updated_at";
+export const JOB_COLUMNS =
+  "id, scene_id, sequence, user_id, prompt, status, attempts, error, segment_id, created_at, updated_at";
 
 export const toJobStatus = (r: JobRow): JobStatus => ({
-  id: r.id, sceneId: r.scene_id, sequence: r.sequence, status: r.status, attempts: r.attempts, error: r.error,
-  segmentId: r.segment_id, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  id: r.id,
+  sceneId: r.scene_id,
+  sequence: r.sequence,
+  status: r.status,
+  attempts: r.attempts,
+  error: r.error,
+  segmentId: r.segment_id,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
 });
 
 export async function loadJobStatus(db: Db, id: string, target: Target): Promise<JobStatus | null> {

@@ -43,7 +43,8 @@ function parsePart(part: string, what: string): Record<string, unknown> {
   } catch {
     throw new JwtError(`malformed token ${what}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new JwtError(`malformed token ${what}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new JwtError(`malformed token ${what}`);
   return value as Record<string, unknown>;
 }
 
@@ -56,18 +57,22 @@ export function verifyHs256(token: string, secret: string, options: VerifyOption
   if (header.alg !== "HS256") throw new JwtError(`token alg must be HS256, got ${JSON.stringify(header.alg)}`);
   const expected = createHmac("sha256", secret).update(`${head}.${body}`).digest();
   const given = /^[A-Za-z0-9_-]+$/.test(sig) ? Buffer.from(sig, "base64url") : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new JwtError("token signature is invalid");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new JwtError("token signature is invalid");
   const claims = parsePart(body, "payload");
   const now = options.nowSec ?? Math.floor(Date.now() / 1000);
   const leeway = options.leewaySec ?? 30;
   if (typeof claims.exp !== "number") throw new JwtError("token must carry an expiry (exp)");
   if (now - leeway >= claims.exp) throw new JwtError("token has expired");
-  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || now + leeway < claims.nbf)) throw new JwtError("token is not yet valid");
-  if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200) throw new JwtError("token must carry a subject (sub)");
+  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || now + leeway < claims.nbf))
+    throw new JwtError("token is not yet valid");
+  if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200)
+    throw new JwtError("token must carry a subject (sub)");
   if (options.issuer !== undefined && claims.iss !== options.issuer) throw new JwtError("token issuer is not accepted");
   if (options.audience !== undefined) {
     const aud = claims.aud;
-    const ok = typeof aud === "string" ? aud === options.audience : Array.isArray(aud) && aud.includes(options.audience);
+    const ok =
+      typeof aud === "string" ? aud === options.audience : Array.isArray(aud) && aud.includes(options.audience);
     if (!ok) throw new JwtError("token audience is not accepted");
   }
   return claims as JwtClaims;

@@ -18,7 +18,8 @@ function clean(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET.test(k)) out[k] = "[redacted]";
-    else if (v instanceof Error) out[k] = { name: v.name, message: v.message, ...(("code" in v) ? { code: (v as { code: unknown }).code } : {}) };
+    else if (v instanceof Error)
+      out[k] = { name: v.name, message: v.message, ...("code" in v ? { code: (v as { code: unknown }).code } : {}) };
     else out[k] = v;
   }
   return out;
@@ -32,7 +33,15 @@ export function createLogger(
   const min = ORDER[level];
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...(fields === undefined ? {} : clean(fields)) }));
+    write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        msg,
+        ...base,
+        ...(fields === undefined ? {} : clean(fields)),
+      }),
+    );
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -10,15 +10,57 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly cacheHits = new Counter({ name: "cache_hits_total", help: "Cache hits by layer (lru, redis)", labelNames: ["layer"] as const, registers: [this.registry] });
-  readonly cacheMisses = new Counter({ name: "cache_misses_total", help: "Cache misses (read from PostgreSQL)", registers: [this.registry] });
-  readonly cacheErrors = new Counter({ name: "cache_errors_total", help: "Redis cache operations that failed or were skipped by the breaker", registers: [this.registry] });
-  readonly poolConnections = new Gauge({ name: "db_pool_connections", help: "PostgreSQL pool connections by pool and state", labelNames: ["pool", "state"] as const, registers: [this.registry] });
-  readonly dbFallbacks = new Counter({ name: "db_replica_fallbacks_total", help: "Reads sent to the primary because the replica pool failed", registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: "redis_queue_depth", help: "Generation jobs waiting + delayed + prioritized (worker autoscaling input)", labelNames: ["queue"] as const, registers: [this.registry] });
-  readonly jobsProcessed = new Counter({ name: "jobs_processed_total", help: "Generation jobs completed", labelNames: ["queue"] as const, registers: [this.registry] });
-  readonly jobsFailed = new Counter({ name: "jobs_failed_total", help: "Generation job attempts that failed", labelNames: ["queue", "final"] as const, registers: [this.registry] });
-  readonly rateLimited = new Counter({ name: "rate_limited_total", help: "Requests refused by a rate limit", labelNames: ["limit"] as const, registers: [this.registry] });
+  readonly cacheHits = new Counter({
+    name: "cache_hits_total",
+    help: "Cache hits by layer (lru, redis)",
+    labelNames: ["layer"] as const,
+    registers: [this.registry],
+  });
+  readonly cacheMisses = new Counter({
+    name: "cache_misses_total",
+    help: "Cache misses (read from PostgreSQL)",
+    registers: [this.registry],
+  });
+  readonly cacheErrors = new Counter({
+    name: "cache_errors_total",
+    help: "Redis cache operations that failed or were skipped by the breaker",
+    registers: [this.registry],
+  });
+  readonly poolConnections = new Gauge({
+    name: "db_pool_connections",
+    help: "PostgreSQL pool connections by pool and state",
+    labelNames: ["pool", "state"] as const,
+    registers: [this.registry],
+  });
+  readonly dbFallbacks = new Counter({
+    name: "db_replica_fallbacks_total",
+    help: "Reads sent to the primary because the replica pool failed",
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "redis_queue_depth",
+    help: "Generation jobs waiting + delayed + prioritized (worker autoscaling input)",
+    labelNames: ["queue"] as const,
+    registers: [this.registry],
+  });
+  readonly jobsProcessed = new Counter({
+    name: "jobs_processed_total",
+    help: "Generation jobs completed",
+    labelNames: ["queue"] as const,
+    registers: [this.registry],
+  });
+  readonly jobsFailed = new Counter({
+    name: "jobs_failed_total",
+    help: "Generation job attempts that failed",
+    labelNames: ["queue", "final"] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "rate_limited_total",
+    help: "Requests refused by a rate limit",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });

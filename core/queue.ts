@@ -39,7 +39,11 @@ export interface QueueDepth {
   active: number;
 }
 
-export function createGenerationQueue(connection: ConnectionOptions, attempts: number, prefix: string = QUEUE_PREFIX): Queue<GenerationJobData> {
+export function createGenerationQueue(
+  connection: ConnectionOptions,
+  attempts: number,
+  prefix: string = QUEUE_PREFIX,
+): Queue<GenerationJobData> {
   return new Queue<GenerationJobData>(GENERATION_QUEUE, {
     connection,
     prefix,
@@ -60,5 +64,12 @@ export async function queueDepth(queue: Queue): Promise<QueueDepth> {
   const waiting = counts.waiting ?? 0;
   const delayed = counts.delayed ?? 0;
   const prioritized = counts.prioritized ?? 0;
-  return { queue: queue.name, depth: waiting + delayed + prioritized, waiting, delayed, prioritized, active: counts.active ?? 0 };
+  return {
+    queue: queue.name,
+    depth: waiting + delayed + prioritized,
+    waiting,
+    delayed,
+    prioritized,
+    active: counts.active ?? 0,
+  };
 }

@@ -69,6 +69,12 @@ export class RateLimiter {
   }
 
   private result(limit: number, count: number, ttlMs: number, store: LimitResult["store"]): LimitResult {
-    return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetSec: Math.max(1, Math.ceil(ttlMs / 1000)), store };
+    return {
+      allowed: count <= limit,
+      limit,
+      remaining: Math.max(0, limit - count),
+      resetSec: Math.max(1, Math.ceil(ttlMs / 1000)),
+      store,
+    };
   }
 }

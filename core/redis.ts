@@ -42,7 +42,7 @@ function parse(url: string): { host: string; port: number; tls: boolean; usernam
  */
 export function createRedis(opts: RedisConnectOptions): RedisClient {
   if (opts.urls.length === 0) throw new Error("REDIS_URL is required");
-  const first = parse(opts.urls[0] as string);
+  const first = parse(opts.urls[0]);
   const base: RedisOptions = {
     connectionName: opts.name,
     maxRetriesPerRequest: opts.maxRetriesPerRequest,
@@ -69,7 +69,12 @@ export function createRedis(opts: RedisConnectOptions): RedisClient {
     clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
     slotsRefreshTimeout: 2_000,
     // ElastiCache with TLS: connect by the configuration endpoint's name so the certificate matches
-    ...(first.tls ? { dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) => callback(null, address) } : {}),
+    ...(first.tls
+      ? {
+          dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) =>
+            callback(null, address),
+        }
+      : {}),
   };
   return new Cluster(
     opts.urls.map((u) => {
@@ -85,7 +90,10 @@ export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promis
   let timer: NodeJS.Timeout | undefined;
   try {
     // QUIT waits for Redis to answer; with Redis gone it would wait for a reconnection that may never come
-    await Promise.race([client.quit(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("quit timed out")), timeoutMs)))]);
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("quit timed out")), timeoutMs))),
+    ]);
   } catch {
     // fall through to a hard disconnect
   } finally {

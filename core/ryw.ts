@@ -46,7 +46,10 @@ export class ReadYourWrites {
     for (const part of header.split(";")) {
       const eq = part.indexOf("=");
       if (eq < 0 || part.slice(0, eq).trim() !== RYW_COOKIE) continue;
-      const [until, sig] = part.slice(eq + 1).trim().split(".");
+      const [until, sig] = part
+        .slice(eq + 1)
+        .trim()
+        .split(".");
       if (until === undefined || sig === undefined || !/^\d{1,15}$/.test(until)) return false;
       const expected = Buffer.from(this.sign(until));
       const given = Buffer.from(sig);

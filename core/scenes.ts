@@ -21,9 +21,21 @@ export interface Scene {
 }
 
 interface SceneRow {
-  id: string; topic_id: string; user_id: string; title: string; description: string; tags: string[]; status: "active" | "hidden";
-  thumbnail_url: string | null; segment_count: number; total_duration_ms: string; like_count: number; view_count: number;
-  last_sequence: number; created_at: Date; updated_at: Date;
+  id: string;
+  topic_id: string;
+  user_id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  status: "active" | "hidden";
+  thumbnail_url: string | null;
+  segment_count: number;
+  total_duration_ms: string;
+  like_count: number;
+  view_count: number;
+  last_sequence: number;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export const SCENE_COLUMNS =
@@ -31,9 +43,21 @@ export const SCENE_COLUMNS =
 
 export function toScene(r: SceneRow): Scene {
   return {
-    id: r.id, topicId: r.topic_id, userId: r.user_id, title: r.title, description: r.description, tags: r.tags, status: r.status,
-    thumbnailUrl: r.thumbnail_url, segmentCount: r.segment_count, totalDurationMs: Number(r.total_duration_ms), likeCount: r.like_count,
-    viewCount: r.view_count, lastSequence: r.last_sequence, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+    id: r.id,
+    topicId: r.topic_id,
+    userId: r.user_id,
+    title: r.title,
+    description: r.description,
+    tags: r.tags,
+    status: r.status,
+    thumbnailUrl: r.thumbnail_url,
+    segmentCount: r.segment_count,
+    totalDurationMs: Number(r.total_duration_ms),
+    likeCount: r.like_count,
+    viewCount: r.view_count,
+    lastSequence: r.last_sequence,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
   };
 }
 
@@ -44,8 +68,17 @@ export async function loadScene(db: Db, id: string, target: Target): Promise<Sce
 
 export function sceneDocument(s: Scene): SceneDocument {
   return {
-    id: s.id, topic_id: s.topicId, title: s.title, description: s.description, tags: s.tags, creator_id: s.userId,
-    segment_count: s.segmentCount, like_count: s.likeCount, view_count: s.viewCount, created_at: s.createdAt, updated_at: s.updatedAt,
+    id: s.id,
+    topic_id: s.topicId,
+    title: s.title,
+    description: s.description,
+    tags: s.tags,
+    creator_id: s.userId,
+    segment_count: s.segmentCount,
+    like_count: s.likeCount,
+    view_count: s.viewCount,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
   };
 }
 
@@ -61,7 +94,13 @@ export interface PlaylistSegment {
  */
 export function buildPlaylist(segments: PlaylistSegment[], mediaBaseUrl: string): string {
   const target = Math.max(1, ...segments.map((s) => Math.ceil(s.durationMs / 1000)));
-  const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-PLAYLIST-TYPE:EVENT", `#EXT-X-TARGETDURATION:${target}`, "#EXT-X-MEDIA-SEQUENCE:0"];
+  const lines = [
+    "#EXTM3U",
+    "#EXT-X-VERSION:3",
+    "#EXT-X-PLAYLIST-TYPE:EVENT",
+    `#EXT-X-TARGETDURATION:${target}`,
+    "#EXT-X-MEDIA-SEQUENCE:0",
+  ];
   for (const s of segments) {
     lines.push(`#EXTINF:${(s.durationMs / 1000).toFixed(3)},`);
     lines.push(/^https?:\/\//.test(s.uri) ? s.uri : `${mediaBaseUrl}/${s.uri.replace(/^\/+/, "")}`);
@@ -69,7 +108,12 @@ export function buildPlaylist(segments: PlaylistSegment[], mediaBaseUrl: string)
   return lines.join("\n") + "\n";
 }
 
-export async function loadPlaylist(db: Db, sceneId: string, mediaBaseUrl: string, target: Target): Promise<string | null> {
+export async function loadPlaylist(
+  db: Db,
+  sceneId: string,
+  mediaBaseUrl: string,
+  target: Target,
+): Promise<string | null> {
   const exists = await db.read<{ id: string }>("SELECT id FROM scenes WHERE id = $1", [sceneId], target);
   if (exists.length === 0) return null;
   const rows = await db.read<{ sequence: number; duration_ms: number; uri: string }>(
@@ -77,11 +121,19 @@ export async function loadPlaylist(db: Db, sceneId: string, mediaBaseUrl: string
     [sceneId],
     target,
   );
-  return buildPlaylist(rows.map((r) => ({ sequence: r.sequence, durationMs: r.duration_ms, uri: r.uri })), mediaBaseUrl);
+  return buildPlaylist(
+    rows.map((r) => ({ sequence: r.sequence, durationMs: r.duration_ms, uri: r.uri })),
+    mediaBaseUrl,
+  );
 }
 
 /** Scene and playlist in one round trip (the worker refreshes both after each segment). */
-export async function loadSceneAndPlaylist(db: Db, id: string, mediaBaseUrl: string, target: Target): Promise<{ scene: Scene; playlist: string } | null> {
+export async function loadSceneAndPlaylist(
+  db: Db,
+  id: string,
+  mediaBaseUrl: string,
+  target: Target,
+): Promise<{ scene: Scene; playlist: string } | null> {
   const rows = await db.read<SceneRow & { segments: PlaylistSegment[] }>(
     `SELECT ${SCENE_COLUMNS},
             (SELECT coalesce(json_agg(json_build_object('sequence', g.sequence, 'durationMs', g.duration_ms, 'uri', g.uri) ORDER BY g.sequence), '[]'::json)

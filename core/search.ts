@@ -43,7 +43,14 @@ export class PgSearch implements SearchBackend {
 
   async search(q: string, opts: { limit: number; topicId?: string; target?: Target }): Promise<SearchHit[]> {
     const rows = await this.db.read<{
-      id: string; topic_id: string; title: string; description: string; tags: string[]; segment_count: number; created_at: Date; score: number;
+      id: string;
+      topic_id: string;
+      title: string;
+      description: string;
+      tags: string[];
+      segment_count: number;
+      created_at: Date;
+      score: number;
     }>(
       `SELECT id, topic_id, title, description, tags, segment_count, created_at, ts_rank(search, query)::float8 AS score
          FROM scenes, websearch_to_tsquery('english', $1) AS query
@@ -54,8 +61,14 @@ export class PgSearch implements SearchBackend {
       opts.target,
     );
     return rows.map((r) => ({
-      id: r.id, topicId: r.topic_id, title: r.title, description: r.description, tags: r.tags,
-      segmentCount: r.segment_count, createdAt: r.created_at.toISOString(), score: Number(r.score),
+      id: r.id,
+      topicId: r.topic_id,
+      title: r.title,
+      description: r.description,
+      tags: r.tags,
+      segmentCount: r.segment_count,
+      createdAt: r.created_at.toISOString(),
+      score: Number(r.score),
     }));
   }
 
@@ -68,7 +81,11 @@ export const SCENE_INDEX_BODY = {
     number_of_shards: 5,
     number_of_replicas: 1,
     "index.refresh_interval": "5s",
-    analysis: { analyzer: { story_analyzer: { type: "custom", tokenizer: "standard", filter: ["lowercase", "stop", "snowball"] } } },
+    analysis: {
+      analyzer: {
+        story_analyzer: { type: "custom", tokenizer: "standard", filter: ["lowercase", "stop", "snowball"] },
+      },
+    },
   },
   mappings: {
     properties: {
@@ -139,23 +156,37 @@ export function signRequest(req: HttpRequest, region: string, creds: AwsCredenti
  */
 export class EnvCredentials {
   private cached: { creds: AwsCredentials; expires: number } | undefined;
-  constructor(private readonly env: Record<string, string | undefined>, private readonly region: string) {}
+  constructor(
+    private readonly env: Record<string, string | undefined>,
+    private readonly region: string,
+  ) {}
 
   async get(): Promise<AwsCredentials> {
     const e = this.env;
     if (e.AWS_ACCESS_KEY_ID !== undefined && e.AWS_SECRET_ACCESS_KEY !== undefined) {
-      return { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: e.AWS_SESSION_TOKEN }) };
+      return {
+        accessKeyId: e.AWS_ACCESS_KEY_ID,
+        secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+        ...(e.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: e.AWS_SESSION_TOKEN }),
+      };
     }
     if (this.cached !== undefined && Date.now() < this.cached.expires - 300_000) return this.cached.creds;
     if (e.AWS_WEB_IDENTITY_TOKEN_FILE === undefined || e.AWS_ROLE_ARN === undefined) {
-      throw new Error("no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)");
+      throw new Error(
+        "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)",
+      );
     }
     const token = (await readFile(e.AWS_WEB_IDENTITY_TOKEN_FILE, "utf8")).trim();
     const params = new URLSearchParams({
-      Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: e.AWS_ROLE_ARN,
-      RoleSessionName: e.AWS_ROLE_SESSION_NAME ?? "storyforge", WebIdentityToken: token,
+      Action: "AssumeRoleWithWebIdentity",
+      Version: "2011-06-15",
+      RoleArn: e.AWS_ROLE_ARN,
+      RoleSessionName: e.AWS_ROLE_SESSION_NAME ?? "storyforge",
+      WebIdentityToken: token,
     });
-    const res = await fetch(`https://sts.${this.region}.amazonaws.com/?${params.toString()}`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`https://sts.${this.region}.amazonaws.com/?${params.toString()}`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     const xml = await res.text();
     if (!res.ok) throw new Error(`STS AssumeRoleWithWebIdentity failed with ${res.status}`);
     const pick = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1];
@@ -163,7 +194,8 @@ export class EnvCredentials {
     const secretAccessKey = pick("SecretAccessKey");
     const sessionToken = pick("SessionToken");
     const expiration = pick("Expiration");
-    if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined) throw new Error("STS answer carried no credentials");
+    if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined)
+      throw new Error("STS answer carried no credentials");
     const creds = { accessKeyId, secretAccessKey, sessionToken };
     this.cached = { creds, expires: expiration === undefined ? Date.now() + 900_000 : Date.parse(expiration) };
     return creds;
@@ -176,7 +208,14 @@ export class OpenSearchSearch implements SearchBackend {
   private ensured: Promise<void> | undefined;
 
   constructor(
-    private readonly opts: { url: string; index: string; sigv4: boolean; region: string | undefined; credentials?: EnvCredentials; timeoutMs?: number },
+    private readonly opts: {
+      url: string;
+      index: string;
+      sigv4: boolean;
+      region: string | undefined;
+      credentials?: EnvCredentials;
+      timeoutMs?: number;
+    },
   ) {
     if (opts.sigv4 && opts.region === undefined) throw new Error("AWS_REGION is required to sign OpenSearch requests");
   }
@@ -197,7 +236,9 @@ export class OpenSearchSearch implements SearchBackend {
   private async send(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const req = await this.buildRequest(method, path, body);
     const res = await fetch(req.url, {
-      method: req.method, headers: req.headers, ...(req.body === undefined ? {} : { body: req.body }),
+      method: req.method,
+      headers: req.headers,
+      ...(req.body === undefined ? {} : { body: req.body }),
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
     });
     const text = await res.text();
@@ -224,7 +265,11 @@ export class OpenSearchSearch implements SearchBackend {
   async indexScene(doc: SceneDocument): Promise<void> {
     await this.ensureIndex();
     const { id, ...source } = doc;
-    const res = await this.send("PUT", `/${encodeURIComponent(this.opts.index)}/_doc/${encodeURIComponent(id)}`, source);
+    const res = await this.send(
+      "PUT",
+      `/${encodeURIComponent(this.opts.index)}/_doc/${encodeURIComponent(id)}`,
+      source,
+    );
     if (res.status >= 300) throw new Error(`OpenSearch indexing of scene ${id} failed with ${res.status}`);
   }
 
@@ -237,9 +282,17 @@ export class OpenSearchSearch implements SearchBackend {
 }
 
 export function parseSearchResponse(json: unknown): SearchHit[] {
-  const hits = (json as { hits?: { hits?: Array<{ _id: string; _score: number | null; _source: Omit<SceneDocument, "id"> }> } }).hits?.hits ?? [];
+  const hits =
+    (json as { hits?: { hits?: Array<{ _id: string; _score: number | null; _source: Omit<SceneDocument, "id"> }> } })
+      .hits?.hits ?? [];
   return hits.map((h) => ({
-    id: h._id, topicId: h._source.topic_id, title: h._source.title, description: h._source.description, tags: h._source.tags ?? [],
-    segmentCount: h._source.segment_count, createdAt: h._source.created_at, score: h._score ?? 0,
+    id: h._id,
+    topicId: h._source.topic_id,
+    title: h._source.title,
+    description: h._source.description,
+    tags: h._source.tags ?? [],
+    segmentCount: h._source.segment_count,
+    createdAt: h._source.created_at,
+    score: h._score ?? 0,
   }));
 }

@@ -4,7 +4,10 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what = "operation"): P
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms);
+      timer = setTimeout(
+        () => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })),
+        ms,
+      );
     }),
   ]);
 }

@@ -31,14 +31,26 @@ const cache = new Cache("cache", { context, network });
 // The cluster before the search domain: the domain's master user is an IRSA role its OIDC provider vouches for.
 const cluster = new Cluster("cluster", { context, network });
 const search = config.tier.search
-  ? new Search("search", { context, network, cluster, spec: config.tier.search, clients: { namespace: NAMESPACE, serviceAccounts: ["api", "worker"] } })
+  ? new Search("search", {
+      context,
+      network,
+      cluster,
+      spec: config.tier.search,
+      clients: { namespace: NAMESPACE, serviceAccounts: ["api", "worker"] },
+    })
   : undefined;
 const addons = new Addons("addons", { context, cluster, network });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
 const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search, addons });
-const loadBalancer = new LoadBalancer("load-balancer", { context, network, cluster, api: workloads, dependsOn: [addons] });
+const loadBalancer = new LoadBalancer("load-balancer", {
+  context,
+  network,
+  cluster,
+  api: workloads,
+  dependsOn: [addons],
+});
 const cdn = new Cdn("cdn", { context, loadBalancer });
 
 export const tier = config.tier.name;
@@ -69,7 +81,12 @@ export const redis = {
   securityGroupId: cache.securityGroupId,
 };
 export const opensearch = search
-  ? { endpoint: search.endpoint, port: search.port, clientRoleArn: search.clientRoleArn, securityGroupId: search.securityGroupId }
+  ? {
+      endpoint: search.endpoint,
+      port: search.port,
+      clientRoleArn: search.clientRoleArn,
+      securityGroupId: search.securityGroupId,
+    }
   : null;
 const clusterOutput = {
   name: cluster.clusterName,
@@ -88,7 +105,11 @@ export const app = {
   apiService: workloads.apiServiceName,
   pgbouncer: workloads.pgbouncer.host,
   migrationJob: workloads.migrationJobName,
-  loadBalancer: { originDomainName: loadBalancer.originDomainName, originProtocol: loadBalancer.originProtocol, targetGroupArn: loadBalancer.targetGroupArn },
+  loadBalancer: {
+    originDomainName: loadBalancer.originDomainName,
+    originProtocol: loadBalancer.originProtocol,
+    targetGroupArn: loadBalancer.targetGroupArn,
+  },
 };
 const cdnOutput = { domainName: cdn.domainName, distributionId: cdn.distributionId, bucketName: cdn.bucketName };
 export { cdnOutput as cdn };
@@ -102,4 +123,6 @@ export const secrets = pulumi.secret({ postgresPassword: database.masterPassword
  */
 export const cost = inventory
   .resources()
-  .apply((resources) => estimateCost(resources, config.tier.usage, { region: config.region, stack: pulumi.getStack() }));
+  .apply((resources) =>
+    estimateCost(resources, config.tier.usage, { region: config.region, stack: pulumi.getStack() }),
+  );

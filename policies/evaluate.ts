@@ -137,7 +137,10 @@ export function stackPolicyConfig(stack: string, dir: string = __dirname): Recor
   if (!existsSync(path)) return {};
   const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   return Object.fromEntries(
-    Object.entries(raw).map(([policy, value]) => [policy, typeof value === "object" && value !== null ? (value as RuleConfig) : {}]),
+    Object.entries(raw).map(([policy, value]) => [
+      policy,
+      typeof value === "object" && value !== null ? (value as RuleConfig) : {},
+    ]),
   );
 }
 
@@ -146,7 +149,8 @@ export function stackValidationArgs(resources: PolicyResource[], config: RuleCon
 }
 
 function settle(result: Promise<void> | void, policy: string): void {
-  if (result instanceof Promise) throw new Error(`policy ${policy} validates asynchronously; evaluatePolicies runs rules synchronously`);
+  if (result instanceof Promise)
+    throw new Error(`policy ${policy} validates asynchronously; evaluatePolicies runs rules synchronously`);
 }
 
 /**
@@ -160,7 +164,8 @@ export function evaluatePolicies(
 ): Finding[] {
   const rules = options.rules ?? ALL_RULES;
   for (const key of Object.keys(options.config ?? {})) {
-    if (key !== "all" && !rules.some((r) => r.name === key)) throw new Error(`policy config names unknown policy "${key}"`);
+    if (key !== "all" && !rules.some((r) => r.name === key))
+      throw new Error(`policy config names unknown policy "${key}"`);
   }
   const findings: Finding[] = [];
   const stackResources = policyResources(plan.stack, plan.resources, offlineIdOf);
@@ -170,7 +175,11 @@ export function evaluatePolicies(
     if (isStackRule(rule)) {
       settle(
         rule.validateStack(stackValidationArgs(stackResources, config), (message, urn) => {
-          findings.push({ ...base, ...(urn === undefined ? {} : { resource: urn.slice(urn.lastIndexOf("::") + 2) }), message });
+          findings.push({
+            ...base,
+            ...(urn === undefined ? {} : { resource: urn.slice(urn.lastIndexOf("::") + 2) }),
+            message,
+          });
         }),
         rule.name,
       );

@@ -4,7 +4,13 @@
  * policy config names another. Pure: `policies/index.ts` calls it and constructs the `PolicyPack`; tests call
  * it without starting anything.
  */
-import type { Policies, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  Policies,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { ALL_RULES } from "./rules";
 import { isStackRule, type Rule, type RuleConfig } from "./rules/kit";
 import { enforcementFor, type PolicyTier } from "./tier";

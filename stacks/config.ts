@@ -7,7 +7,8 @@
  * declared with an "inherit" default: `-1` for integers, `""` for strings and for the true/false overrides. Such a
  * value means "the tier's value".
  */
-import { TIERS, TierSpec, TierName, isTierName, TIER_NAMES } from "./tiers";
+import type * as Pulumi from "@pulumi/pulumi";
+import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "./tiers";
 
 export const PROJECT = "storyforge";
 /** The `storyforge:tier` of a preview stack: no tier of its own, it deploys into a base stack's cluster. */
@@ -47,7 +48,7 @@ function override(
   bounds: { min?: number; max?: number } = {},
 ): ConfigKeyDef {
   const inherit = type === "integer" ? INHERIT_INT : INHERIT_STR;
-  const suffix = type === "integer" ? " (-1: the tier's value)" : ' (empty: the tier\'s value)';
+  const suffix = type === "integer" ? " (-1: the tier's value)" : " (empty: the tier's value)";
   return { key, type, tierPath, description: description + suffix, default: inherit, ...bounds };
 }
 
@@ -61,55 +62,155 @@ export const DEFAULT_KUBERNETES_VERSION = "1.35";
 
 /** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
 export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
-  { key: "tier", type: "string", description: "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2; preview for a preview stack (stacks/preview)", oneOf: [...TIER_NAMES, PREVIEW_TIER] },
-  { key: "owner", type: "string", description: "Team that owns the stack; tags every AWS resource", default: "platform" },
+  {
+    key: "tier",
+    type: "string",
+    description:
+      "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2; preview for a preview stack (stacks/preview)",
+    oneOf: [...TIER_NAMES, PREVIEW_TIER],
+  },
+  {
+    key: "owner",
+    type: "string",
+    description: "Team that owns the stack; tags every AWS resource",
+    default: "platform",
+  },
   // CDN custom domain (both or neither; empty: the distribution's *.cloudfront.net name only)
-  { key: "domainName", type: "string", description: "Custom domain of the CDN, e.g. app.example.com (empty: none)", default: "" },
-  { key: "certificateArn", type: "string", description: "ACM certificate for domainName, in us-east-1 as CloudFront requires (empty: none)", default: "" },
+  {
+    key: "domainName",
+    type: "string",
+    description: "Custom domain of the CDN, e.g. app.example.com (empty: none)",
+    default: "",
+  },
+  {
+    key: "certificateArn",
+    type: "string",
+    description: "ACM certificate for domainName, in us-east-1 as CloudFront requires (empty: none)",
+    default: "",
+  },
   // Network
   override("azCount", "integer", "network.azCount", "Availability zones used", { min: 2, max: 3 }),
-  override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", { min: 1, max: 3 }),
+  override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", {
+    min: 1,
+    max: 3,
+  }),
   override("vpcCidr", "string", "network.vpcCidr", "IPv4 block of the VPC, a /16 to /20"),
   // Compute (node counts and classes of seed 000 §8.1)
   override("apiNodes", "integer", "compute.api.nodes", "API nodes (seed 000 §8.1 API servers)", { min: 1, max: 100 }),
   override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
-  override("workerNodes", "integer", "compute.workers.nodes", "Worker nodes (seed 000 §8.1 Workers)", { min: 1, max: 200 }),
+  override("workerNodes", "integer", "compute.workers.nodes", "Worker nodes (seed 000 §8.1 Workers)", {
+    min: 1,
+    max: 200,
+  }),
   override("workerInstanceClass", "string", "compute.workers.instanceClass", "EC2 class of the worker nodes"),
   // EKS control plane (infra/components/cluster.ts)
-  { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version, pinned; one the cluster has add-on pins for", default: DEFAULT_KUBERNETES_VERSION, oneOf: KUBERNETES_VERSIONS },
-  { key: "clusterPublicAccessCidrs", type: "array", description: "IPv4 CIDRs that may reach the EKS API endpoint from the internet (empty: private endpoint only)", default: [] },
-  { key: "clusterAdminRoleArn", type: "string", description: "IAM role given cluster-admin through an EKS access entry (empty: only the identity that deploys)", default: "" },
-  { key: "clusterDeveloperRoleArn", type: "string", description: "IAM role developers deploy previews with: an EKS access entry with AmazonEKSEditPolicy on `preview-*` namespaces only (empty: none)", default: "" },
+  {
+    key: "kubernetesVersion",
+    type: "string",
+    description: "EKS Kubernetes minor version, pinned; one the cluster has add-on pins for",
+    default: DEFAULT_KUBERNETES_VERSION,
+    oneOf: KUBERNETES_VERSIONS,
+  },
+  {
+    key: "clusterPublicAccessCidrs",
+    type: "array",
+    description: "IPv4 CIDRs that may reach the EKS API endpoint from the internet (empty: private endpoint only)",
+    default: [],
+  },
+  {
+    key: "clusterAdminRoleArn",
+    type: "string",
+    description: "IAM role given cluster-admin through an EKS access entry (empty: only the identity that deploys)",
+    default: "",
+  },
+  {
+    key: "clusterDeveloperRoleArn",
+    type: "string",
+    description:
+      "IAM role developers deploy previews with: an EKS access entry with AmazonEKSEditPolicy on `preview-*` namespaces only (empty: none)",
+    default: "",
+  },
   // Workloads (HPA bounds, PgBouncer, throughput of issue 3 §6's capacity check)
   override("apiMinReplicas", "integer", "workloads.api.minReplicas", "API HPA minimum pods", { min: 2, max: 500 }),
   override("apiMaxReplicas", "integer", "workloads.api.maxReplicas", "API HPA maximum pods", { min: 2, max: 1000 }),
-  override("workerMaxReplicas", "integer", "workloads.worker.maxReplicas", "Worker autoscaler maximum pods", { min: 2, max: 1000 }),
-  override("pgbouncerReplicas", "integer", "workloads.pgbouncer.replicas", "PgBouncer pods (at least 2)", { min: 2, max: 50 }),
-  override("apiPodRps", "integer", "workloads.apiPodRps", "Requests per second one API pod serves (docs/benchmarks.md)", { min: 1 }),
-  override("targetRps", "integer", "workloads.targetRps", "Peak edge requests per second the tier must serve", { min: 1 }),
-  { key: "pgbouncerImage", type: "string", description: "PgBouncer image ≥ 1.24, pinned by tag or digest (empty: the default of infra/components/pgbouncer.ts)", default: "" },
+  override("workerMaxReplicas", "integer", "workloads.worker.maxReplicas", "Worker autoscaler maximum pods", {
+    min: 2,
+    max: 1000,
+  }),
+  override("pgbouncerReplicas", "integer", "workloads.pgbouncer.replicas", "PgBouncer pods (at least 2)", {
+    min: 2,
+    max: 50,
+  }),
+  override(
+    "apiPodRps",
+    "integer",
+    "workloads.apiPodRps",
+    "Requests per second one API pod serves (docs/benchmarks.md)",
+    { min: 1 },
+  ),
+  override("targetRps", "integer", "workloads.targetRps", "Peak edge requests per second the tier must serve", {
+    min: 1,
+  }),
+  {
+    key: "pgbouncerImage",
+    type: "string",
+    description:
+      "PgBouncer image ≥ 1.24, pinned by tag or digest (empty: the default of infra/components/pgbouncer.ts)",
+    default: "",
+  },
   // PostgreSQL
   override("dbInstanceClass", "string", "database.primary.instanceClass", "RDS class of the PostgreSQL primary"),
-  override("dbStorageGb", "integer", "database.primary.storageGb", "gp3 storage of the primary in GB", { min: 20, max: 65536 }),
+  override("dbStorageGb", "integer", "database.primary.storageGb", "gp3 storage of the primary in GB", {
+    min: 20,
+    max: 65536,
+  }),
   override("dbReplicaCount", "integer", "database.replicas.count", "Read replicas of the primary", { min: 0, max: 5 }),
   override("dbReplicaInstanceClass", "string", "database.replicas.instanceClass", "RDS class of the read replicas"),
   override("dbMultiAz", "flag", "database.multiAz", "Multi-AZ standby for the primary: true or false"),
-  override("dbBackupRetentionDays", "integer", "database.backupRetentionDays", "Days of automated backups", { min: 1, max: 35 }),
-  override("deletionProtection", "flag", "database.deletionProtection", "Deletion protection on the primary: true or false"),
-  override("finalSnapshot", "flag", "database.finalSnapshot", "Final snapshot when the primary is deleted: true or false"),
+  override("dbBackupRetentionDays", "integer", "database.backupRetentionDays", "Days of automated backups", {
+    min: 1,
+    max: 35,
+  }),
+  override(
+    "deletionProtection",
+    "flag",
+    "database.deletionProtection",
+    "Deletion protection on the primary: true or false",
+  ),
+  override(
+    "finalSnapshot",
+    "flag",
+    "database.finalSnapshot",
+    "Final snapshot when the primary is deleted: true or false",
+  ),
   // Redis
   override("redisNodeType", "string", "cache.instanceClass", "ElastiCache node type"),
   override("redisShards", "integer", "cache.shards", "Redis cluster-mode shards", { min: 1, max: 500 }),
-  override("redisReplicasPerShard", "integer", "cache.replicasPerShard", "Replicas per shard (at least 1)", { min: 1, max: 5 }),
+  override("redisReplicasPerShard", "integer", "cache.replicasPerShard", "Replicas per shard (at least 1)", {
+    min: 1,
+    max: 5,
+  }),
   // OpenSearch
-  override("searchDataNodes", "integer", "search.dataNodes", "OpenSearch data nodes; 0 removes the domain", { min: 0, max: 80 }),
+  override("searchDataNodes", "integer", "search.dataNodes", "OpenSearch data nodes; 0 removes the domain", {
+    min: 0,
+    max: 80,
+  }),
   override("searchInstanceClass", "string", "search.instanceClass", "OpenSearch data node class"),
   override("searchMasterInstanceClass", "string", "search.masterInstanceClass", "OpenSearch dedicated master class"),
-  override("searchVolumeGb", "integer", "search.volumeGb", "gp3 volume per OpenSearch data node in GB", { min: 10, max: 24576 }),
+  override("searchVolumeGb", "integer", "search.volumeGb", "gp3 volume per OpenSearch data node in GB", {
+    min: 10,
+    max: 24576,
+  }),
   // Budget and usage assumptions (cost estimate)
   override("monthlyBudgetUsd", "integer", "budget.monthlyCeilingUsd", "Monthly cost ceiling in USD", { min: 0 }),
   override("usageCdnEgressGb", "integer", "usage.cdnEgressGb", "CloudFront egress, GB per month", { min: 0 }),
-  override("usageCdnRequestsMillions", "integer", "usage.cdnRequestsMillions", "CloudFront requests, millions per month", { min: 0 }),
+  override(
+    "usageCdnRequestsMillions",
+    "integer",
+    "usage.cdnRequestsMillions",
+    "CloudFront requests, millions per month",
+    { min: 0 },
+  ),
   override("usageNatProcessedGb", "integer", "usage.natProcessedGb", "NAT gateway traffic, GB per month", { min: 0 }),
   override("usageAlbProcessedGb", "integer", "usage.albProcessedGb", "Load balancer traffic, GB per month", { min: 0 }),
   override("usageLogIngestGb", "integer", "usage.logIngestGb", "CloudWatch Logs ingested, GB per month", { min: 0 }),
@@ -117,12 +218,44 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
   override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),
   // Preview stacks (stacks/preview; `npm run preview -- up` sets the preview* keys)
-  { key: "baseStack", type: "string", description: "Preview stacks: the stack whose cluster they deploy into, e.g. organization/storyforge/v1 (empty: not a preview)", default: "" },
-  { key: "previewDomain", type: "string", description: "Preview stacks: DNS zone of preview hosts, <namespace>.<previewDomain> (wildcard record to the shared preview ALB)", default: "" },
-  { key: "previewBranch", type: "string", description: "Preview stacks: git branch deployed (set by the preview command)", default: "" },
-  { key: "previewCommit", type: "string", description: "Preview stacks: git commit deployed (set by the preview command)", default: "" },
-  { key: "previewOwner", type: "string", description: "Preview stacks: who deployed it, git user.email or $USER (set by the preview command)", default: "" },
-  { key: "previewDeployedAt", type: "string", description: "Preview stacks: ISO time of the last deploy (set by the preview command)", default: "" },
+  {
+    key: "baseStack",
+    type: "string",
+    description:
+      "Preview stacks: the stack whose cluster they deploy into, e.g. organization/storyforge/v1 (empty: not a preview)",
+    default: "",
+  },
+  {
+    key: "previewDomain",
+    type: "string",
+    description:
+      "Preview stacks: DNS zone of preview hosts, <namespace>.<previewDomain> (wildcard record to the shared preview ALB)",
+    default: "",
+  },
+  {
+    key: "previewBranch",
+    type: "string",
+    description: "Preview stacks: git branch deployed (set by the preview command)",
+    default: "",
+  },
+  {
+    key: "previewCommit",
+    type: "string",
+    description: "Preview stacks: git commit deployed (set by the preview command)",
+    default: "",
+  },
+  {
+    key: "previewOwner",
+    type: "string",
+    description: "Preview stacks: who deployed it, git user.email or $USER (set by the preview command)",
+    default: "",
+  },
+  {
+    key: "previewDeployedAt",
+    type: "string",
+    description: "Preview stacks: ISO time of the last deploy (set by the preview command)",
+    default: "",
+  },
 ];
 
 /** The validated configuration of one stack. */
@@ -157,23 +290,35 @@ export interface ClusterSettings {
 }
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
-const IAM_ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const IAM_ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** The EKS settings: public CIDRs narrower than /0 (never the whole internet), an IAM role ARN when set. */
 export function clusterSettingsProblems(settings: ClusterSettings): string[] {
   const problems: string[] = [];
   for (const cidr of settings.publicAccessCidrs) {
-    if (!IPV4_CIDR.test(cidr)) problems.push(`${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} is not an IPv4 CIDR like 203.0.113.0/24`);
-    else if (cidr.endsWith("/0")) problems.push(`${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} opens the API endpoint to the whole internet`);
+    if (!IPV4_CIDR.test(cidr))
+      problems.push(
+        `${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} is not an IPv4 CIDR like 203.0.113.0/24`,
+      );
+    else if (cidr.endsWith("/0"))
+      problems.push(
+        `${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} opens the API endpoint to the whole internet`,
+      );
   }
   if (settings.adminRoleArn !== null && !IAM_ROLE_ARN.test(settings.adminRoleArn)) {
-    problems.push(`${PROJECT}:clusterAdminRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.adminRoleArn)}`);
+    problems.push(
+      `${PROJECT}:clusterAdminRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.adminRoleArn)}`,
+    );
   }
   if (settings.developerRoleArn !== null && !IAM_ROLE_ARN.test(settings.developerRoleArn)) {
-    problems.push(`${PROJECT}:clusterDeveloperRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.developerRoleArn)}`);
+    problems.push(
+      `${PROJECT}:clusterDeveloperRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.developerRoleArn)}`,
+    );
   }
   if (settings.developerRoleArn !== null && settings.developerRoleArn === settings.adminRoleArn) {
-    problems.push(`${PROJECT}:clusterDeveloperRoleArn must differ from ${PROJECT}:clusterAdminRoleArn (one access entry per role), got ${JSON.stringify(settings.developerRoleArn)} for both`);
+    problems.push(
+      `${PROJECT}:clusterDeveloperRoleArn must differ from ${PROJECT}:clusterAdminRoleArn (one access entry per role), got ${JSON.stringify(settings.developerRoleArn)} for both`,
+    );
   }
   return problems;
 }
@@ -227,7 +372,8 @@ function parseValue(def: ConfigKeyDef, raw: unknown): Parsed {
   const shown = JSON.stringify(raw);
   switch (def.type) {
     case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isInteger(n)) return { ok: false, problem: `must be an integer, got ${shown}` };
       if (def.tierPath && n === INHERIT_INT) return { ok: true, value: n, inherit: true };
       if (def.min !== undefined && n < def.min) return { ok: false, problem: `must be at least ${def.min}, got ${n}` };
@@ -320,18 +466,22 @@ export function resolveStackConfig(input: {
     problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
   }
   if (tierName === PREVIEW_TIER) {
-    problems.push(`${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`);
+    problems.push(
+      `${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`,
+    );
   }
   if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
 
-  const tier = structuredClone(TIERS[tierName as TierName]) as TierSpec;
+  const tier = structuredClone(TIERS[tierName]);
   const overrides: Record<string, unknown> = {};
   for (const [def, value] of tierOverrides) {
     // `searchDataNodes: 0` removes the domain; other search keys need a tier that has one.
     if (def.key === "searchDataNodes" && value === 0) {
       tier.search = null;
     } else if (!setPath(tier as unknown as Record<string, unknown>, def.tierPath!, value)) {
-      problems.push(`${stackFile}: ${PROJECT}:${def.key} cannot apply: tier ${tierName} has no ${def.tierPath!.split(".")[0]}`);
+      problems.push(
+        `${stackFile}: ${PROJECT}:${def.key} cannot apply: tier ${tierName} has no ${def.tierPath!.split(".")[0]}`,
+      );
       continue;
     }
     overrides[def.key] = value;
@@ -353,7 +503,9 @@ export function resolveStackConfig(input: {
   problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
   const pgbouncerImage = (settings.get("pgbouncerImage") as string | undefined) ?? "";
   if (pgbouncerImage !== "" && !isPinnedImage(pgbouncerImage)) {
-    problems.push(`${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`);
+    problems.push(
+      `${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -390,16 +542,25 @@ export function customDomainProblems(domainName: string, certificateArn: string)
   if (domainName === "" && certificateArn === "") return [];
   const problems: string[] = [];
   if (domainName === "") problems.push(`${key("domainName")} is required when ${key("certificateArn")} is set`);
-  else if (!DOMAIN.test(domainName)) problems.push(`${key("domainName")} must be a lower-case DNS name like app.example.com, got ${JSON.stringify(domainName)}`);
+  else if (!DOMAIN.test(domainName))
+    problems.push(
+      `${key("domainName")} must be a lower-case DNS name like app.example.com, got ${JSON.stringify(domainName)}`,
+    );
   if (certificateArn === "") {
-    problems.push(`${key("certificateArn")} is required when ${key("domainName")} is set (an ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION})`);
+    problems.push(
+      `${key("certificateArn")} is required when ${key("domainName")} is set (an ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION})`,
+    );
     return problems;
   }
   const m = ACM_ARN.exec(certificateArn);
   if (!m) {
-    problems.push(`${key("certificateArn")} must be an ACM certificate ARN (arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`);
+    problems.push(
+      `${key("certificateArn")} must be an ACM certificate ARN (arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`,
+    );
   } else if (m[2] !== CLOUDFRONT_CERTIFICATE_REGION) {
-    problems.push(`${key("certificateArn")} must be in ${CLOUDFRONT_CERTIFICATE_REGION} (CloudFront reads certificates only from there), got region ${m[2]} in ${JSON.stringify(certificateArn)}`);
+    problems.push(
+      `${key("certificateArn")} must be in ${CLOUDFRONT_CERTIFICATE_REGION} (CloudFront reads certificates only from there), got region ${m[2]} in ${JSON.stringify(certificateArn)}`,
+    );
   }
   return problems;
 }
@@ -416,7 +577,9 @@ export function checkTierConsistency(tier: TierSpec): string[] {
     problems.push(`searchDataNodes (${search.dataNodes}) must be even when azCount is 2`);
   }
   if (search && search.dataNodes < network.azCount) {
-    problems.push(`searchDataNodes (${search.dataNodes}) must be at least azCount (${network.azCount}) for zone awareness`);
+    problems.push(
+      `searchDataNodes (${search.dataNodes}) must be at least azCount (${network.azCount}) for zone awareness`,
+    );
   }
   if (!database.primary.instanceClass.startsWith("db.")) {
     problems.push(`dbInstanceClass must be an RDS class (db.*), got ${database.primary.instanceClass}`);
@@ -440,7 +603,7 @@ export function checkTierConsistency(tier: TierSpec): string[] {
 export function loadStackConfig(): StackConfig {
   // Imported here so the pure functions above can be used without the Pulumi SDK loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const pulumi = require("@pulumi/pulumi") as typeof Pulumi;
   const stack = pulumi.getStack();
   return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
 }

@@ -178,9 +178,23 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       workers: { nodes: 5, vcpu: 4, memoryGiB: 8, instanceClass: "c7g.xlarge" },
     },
     workloads: {
-      api: { minReplicas: 3, maxReplicas: 9, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
-      worker: { minReplicas: 2, maxReplicas: 10, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
-      pgbouncer: { replicas: 2, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      api: {
+        minReplicas: 3,
+        maxReplicas: 9,
+        pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 },
+        dbPoolSize: 10,
+      },
+      worker: {
+        minReplicas: 2,
+        maxReplicas: 10,
+        pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 },
+        concurrency: 4,
+        jobsPerWorker: 10,
+      },
+      pgbouncer: {
+        replicas: 2,
+        pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 },
+      },
       apiPodRps: 250,
       targetRps: 500,
       cdnHitRatio: 0.8,
@@ -217,9 +231,23 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       workers: { nodes: 10, vcpu: 4, memoryGiB: 16, instanceClass: "m7g.xlarge" },
     },
     workloads: {
-      api: { minReplicas: 5, maxReplicas: 15, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
-      worker: { minReplicas: 2, maxReplicas: 20, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
-      pgbouncer: { replicas: 2, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      api: {
+        minReplicas: 5,
+        maxReplicas: 15,
+        pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 },
+        dbPoolSize: 10,
+      },
+      worker: {
+        minReplicas: 2,
+        maxReplicas: 20,
+        pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 },
+        concurrency: 4,
+        jobsPerWorker: 10,
+      },
+      pgbouncer: {
+        replicas: 2,
+        pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 },
+      },
       apiPodRps: 250,
       targetRps: 2000,
       cdnHitRatio: 0.8,
@@ -265,10 +293,24 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       workers: { nodes: 20, vcpu: 8, memoryGiB: 32, instanceClass: "m7g.2xlarge" },
     },
     workloads: {
-      api: { minReplicas: 10, maxReplicas: 30, pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 }, dbPoolSize: 10 },
+      api: {
+        minReplicas: 10,
+        maxReplicas: 30,
+        pod: { cpuRequestMillicores: 500, memoryRequestMiB: 512, cpuLimitMillicores: 1000, memoryLimitMiB: 768 },
+        dbPoolSize: 10,
+      },
       // Three at v2: one worker per zone, and the policy pack's v2 floor of three replicas for every workload.
-      worker: { minReplicas: 3, maxReplicas: 40, pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 }, concurrency: 4, jobsPerWorker: 10 },
-      pgbouncer: { replicas: 3, pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 } },
+      worker: {
+        minReplicas: 3,
+        maxReplicas: 40,
+        pod: { cpuRequestMillicores: 1000, memoryRequestMiB: 1536, cpuLimitMillicores: 2000, memoryLimitMiB: 2048 },
+        concurrency: 4,
+        jobsPerWorker: 10,
+      },
+      pgbouncer: {
+        replicas: 3,
+        pod: { cpuRequestMillicores: 250, memoryRequestMiB: 128, cpuLimitMillicores: 500, memoryLimitMiB: 256 },
+      },
       apiPodRps: 250,
       targetRps: 10000,
       cdnHitRatio: 0.8,

@@ -46,35 +46,69 @@ SELECT (SELECT id FROM seg LIMIT 1) AS segment_id,
  * One generation job: mark it active, generate, write (above), then refresh
  * the caches from the primary and index the scene for search.
  */
-export async function runGeneration(ctx: Context, generator: Generator, data: GenerationJobData, signal: AbortSignal): Promise<GenerationResult> {
+export async function runGeneration(
+  ctx: Context,
+  generator: Generator,
+  data: GenerationJobData,
+  signal: AbortSignal,
+): Promise<GenerationResult> {
   await ctx.db.write(
     "UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND created_at = $2 AND status <> 'completed'",
     [data.jobRowId, data.requestedAt],
   );
   await ctx.cache.invalidate("job", data.jobRowId, invalidation.job(data.jobRowId));
 
-  const segment = await generator.generate({ sceneId: data.sceneId, sequence: data.sequence, prompt: data.prompt, signal });
+  const segment = await generator.generate({
+    sceneId: data.sceneId,
+    sequence: data.sequence,
+    prompt: data.prompt,
+    signal,
+  });
   if (signal.aborted) throw signal.reason;
 
-  let row: { segment_id: string | null; inserted: boolean; job: (Omit<JobRow, "created_at" | "updated_at"> & { created_at: string; updated_at: string }) | null } | undefined;
+  let row:
+    | {
+        segment_id: string | null;
+        inserted: boolean;
+        job: (Omit<JobRow, "created_at" | "updated_at"> & { created_at: string; updated_at: string }) | null;
+      }
+    | undefined;
   try {
-    row = (await ctx.db.write<NonNullable<typeof row>>(WRITE_SEGMENT, [
-      data.sceneId, data.userId, data.sequence, data.prompt, segment.durationMs, segment.uri, data.requestedAt, data.jobRowId,
-    ]))[0];
+    row = (
+      await ctx.db.write<NonNullable<typeof row>>(WRITE_SEGMENT, [
+        data.sceneId,
+        data.userId,
+        data.sequence,
+        data.prompt,
+        segment.durationMs,
+        segment.uri,
+        data.requestedAt,
+        data.jobRowId,
+      ])
+    )[0];
   } catch (err) {
     // 23503: the scene is gone (foreign key); retrying cannot help
-    if ((err as { code?: string }).code === "23503") throw new UnrecoverableError(`scene ${data.sceneId} no longer exists`);
+    if ((err as { code?: string }).code === "23503")
+      throw new UnrecoverableError(`scene ${data.sceneId} no longer exists`);
     throw err;
   }
   // a concurrent duplicate attempt still in flight: its insert is not visible to this statement yet; retry later
-  if (row?.segment_id === null || row?.segment_id === undefined) throw new Error(`segment ${data.sceneId}/${data.sequence} is being written by another attempt`);
-  const job = row.job === null ? null : toJobStatus({ ...row.job, created_at: new Date(row.job.created_at), updated_at: new Date(row.job.updated_at) });
+  if (row?.segment_id === null || row?.segment_id === undefined)
+    throw new Error(`segment ${data.sceneId}/${data.sequence} is being written by another attempt`);
+  const job =
+    row.job === null
+      ? null
+      : toJobStatus({ ...row.job, created_at: new Date(row.job.created_at), updated_at: new Date(row.job.updated_at) });
   await afterSegment(ctx, data, job);
   return { segmentId: row.segment_id, inserted: row.inserted };
 }
 
 /** seed 000 §2.3 onSegmentCreated: scene, playlist and job status refreshed from the primary and published; then the search index. */
-async function afterSegment(ctx: Context, data: GenerationJobData, job: ReturnType<typeof toJobStatus> | null): Promise<void> {
+async function afterSegment(
+  ctx: Context,
+  data: GenerationJobData,
+  job: ReturnType<typeof toJobStatus> | null,
+): Promise<void> {
   const fresh = await loadSceneAndPlaylist(ctx.db, data.sceneId, ctx.config.mediaBaseUrl, "primary");
   await ctx.cache.replace("scene", data.sceneId, [
     { key: CACHE.scene.key(data.sceneId), ttlSec: CACHE.scene.ttl, value: fresh?.scene ?? null },

@@ -64,6 +64,7 @@ export function loadGenerator(config: Config): Generator {
   const path = isAbsolute(config.generator) ? config.generator : resolve(process.cwd(), config.generator);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path) as { createGenerator?: (c: Config) => Generator };
-  if (typeof mod.createGenerator !== "function") throw new Error(`GENERATOR module ${config.generator} exports no createGenerator(config)`);
+  if (typeof mod.createGenerator !== "function")
+    throw new Error(`GENERATOR module ${config.generator} exports no createGenerator(config)`);
   return mod.createGenerator(config);
 }

@@ -17,18 +17,28 @@ async function main(): Promise<void> {
   const ops = createServer((req, res) => {
     if (req.url === "/metrics") {
       ctx.db.sampleMetrics(ctx.metrics);
-      void ctx.metrics.registry.metrics().then((body) => res.writeHead(200, { "content-type": ctx.metrics.registry.contentType }).end(body));
+      void ctx.metrics.registry
+        .metrics()
+        .then((body) => res.writeHead(200, { "content-type": ctx.metrics.registry.contentType }).end(body));
     } else if (req.url === "/health/live") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     } else if (req.url === "/health/ready") {
       const ready = !stopping && gw.worker.isRunning();
-      res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ready ? "ok" : "unavailable" }));
+      res
+        .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ready ? "ok" : "unavailable" }));
     } else {
-      res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":"not_found","message":"no such endpoint"}}');
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end('{"error":{"code":"not_found","message":"no such endpoint"}}');
     }
   });
   ops.listen(config.workerMetricsPort, config.host);
-  logger.info("worker started", { concurrency: config.workerConcurrency, generator: generator.name, metricsPort: config.workerMetricsPort });
+  logger.info("worker started", {
+    concurrency: config.workerConcurrency,
+    generator: generator.name,
+    metricsPort: config.workerMetricsPort,
+  });
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -50,6 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: "error", msg: "worker failed to start", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: "error", msg: "worker failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
+  );
   process.exit(1);
 });

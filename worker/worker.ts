@@ -22,13 +22,27 @@ export interface GenerationWorker {
  * slot), a blocking connection that never gives up a command
  * (maxRetriesPerRequest null), seed 001's retry policy, a per-job timeout.
  */
-export function createGenerationWorker(ctx: Context, generator: Generator, opts: { autorun?: boolean } = {}): GenerationWorker {
+export function createGenerationWorker(
+  ctx: Context,
+  generator: Generator,
+  opts: { autorun?: boolean } = {},
+): GenerationWorker {
   const cfg = ctx.config;
-  const connection = createRedis({ urls: cfg.redisUrls, cluster: cfg.redisCluster, name: "storyforge-worker", maxRetriesPerRequest: null, offlineQueue: true });
+  const connection = createRedis({
+    urls: cfg.redisUrls,
+    cluster: cfg.redisCluster,
+    name: "storyforge-worker",
+    maxRetriesPerRequest: null,
+    offlineQueue: true,
+  });
   connection.on("error", () => {});
   let shuttingDown = false;
 
-  const processor = async (job: Job<GenerationJobData, GenerationResult>, token?: string, signal?: AbortSignal): Promise<GenerationResult> => {
+  const processor = async (
+    job: Job<GenerationJobData, GenerationResult>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> => {
     const timeout = AbortSignal.timeout(cfg.jobTimeoutMs);
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     try {
@@ -53,12 +67,20 @@ export function createGenerationWorker(ctx: Context, generator: Generator, opts:
     stalledInterval: cfg.jobLockMs,
     maxStalledCount: 2,
     // seed 001: exponential backoff with jitter, 30 s to 10 min (jobs are added with backoff type "jitter")
-    settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, { minMs: cfg.backoffMinMs, maxMs: cfg.backoffMaxMs }) },
+    settings: {
+      backoffStrategy: (attemptsMade: number) =>
+        backoffDelay(attemptsMade, { minMs: cfg.backoffMinMs, maxMs: cfg.backoffMaxMs }),
+    },
   });
   worker.on("error", (err) => ctx.logger.warn("worker connection error", { err }));
   worker.on("completed", (job, result) => {
     ctx.metrics.jobsProcessed.inc({ queue: GENERATION_QUEUE });
-    ctx.logger.debug("job completed", { jobId: job.id, sceneId: job.data.sceneId, sequence: job.data.sequence, inserted: result.inserted });
+    ctx.logger.debug("job completed", {
+      jobId: job.id,
+      sceneId: job.data.sceneId,
+      sequence: job.data.sequence,
+      inserted: result.inserted,
+    });
   });
   worker.on("failed", (job, err) => {
     if (job === undefined) return;
@@ -66,9 +88,10 @@ export function createGenerationWorker(ctx: Context, generator: Generator, opts:
     ctx.metrics.jobsFailed.inc({ queue: GENERATION_QUEUE, final: String(final) });
     ctx.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, final, error: err.message });
     void ctx.db
-      .write("UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND created_at = $4 AND status <> 'completed'", [
-        job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000), job.data.requestedAt,
-      ])
+      .write(
+        "UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND created_at = $4 AND status <> 'completed'",
+        [job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000), job.data.requestedAt],
+      )
       .then(() => refreshJobStatus(ctx, job.data.jobRowId))
       .catch((e: unknown) => ctx.logger.warn("could not record a job failure", { err: e }));
   });
@@ -78,7 +101,10 @@ export function createGenerationWorker(ctx: Context, generator: Generator, opts:
     ctx.logger.info("partitions ensured", { partitions: names.length });
     return names;
   };
-  const runMaintenance = () => void maintain().catch((err: unknown) => ctx.logger.warn("partition maintenance failed; retrying next interval", { err }));
+  const runMaintenance = () =>
+    void maintain().catch((err: unknown) =>
+      ctx.logger.warn("partition maintenance failed; retrying next interval", { err }),
+    );
   runMaintenance();
   const timer = setInterval(runMaintenance, cfg.maintenanceIntervalMs);
   timer.unref();

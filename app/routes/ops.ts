@@ -31,7 +31,10 @@ export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean
     } catch {
       checks.redis = "degraded";
     }
-    res.set(noStore).status(ready ? 200 : 503).json({ status: ready ? (checks.redis === "ok" ? "ok" : "degraded") : "unavailable", checks });
+    res
+      .set(noStore)
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? (checks.redis === "ok" ? "ok" : "degraded") : "unavailable", checks });
   });
 
   r.get("/internal/queue-depth", async (_req, res) => {
@@ -48,7 +51,10 @@ export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean
     } catch {
       // Redis unreachable: keep the last value rather than failing the scrape
     }
-    res.set(noStore).type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    res
+      .set(noStore)
+      .type(ctx.metrics.registry.contentType)
+      .send(await ctx.metrics.registry.metrics());
   });
 
   return r;

@@ -68,7 +68,11 @@ export function readRoutes(ctx: Context, s: { topics: TopicService; scenes: Scen
     const q = v.text("q", v.queryString("q", req.query.q) ?? "", 1, 200);
     const topicRaw = v.queryString("topicId", req.query.topicId);
     const limit = v.intParam("limit", v.queryString("limit", req.query.limit), 1, 50, 20);
-    const items = await ctx.search.search(q, { limit, target: state(res).target, ...(topicRaw === undefined ? {} : { topicId: v.uuid("topicId", topicRaw) }) });
+    const items = await ctx.search.search(q, {
+      limit,
+      target: state(res).target,
+      ...(topicRaw === undefined ? {} : { topicId: v.uuid("topicId", topicRaw) }),
+    });
     res.setHeader("Cache-Control", CACHE_CONTROL.search);
     res.setHeader("X-Search-Backend", ctx.search.name);
     res.json({ query: q, items });

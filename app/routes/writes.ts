@@ -17,7 +17,8 @@ export function writeRoutes(s: { scenes: SceneService; jobs: JobService }, ryw: 
       title: v.text("title", b.title, 1, 200),
       description: b.description === undefined ? "" : v.text("description", b.description, 0, 5000),
       tags: b.tags === undefined ? [] : v.tags("tags", b.tags),
-      thumbnailUrl: b.thumbnailUrl === undefined || b.thumbnailUrl === null ? null : v.httpsUrl("thumbnailUrl", b.thumbnailUrl),
+      thumbnailUrl:
+        b.thumbnailUrl === undefined || b.thumbnailUrl === null ? null : v.httpsUrl("thumbnailUrl", b.thumbnailUrl),
     });
     await markWrite(res, ryw);
     res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
@@ -33,7 +34,17 @@ export function writeRoutes(s: { scenes: SceneService; jobs: JobService }, ryw: 
     });
     await markWrite(res, ryw);
     res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
-    res.status(202).location(`/jobs/${job.id}`).json({ jobId: job.id, sceneId: job.sceneId, sequence: job.sequence, status: job.status, created, statusUrl: `/jobs/${job.id}` });
+    res
+      .status(202)
+      .location(`/jobs/${job.id}`)
+      .json({
+        jobId: job.id,
+        sceneId: job.sceneId,
+        sequence: job.sequence,
+        status: job.status,
+        created,
+        statusUrl: `/jobs/${job.id}`,
+      });
   });
 
   return r;

@@ -17,31 +17,46 @@ export class JobService {
    * if the job is already there; the same sequence with another prompt is a
    * 409. The scene row lock serialises concurrent requests for one scene.
    */
-  async enqueue(sceneId: string, userId: string, input: { prompt: string; sequence?: number }): Promise<{ job: JobStatus; created: boolean }> {
+  async enqueue(
+    sceneId: string,
+    userId: string,
+    input: { prompt: string; sequence?: number },
+  ): Promise<{ job: JobStatus; created: boolean }> {
     const { row, created } = await this.ctx.db.tx(async (client) => {
-      const scene = await client.query<{ last_sequence: number }>("SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE", [sceneId]);
+      const scene = await client.query<{ last_sequence: number }>(
+        "SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE",
+        [sceneId],
+      );
       const last = scene.rows[0]?.last_sequence;
       if (last === undefined) throw notFound("scene", sceneId);
       const sequence = input.sequence ?? last + 1;
       if (sequence <= last) {
-        const existing = await client.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE scene_id = $1 AND sequence = $2 ORDER BY created_at LIMIT 1`, [sceneId, sequence]);
+        const existing = await client.query<JobRow>(
+          `SELECT ${COLUMNS} FROM jobs WHERE scene_id = $1 AND sequence = $2 ORDER BY created_at LIMIT 1`,
+          [sceneId, sequence],
+        );
         const job = existing.rows[0];
-        if (job === undefined) throw new HttpError("conflict", `sequence ${sequence} of scene ${sceneId} is not available`, "sequence");
-        if (job.prompt !== input.prompt) throw new HttpError("conflict", `sequence ${sequence} was already requested with another prompt`, "sequence");
+        if (job === undefined)
+          throw new HttpError("conflict", `sequence ${sequence} of scene ${sceneId} is not available`, "sequence");
+        if (job.prompt !== input.prompt)
+          throw new HttpError("conflict", `sequence ${sequence} was already requested with another prompt`, "sequence");
         return { row: job, created: false };
       }
-      if (sequence !== last + 1) throw new HttpError("conflict", `sequence must be ${last + 1} (the next segment), got ${sequence}`, "sequence");
+      if (sequence !== last + 1)
+        throw new HttpError("conflict", `sequence must be ${last + 1} (the next segment), got ${sequence}`, "sequence");
       await client.query("UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1", [sceneId, sequence]);
       const inserted = await client.query<JobRow>(
         `INSERT INTO jobs (scene_id, sequence, user_id, prompt) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
         [sceneId, sequence, userId, input.prompt],
       );
-      return { row: inserted.rows[0] as JobRow, created: true };
+      return { row: inserted.rows[0], created: true };
     });
     if (created) {
       // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
       const scene = await loadScene(this.ctx.db, sceneId, "primary");
-      await this.ctx.cache.replace("scene", sceneId, [{ key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene }]);
+      await this.ctx.cache.replace("scene", sceneId, [
+        { key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene },
+      ]);
     }
     if (row.status !== "completed") await this.add(row);
     return { job: toJobStatus(row), created };
@@ -49,19 +64,36 @@ export class JobService {
 
   private async add(row: JobRow): Promise<void> {
     const data: GenerationJobData = {
-      jobRowId: row.id, sceneId: row.scene_id, sequence: row.sequence, userId: row.user_id, prompt: row.prompt, requestedAt: row.created_at.toISOString(),
+      jobRowId: row.id,
+      sceneId: row.scene_id,
+      sequence: row.sequence,
+      userId: row.user_id,
+      prompt: row.prompt,
+      requestedAt: row.created_at.toISOString(),
     };
     try {
       // bounded: while Redis reconnects BullMQ may wait for its connection indefinitely
-      await withTimeout(this.ctx.queue.add("generate", data, { jobId: generationJobId(row.scene_id, row.sequence) }), 5_000, "enqueue");
+      await withTimeout(
+        this.ctx.queue.add("generate", data, { jobId: generationJobId(row.scene_id, row.sequence) }),
+        5_000,
+        "enqueue",
+      );
     } catch (err) {
-      this.ctx.logger.warn("enqueue failed; the request can be repeated with the same sequence", { err, jobId: row.id });
-      throw new HttpError("unavailable", `the generation queue is unavailable; repeat the request with "sequence": ${row.sequence}`);
+      this.ctx.logger.warn("enqueue failed; the request can be repeated with the same sequence", {
+        err,
+        jobId: row.id,
+      });
+      throw new HttpError(
+        "unavailable",
+        `the generation queue is unavailable; repeat the request with "sequence": ${row.sequence}`,
+      );
     }
   }
 
   /** Job status, cache-aside under `cache:job:{id}:status` (60 s; the worker invalidates it on every change). */
   async get(id: string, target: Target): Promise<string | null> {
-    return this.ctx.cache.getJson(CACHE.jobStatus.key(id), CACHE.jobStatus.ttl, () => loadJobStatus(this.ctx.db, id, target));
+    return this.ctx.cache.getJson(CACHE.jobStatus.key(id), CACHE.jobStatus.ttl, () =>
+      loadJobStatus(this.ctx.db, id, target),
+    );
   }
 }

@@ -32,10 +32,23 @@ export class SceneService {
    * after the cursor's (created_at, id), newest first. Not cached in Redis
    * (the CDN caches lists for 60 s).
    */
-  async list(opts: { topicId?: string; cursor?: string; limit: number; target: Target }): Promise<{ items: SceneListItem[]; nextCursor: string | null }> {
+  async list(opts: {
+    topicId?: string;
+    cursor?: string;
+    limit: number;
+    target: Target;
+  }): Promise<{ items: SceneListItem[]; nextCursor: string | null }> {
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
     const rows = await this.ctx.db.read<{
-      id: string; topic_id: string; user_id: string; title: string; thumbnail_url: string | null; segment_count: number; like_count: number; created_at: Date; created_at_text: string;
+      id: string;
+      topic_id: string;
+      user_id: string;
+      title: string;
+      thumbnail_url: string | null;
+      segment_count: number;
+      like_count: number;
+      created_at: Date;
+      created_at_text: string;
     }>(
       `SELECT id, topic_id, user_id, title, thumbnail_url, segment_count, like_count, created_at,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_text
@@ -52,11 +65,20 @@ export class SceneService {
     const last = page[page.length - 1];
     return {
       items: page.map((r) => ({
-        id: r.id, topicId: r.topic_id, userId: r.user_id, title: r.title, thumbnailUrl: r.thumbnail_url,
-        segmentCount: r.segment_count, likeCount: r.like_count, createdAt: r.created_at.toISOString(),
+        id: r.id,
+        topicId: r.topic_id,
+        userId: r.user_id,
+        title: r.title,
+        thumbnailUrl: r.thumbnail_url,
+        segmentCount: r.segment_count,
+        likeCount: r.like_count,
+        createdAt: r.created_at.toISOString(),
       })),
       // microsecond precision: a millisecond-rounded cursor could skip or repeat rows
-      nextCursor: rows.length > opts.limit && last !== undefined ? encodeCursor({ createdAt: last.created_at_text, id: last.id }) : null,
+      nextCursor:
+        rows.length > opts.limit && last !== undefined
+          ? encodeCursor({ createdAt: last.created_at_text, id: last.id })
+          : null,
     };
   }
 
@@ -67,14 +89,19 @@ export class SceneService {
 
   /** HLS playlist text, cache-aside under `cache:scene:{id}:playlist` (30 s). */
   async playlist(id: string, target: Target): Promise<string | null> {
-    const json = await this.ctx.cache.getJson(CACHE.playlist.key(id), CACHE.playlist.ttl, () => loadPlaylist(this.ctx.db, id, this.ctx.config.mediaBaseUrl, target));
+    const json = await this.ctx.cache.getJson(CACHE.playlist.key(id), CACHE.playlist.ttl, () =>
+      loadPlaylist(this.ctx.db, id, this.ctx.config.mediaBaseUrl, target),
+    );
     return json === null ? null : (JSON.parse(json) as string);
   }
 
   /** Creates a scene and counts it under its topic in one transaction; invalidates the topic caches. */
   async create(userId: string, input: NewScene): Promise<Scene> {
     const scene = await this.ctx.db.tx(async (client) => {
-      const topic = await client.query("UPDATE topics SET scene_count = scene_count + 1, updated_at = now() WHERE id = $1 RETURNING id", [input.topicId]);
+      const topic = await client.query(
+        "UPDATE topics SET scene_count = scene_count + 1, updated_at = now() WHERE id = $1 RETURNING id",
+        [input.topicId],
+      );
       if (topic.rowCount === 0) throw badRequest("topicId", `topicId ${JSON.stringify(input.topicId)} names no topic`);
       const res = await client.query(
         `INSERT INTO scenes (topic_id, user_id, title, description, tags, thumbnail_url)
@@ -85,7 +112,12 @@ export class SceneService {
     });
     await this.ctx.cache.invalidate("topic", input.topicId, invalidation.topics([input.topicId]));
     await this.ctx.cache.set(CACHE.scene.key(scene.id), CACHE.scene.ttl, scene);
-    this.ctx.search.indexScene(sceneDocument(scene)).catch((err: unknown) => this.ctx.logger.warn("search indexing failed; the worker re-indexes on the next segment", { err, sceneId: scene.id }));
+    this.ctx.search.indexScene(sceneDocument(scene)).catch((err: unknown) =>
+      this.ctx.logger.warn("search indexing failed; the worker re-indexes on the next segment", {
+        err,
+        sceneId: scene.id,
+      }),
+    );
     return scene;
   }
 }

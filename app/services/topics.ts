@@ -11,8 +11,22 @@ export interface Topic {
   createdAt: string;
 }
 
-interface TopicRow { id: string; slug: string; name: string; description: string; scene_count: number; created_at: Date }
-const toTopic = (r: TopicRow): Topic => ({ id: r.id, slug: r.slug, name: r.name, description: r.description, sceneCount: r.scene_count, createdAt: r.created_at.toISOString() });
+interface TopicRow {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  scene_count: number;
+  created_at: Date;
+}
+const toTopic = (r: TopicRow): Topic => ({
+  id: r.id,
+  slug: r.slug,
+  name: r.name,
+  description: r.description,
+  sceneCount: r.scene_count,
+  createdAt: r.created_at.toISOString(),
+});
 const COLUMNS = "id, slug, name, description, scene_count, created_at";
 
 /** Topic reads, cache-aside under `cache:topics` and `cache:topic:{id}` (seed 000 §2.2, 5 min). Results are JSON text. */
@@ -22,7 +36,11 @@ export class TopicService {
   list(target: Target): Promise<string> {
     return this.ctx.cache
       .getJson(CACHE.topics.key(), CACHE.topics.ttl, async () => {
-        const rows = await this.ctx.db.read<TopicRow>(`SELECT ${COLUMNS} FROM topics ORDER BY name, id LIMIT 1000`, [], target);
+        const rows = await this.ctx.db.read<TopicRow>(
+          `SELECT ${COLUMNS} FROM topics ORDER BY name, id LIMIT 1000`,
+          [],
+          target,
+        );
         return { items: rows.map(toTopic) };
       })
       .then((t) => t ?? '{"items":[]}');

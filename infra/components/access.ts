@@ -3,8 +3,8 @@
  * named security groups only, never from a CIDR (policy: data-tier groups admit only group references).
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { StackContext } from "../lib/context";
+import type * as pulumi from "@pulumi/pulumi";
+import { type StackContext } from "../lib/context";
 
 /** A security group another component's traffic comes from. */
 export interface TrafficSource {
@@ -28,36 +28,49 @@ export interface ServiceSecurityGroupArgs {
 export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArgs): aws.ec2.SecurityGroup {
   const { context, part, port, sources, parent } = args;
   if (sources.length === 0) throw new Error(`${part}: sources must name at least one security group`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${part}: port must be 1-65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${part}: port must be 1-65535, got ${port}`);
   // No egress rules: the provider removes AWS's default allow-all egress, and a data service initiates nothing.
-  const group = new aws.ec2.SecurityGroup(`${name}-sg`, {
-    vpcId: args.vpcId,
-    name: context.name(part),
-    description: `StoryForge ${part}: port ${port} from ${sources.map((s) => s.label).join(", ")} only`,
-    tags: context.tags({ Name: context.name(part) }),
-  }, { parent });
+  const group = new aws.ec2.SecurityGroup(
+    `${name}-sg`,
+    {
+      vpcId: args.vpcId,
+      name: context.name(part),
+      description: `StoryForge ${part}: port ${port} from ${sources.map((s) => s.label).join(", ")} only`,
+      tags: context.tags({ Name: context.name(part) }),
+    },
+    { parent },
+  );
   for (const source of sources) {
-    new aws.vpc.SecurityGroupIngressRule(`${name}-from-${source.label}`, {
-      securityGroupId: group.id,
-      referencedSecurityGroupId: source.securityGroupId,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      description: `${part} from ${source.label}`,
-      tags: context.tags(),
-    }, { parent });
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-from-${source.label}`,
+      {
+        securityGroupId: group.id,
+        referencedSecurityGroupId: source.securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description: `${part} from ${source.label}`,
+        tags: context.tags(),
+      },
+      { parent },
+    );
   }
   return group;
 }
 
 /** A customer-managed KMS key with yearly rotation, and an alias naming its stack and use. */
 export function encryptionKey(name: string, context: StackContext, part: string, parent: pulumi.Resource): aws.kms.Key {
-  const key = new aws.kms.Key(`${name}-key`, {
-    description: `StoryForge ${context.config.stack} ${part} encryption`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-    tags: context.tags(),
-  }, { parent });
+  const key = new aws.kms.Key(
+    `${name}-key`,
+    {
+      description: `StoryForge ${context.config.stack} ${part} encryption`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: context.tags(),
+    },
+    { parent },
+  );
   new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${context.name(part)}`, targetKeyId: key.keyId }, { parent });
   return key;
 }

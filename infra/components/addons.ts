@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from "../lib/addon-policies";
-import { PodRequest, SYSTEM_ADDON_PODS } from "../lib/capacity";
-import { StackContext } from "../lib/context";
-import { Cluster, ROLE_LABEL } from "./cluster";
+import { type PodRequest, SYSTEM_ADDON_PODS } from "../lib/capacity";
+import { type StackContext } from "../lib/context";
+import { type Cluster, ROLE_LABEL } from "./cluster";
 import { ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
-import { Network } from "./network";
+import { type Network } from "./network";
 
 /** A pinned Helm chart: never "latest", so a deploy next month installs what was reviewed. */
 export interface ChartPin {
@@ -25,10 +25,34 @@ export interface ChartPin {
  * controller v3.4.0 (IAM policy unchanged from v2).
  */
 export const CHARTS = {
-  metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/", namespace: "kube-system", release: "metrics-server" },
-  keda: { chart: "keda", version: "2.21.1", repo: "https://kedacore.github.io/charts", namespace: "keda", release: "keda" },
-  clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.54.0", repo: "https://kubernetes.github.io/autoscaler", namespace: "kube-system", release: "cluster-autoscaler" },
-  loadBalancerController: { chart: "aws-load-balancer-controller", version: "3.4.0", repo: "https://aws.github.io/eks-charts", namespace: "kube-system", release: "aws-load-balancer-controller" },
+  metricsServer: {
+    chart: "metrics-server",
+    version: "3.13.1",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    namespace: "kube-system",
+    release: "metrics-server",
+  },
+  keda: {
+    chart: "keda",
+    version: "2.21.1",
+    repo: "https://kedacore.github.io/charts",
+    namespace: "keda",
+    release: "keda",
+  },
+  clusterAutoscaler: {
+    chart: "cluster-autoscaler",
+    version: "9.54.0",
+    repo: "https://kubernetes.github.io/autoscaler",
+    namespace: "kube-system",
+    release: "cluster-autoscaler",
+  },
+  loadBalancerController: {
+    chart: "aws-load-balancer-controller",
+    version: "3.4.0",
+    repo: "https://aws.github.io/eks-charts",
+    namespace: "kube-system",
+    release: "aws-load-balancer-controller",
+  },
 } as const satisfies Record<string, ChartPin>;
 
 export type AddonName = keyof typeof CHARTS;
@@ -56,7 +80,8 @@ export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-c
 /** The requests the capacity check budgets for an add-on (infra/lib/capacity.ts SYSTEM_ADDON_PODS). */
 function budgeted(podName: string): PodRequest {
   const pod = SYSTEM_ADDON_PODS.find((p) => p.name === podName);
-  if (pod === undefined) throw new Error(`add-on "${podName}" has no entry in SYSTEM_ADDON_PODS (infra/lib/capacity.ts)`);
+  if (pod === undefined)
+    throw new Error(`add-on "${podName}" has no entry in SYSTEM_ADDON_PODS (infra/lib/capacity.ts)`);
   return pod;
 }
 
@@ -70,12 +95,14 @@ export function resourcesOf(pod: Pick<PodRequest, "cpuMillicores" | "memoryMiB">
 
 /** Spread replicas over zones when a zone has room; never block scheduling on it. */
 function zoneSpread(appName: string) {
-  return [{
-    maxSkew: 1,
-    topologyKey: "topology.kubernetes.io/zone",
-    whenUnsatisfiable: "ScheduleAnyway",
-    labelSelector: { matchLabels: { "app.kubernetes.io/name": appName } },
-  }];
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: { matchLabels: { "app.kubernetes.io/name": appName } },
+    },
+  ];
 }
 
 export interface AddonsArgs {
@@ -125,22 +152,30 @@ export class Addons extends pulumi.ComponentResource {
     const nodeSelector = { [ROLE_LABEL]: "system" };
     const k8sOpts = { parent: this, provider: cluster.provider };
 
-    const release = (addon: AddonName, values: pulumi.Input<Record<string, unknown>>, extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) => {
+    const release = (
+      addon: AddonName,
+      values: pulumi.Input<Record<string, unknown>>,
+      extra: Partial<k8s.helm.v3.ReleaseArgs> = {},
+    ) => {
       const pin: ChartPin = CHARTS[addon];
-      return new k8s.helm.v3.Release(`${name}-${pin.release}`, {
-        name: pin.release,
-        chart: pin.chart,
-        version: pin.version,
-        repositoryOpts: { repo: pin.repo },
-        namespace: pin.namespace,
-        values,
-        // A failed install or upgrade rolls back instead of leaving a half-applied release.
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
-        maxHistory: 5,
-        ...extra,
-      }, k8sOpts);
+      return new k8s.helm.v3.Release(
+        `${name}-${pin.release}`,
+        {
+          name: pin.release,
+          chart: pin.chart,
+          version: pin.version,
+          repositoryOpts: { repo: pin.repo },
+          namespace: pin.namespace,
+          values,
+          // A failed install or upgrade rolls back instead of leaving a half-applied release.
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: 600,
+          maxHistory: 5,
+          ...extra,
+        },
+        k8sOpts,
+      );
     };
 
     // metrics-server: resource metrics for the API's CPU/memory HPA and the worker's CPU trigger.
@@ -158,20 +193,26 @@ export class Addons extends pulumi.ComponentResource {
     const kedaPod = budgeted("keda");
     const kedaEach = 1;
     if (kedaPod.replicas !== 3 * kedaEach) {
-      throw new Error(`SYSTEM_ADDON_PODS budgets ${kedaPod.replicas} KEDA pods; the release runs operator, metrics server and webhooks, ${kedaEach} each`);
+      throw new Error(
+        `SYSTEM_ADDON_PODS budgets ${kedaPod.replicas} KEDA pods; the release runs operator, metrics server and webhooks, ${kedaEach} each`,
+      );
     }
-    const keda = release("keda", {
-      operator: { replicaCount: kedaEach },
-      metricsServer: { replicaCount: kedaEach },
-      webhooks: { enabled: true, replicaCount: kedaEach },
-      resources: {
-        operator: resourcesOf(kedaPod),
-        metricServer: resourcesOf(kedaPod),
-        webhooks: resourcesOf(kedaPod),
+    const keda = release(
+      "keda",
+      {
+        operator: { replicaCount: kedaEach },
+        metricsServer: { replicaCount: kedaEach },
+        webhooks: { enabled: true, replicaCount: kedaEach },
+        resources: {
+          operator: resourcesOf(kedaPod),
+          metricServer: resourcesOf(kedaPod),
+          webhooks: resourcesOf(kedaPod),
+        },
+        nodeSelector,
+        priorityClassName: "system-cluster-critical",
       },
-      nodeSelector,
-      priorityClassName: "system-cluster-critical",
-    }, { createNamespace: true });
+      { createNamespace: true },
+    );
 
     // cluster-autoscaler: discovers the node groups by their ASG tags and may scale only those (IRSA policy).
     const caAccount = ADDON_SERVICE_ACCOUNTS.clusterAutoscaler;
@@ -247,32 +288,40 @@ export class Addons extends pulumi.ComponentResource {
       parent: this,
     });
     const ebsPod = budgeted("ebs-csi-controller");
-    const ebsCsiDriver = new aws.eks.Addon(`${name}-${EBS_CSI.addonName}`, {
-      clusterName: cluster.clusterName,
-      addonName: EBS_CSI.addonName,
-      addonVersion: cluster.pins.ebsCsiDriver,
-      serviceAccountRoleArn: ebsRole.arn,
-      // The add-on's schema follows the driver's Helm values: replicas as budgeted, controller on the system nodes,
-      // the node plugin on every node (api and worker nodes are tainted) so any pod may mount a volume.
-      configurationValues: JSON.stringify({
-        controller: { replicaCount: ebsPod.replicas, nodeSelector },
-        node: { tolerateAllTaints: true },
-      }),
-      resolveConflictsOnCreate: "OVERWRITE",
-      resolveConflictsOnUpdate: "OVERWRITE",
-      tags: context.tags(),
-    }, { parent: this, dependsOn: Object.values(cluster.nodeGroupResources) });
+    const ebsCsiDriver = new aws.eks.Addon(
+      `${name}-${EBS_CSI.addonName}`,
+      {
+        clusterName: cluster.clusterName,
+        addonName: EBS_CSI.addonName,
+        addonVersion: cluster.pins.ebsCsiDriver,
+        serviceAccountRoleArn: ebsRole.arn,
+        // The add-on's schema follows the driver's Helm values: replicas as budgeted, controller on the system nodes,
+        // the node plugin on every node (api and worker nodes are tainted) so any pod may mount a volume.
+        configurationValues: JSON.stringify({
+          controller: { replicaCount: ebsPod.replicas, nodeSelector },
+          node: { tolerateAllTaints: true },
+        }),
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        tags: context.tags(),
+      },
+      { parent: this, dependsOn: Object.values(cluster.nodeGroupResources) },
+    );
 
     // Default StorageClass: claims without a class (and the previews' claims) get encrypted gp3 in their pod's zone.
     // EKS ≥ 1.30 no longer marks its legacy `gp2` class as default, so this is the only default.
-    const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
-      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
-      provisioner: EBS_CSI.provisioner,
-      parameters: { type: "gp3", encrypted: "true" },
-      volumeBindingMode: "WaitForFirstConsumer",
-      allowVolumeExpansion: true,
-      reclaimPolicy: "Delete",
-    }, { ...k8sOpts, dependsOn: [ebsCsiDriver] });
+    const storageClass = new k8s.storage.v1.StorageClass(
+      `${name}-gp3`,
+      {
+        metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
+        provisioner: EBS_CSI.provisioner,
+        parameters: { type: "gp3", encrypted: "true" },
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+        reclaimPolicy: "Delete",
+      },
+      { ...k8sOpts, dependsOn: [ebsCsiDriver] },
+    );
 
     this.releases = { metricsServer, keda, clusterAutoscaler, loadBalancerController };
     this.keda = keda;

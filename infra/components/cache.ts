@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
-import { encryptionKey, serviceSecurityGroup, TrafficSource } from "./access";
-import { Network } from "./network";
+import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
+import { type Network } from "./network";
 
 export const REDIS_PORT = 6379;
 
@@ -54,7 +54,9 @@ export class Cache extends pulumi.ComponentResource {
     const spec = context.config.tier.cache;
     const snapshotRetentionDays = args.snapshotRetentionDays ?? (context.config.tier.name === "mvp" ? 1 : 7);
     if (spec.replicasPerShard < 1) {
-      throw new Error(`cache.replicasPerShard must be at least 1 (automatic failover needs a replica), got ${spec.replicasPerShard}`);
+      throw new Error(
+        `cache.replicasPerShard must be at least 1 (automatic failover needs a replica), got ${spec.replicasPerShard}`,
+      );
     }
     if (spec.shards < 1) throw new Error(`cache.shards must be at least 1, got ${spec.shards}`);
     if (snapshotRetentionDays < 0 || snapshotRetentionDays > 35) {
@@ -71,83 +73,112 @@ export class Cache extends pulumi.ComponentResource {
       vpcId: network.vpcId,
       part: "cache",
       port: REDIS_PORT,
-      sources: [{ label: "workloads", securityGroupId: network.workloadSecurityGroup.id }, ...(args.extraSources ?? [])],
+      sources: [
+        { label: "workloads", securityGroupId: network.workloadSecurityGroup.id },
+        ...(args.extraSources ?? []),
+      ],
       parent: this,
     });
     this.securityGroupId = securityGroup.id;
 
-    const subnetGroup = new aws.elasticache.SubnetGroup(`${name}-subnets`, {
-      name: context.name("cache"),
-      subnetIds: network.dataSubnetIds,
-      description: "StoryForge Redis: isolated data subnets",
-      tags: context.tags(),
-    }, parent);
+    const subnetGroup = new aws.elasticache.SubnetGroup(
+      `${name}-subnets`,
+      {
+        name: context.name("cache"),
+        subnetIds: network.dataSubnetIds,
+        description: "StoryForge Redis: isolated data subnets",
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
-      name: context.name("redis7-cluster"),
-      family: "redis7",
-      description: "StoryForge Redis 7 cluster mode; the job queue must never lose keys to eviction",
-      parameters: [
-        { name: "cluster-enabled", value: "yes" },
-        { name: "maxmemory-policy", value: "noeviction" },
-      ],
-      tags: context.tags(),
-    }, parent);
+    const parameters = new aws.elasticache.ParameterGroup(
+      `${name}-params`,
+      {
+        name: context.name("redis7-cluster"),
+        family: "redis7",
+        description: "StoryForge Redis 7 cluster mode; the job queue must never lose keys to eviction",
+        parameters: [
+          { name: "cluster-enabled", value: "yes" },
+          { name: "maxmemory-policy", value: "noeviction" },
+        ],
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    const token = new random.RandomPassword(`${name}-auth-token`, {
-      length: 64,
-      // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /; alphanumeric avoids all three.
-      special: false,
-    }, parent);
+    const token = new random.RandomPassword(
+      `${name}-auth-token`,
+      {
+        length: 64,
+        // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /; alphanumeric avoids all three.
+        special: false,
+      },
+      parent,
+    );
     this.authToken = pulumi.secret(token.result);
 
     const groupId = context.name("redis", NAME_LIMITS.elasticache);
-    const group = new aws.elasticache.ReplicationGroup(`${name}-redis`, {
-      replicationGroupId: groupId,
-      description: `StoryForge ${context.config.stack}: queue, cache and rate limits`,
-      engine: "redis",
-      engineVersion: "7.1",
-      nodeType: spec.instanceClass,
-      port: REDIS_PORT,
-      clusterMode: "enabled",
-      numNodeGroups: spec.shards,
-      replicasPerNodeGroup: spec.replicasPerShard,
-      automaticFailoverEnabled: true,
-      multiAzEnabled: true,
-      parameterGroupName: parameters.name,
-      subnetGroupName: subnetGroup.name,
-      securityGroupIds: [securityGroup.id],
-      atRestEncryptionEnabled: true,
-      kmsKeyId: key.arn,
-      transitEncryptionEnabled: true,
-      transitEncryptionMode: "required",
-      authToken: this.authToken,
-      authTokenUpdateStrategy: "ROTATE",
-      snapshotRetentionLimit: snapshotRetentionDays,
-      snapshotWindow: "02:00-03:00",
-      maintenanceWindow: "sun:05:30-sun:06:30",
-      autoMinorVersionUpgrade: true,
-      applyImmediately: false,
-      tags: context.tags({ Name: groupId }),
-    }, parent);
+    const group = new aws.elasticache.ReplicationGroup(
+      `${name}-redis`,
+      {
+        replicationGroupId: groupId,
+        description: `StoryForge ${context.config.stack}: queue, cache and rate limits`,
+        engine: "redis",
+        engineVersion: "7.1",
+        nodeType: spec.instanceClass,
+        port: REDIS_PORT,
+        clusterMode: "enabled",
+        numNodeGroups: spec.shards,
+        replicasPerNodeGroup: spec.replicasPerShard,
+        automaticFailoverEnabled: true,
+        multiAzEnabled: true,
+        parameterGroupName: parameters.name,
+        subnetGroupName: subnetGroup.name,
+        securityGroupIds: [securityGroup.id],
+        atRestEncryptionEnabled: true,
+        kmsKeyId: key.arn,
+        transitEncryptionEnabled: true,
+        transitEncryptionMode: "required",
+        authToken: this.authToken,
+        authTokenUpdateStrategy: "ROTATE",
+        snapshotRetentionLimit: snapshotRetentionDays,
+        snapshotWindow: "02:00-03:00",
+        maintenanceWindow: "sun:05:30-sun:06:30",
+        autoMinorVersionUpgrade: true,
+        applyImmediately: false,
+        tags: context.tags({ Name: groupId }),
+      },
+      parent,
+    );
     this.configurationEndpoint = group.configurationEndpointAddress;
 
-    const secret = new aws.secretsmanager.Secret(`${name}-auth-secret`, {
-      name: `storyforge/${context.config.stack}/redis-auth`,
-      description: "StoryForge Redis AUTH token and endpoint",
-      kmsKeyId: key.arn,
-      recoveryWindowInDays: context.config.tier.database.deletionProtection ? 30 : 0,
-      tags: context.tags(),
-    }, parent);
-    new aws.secretsmanager.SecretVersion(`${name}-auth-secret-value`, {
-      secretId: secret.id,
-      secretString: pulumi.secret(pulumi.jsonStringify({
-        host: group.configurationEndpointAddress,
-        port: REDIS_PORT,
-        authToken: this.authToken,
-        tls: true,
-      })),
-    }, parent);
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-auth-secret`,
+      {
+        name: `storyforge/${context.config.stack}/redis-auth`,
+        description: "StoryForge Redis AUTH token and endpoint",
+        kmsKeyId: key.arn,
+        recoveryWindowInDays: context.config.tier.database.deletionProtection ? 30 : 0,
+        tags: context.tags(),
+      },
+      parent,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-auth-secret-value`,
+      {
+        secretId: secret.id,
+        secretString: pulumi.secret(
+          pulumi.jsonStringify({
+            host: group.configurationEndpointAddress,
+            port: REDIS_PORT,
+            authToken: this.authToken,
+            tls: true,
+          }),
+        ),
+      },
+      parent,
+    );
     this.secretArn = secret.arn;
 
     this.registerOutputs({

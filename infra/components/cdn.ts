@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import {
   API_WRITE_HEADERS,
   behaviourProblems,
-  CacheBehaviourSpec,
+  type CacheBehaviourSpec,
   cachePolicyKey,
-  CdnOrigin,
+  type CdnOrigin,
   DEFAULT_BEHAVIOUR,
   MANAGED_POLICIES,
   ORDERED_BEHAVIOURS,
@@ -88,19 +88,37 @@ export class Cdn extends pulumi.ComponentResource {
       throw new Error(`logRetentionDays must be a whole number of days, at least 1, got ${logRetentionDays}`);
     }
     const problems = behaviourProblems(ORDERED_BEHAVIOURS);
-    if (problems.length > 0) throw new Error(`CDN behaviour table (infra/lib/cdn-behaviours.ts):\n${problems.join("\n")}`);
+    if (problems.length > 0)
+      throw new Error(`CDN behaviour table (infra/lib/cdn-behaviours.ts):\n${problems.join("\n")}`);
     const parent = { parent: this };
 
     // Buckets: the assets the viewers fetch, and the access logs.
-    const assets = privateBucket(name, "assets", context, this, { forceDestroy, objectOwnership: "BucketOwnerEnforced" });
-    new aws.s3.BucketLifecycleConfiguration(`${name}-assets-lifecycle`, {
-      bucket: assets.id,
-      rules: [
-        // Segments are immutable; an overwrite is a mistake kept 30 days for recovery, then freed.
-        { id: "expire-noncurrent", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } },
-        { id: "abort-multipart", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
-      ],
-    }, parent);
+    const assets = privateBucket(name, "assets", context, this, {
+      forceDestroy,
+      objectOwnership: "BucketOwnerEnforced",
+    });
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-assets-lifecycle`,
+      {
+        bucket: assets.id,
+        rules: [
+          // Segments are immutable; an overwrite is a mistake kept 30 days for recovery, then freed.
+          {
+            id: "expire-noncurrent",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+          },
+          {
+            id: "abort-multipart",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      parent,
+    );
 
     // Standard logging (legacy) writes with the bucket ACL: ACLs on (BucketOwnerPreferred, so the logs still
     // belong to us) and a FULL_CONTROL grant to awslogsdelivery. Chosen over standard logging v2 (CloudWatch
@@ -108,38 +126,59 @@ export class Cdn extends pulumi.ComponentResource {
     // the stack's provider, and AWS Config's cloudfront-accesslogs-enabled recognises it.
     const logs = privateBucket(name, "logs", context, this, { forceDestroy, objectOwnership: "BucketOwnerPreferred" });
     const owner = aws.s3.getCanonicalUserIdOutput(parent);
-    const logsAcl = new aws.s3.BucketAcl(`${name}-logs-acl`, {
-      bucket: logs.id,
-      accessControlPolicy: {
-        owner: { id: owner.id },
-        grants: [
-          { grantee: { type: "CanonicalUser", id: owner.id }, permission: "FULL_CONTROL" },
-          { grantee: { type: "CanonicalUser", id: CLOUDFRONT_LOG_DELIVERY_CANONICAL_ID }, permission: "FULL_CONTROL" },
+    const logsAcl = new aws.s3.BucketAcl(
+      `${name}-logs-acl`,
+      {
+        bucket: logs.id,
+        accessControlPolicy: {
+          owner: { id: owner.id },
+          grants: [
+            { grantee: { type: "CanonicalUser", id: owner.id }, permission: "FULL_CONTROL" },
+            {
+              grantee: { type: "CanonicalUser", id: CLOUDFRONT_LOG_DELIVERY_CANONICAL_ID },
+              permission: "FULL_CONTROL",
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [logs.ownership] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-logs-lifecycle`,
+      {
+        bucket: logs.id,
+        rules: [
+          {
+            id: "expire-logs",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: logRetentionDays },
+            noncurrentVersionExpiration: { noncurrentDays: 1 },
+          },
         ],
       },
-    }, { parent: this, dependsOn: [logs.ownership] });
-    new aws.s3.BucketLifecycleConfiguration(`${name}-logs-lifecycle`, {
-      bucket: logs.id,
-      rules: [{
-        id: "expire-logs",
-        status: "Enabled",
-        filter: {},
-        expiration: { days: logRetentionDays },
-        noncurrentVersionExpiration: { noncurrentDays: 1 },
-      }],
-    }, parent);
-    new aws.s3.BucketPolicy(`${name}-logs-policy`, {
-      bucket: logs.id,
-      policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(logs.arn)] }),
-    }, { parent: this, dependsOn: [logs.publicAccessBlock] });
+      parent,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-logs-policy`,
+      {
+        bucket: logs.id,
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(logs.arn)] }),
+      },
+      { parent: this, dependsOn: [logs.publicAccessBlock] },
+    );
 
-    const oac = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
-      name: context.name("cdn-assets", 64),
-      description: "StoryForge CDN reads the assets bucket, every request signed",
-      originAccessControlOriginType: "s3",
-      signingBehavior: "always",
-      signingProtocol: "sigv4",
-    }, parent);
+    const oac = new aws.cloudfront.OriginAccessControl(
+      `${name}-oac`,
+      {
+        name: context.name("cdn-assets", 64),
+        description: "StoryForge CDN reads the assets bucket, every request signed",
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      },
+      parent,
+    );
 
     // One cache policy per distinct (TTL, query key) pair: behaviours that agree share one, which keeps the
     // account under CloudFront's quota of 20 custom cache policies with several stacks in it.
@@ -149,13 +188,17 @@ export class Cdn extends pulumi.ComponentResource {
       if (key === null || cachePolicies.has(key)) continue;
       cachePolicies.set(key, cachePolicy(name, key, b, context, this));
     }
-    const apiWrites = new aws.cloudfront.OriginRequestPolicy(`${name}-api-writes`, {
-      name: context.name("cdn-api-writes", 128),
-      comment: "Cached API paths also take writes: forward the body's type, CORS and tracing headers (not keyed)",
-      headersConfig: { headerBehavior: "whitelist", headers: { items: [...API_WRITE_HEADERS] } },
-      cookiesConfig: { cookieBehavior: "none" },
-      queryStringsConfig: { queryStringBehavior: "none" },
-    }, parent);
+    const apiWrites = new aws.cloudfront.OriginRequestPolicy(
+      `${name}-api-writes`,
+      {
+        name: context.name("cdn-api-writes", 128),
+        comment: "Cached API paths also take writes: forward the body's type, CORS and tracing headers (not keyed)",
+        headersConfig: { headerBehavior: "whitelist", headers: { items: [...API_WRITE_HEADERS] } },
+        cookiesConfig: { cookieBehavior: "none" },
+        queryStringsConfig: { queryStringBehavior: "none" },
+      },
+      parent,
+    );
 
     const behaviour = (b: CacheBehaviourSpec) => {
       const key = cachePolicyKey(b);
@@ -175,63 +218,75 @@ export class Cdn extends pulumi.ComponentResource {
     // pinned by CloudFront to TLSv1 whatever is requested, so that is what we declare (no perpetual diff).
     this.minimumProtocolVersion = customDomain ? "TLSv1.2_2021" : "TLSv1";
     const distributionName = context.name("cdn");
-    const distribution = new aws.cloudfront.Distribution(`${name}-distribution`, {
-      enabled: true,
-      comment: `StoryForge ${context.config.stack}: API and media`,
-      aliases: customDomain ? [customDomain.domainName] : [],
-      origins: [
-        {
-          originId: "api" satisfies CdnOrigin,
-          domainName: loadBalancer.originDomainName,
-          customOriginConfig: {
-            httpPort: 80,
-            httpsPort: 443,
-            originProtocolPolicy: loadBalancer.originProtocol,
-            originSslProtocols: ["TLSv1.2"],
-            // Scene creation enqueues and returns; 30 s is CloudFront's default and enough for any API call.
-            originReadTimeout: 30,
-            originKeepaliveTimeout: 5,
+    const distribution = new aws.cloudfront.Distribution(
+      `${name}-distribution`,
+      {
+        enabled: true,
+        comment: `StoryForge ${context.config.stack}: API and media`,
+        aliases: customDomain ? [customDomain.domainName] : [],
+        origins: [
+          {
+            originId: "api" satisfies CdnOrigin,
+            domainName: loadBalancer.originDomainName,
+            customOriginConfig: {
+              httpPort: 80,
+              httpsPort: 443,
+              originProtocolPolicy: loadBalancer.originProtocol,
+              originSslProtocols: ["TLSv1.2"],
+              // Scene creation enqueues and returns; 30 s is CloudFront's default and enough for any API call.
+              originReadTimeout: 30,
+              originKeepaliveTimeout: 5,
+            },
+            customHeaders: [{ name: ORIGIN_VERIFY_HEADER, value: pulumi.secret(loadBalancer.originSecret) }],
           },
-          customHeaders: [{ name: ORIGIN_VERIFY_HEADER, value: pulumi.secret(loadBalancer.originSecret) }],
-        },
-        {
-          originId: "assets" satisfies CdnOrigin,
-          domainName: assets.bucket.bucketRegionalDomainName,
-          originAccessControlId: oac.id,
-        },
-      ],
-      defaultCacheBehavior: behaviour(DEFAULT_BEHAVIOUR),
-      orderedCacheBehaviors: ORDERED_BEHAVIOURS.map((b) => ({ pathPattern: b.pathPattern, ...behaviour(b) })),
-      priceClass: PRICE_CLASS[tier.name],
-      httpVersion: "http2and3",
-      isIpv6Enabled: true,
-      viewerCertificate: customDomain
-        ? { acmCertificateArn: customDomain.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: this.minimumProtocolVersion }
-        : { cloudfrontDefaultCertificate: true, minimumProtocolVersion: this.minimumProtocolVersion },
-      restrictions: { geoRestriction: { restrictionType: "none" } },
-      loggingConfig: { bucket: logs.bucket.bucketDomainName, prefix: "cloudfront/", includeCookies: false },
-      webAclId: args.webAclArn,
-      tags: context.tags({ Name: distributionName }),
-    }, { parent: this, dependsOn: [logsAcl], additionalSecretOutputs: ["origins"] });
+          {
+            originId: "assets" satisfies CdnOrigin,
+            domainName: assets.bucket.bucketRegionalDomainName,
+            originAccessControlId: oac.id,
+          },
+        ],
+        defaultCacheBehavior: behaviour(DEFAULT_BEHAVIOUR),
+        orderedCacheBehaviors: ORDERED_BEHAVIOURS.map((b) => ({ pathPattern: b.pathPattern, ...behaviour(b) })),
+        priceClass: PRICE_CLASS[tier.name],
+        httpVersion: "http2and3",
+        isIpv6Enabled: true,
+        viewerCertificate: customDomain
+          ? {
+              acmCertificateArn: customDomain.certificateArn,
+              sslSupportMethod: "sni-only",
+              minimumProtocolVersion: this.minimumProtocolVersion,
+            }
+          : { cloudfrontDefaultCertificate: true, minimumProtocolVersion: this.minimumProtocolVersion },
+        restrictions: { geoRestriction: { restrictionType: "none" } },
+        loggingConfig: { bucket: logs.bucket.bucketDomainName, prefix: "cloudfront/", includeCookies: false },
+        webAclId: args.webAclArn,
+        tags: context.tags({ Name: distributionName }),
+      },
+      { parent: this, dependsOn: [logsAcl], additionalSecretOutputs: ["origins"] },
+    );
 
     // Only this distribution may read the assets, and only over TLS.
-    new aws.s3.BucketPolicy(`${name}-assets-policy`, {
-      bucket: assets.id,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "CloudFrontReadsThroughOac",
-            Effect: "Allow",
-            Principal: { Service: "cloudfront.amazonaws.com" },
-            Action: "s3:GetObject",
-            Resource: pulumi.interpolate`${assets.bucket.arn}/*`,
-            Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
-          },
-          denyInsecureTransport(assets.bucket.arn),
-        ],
-      }),
-    }, { parent: this, dependsOn: [assets.publicAccessBlock] });
+    new aws.s3.BucketPolicy(
+      `${name}-assets-policy`,
+      {
+        bucket: assets.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "CloudFrontReadsThroughOac",
+              Effect: "Allow",
+              Principal: { Service: "cloudfront.amazonaws.com" },
+              Action: "s3:GetObject",
+              Resource: pulumi.interpolate`${assets.bucket.arn}/*`,
+              Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
+            },
+            denyInsecureTransport(assets.bucket.arn),
+          ],
+        }),
+      },
+      { parent: this, dependsOn: [assets.publicAccessBlock] },
+    );
 
     this.distributionId = distribution.id;
     this.distributionArn = distribution.arn;
@@ -250,7 +305,10 @@ export class Cdn extends pulumi.ComponentResource {
 }
 
 /** Uncached API paths get every viewer header but Host; cached API paths the write headers; S3 nothing. */
-function originRequestPolicyFor(b: CacheBehaviourSpec, apiWrites: pulumi.Output<string>): pulumi.Input<string> | undefined {
+function originRequestPolicyFor(
+  b: CacheBehaviourSpec,
+  apiWrites: pulumi.Output<string>,
+): pulumi.Input<string> | undefined {
   if (b.origin === "assets") return undefined;
   return b.ttl === null ? MANAGED_POLICIES.allViewerExceptHostHeader : apiWrites;
 }
@@ -277,53 +335,78 @@ function privateBucket(
 ) {
   const parent = { parent: owner };
   const bucketName = context.name(`cdn-${part}`, NAME_LIMITS.s3);
-  const bucket = new aws.s3.Bucket(`${name}-${part}`, {
-    bucket: bucketName,
-    forceDestroy: opts.forceDestroy,
-    tags: context.tags({ Name: bucketName }),
-  }, parent);
-  const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-${part}-public-access`, {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  }, parent);
-  const ownership = new aws.s3.BucketOwnershipControls(`${name}-${part}-ownership`, {
-    bucket: bucket.id,
-    rule: { objectOwnership: opts.objectOwnership },
-  }, parent);
+  const bucket = new aws.s3.Bucket(
+    `${name}-${part}`,
+    {
+      bucket: bucketName,
+      forceDestroy: opts.forceDestroy,
+      tags: context.tags({ Name: bucketName }),
+    },
+    parent,
+  );
+  const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    `${name}-${part}-public-access`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    parent,
+  );
+  const ownership = new aws.s3.BucketOwnershipControls(
+    `${name}-${part}-ownership`,
+    {
+      bucket: bucket.id,
+      rule: { objectOwnership: opts.objectOwnership },
+    },
+    parent,
+  );
   // SSE-S3 (AES256), not KMS: the assets are public through the CDN by design, so a customer key adds no
   // confidentiality, while it would add a KMS request per cache miss and a key policy naming the distribution;
   // legacy log delivery cannot write to an SSE-KMS bucket without a key grant to awslogsdelivery either.
-  new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-${part}-encryption`, {
-    bucket: bucket.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-  }, parent);
-  new aws.s3.BucketVersioning(`${name}-${part}-versioning`, {
-    bucket: bucket.id,
-    versioningConfiguration: { status: "Enabled" },
-  }, parent);
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-${part}-encryption`,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    },
+    parent,
+  );
+  new aws.s3.BucketVersioning(
+    `${name}-${part}-versioning`,
+    {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    },
+    parent,
+  );
   return { bucket, id: bucket.id, arn: bucket.arn, publicAccessBlock, ownership };
 }
 
 function cachePolicy(name: string, key: string, b: CacheBehaviourSpec, context: StackContext, owner: pulumi.Resource) {
   const ttl = b.ttl!;
-  return new aws.cloudfront.CachePolicy(`${name}-cache-${key}`, {
-    name: context.name(`cdn-${key}`, 128),
-    comment: `TTL ${ttl.min}/${ttl.default}/${ttl.max} s, origin Cache-Control honoured within; ${b.queryStrings.length} query keys`,
-    minTtl: ttl.min,
-    defaultTtl: ttl.default,
-    maxTtl: ttl.max,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      // Brotli and gzip variants are cached apart; the viewer's Accept-Encoding is normalised into the key.
-      enableAcceptEncodingBrotli: true,
-      enableAcceptEncodingGzip: true,
-      headersConfig: { headerBehavior: "none" },
-      cookiesConfig: { cookieBehavior: "none" },
-      queryStringsConfig: b.queryStrings.length > 0
-        ? { queryStringBehavior: "whitelist", queryStrings: { items: [...b.queryStrings] } }
-        : { queryStringBehavior: "none" },
+  return new aws.cloudfront.CachePolicy(
+    `${name}-cache-${key}`,
+    {
+      name: context.name(`cdn-${key}`, 128),
+      comment: `TTL ${ttl.min}/${ttl.default}/${ttl.max} s, origin Cache-Control honoured within; ${b.queryStrings.length} query keys`,
+      minTtl: ttl.min,
+      defaultTtl: ttl.default,
+      maxTtl: ttl.max,
+      parametersInCacheKeyAndForwardedToOrigin: {
+        // Brotli and gzip variants are cached apart; the viewer's Accept-Encoding is normalised into the key.
+        enableAcceptEncodingBrotli: true,
+        enableAcceptEncodingGzip: true,
+        headersConfig: { headerBehavior: "none" },
+        cookiesConfig: { cookieBehavior: "none" },
+        queryStringsConfig:
+          b.queryStrings.length > 0
+            ? { queryStringBehavior: "whitelist", queryStrings: { items: [...b.queryStrings] } }
+            : { queryStringBehavior: "none" },
+      },
     },
-  }, { parent: owner });
+    { parent: owner },
+  );
 }

@@ -3,15 +3,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../stacks/config";
 import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
-import { TierSpec } from "../../stacks/tiers";
+import { type TierSpec } from "../../stacks/tiers";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../lib/addon-policies";
-import { NodeRole, nodesNeeded, SYSTEM_INSTANCE_CLASS, SYSTEM_MIN_NODES } from "../lib/capacity";
-import { StackContext } from "../lib/context";
+import { type NodeRole, nodesNeeded, SYSTEM_INSTANCE_CLASS, SYSTEM_MIN_NODES } from "../lib/capacity";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import { encryptionKey } from "./access";
 import { serviceAccountRole } from "./irsa";
 import { eksKubeconfig } from "../lib/kubeconfig";
-import { Network } from "./network";
+import { type Network } from "./network";
 
 /** Every control-plane log type EKS can send to CloudWatch (CIS EKS 2.1.1). */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -75,7 +75,10 @@ export interface NodeGroupSpec {
  * node per PgBouncer replica and at least two, so a node can be drained; maximum = what its pods need plus one node
  * for a node replacement or a zone loss.
  */
-export function nodeGroupSpecs(tier: TierSpec, systemInstanceClass: string = SYSTEM_INSTANCE_CLASS): Record<NodeRole, NodeGroupSpec> {
+export function nodeGroupSpecs(
+  tier: TierSpec,
+  systemInstanceClass: string = SYSTEM_INSTANCE_CLASS,
+): Record<NodeRole, NodeGroupSpec> {
   const tainted = (role: NodeRole) => ({ key: ROLE_LABEL, value: role, effect: "NoSchedule" as const });
   const labels = (role: NodeRole) => ({ [ROLE_LABEL]: role });
   const systemMin = Math.max(SYSTEM_MIN_NODES, tier.workloads.pgbouncer.replicas);
@@ -112,7 +115,11 @@ export function nodeGroupSpecs(tier: TierSpec, systemInstanceClass: string = SYS
 const GRAVITON_CLASS = /^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/;
 
 /** The config key a role's class comes from, named in errors. */
-const CLASS_KEY: Record<NodeRole, string> = { system: "systemInstanceClass (ClusterArgs)", api: `${PROJECT}:apiInstanceClass`, worker: `${PROJECT}:workerInstanceClass` };
+const CLASS_KEY: Record<NodeRole, string> = {
+  system: "systemInstanceClass (ClusterArgs)",
+  api: `${PROJECT}:apiInstanceClass`,
+  worker: `${PROJECT}:workerInstanceClass`,
+};
 
 export interface ClusterArgs {
   /** Stack context: `config.cluster` (version, public CIDRs, admin role) and `tier.compute` (node counts, classes). */
@@ -182,7 +189,9 @@ export class Cluster extends pulumi.ComponentResource {
 
     const pins = KUBERNETES_PINS[settings.kubernetesVersion];
     if (pins === undefined) {
-      throw new Error(`${PROJECT}:kubernetesVersion ${JSON.stringify(settings.kubernetesVersion)} has no pinned add-on versions (pinned: ${Object.keys(KUBERNETES_PINS).join(", ")})`);
+      throw new Error(
+        `${PROJECT}:kubernetesVersion ${JSON.stringify(settings.kubernetesVersion)} has no pinned add-on versions (pinned: ${Object.keys(KUBERNETES_PINS).join(", ")})`,
+      );
     }
     if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1) {
       throw new Error(`logRetentionDays must be a positive whole number, got ${logRetentionDays}`);
@@ -191,10 +200,16 @@ export class Cluster extends pulumi.ComponentResource {
       throw new Error(`nodeVolumeGb must be between 20 and 1000, got ${nodeVolumeGb}`);
     }
     const { compute } = context.config.tier;
-    const classes: Record<NodeRole, string> = { system: systemInstanceClass, api: compute.api.instanceClass, worker: compute.workers.instanceClass };
+    const classes: Record<NodeRole, string> = {
+      system: systemInstanceClass,
+      api: compute.api.instanceClass,
+      worker: compute.workers.instanceClass,
+    };
     for (const role of NODE_ROLES) {
       if (!GRAVITON_CLASS.test(classes[role])) {
-        throw new Error(`${CLASS_KEY[role]} must be a Graviton (arm64) class such as m7g.large for the ${NODE_AMI_TYPE} AMI, got "${classes[role]}"`);
+        throw new Error(
+          `${CLASS_KEY[role]} must be a Graviton (arm64) class such as m7g.large for the ${NODE_AMI_TYPE} AMI, got "${classes[role]}"`,
+        );
       }
     }
     const specs = nodeGroupSpecs(context.config.tier, systemInstanceClass);
@@ -210,59 +225,85 @@ export class Cluster extends pulumi.ComponentResource {
     const key = encryptionKey(name, context, "eks-secrets", this);
 
     // EKS writes to this group; created first so retention is ours, not "never expire".
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane-logs`, {
-      name: `/aws/eks/${clusterName}/cluster`,
-      retentionInDays: logRetentionDays,
-      tags: context.tags(),
-    }, parent);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      {
+        name: `/aws/eks/${clusterName}/cluster`,
+        retentionInDays: logRetentionDays,
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    const clusterRole = new aws.iam.Role(`${name}-role`, {
-      name: context.name("eks-cluster", NAME_LIMITS.iamRole),
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      tags: context.tags(),
-    }, parent);
-    const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-role-cluster-policy`, {
-      role: clusterRole.name,
-      policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
-    }, parent);
+    const clusterRole = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: context.name("eks-cluster", NAME_LIMITS.iamRole),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: context.tags(),
+      },
+      parent,
+    );
+    const clusterPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-role-cluster-policy`,
+      {
+        role: clusterRole.name,
+        policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+      },
+      parent,
+    );
     // AmazonEKSClusterPolicy has no KMS rights; the control plane needs these on its own key only.
-    const clusterKmsPolicy = new aws.iam.RolePolicy(`${name}-role-kms`, {
-      role: clusterRole.id,
-      name: "secrets-encryption",
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: key.arn }],
-      }),
-    }, parent);
+    const clusterKmsPolicy = new aws.iam.RolePolicy(
+      `${name}-role-kms`,
+      {
+        role: clusterRole.id,
+        name: "secrets-encryption",
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+              Resource: key.arn,
+            },
+          ],
+        }),
+      },
+      parent,
+    );
 
     const publicCidrs = settings.publicAccessCidrs;
-    const cluster = new aws.eks.Cluster(`${name}-eks`, {
-      name: clusterName,
-      version: settings.kubernetesVersion,
-      roleArn: clusterRole.arn,
-      vpcConfig: {
-        subnetIds: network.privateSubnetIds,
-        endpointPrivateAccess: true,
-        endpointPublicAccess: publicCidrs.length > 0,
-        // Unset when the endpoint is private: AWS would otherwise report 0.0.0.0/0 for a public endpoint.
-        publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+    const cluster = new aws.eks.Cluster(
+      `${name}-eks`,
+      {
+        name: clusterName,
+        version: settings.kubernetesVersion,
+        roleArn: clusterRole.arn,
+        vpcConfig: {
+          subnetIds: network.privateSubnetIds,
+          endpointPrivateAccess: true,
+          endpointPublicAccess: publicCidrs.length > 0,
+          // Unset when the endpoint is private: AWS would otherwise report 0.0.0.0/0 for a public endpoint.
+          publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+        },
+        accessConfig: {
+          authenticationMode: "API",
+          // The identity running `pulumi up` becomes cluster admin, so it can install the add-ons and workloads.
+          bootstrapClusterCreatorAdminPermissions: true,
+        },
+        encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
+        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+        // vpc-cni, kube-proxy and CoreDNS come as pinned EKS add-ons below, not as unmanaged defaults.
+        bootstrapSelfManagedAddons: false,
+        // At the end of standard support EKS upgrades the cluster instead of billing extended support silently.
+        upgradePolicy: { supportType: "STANDARD" },
+        tags: context.tags({ Name: clusterName }),
       },
-      accessConfig: {
-        authenticationMode: "API",
-        // The identity running `pulumi up` becomes cluster admin, so it can install the add-ons and workloads.
-        bootstrapClusterCreatorAdminPermissions: true,
-      },
-      encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
-      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
-      // vpc-cni, kube-proxy and CoreDNS come as pinned EKS add-ons below, not as unmanaged defaults.
-      bootstrapSelfManagedAddons: false,
-      // At the end of standard support EKS upgrades the cluster instead of billing extended support silently.
-      upgradePolicy: { supportType: "STANDARD" },
-      tags: context.tags({ Name: clusterName }),
-    }, { parent: this, dependsOn: [logGroup, clusterPolicy, clusterKmsPolicy] });
+      { parent: this, dependsOn: [logGroup, clusterPolicy, clusterKmsPolicy] },
+    );
     this.clusterName = cluster.name;
     this.endpoint = cluster.endpoint;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
@@ -270,59 +311,89 @@ export class Cluster extends pulumi.ComponentResource {
     // IRSA. AWS validates EKS's issuer (an AWS-hosted endpoint) against its own trusted CAs and ignores thumbprints;
     // when none is given IAM fetches one itself, so no TLS lookup (and no tls provider) is needed here.
     const issuerUrl = cluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
-    const oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
-      url: issuerUrl,
-      clientIdLists: ["sts.amazonaws.com"],
-      tags: context.tags({ Name: context.name("eks-oidc") }),
-    }, parent);
+    const oidcProvider = new aws.iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      {
+        url: issuerUrl,
+        clientIdLists: ["sts.amazonaws.com"],
+        tags: context.tags({ Name: context.name("eks-oidc") }),
+      },
+      parent,
+    );
     this.oidcProviderArn = oidcProvider.arn;
     this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
 
     // Operators: an optional admin role gets cluster-admin through an access entry.
     if (settings.adminRoleArn !== null) {
-      const entry = new aws.eks.AccessEntry(`${name}-admin`, {
-        clusterName: cluster.name,
-        principalArn: settings.adminRoleArn,
-        type: "STANDARD",
-        tags: context.tags(),
-      }, parent);
-      new aws.eks.AccessPolicyAssociation(`${name}-admin-policy`, {
-        clusterName: cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-        accessScope: { type: "cluster" },
-      }, parent);
+      const entry = new aws.eks.AccessEntry(
+        `${name}-admin`,
+        {
+          clusterName: cluster.name,
+          principalArn: settings.adminRoleArn,
+          type: "STANDARD",
+          tags: context.tags(),
+        },
+        parent,
+      );
+      new aws.eks.AccessPolicyAssociation(
+        `${name}-admin-policy`,
+        {
+          clusterName: cluster.name,
+          principalArn: entry.principalArn,
+          policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+          accessScope: { type: "cluster" },
+        },
+        parent,
+      );
     }
 
     // Developers: an optional role may deploy previews (`npm run preview -- up`): edit rights in the `preview-*`
     // namespaces only (EKS access scopes accept a trailing `*` in namespace names), never cluster-admin.
     if (settings.developerRoleArn !== null) {
-      const entry = new aws.eks.AccessEntry(`${name}-developer`, {
-        clusterName: cluster.name,
-        principalArn: settings.developerRoleArn,
-        type: "STANDARD",
-        tags: context.tags(),
-      }, parent);
-      new aws.eks.AccessPolicyAssociation(`${name}-developer-policy`, {
-        clusterName: cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
-        accessScope: { type: "namespace", namespaces: [PREVIEW_NAMESPACES] },
-      }, parent);
+      const entry = new aws.eks.AccessEntry(
+        `${name}-developer`,
+        {
+          clusterName: cluster.name,
+          principalArn: settings.developerRoleArn,
+          type: "STANDARD",
+          tags: context.tags(),
+        },
+        parent,
+      );
+      new aws.eks.AccessPolicyAssociation(
+        `${name}-developer-policy`,
+        {
+          clusterName: cluster.name,
+          principalArn: entry.principalArn,
+          policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+          accessScope: { type: "namespace", namespaces: [PREVIEW_NAMESPACES] },
+        },
+        parent,
+      );
     }
 
     // Node role: joining the cluster and pulling images, nothing else. The CNI's rights go to aws-node via IRSA.
-    const nodeRole = new aws.iam.Role(`${name}-node-role`, {
-      name: context.name("eks-node", NAME_LIMITS.iamRole),
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      tags: context.tags(),
-    }, parent);
+    const nodeRole = new aws.iam.Role(
+      `${name}-node-role`,
+      {
+        name: context.name("eks-node", NAME_LIMITS.iamRole),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: context.tags(),
+      },
+      parent,
+    );
     this.nodeRoleArn = nodeRole.arn;
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map((policy) =>
-      new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, parent));
+    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policy}`,
+          { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` },
+          parent,
+        ),
+    );
 
     // EKS managed add-ons that nodes need to become Ready come before the node groups.
     const cniRole = serviceAccountRole(`${name}-vpc-cni`, {
@@ -333,16 +404,25 @@ export class Cluster extends pulumi.ComponentResource {
       managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
       parent: this,
     });
-    const addon = (addonName: string, version: string, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
-      new aws.eks.Addon(`${name}-${addonName}`, {
-        clusterName: cluster.name,
-        addonName,
-        addonVersion: version,
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-        tags: context.tags(),
-        ...extra,
-      }, { parent: this, dependsOn });
+    const addon = (
+      addonName: string,
+      version: string,
+      extra: Partial<aws.eks.AddonArgs> = {},
+      dependsOn: pulumi.Resource[] = [],
+    ) =>
+      new aws.eks.Addon(
+        `${name}-${addonName}`,
+        {
+          clusterName: cluster.name,
+          addonName,
+          addonVersion: version,
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+          tags: context.tags(),
+          ...extra,
+        },
+        { parent: this, dependsOn },
+      );
     const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn });
     const kubeProxy = addon("kube-proxy", pins.kubeProxy);
 
@@ -350,67 +430,86 @@ export class Cluster extends pulumi.ComponentResource {
     for (const role of NODE_ROLES) {
       const spec = specs[role];
       const nodeTags = context.tags({ Name: context.name(`${role}-node`), [ROLE_LABEL]: role });
-      const template = new aws.ec2.LaunchTemplate(`${name}-${role}-lt`, {
-        name: context.name(`${role}-nodes`),
-        description: `StoryForge ${role} nodes: IMDSv2 only, hop limit 1, encrypted gp3 root`,
-        updateDefaultVersion: true,
-        metadataOptions: {
-          httpEndpoint: "enabled",
-          httpTokens: "required",
-          // 1: a pod's extra network hop cannot reach the instance metadata (and the node role's credentials).
-          httpPutResponseHopLimit: 1,
-          instanceMetadataTags: "disabled",
+      const template = new aws.ec2.LaunchTemplate(
+        `${name}-${role}-lt`,
+        {
+          name: context.name(`${role}-nodes`),
+          description: `StoryForge ${role} nodes: IMDSv2 only, hop limit 1, encrypted gp3 root`,
+          updateDefaultVersion: true,
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            // 1: a pod's extra network hop cannot reach the instance metadata (and the node role's credentials).
+            httpPutResponseHopLimit: 1,
+            instanceMetadataTags: "disabled",
+          },
+          blockDeviceMappings: [
+            {
+              deviceName: "/dev/xvda",
+              ebs: { volumeSize: nodeVolumeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+          ],
+          // With a launch template EKS adds no group itself: the cluster group (control plane ↔ nodes, node ↔ node)
+          // and the workload group (the data tier admits only it) are both named here.
+          vpcSecurityGroupIds: [network.workloadSecurityGroup.id, cluster.vpcConfig.clusterSecurityGroupId],
+          tagSpecifications: [
+            { resourceType: "instance", tags: nodeTags },
+            { resourceType: "volume", tags: nodeTags },
+          ],
+          tags: context.tags(),
         },
-        blockDeviceMappings: [{
-          deviceName: "/dev/xvda",
-          ebs: { volumeSize: nodeVolumeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-        }],
-        // With a launch template EKS adds no group itself: the cluster group (control plane ↔ nodes, node ↔ node)
-        // and the workload group (the data tier admits only it) are both named here.
-        vpcSecurityGroupIds: [network.workloadSecurityGroup.id, cluster.vpcConfig.clusterSecurityGroupId],
-        tagSpecifications: [
-          { resourceType: "instance", tags: nodeTags },
-          { resourceType: "volume", tags: nodeTags },
-        ],
-        tags: context.tags(),
-      }, parent);
+        parent,
+      );
 
-      groups[role] = new aws.eks.NodeGroup(`${name}-${role}`, {
-        clusterName: cluster.name,
-        nodeGroupNamePrefix: `${role}-`,
-        version: settings.kubernetesVersion,
-        nodeRoleArn: nodeRole.arn,
-        subnetIds: network.privateSubnetIds,
-        amiType: NODE_AMI_TYPE,
-        capacityType: "ON_DEMAND",
-        instanceTypes: [spec.instanceClass],
-        scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
-        updateConfig: { maxUnavailablePercentage: 33 },
-        // EKS replaces nodes that stay NotReady instead of leaving capacity short.
-        nodeRepairConfig: { enabled: true },
-        labels: spec.labels,
-        taints: spec.taint ? [{ key: spec.taint.key, value: spec.taint.value, effect: "NO_SCHEDULE" }] : [],
-        launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => `${v}`) },
-        // EKS puts these on the group's Auto Scaling group too; cluster-autoscaler discovers and may scale only those.
-        tags: context.tags({ [AUTOSCALER_ENABLED_TAG]: "true", [autoscalerClusterTag(clusterName)]: "owned", [ROLE_LABEL]: role }),
-      }, {
-        parent: this,
-        dependsOn: [...nodePolicies, vpcCni, kubeProxy],
-        // cluster-autoscaler owns the desired size after creation; Pulumi must not reset it on every update.
-        ignoreChanges: ["scalingConfig.desiredSize"],
-      });
+      groups[role] = new aws.eks.NodeGroup(
+        `${name}-${role}`,
+        {
+          clusterName: cluster.name,
+          nodeGroupNamePrefix: `${role}-`,
+          version: settings.kubernetesVersion,
+          nodeRoleArn: nodeRole.arn,
+          subnetIds: network.privateSubnetIds,
+          amiType: NODE_AMI_TYPE,
+          capacityType: "ON_DEMAND",
+          instanceTypes: [spec.instanceClass],
+          scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+          updateConfig: { maxUnavailablePercentage: 33 },
+          // EKS replaces nodes that stay NotReady instead of leaving capacity short.
+          nodeRepairConfig: { enabled: true },
+          labels: spec.labels,
+          taints: spec.taint ? [{ key: spec.taint.key, value: spec.taint.value, effect: "NO_SCHEDULE" }] : [],
+          launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => `${v}`) },
+          // EKS puts these on the group's Auto Scaling group too; cluster-autoscaler discovers and may scale only those.
+          tags: context.tags({
+            [AUTOSCALER_ENABLED_TAG]: "true",
+            [autoscalerClusterTag(clusterName)]: "owned",
+            [ROLE_LABEL]: role,
+          }),
+        },
+        {
+          parent: this,
+          dependsOn: [...nodePolicies, vpcCni, kubeProxy],
+          // cluster-autoscaler owns the desired size after creation; Pulumi must not reset it on every update.
+          ignoreChanges: ["scalingConfig.desiredSize"],
+        },
+      );
     }
     this.nodeGroupResources = groups;
 
     // CoreDNS needs nodes to schedule on; it lands on the untainted system group.
     const coredns = addon("coredns", pins.coredns, {}, Object.values(groups));
 
-    const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority.data]).apply(([n, server, ca]) =>
-      eksKubeconfig({ name: n, endpoint: server, certificateAuthority: ca, region }));
-    this.provider = new k8s.Provider(`${name}-k8s`, {
-      kubeconfig,
-      enableServerSideApply: true,
-    }, { parent: this, dependsOn: [...Object.values(groups), coredns] });
+    const kubeconfig = pulumi
+      .all([cluster.name, cluster.endpoint, cluster.certificateAuthority.data])
+      .apply(([n, server, ca]) => eksKubeconfig({ name: n, endpoint: server, certificateAuthority: ca, region }));
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      {
+        kubeconfig,
+        enableServerSideApply: true,
+      },
+      { parent: this, dependsOn: [...Object.values(groups), coredns] },
+    );
 
     this.registerOutputs({
       clusterName: this.clusterName,

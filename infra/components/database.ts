@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
-import { encryptionKey, serviceSecurityGroup, TrafficSource } from "./access";
-import { Network } from "./network";
+import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
+import { type Network } from "./network";
 
 export const POSTGRES_PORT = 5432;
 export const POSTGRES_MAJOR = "16";
@@ -85,56 +85,82 @@ export class Database extends pulumi.ComponentResource {
       vpcId: network.vpcId,
       part: "database",
       port: POSTGRES_PORT,
-      sources: [{ label: "workloads", securityGroupId: network.workloadSecurityGroup.id }, ...(args.extraSources ?? [])],
+      sources: [
+        { label: "workloads", securityGroupId: network.workloadSecurityGroup.id },
+        ...(args.extraSources ?? []),
+      ],
       parent: this,
     });
     this.securityGroupId = securityGroup.id;
 
-    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
-      name: context.name("database"),
-      subnetIds: network.dataSubnetIds,
-      description: "StoryForge PostgreSQL: isolated data subnets",
-      tags: context.tags(),
-    }, parent);
+    const subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      {
+        name: context.name("database"),
+        subnetIds: network.dataSubnetIds,
+        description: "StoryForge PostgreSQL: isolated data subnets",
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    const parameters = new aws.rds.ParameterGroup(`${name}-params`, {
-      name: context.name("postgres16"),
-      family: `postgres${POSTGRES_MAJOR}`,
-      description: "StoryForge PostgreSQL 16: pg_stat_statements, TLS only, slow-query logging",
-      parameters: [
-        { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
-        { name: "pg_stat_statements.track", value: "top", applyMethod: "immediate" },
-        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
-        // Queries slower than 1 s are logged (seed 001 sets a 5 s query timeout; this shows what approaches it).
-        { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
-        // Replicas answer long reads instead of cancelling them on conflicting vacuum.
-        { name: "hot_standby_feedback", value: "1", applyMethod: "immediate" },
-      ],
-      tags: context.tags(),
-    }, parent);
+    const parameters = new aws.rds.ParameterGroup(
+      `${name}-params`,
+      {
+        name: context.name("postgres16"),
+        family: `postgres${POSTGRES_MAJOR}`,
+        description: "StoryForge PostgreSQL 16: pg_stat_statements, TLS only, slow-query logging",
+        parameters: [
+          { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
+          { name: "pg_stat_statements.track", value: "top", applyMethod: "immediate" },
+          { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+          // Queries slower than 1 s are logged (seed 001 sets a 5 s query timeout; this shows what approaches it).
+          { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+          // Replicas answer long reads instead of cancelling them on conflicting vacuum.
+          { name: "hot_standby_feedback", value: "1", applyMethod: "immediate" },
+        ],
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    const password = new random.RandomPassword(`${name}-master-password`, {
-      length: 40,
-      // RDS forbids / @ " and space in master passwords; letters and digits keep it simple to quote anywhere.
-      special: false,
-    }, parent);
+    const password = new random.RandomPassword(
+      `${name}-master-password`,
+      {
+        length: 40,
+        // RDS forbids / @ " and space in master passwords; letters and digits keep it simple to quote anywhere.
+        special: false,
+      },
+      parent,
+    );
     this.masterPassword = pulumi.secret(password.result);
 
-    const monitoringRole = monitoringInterval > 0
-      ? new aws.iam.Role(`${name}-monitoring-role`, {
-        name: context.name("rds-monitoring", NAME_LIMITS.iamRole),
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-        tags: context.tags(),
-      }, parent)
-      : undefined;
+    const monitoringRole =
+      monitoringInterval > 0
+        ? new aws.iam.Role(
+            `${name}-monitoring-role`,
+            {
+              name: context.name("rds-monitoring", NAME_LIMITS.iamRole),
+              assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                  { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+                ],
+              }),
+              tags: context.tags(),
+            },
+            parent,
+          )
+        : undefined;
     if (monitoringRole) {
-      new aws.iam.RolePolicyAttachment(`${name}-monitoring-policy`, {
-        role: monitoringRole.name,
-        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-      }, parent);
+      new aws.iam.RolePolicyAttachment(
+        `${name}-monitoring-policy`,
+        {
+          role: monitoringRole.name,
+          policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        },
+        parent,
+      );
     }
 
     const common = {
@@ -157,64 +183,82 @@ export class Database extends pulumi.ComponentResource {
     };
 
     const primaryId = context.name("postgres", NAME_LIMITS.rds);
-    this.primary = new aws.rds.Instance(`${name}-primary`, {
-      ...common,
-      identifier: primaryId,
-      engine: "postgres",
-      engineVersion: POSTGRES_MAJOR,
-      allocatedStorage: spec.primary.storageGb,
-      maxAllocatedStorage: Math.round(spec.primary.storageGb * maxStorageFactor),
-      dbName: DATABASE_NAME,
-      username: MASTER_USERNAME,
-      password: this.masterPassword,
-      dbSubnetGroupName: subnetGroup.name,
-      multiAz: spec.multiAz,
-      // AWS picks the standby's zone for Multi-AZ; a single-AZ primary sits in the first zone.
-      availabilityZone: spec.multiAz ? undefined : network.zones[0],
-      backupRetentionPeriod: spec.backupRetentionDays,
-      backupWindow: "03:00-04:00",
-      maintenanceWindow: "sun:04:30-sun:05:30",
-      deletionProtection: spec.deletionProtection,
-      skipFinalSnapshot: !spec.finalSnapshot,
-      finalSnapshotIdentifier: spec.finalSnapshot ? `${primaryId}-final` : undefined,
-      tags: context.tags({ Name: primaryId, role: "primary" }),
-    }, { parent: this, protect: spec.deletionProtection });
+    this.primary = new aws.rds.Instance(
+      `${name}-primary`,
+      {
+        ...common,
+        identifier: primaryId,
+        engine: "postgres",
+        engineVersion: POSTGRES_MAJOR,
+        allocatedStorage: spec.primary.storageGb,
+        maxAllocatedStorage: Math.round(spec.primary.storageGb * maxStorageFactor),
+        dbName: DATABASE_NAME,
+        username: MASTER_USERNAME,
+        password: this.masterPassword,
+        dbSubnetGroupName: subnetGroup.name,
+        multiAz: spec.multiAz,
+        // AWS picks the standby's zone for Multi-AZ; a single-AZ primary sits in the first zone.
+        availabilityZone: spec.multiAz ? undefined : network.zones[0],
+        backupRetentionPeriod: spec.backupRetentionDays,
+        backupWindow: "03:00-04:00",
+        maintenanceWindow: "sun:04:30-sun:05:30",
+        deletionProtection: spec.deletionProtection,
+        skipFinalSnapshot: !spec.finalSnapshot,
+        finalSnapshotIdentifier: spec.finalSnapshot ? `${primaryId}-final` : undefined,
+        tags: context.tags({ Name: primaryId, role: "primary" }),
+      },
+      { parent: this, protect: spec.deletionProtection },
+    );
     this.primaryAddress = this.primary.address;
 
     // Replicas start in the zone after the primary's, so with the tier's zones every replica is elsewhere.
     this.replicas = Array.from({ length: spec.replicas.count }, (_, i) => {
       const id = context.name(`postgres-replica-${i + 1}`, NAME_LIMITS.rds);
-      return new aws.rds.Instance(`${name}-replica-${i + 1}`, {
-        ...common,
-        identifier: id,
-        instanceClass: spec.replicas.instanceClass,
-        replicateSourceDb: this.primary.identifier,
-        availabilityZone: network.zones[(i + 1) % zones],
-        // Backups come from the primary; a replica keeps none and is rebuilt from it.
-        backupRetentionPeriod: 0,
-        skipFinalSnapshot: true,
-        tags: context.tags({ Name: id, role: "replica" }),
-      }, parent);
+      return new aws.rds.Instance(
+        `${name}-replica-${i + 1}`,
+        {
+          ...common,
+          identifier: id,
+          instanceClass: spec.replicas.instanceClass,
+          replicateSourceDb: this.primary.identifier,
+          availabilityZone: network.zones[(i + 1) % zones],
+          // Backups come from the primary; a replica keeps none and is rebuilt from it.
+          backupRetentionPeriod: 0,
+          skipFinalSnapshot: true,
+          tags: context.tags({ Name: id, role: "replica" }),
+        },
+        parent,
+      );
     });
     this.replicaAddresses = this.replicas.map((r) => r.address);
 
-    const secret = new aws.secretsmanager.Secret(`${name}-master-secret`, {
-      name: `storyforge/${context.config.stack}/postgres-master`,
-      description: "StoryForge PostgreSQL master credentials",
-      kmsKeyId: key.arn,
-      recoveryWindowInDays: spec.deletionProtection ? 30 : 0,
-      tags: context.tags(),
-    }, parent);
-    new aws.secretsmanager.SecretVersion(`${name}-master-secret-value`, {
-      secretId: secret.id,
-      secretString: pulumi.secret(pulumi.jsonStringify({
-        username: MASTER_USERNAME,
-        password: this.masterPassword,
-        host: this.primary.address,
-        port: POSTGRES_PORT,
-        dbname: DATABASE_NAME,
-      })),
-    }, parent);
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-master-secret`,
+      {
+        name: `storyforge/${context.config.stack}/postgres-master`,
+        description: "StoryForge PostgreSQL master credentials",
+        kmsKeyId: key.arn,
+        recoveryWindowInDays: spec.deletionProtection ? 30 : 0,
+        tags: context.tags(),
+      },
+      parent,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-master-secret-value`,
+      {
+        secretId: secret.id,
+        secretString: pulumi.secret(
+          pulumi.jsonStringify({
+            username: MASTER_USERNAME,
+            password: this.masterPassword,
+            host: this.primary.address,
+            port: POSTGRES_PORT,
+            dbname: DATABASE_NAME,
+          }),
+        ),
+      },
+      parent,
+    );
     this.secretArn = secret.arn;
 
     this.registerOutputs({

@@ -5,14 +5,23 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { encryptionKey } from "./access";
 
 /** The repository root: build context of the one image the API, the worker and the migrations share. */
 const REPO_ROOT = join(__dirname, "..", "..");
 
 /** What the Dockerfile copies: a change here is a new image. */
-export const IMAGE_SOURCES = ["Dockerfile", ".dockerignore", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "app", "worker"];
+export const IMAGE_SOURCES = [
+  "Dockerfile",
+  ".dockerignore",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "app",
+  "worker",
+];
 
 /**
  * A hash of the image's sources (paths and contents, sorted), used as the image tag. ECR tags are immutable, so
@@ -58,7 +67,8 @@ export interface LifecyclePolicyOptions {
 export function lifecyclePolicy(options: LifecyclePolicyOptions): { rules: object[] } {
   const untaggedDays = options.untaggedImageDays ?? 1;
   const positive = (field: string, value: number, max: number) => {
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${field} must be an integer from 1 to ${max}, got ${value}`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new Error(`${field} must be an integer from 1 to ${max}, got ${value}`);
   };
   positive("keepImages", options.keepImages, 1000);
   positive("previewImageDays", options.previewImageDays, 365);
@@ -68,19 +78,35 @@ export function lifecyclePolicy(options: LifecyclePolicyOptions): { rules: objec
       {
         rulePriority: 1,
         description: `Expire untagged images after ${untaggedDays} day(s)`,
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedDays },
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: untaggedDays,
+        },
         action: { type: "expire" },
       },
       {
         rulePriority: 2,
         description: `Expire preview images ${options.previewImageDays} days after their push`,
-        selection: { tagStatus: "tagged", tagPrefixList: [PREVIEW_TAG_PREFIX], countType: "sinceImagePushed", countUnit: "days", countNumber: options.previewImageDays },
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [PREVIEW_TAG_PREFIX],
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: options.previewImageDays,
+        },
         action: { type: "expire" },
       },
       {
         rulePriority: 3,
         description: `Keep the last ${options.keepImages} tier images`,
-        selection: { tagStatus: "tagged", tagPrefixList: [SOURCE_TAG_PREFIX], countType: "imageCountMoreThan", countNumber: options.keepImages },
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [SOURCE_TAG_PREFIX],
+          countType: "imageCountMoreThan",
+          countNumber: options.keepImages,
+        },
         action: { type: "expire" },
       },
     ],
@@ -139,36 +165,52 @@ export class Image extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const key = encryptionKey(name, context, "ecr", this);
-    const repository = new aws.ecr.Repository(`${name}-repository`, {
-      name: context.name("app"),
-      imageTagMutability: "IMMUTABLE",
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }],
-      // Images are rebuilt from source; a destroy of the stack may take them with it.
-      forceDelete: true,
-      tags: context.tags(),
-    }, parent);
-    new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
-      repository: repository.name,
-      policy: JSON.stringify(policy),
-    }, parent);
+    const repository = new aws.ecr.Repository(
+      `${name}-repository`,
+      {
+        name: context.name("app"),
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }],
+        // Images are rebuilt from source; a destroy of the stack may take them with it.
+        forceDelete: true,
+        tags: context.tags(),
+      },
+      parent,
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      {
+        repository: repository.name,
+        policy: JSON.stringify(policy),
+      },
+      parent,
+    );
 
     // Short-lived registry credentials for the push; secret so they never reach the state in clear.
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, parent);
-    const image = new dockerBuild.Image(`${name}-image`, {
-      context: { location: args.contextPath ?? REPO_ROOT },
-      dockerfile: { location: join(args.contextPath ?? REPO_ROOT, args.dockerfile ?? "Dockerfile") },
-      platforms: [dockerBuild.Platform.Linux_arm64],
-      push: true,
-      // Immutable repository: the tag is unique per source (the digest is what pods use).
-      tags: [pulumi.interpolate`${repository.repositoryUrl}:${SOURCE_TAG_PREFIX}${sourceHash(args.contextPath ?? REPO_ROOT)}`],
-      registries: [{
-        address: repository.repositoryUrl,
-        username: auth.userName,
-        password: pulumi.secret(auth.password),
-      }],
-      buildOnPreview: false,
-    }, parent);
+    const image = new dockerBuild.Image(
+      `${name}-image`,
+      {
+        context: { location: args.contextPath ?? REPO_ROOT },
+        dockerfile: { location: join(args.contextPath ?? REPO_ROOT, args.dockerfile ?? "Dockerfile") },
+        platforms: [dockerBuild.Platform.Linux_arm64],
+        push: true,
+        // Immutable repository: the tag is unique per source (the digest is what pods use).
+        tags: [
+          pulumi.interpolate`${repository.repositoryUrl}:${SOURCE_TAG_PREFIX}${sourceHash(args.contextPath ?? REPO_ROOT)}`,
+        ],
+        registries: [
+          {
+            address: repository.repositoryUrl,
+            username: auth.userName,
+            password: pulumi.secret(auth.password),
+          },
+        ],
+        buildOnPreview: false,
+      },
+      parent,
+    );
 
     this.digest = image.digest;
     this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${image.digest}`;

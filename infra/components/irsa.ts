@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 
 /** What a role needs from the cluster: its OIDC provider and issuer. `Cluster` satisfies it. */
@@ -31,9 +31,11 @@ export type ServiceAccounts = string | readonly string[];
 /** The accounts as a list: non-empty, without duplicates, each a valid name. */
 export function serviceAccountList(namespace: string, serviceAccounts: ServiceAccounts): string[] {
   const list = typeof serviceAccounts === "string" ? [serviceAccounts] : [...serviceAccounts];
-  if (list.length === 0) throw new Error(`serviceAccounts for namespace ${namespace} must name at least one service account, got []`);
+  if (list.length === 0)
+    throw new Error(`serviceAccounts for namespace ${namespace} must name at least one service account, got []`);
   for (const account of list) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(account)) throw new Error(`serviceAccounts: "${account}" is not a Kubernetes service account name`);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(account))
+      throw new Error(`serviceAccounts: "${account}" is not a Kubernetes service account name`);
   }
   const duplicate = list.find((account, i) => list.indexOf(account) !== i);
   if (duplicate !== undefined) throw new Error(`serviceAccounts for namespace ${namespace} names "${duplicate}" twice`);
@@ -45,8 +47,15 @@ export function serviceAccountList(namespace: string, serviceAccounts: ServiceAc
  * accounts of `namespace` (`StringEquals` on `sub`, never `StringLike`; a list value means any one of them) and only
  * for STS tokens (`aud`). One account gives a plain string, as AWS's own examples write it.
  */
-export function irsaTrustPolicy(providerArn: string, issuer: string, namespace: string, serviceAccounts: ServiceAccounts): object {
-  const subjects = serviceAccountList(namespace, serviceAccounts).map((account) => serviceAccountSubject(namespace, account));
+export function irsaTrustPolicy(
+  providerArn: string,
+  issuer: string,
+  namespace: string,
+  serviceAccounts: ServiceAccounts,
+): object {
+  const subjects = serviceAccountList(namespace, serviceAccounts).map((account) =>
+    serviceAccountSubject(namespace, account),
+  );
   return {
     Version: "2012-10-17",
     Statement: [
@@ -104,7 +113,9 @@ export interface ServiceAccountRoleArgs {
 export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): aws.iam.Role {
   const { context, cluster, namespace, parent } = args;
   if ((args.serviceAccount === undefined) === (args.serviceAccounts === undefined)) {
-    throw new Error(`${name}: serviceAccountRole needs exactly one of serviceAccount and serviceAccounts, got ${JSON.stringify({ serviceAccount: args.serviceAccount, serviceAccounts: args.serviceAccounts })}`);
+    throw new Error(
+      `${name}: serviceAccountRole needs exactly one of serviceAccount and serviceAccounts, got ${JSON.stringify({ serviceAccount: args.serviceAccount, serviceAccounts: args.serviceAccounts })}`,
+    );
   }
   const accounts = serviceAccountList(namespace, args.serviceAccount ?? args.serviceAccounts ?? []);
   const label = `${namespace}/${accounts.join(",")}`;
@@ -114,21 +125,31 @@ export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): 
   }
   const roleName = args.roleName ?? `${namespace}-${accounts.join("-")}`;
   const opts = { parent };
-  const role = new aws.iam.Role(`${name}-role`, {
-    name: context.name(roleName, NAME_LIMITS.iamRole),
-    description: `IRSA: ${label} in ${context.name("cluster")}`,
-    assumeRolePolicy: pulumi
-      .all([cluster.oidcProviderArn, cluster.oidcIssuer])
-      .apply(([arn, issuer]) => JSON.stringify(irsaTrustPolicy(arn, issuer, namespace, accounts))),
-    // Tag values allow no comma: accounts are separated by spaces.
-    tags: context.tags({ "kubernetes-service-account": accounts.map((account) => `${namespace}.${account}`).join(" ") }),
-  }, opts);
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      name: context.name(roleName, NAME_LIMITS.iamRole),
+      description: `IRSA: ${label} in ${context.name("cluster")}`,
+      assumeRolePolicy: pulumi
+        .all([cluster.oidcProviderArn, cluster.oidcIssuer])
+        .apply(([arn, issuer]) => JSON.stringify(irsaTrustPolicy(arn, issuer, namespace, accounts))),
+      // Tag values allow no comma: accounts are separated by spaces.
+      tags: context.tags({
+        "kubernetes-service-account": accounts.map((account) => `${namespace}.${account}`).join(" "),
+      }),
+    },
+    opts,
+  );
   if (args.policy !== undefined) {
-    new aws.iam.RolePolicy(`${name}-policy`, {
-      role: role.id,
-      name: accounts.length === 1 ? accounts[0] : roleName,
-      policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)),
-    }, opts);
+    new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: role.id,
+        name: accounts.length === 1 ? accounts[0] : roleName,
+        policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)),
+      },
+      opts,
+    );
   }
   managed.forEach((policyArn) => {
     const short = policyArn.split("/").pop() ?? policyArn;

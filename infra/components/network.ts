@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackContext } from "../lib/context";
-import { planSubnets, SubnetPlan } from "../lib/cidr";
+import { type StackContext } from "../lib/context";
+import { planSubnets, type SubnetPlan } from "../lib/cidr";
 
 export interface NetworkArgs {
   /** The stack's context: tier sizing (`network.azCount`, `natGateways`, `vpcCidr`), names and tags. */
@@ -58,32 +58,51 @@ export class Network extends pulumi.ComponentResource {
     const available = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
     this.zones = Array.from({ length: azCount }, (_, i) => available.names[i]);
 
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
-      cidrBlock: vpcCidr,
-      enableDnsHostnames: true,
-      enableDnsSupport: true,
-      tags: context.tags({ Name: context.name("vpc") }),
-    }, parent);
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: vpcCidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: context.tags({ Name: context.name("vpc") }),
+      },
+      parent,
+    );
     this.vpcId = vpc.id;
 
-    const igw = new aws.ec2.InternetGateway(`${name}-igw`, {
-      vpcId: vpc.id,
-      tags: context.tags({ Name: context.name("igw") }),
-    }, parent);
+    const igw = new aws.ec2.InternetGateway(
+      `${name}-igw`,
+      {
+        vpcId: vpc.id,
+        tags: context.tags({ Name: context.name("igw") }),
+      },
+      parent,
+    );
 
     const subnets = this.subnetPlan.map((plan) => {
       // The AWS Load Balancer Controller finds subnets by these role tags.
       const roleTags: Record<string, string> =
-        plan.role === "public" ? { "kubernetes.io/role/elb": "1", [clusterTag]: "shared" }
-        : plan.role === "private" ? { "kubernetes.io/role/internal-elb": "1", [clusterTag]: "shared" }
-        : {};
-      const subnet = new aws.ec2.Subnet(`${name}-${plan.role}-${plan.zoneIndex}`, {
-        vpcId: vpc.id,
-        cidrBlock: plan.cidr,
-        availabilityZone: this.zones[plan.zoneIndex],
-        mapPublicIpOnLaunch: false,
-        tags: context.tags({ Name: context.name(`${plan.role}-${plan.zoneIndex}`), tier: context.config.tier.name, "subnet-role": plan.role, ...roleTags }),
-      }, parent);
+        plan.role === "public"
+          ? { "kubernetes.io/role/elb": "1", [clusterTag]: "shared" }
+          : plan.role === "private"
+            ? { "kubernetes.io/role/internal-elb": "1", [clusterTag]: "shared" }
+            : {};
+      const subnet = new aws.ec2.Subnet(
+        `${name}-${plan.role}-${plan.zoneIndex}`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: plan.cidr,
+          availabilityZone: this.zones[plan.zoneIndex],
+          mapPublicIpOnLaunch: false,
+          tags: context.tags({
+            Name: context.name(`${plan.role}-${plan.zoneIndex}`),
+            tier: context.config.tier.name,
+            "subnet-role": plan.role,
+            ...roleTags,
+          }),
+        },
+        parent,
+      );
       return { plan, subnet };
     });
     const byRole = (role: SubnetPlan["role"]) => subnets.filter((s) => s.plan.role === role).map((s) => s.subnet);
@@ -95,89 +114,156 @@ export class Network extends pulumi.ComponentResource {
     this.dataSubnetIds = dataSubnets.map((s) => s.id);
 
     // Public: default route to the internet gateway.
-    const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, {
-      vpcId: vpc.id,
-      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-      tags: context.tags({ Name: context.name("public") }),
-    }, parent);
-    publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-rta-${i}`, { subnetId: s.id, routeTableId: publicRoutes.id }, parent));
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public-rt`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+        tags: context.tags({ Name: context.name("public") }),
+      },
+      parent,
+    );
+    publicSubnets.forEach(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-public-rta-${i}`,
+          { subnetId: s.id, routeTableId: publicRoutes.id },
+          parent,
+        ),
+    );
 
     // NAT gateways in the first `natGateways` zones; each private zone routes through its own, or the first.
     const nats = Array.from({ length: natGateways }, (_, i) => {
-      const eip = new aws.ec2.Eip(`${name}-nat-eip-${i}`, { domain: "vpc", tags: context.tags({ Name: context.name(`nat-${i}`) }) }, parent);
-      return new aws.ec2.NatGateway(`${name}-nat-${i}`, {
-        allocationId: eip.id,
-        subnetId: publicSubnets[i].id,
-        connectivityType: "public",
-        tags: context.tags({ Name: context.name(`nat-${i}`) }),
-      }, { parent: this, dependsOn: [igw] });
+      const eip = new aws.ec2.Eip(
+        `${name}-nat-eip-${i}`,
+        { domain: "vpc", tags: context.tags({ Name: context.name(`nat-${i}`) }) },
+        parent,
+      );
+      return new aws.ec2.NatGateway(
+        `${name}-nat-${i}`,
+        {
+          allocationId: eip.id,
+          subnetId: publicSubnets[i].id,
+          connectivityType: "public",
+          tags: context.tags({ Name: context.name(`nat-${i}`) }),
+        },
+        { parent: this, dependsOn: [igw] },
+      );
     });
     const privateRoutes = privateSubnets.map((s, i) => {
-      const table = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, {
-        vpcId: vpc.id,
-        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[i % natGateways].id }],
-        tags: context.tags({ Name: context.name(`private-${i}`) }),
-      }, parent);
+      const table = new aws.ec2.RouteTable(
+        `${name}-private-rt-${i}`,
+        {
+          vpcId: vpc.id,
+          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[i % natGateways].id }],
+          tags: context.tags({ Name: context.name(`private-${i}`) }),
+        },
+        parent,
+      );
       new aws.ec2.RouteTableAssociation(`${name}-private-rta-${i}`, { subnetId: s.id, routeTableId: table.id }, parent);
       return table;
     });
 
     // Data subnets: local routes only.
-    const dataRoutes = new aws.ec2.RouteTable(`${name}-data-rt`, {
-      vpcId: vpc.id,
-      tags: context.tags({ Name: context.name("data") }),
-    }, parent);
-    dataSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-data-rta-${i}`, { subnetId: s.id, routeTableId: dataRoutes.id }, parent));
+    const dataRoutes = new aws.ec2.RouteTable(
+      `${name}-data-rt`,
+      {
+        vpcId: vpc.id,
+        tags: context.tags({ Name: context.name("data") }),
+      },
+      parent,
+    );
+    dataSubnets.forEach(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-data-rta-${i}`,
+          { subnetId: s.id, routeTableId: dataRoutes.id },
+          parent,
+        ),
+    );
 
-    new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
-      vpcId: vpc.id,
-      serviceName: pulumi.interpolate`com.amazonaws.${context.config.region}.s3`,
-      vpcEndpointType: "Gateway",
-      routeTableIds: [...privateRoutes.map((t) => t.id), dataRoutes.id],
-      tags: context.tags({ Name: context.name("s3") }),
-    }, parent);
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3-endpoint`,
+      {
+        vpcId: vpc.id,
+        serviceName: pulumi.interpolate`com.amazonaws.${context.config.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [...privateRoutes.map((t) => t.id), dataRoutes.id],
+        tags: context.tags({ Name: context.name("s3") }),
+      },
+      parent,
+    );
 
     // Flow logs of accepted and rejected traffic, to CloudWatch.
-    const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-      name: `/storyforge/${context.config.stack}/vpc-flow-logs`,
-      retentionInDays: flowLogRetentionDays,
-      tags: context.tags(),
-    }, parent);
-    const flowLogRole = new aws.iam.Role(`${name}-flow-logs-role`, {
-      name: context.name("flow-logs", 64),
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      tags: context.tags(),
-    }, parent);
-    new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
-      role: flowLogRole.id,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-          Resource: [flowLogGroup.arn, pulumi.interpolate`${flowLogGroup.arn}:*`],
-        }],
-      }),
-    }, parent);
-    new aws.ec2.FlowLog(`${name}-flow-log`, {
-      vpcId: vpc.id,
-      trafficType: "ALL",
-      logDestinationType: "cloud-watch-logs",
-      logDestination: flowLogGroup.arn,
-      iamRoleArn: flowLogRole.arn,
-      maxAggregationInterval: 60,
-      tags: context.tags(),
-    }, parent);
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      {
+        name: `/storyforge/${context.config.stack}/vpc-flow-logs`,
+        retentionInDays: flowLogRetentionDays,
+        tags: context.tags(),
+      },
+      parent,
+    );
+    const flowLogRole = new aws.iam.Role(
+      `${name}-flow-logs-role`,
+      {
+        name: context.name("flow-logs", 64),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+        tags: context.tags(),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs-policy`,
+      {
+        role: flowLogRole.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+              ],
+              Resource: [flowLogGroup.arn, pulumi.interpolate`${flowLogGroup.arn}:*`],
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-log`,
+      {
+        vpcId: vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        maxAggregationInterval: 60,
+        tags: context.tags(),
+      },
+      parent,
+    );
 
-    this.workloadSecurityGroup = new aws.ec2.SecurityGroup(`${name}-workloads-sg`, {
-      vpcId: vpc.id,
-      name: context.name("workloads"),
-      description: "StoryForge workloads (EKS nodes and pods) allowed to reach the data tier",
-      tags: context.tags({ Name: context.name("workloads") }),
-    }, parent);
+    this.workloadSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-workloads-sg`,
+      {
+        vpcId: vpc.id,
+        name: context.name("workloads"),
+        description: "StoryForge workloads (EKS nodes and pods) allowed to reach the data tier",
+        tags: context.tags({ Name: context.name("workloads") }),
+      },
+      parent,
+    );
 
     this.registerOutputs({
       vpcId: this.vpcId,

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { PGBOUNCER_SETTINGS } from "../lib/capacity";
-import { StackContext } from "../lib/context";
-import { PodResources } from "../../stacks/tiers";
-import { Database } from "./database";
+import { type StackContext } from "../lib/context";
+import { type PodResources } from "../../stacks/tiers";
+import { type Database } from "./database";
 import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
 
 export const PGBOUNCER_PORT = 6432;
@@ -130,77 +130,129 @@ export class PgBouncer extends pulumi.ComponentResource {
 
     const ini = pulumi
       .all([database.primaryAddress, pulumi.all(database.replicaAddresses)])
-      .apply(([primaryHost, replicaHosts]) => pgbouncerIni({ primaryHost, replicaHosts, port: database.port, dbname: database.databaseName }));
-    const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
-      metadata: { name: "pgbouncer-config", namespace, labels },
-      data: { "pgbouncer.ini": ini },
-    }, k8sOpts);
-    const userlist = pulumi.secret(pulumi.output(database.masterPassword).apply((p) => userlistLine(database.masterUsername, p)));
-    const auth = new k8s.core.v1.Secret(`${name}-auth`, {
-      metadata: { name: "pgbouncer-auth", namespace, labels },
-      type: "Opaque",
-      stringData: { "userlist.txt": userlist },
-    }, k8sOpts);
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-      metadata: { name: "pgbouncer", namespace, labels },
-      automountServiceAccountToken: false,
-    }, k8sOpts);
+      .apply(([primaryHost, replicaHosts]) =>
+        pgbouncerIni({ primaryHost, replicaHosts, port: database.port, dbname: database.databaseName }),
+      );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      {
+        metadata: { name: "pgbouncer-config", namespace, labels },
+        data: { "pgbouncer.ini": ini },
+      },
+      k8sOpts,
+    );
+    const userlist = pulumi.secret(
+      pulumi.output(database.masterPassword).apply((p) => userlistLine(database.masterUsername, p)),
+    );
+    const auth = new k8s.core.v1.Secret(
+      `${name}-auth`,
+      {
+        metadata: { name: "pgbouncer-auth", namespace, labels },
+        type: "Opaque",
+        stringData: { "userlist.txt": userlist },
+      },
+      k8sOpts,
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: { name: "pgbouncer", namespace, labels },
+        automountServiceAccountToken: false,
+      },
+      k8sOpts,
+    );
 
     // A change of the config or the password rolls the pods (PgBouncer reads both at start).
-    const checksum = pulumi.all([ini, userlist]).apply(([a, b]) => createHash("sha256").update(a).update(b).digest("hex"));
-    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: { name: "pgbouncer", namespace, labels },
-      spec: {
-        replicas,
-        selector: { matchLabels: labels },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: {
-          metadata: { labels, annotations: { "storyforge.io/config-checksum": pulumi.secret(checksum) } },
-          spec: {
-            serviceAccountName: serviceAccount.metadata.name,
-            automountServiceAccountToken: false,
-            ...roleScheduling("system"),
-            topologySpreadConstraints: zoneSpread(labels),
-            securityContext: podSecurity(PGBOUNCER_UID),
-            // Clients drain within client_idle_timeout; 60 s lets transactions in flight finish.
-            terminationGracePeriodSeconds: 60,
-            containers: [{
-              ...hardenedContainer(),
-              name: "pgbouncer",
-              image,
-              command: ["/usr/bin/pgbouncer", `${CONFIG_DIR}/pgbouncer.ini`],
-              ports: [{ name: "postgres", containerPort: PGBOUNCER_PORT, protocol: "TCP" }],
-              resources: resourcesOf(pod),
-              // The image has no PostgreSQL client, so both probes look at the listener, differently: readiness
-              // from inside the pod (busybox nc) every 5 s to steer new clients; liveness through the kubelet's TCP
-              // check, slowly, to restart only a pooler whose listener stays dead.
-              readinessProbe: { exec: { command: ["/bin/sh", "-c", `nc -z 127.0.0.1 ${PGBOUNCER_PORT}`] }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-              livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-              // Keep accepting while the Service's endpoints converge, then PgBouncer stops on SIGTERM.
-              lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", "sleep 10"] } } },
-              volumeMounts: [
-                { name: "config", mountPath: `${CONFIG_DIR}/pgbouncer.ini`, subPath: "pgbouncer.ini", readOnly: true },
-                { name: "auth", mountPath: `${CONFIG_DIR}/userlist.txt`, subPath: "userlist.txt", readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
+    const checksum = pulumi
+      .all([ini, userlist])
+      .apply(([a, b]) => createHash("sha256").update(a).update(b).digest("hex"));
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: "pgbouncer", namespace, labels },
+        spec: {
+          replicas,
+          selector: { matchLabels: labels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations: { "storyforge.io/config-checksum": pulumi.secret(checksum) } },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              automountServiceAccountToken: false,
+              ...roleScheduling("system"),
+              topologySpreadConstraints: zoneSpread(labels),
+              securityContext: podSecurity(PGBOUNCER_UID),
+              // Clients drain within client_idle_timeout; 60 s lets transactions in flight finish.
+              terminationGracePeriodSeconds: 60,
+              containers: [
+                {
+                  ...hardenedContainer(),
+                  name: "pgbouncer",
+                  image,
+                  command: ["/usr/bin/pgbouncer", `${CONFIG_DIR}/pgbouncer.ini`],
+                  ports: [{ name: "postgres", containerPort: PGBOUNCER_PORT, protocol: "TCP" }],
+                  resources: resourcesOf(pod),
+                  // The image has no PostgreSQL client, so both probes look at the listener, differently: readiness
+                  // from inside the pod (busybox nc) every 5 s to steer new clients; liveness through the kubelet's TCP
+                  // check, slowly, to restart only a pooler whose listener stays dead.
+                  readinessProbe: {
+                    exec: { command: ["/bin/sh", "-c", `nc -z 127.0.0.1 ${PGBOUNCER_PORT}`] },
+                    periodSeconds: 5,
+                    timeoutSeconds: 2,
+                    failureThreshold: 2,
+                  },
+                  livenessProbe: {
+                    tcpSocket: { port: PGBOUNCER_PORT },
+                    initialDelaySeconds: 15,
+                    periodSeconds: 20,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                  },
+                  // Keep accepting while the Service's endpoints converge, then PgBouncer stops on SIGTERM.
+                  lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", "sleep 10"] } } },
+                  volumeMounts: [
+                    {
+                      name: "config",
+                      mountPath: `${CONFIG_DIR}/pgbouncer.ini`,
+                      subPath: "pgbouncer.ini",
+                      readOnly: true,
+                    },
+                    { name: "auth", mountPath: `${CONFIG_DIR}/userlist.txt`, subPath: "userlist.txt", readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                  ],
+                },
               ],
-            }],
-            volumes: [
-              { name: "config", configMap: { name: config.metadata.name } },
-              { name: "auth", secret: { secretName: auth.metadata.name, defaultMode: 0o440 } },
-              { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-            ],
+              volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                { name: "auth", secret: { secretName: auth.metadata.name, defaultMode: 0o440 } },
+                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+              ],
+            },
           },
         },
       },
-    }, k8sOpts);
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-      metadata: { name: "pgbouncer", namespace, labels },
-      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-    }, { ...k8sOpts, dependsOn: [deployment] });
-    const service = new k8s.core.v1.Service(`${name}-service`, {
-      metadata: { name: "pgbouncer", namespace, labels },
-      spec: { type: "ClusterIP", selector: labels, ports: [{ name: "postgres", port: PGBOUNCER_PORT, targetPort: PGBOUNCER_PORT, protocol: "TCP" }] },
-    }, k8sOpts);
+      k8sOpts,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: { name: "pgbouncer", namespace, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      },
+      { ...k8sOpts, dependsOn: [deployment] },
+    );
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: "pgbouncer", namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: labels,
+          ports: [{ name: "postgres", port: PGBOUNCER_PORT, targetPort: PGBOUNCER_PORT, protocol: "TCP" }],
+        },
+      },
+      k8sOpts,
+    );
 
     this.serviceName = service.metadata.name;
     this.host = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;

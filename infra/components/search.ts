@@ -1,16 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackContext } from "../lib/context";
+import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
-import { SearchTier } from "../../stacks/tiers";
-import { encryptionKey, serviceSecurityGroup, TrafficSource } from "./access";
-import { OidcIdentity, serviceAccountRole } from "./irsa";
-import { Network } from "./network";
+import { type SearchTier } from "../../stacks/tiers";
+import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
+import { type OidcIdentity, serviceAccountRole } from "./irsa";
+import { type Network } from "./network";
 
 export const OPENSEARCH_PORT = 443;
 export const OPENSEARCH_VERSION = "OpenSearch_2.19";
 /** What the clients may send: every HTTP method the app uses, on the domain's indices and APIs. */
-export const SEARCH_CLIENT_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"] as const;
+export const SEARCH_CLIENT_ACTIONS = [
+  "es:ESHttpGet",
+  "es:ESHttpHead",
+  "es:ESHttpPost",
+  "es:ESHttpPut",
+  "es:ESHttpDelete",
+] as const;
 
 /** The Kubernetes service accounts that talk to OpenSearch, signing requests (SigV4) with one shared IRSA role. */
 export interface SearchClients {
@@ -76,7 +82,9 @@ export class Search extends pulumi.ComponentResource {
     const zones = context.config.tier.network.azCount;
     const logRetentionDays = args.logRetentionDays ?? 14;
     if (spec.dataNodes < zones) {
-      throw new Error(`search.dataNodes must be at least the zones used (${zones}) for zone awareness, got ${spec.dataNodes}`);
+      throw new Error(
+        `search.dataNodes must be at least the zones used (${zones}) for zone awareness, got ${spec.dataNodes}`,
+      );
     }
     if (spec.masterNodes !== 3) {
       throw new Error(`search.masterNodes must be 3 (a quorum that survives one loss), got ${spec.masterNodes}`);
@@ -89,7 +97,10 @@ export class Search extends pulumi.ComponentResource {
       vpcId: network.vpcId,
       part: "search",
       port: OPENSEARCH_PORT,
-      sources: [{ label: "workloads", securityGroupId: network.workloadSecurityGroup.id }, ...(args.extraSources ?? [])],
+      sources: [
+        { label: "workloads", securityGroupId: network.workloadSecurityGroup.id },
+        ...(args.extraSources ?? []),
+      ],
       parent: this,
     });
     this.securityGroupId = securityGroup.id;
@@ -107,72 +118,114 @@ export class Search extends pulumi.ComponentResource {
     this.clientRoleArn = clientRole.arn;
 
     const logTypes = ["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
-    const logGroups = logTypes.map((type) => new aws.cloudwatch.LogGroup(`${name}-${type.toLowerCase().replace(/_/g, "-")}`, {
-      name: `/storyforge/${context.config.stack}/opensearch/${type.toLowerCase()}`,
-      retentionInDays: logRetentionDays,
-      tags: context.tags(),
-    }, parent));
-    const logPolicy = new aws.cloudwatch.LogResourcePolicy(`${name}-log-policy`, {
-      policyName: context.name("opensearch-logs"),
-      policyDocument: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Service: "es.amazonaws.com" },
-          Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
-          Resource: logGroups.map((g) => pulumi.interpolate`${g.arn}:*`),
-        }],
-      }),
-    }, parent);
+    const logGroups = logTypes.map(
+      (type) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${type.toLowerCase().replace(/_/g, "-")}`,
+          {
+            name: `/storyforge/${context.config.stack}/opensearch/${type.toLowerCase()}`,
+            retentionInDays: logRetentionDays,
+            tags: context.tags(),
+          },
+          parent,
+        ),
+    );
+    const logPolicy = new aws.cloudwatch.LogResourcePolicy(
+      `${name}-log-policy`,
+      {
+        policyName: context.name("opensearch-logs"),
+        policyDocument: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "es.amazonaws.com" },
+              Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
+              Resource: logGroups.map((g) => pulumi.interpolate`${g.arn}:*`),
+            },
+          ],
+        }),
+      },
+      parent,
+    );
 
     const domainName = context.name("search", NAME_LIMITS.opensearch);
-    const domain = new aws.opensearch.Domain(`${name}-domain`, {
-      domainName,
-      engineVersion: OPENSEARCH_VERSION,
-      clusterConfig: {
-        instanceType: spec.instanceClass,
-        instanceCount: spec.dataNodes,
-        dedicatedMasterEnabled: true,
-        dedicatedMasterType: spec.masterInstanceClass,
-        dedicatedMasterCount: spec.masterNodes,
-        zoneAwarenessEnabled: true,
-        zoneAwarenessConfig: { availabilityZoneCount: zones },
+    const domain = new aws.opensearch.Domain(
+      `${name}-domain`,
+      {
+        domainName,
+        engineVersion: OPENSEARCH_VERSION,
+        clusterConfig: {
+          instanceType: spec.instanceClass,
+          instanceCount: spec.dataNodes,
+          dedicatedMasterEnabled: true,
+          dedicatedMasterType: spec.masterInstanceClass,
+          dedicatedMasterCount: spec.masterNodes,
+          zoneAwarenessEnabled: true,
+          zoneAwarenessConfig: { availabilityZoneCount: zones },
+        },
+        ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: spec.volumeGb },
+        encryptAtRest: { enabled: true, kmsKeyId: key.arn },
+        nodeToNodeEncryption: { enabled: true },
+        domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
+        vpcOptions: { subnetIds: network.dataSubnetIds, securityGroupIds: [securityGroup.id] },
+        advancedSecurityOptions: {
+          enabled: true,
+          internalUserDatabaseEnabled: false,
+          masterUserOptions: { masterUserArn: clientRole.arn },
+        },
+        logPublishingOptions: logTypes.map((logType, i) => ({
+          logType,
+          cloudwatchLogGroupArn: logGroups[i].arn,
+          enabled: true,
+        })),
+        softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
+        tags: context.tags({ Name: domainName }),
       },
-      ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: spec.volumeGb },
-      encryptAtRest: { enabled: true, kmsKeyId: key.arn },
-      nodeToNodeEncryption: { enabled: true },
-      domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
-      vpcOptions: { subnetIds: network.dataSubnetIds, securityGroupIds: [securityGroup.id] },
-      advancedSecurityOptions: {
-        enabled: true,
-        internalUserDatabaseEnabled: false,
-        masterUserOptions: { masterUserArn: clientRole.arn },
-      },
-      logPublishingOptions: logTypes.map((logType, i) => ({ logType, cloudwatchLogGroupArn: logGroups[i].arn, enabled: true })),
-      softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
-      tags: context.tags({ Name: domainName }),
-    }, { parent: this, dependsOn: [logPolicy] });
+      { parent: this, dependsOn: [logPolicy] },
+    );
     this.endpoint = domain.endpoint;
     this.domainArn = domain.arn;
 
     // Inside the VPC every principal may send HTTP requests; fine-grained access control decides what each may do.
-    new aws.opensearch.DomainPolicy(`${name}-access`, {
-      domainName: domain.domainName,
-      accessPolicies: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: pulumi.interpolate`${domain.arn}/*` }],
-      }),
-    }, parent);
+    new aws.opensearch.DomainPolicy(
+      `${name}-access`,
+      {
+        domainName: domain.domainName,
+        accessPolicies: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "*" },
+              Action: "es:ESHttp*",
+              Resource: pulumi.interpolate`${domain.arn}/*`,
+            },
+          ],
+        }),
+      },
+      parent,
+    );
 
-    new aws.iam.RolePolicy(`${name}-client-policy`, {
-      role: clientRole.id,
-      name: "opensearch-http",
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: [...SEARCH_CLIENT_ACTIONS], Resource: pulumi.interpolate`${domain.arn}/*` }],
-      }),
-    }, parent);
+    new aws.iam.RolePolicy(
+      `${name}-client-policy`,
+      {
+        role: clientRole.id,
+        name: "opensearch-http",
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: [...SEARCH_CLIENT_ACTIONS], Resource: pulumi.interpolate`${domain.arn}/*` },
+          ],
+        }),
+      },
+      parent,
+    );
 
-    this.registerOutputs({ endpoint: this.endpoint, clientRoleArn: this.clientRoleArn, securityGroupId: this.securityGroupId });
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      clientRoleArn: this.clientRoleArn,
+      securityGroupId: this.securityGroupId,
+    });
   }
 }

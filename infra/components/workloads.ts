@@ -2,13 +2,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { POOLS_PER_PROCESS, workerPoolSize } from "../lib/capacity";
-import { StackContext } from "../lib/context";
-import { hardenedContainer, migrationPodSpec, podSecurity, resourcesOf, roleScheduling, TMP_MOUNT, TMP_VOLUME, zoneSpread } from "../lib/pod-spec";
-import { Cache } from "./cache";
-import { Database } from "./database";
-import { OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
+import { type StackContext } from "../lib/context";
+import {
+  hardenedContainer,
+  migrationPodSpec,
+  podSecurity,
+  resourcesOf,
+  roleScheduling,
+  TMP_MOUNT,
+  TMP_VOLUME,
+  zoneSpread,
+} from "../lib/pod-spec";
+import { type Cache } from "./cache";
+import { type Database } from "./database";
+import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
 import { PgBouncer } from "./pgbouncer";
-import { Search } from "./search";
+import { type Search } from "./search";
 
 export const NAMESPACE = "storyforge";
 export const API_PORT = 3000;
@@ -20,13 +29,29 @@ type HpaBehavior = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerBehavio
 
 /** API HPA behaviour after seed 002: up 100 %/60 s after 60 s, down 50 %/60 s after 300 s. */
 export const API_HPA_BEHAVIOR: HpaBehavior = {
-  scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
-  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+  scaleUp: {
+    stabilizationWindowSeconds: 60,
+    selectPolicy: "Max",
+    policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
+  },
+  scaleDown: {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: "Max",
+    policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+  },
 };
 /** Worker behaviour of seed 000 §4.1: up at most 4 pods per 60 s after 60 s, down at most 25 % per 120 s after 300 s. */
 export const WORKER_HPA_BEHAVIOR: HpaBehavior = {
-  scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: "Max", policies: [{ type: "Pods", value: 4, periodSeconds: 60 }] },
-  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 25, periodSeconds: 120 }] },
+  scaleUp: {
+    stabilizationWindowSeconds: 60,
+    selectPolicy: "Max",
+    policies: [{ type: "Pods", value: 4, periodSeconds: 60 }],
+  },
+  scaleDown: {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: "Max",
+    policies: [{ type: "Percent", value: 25, periodSeconds: 120 }],
+  },
 };
 /** HPA targets of seed 000 §5.1 (API) and §4.1 (worker CPU). */
 export const API_CPU_TARGET = 60;
@@ -93,7 +118,9 @@ export interface ConnectionInput {
  * databases, migrations straight to the primary (DDL and advisory locks do not belong behind a transaction pooler;
  * RDS forces TLS, `no-verify` encrypts without the RDS CA bundle the image does not carry yet), Redis over TLS.
  */
-export function connectionUrls(c: ConnectionInput): Record<"DATABASE_URL" | "DATABASE_REPLICA_URL" | "DATABASE_MIGRATION_URL" | "REDIS_URL", string> {
+export function connectionUrls(
+  c: ConnectionInput,
+): Record<"DATABASE_URL" | "DATABASE_REPLICA_URL" | "DATABASE_MIGRATION_URL" | "REDIS_URL", string> {
   const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
   return {
     DATABASE_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.primaryDatabase}`,
@@ -129,26 +156,41 @@ export class Workloads extends pulumi.ComponentResource {
     const { context, cluster, database, cache, search } = args;
     const w = context.config.tier.workloads;
     const logLevel = args.logLevel ?? "info";
-    if (w.api.minReplicas < 2) throw new Error(`workloads.api.minReplicas must be at least 2, got ${w.api.minReplicas}`);
-    if (w.api.maxReplicas < w.api.minReplicas) throw new Error(`workloads.api.maxReplicas (${w.api.maxReplicas}) must be at least minReplicas (${w.api.minReplicas})`);
-    if (w.worker.maxReplicas < w.worker.minReplicas) throw new Error(`workloads.worker.maxReplicas (${w.worker.maxReplicas}) must be at least minReplicas (${w.worker.minReplicas})`);
+    if (w.api.minReplicas < 2)
+      throw new Error(`workloads.api.minReplicas must be at least 2, got ${w.api.minReplicas}`);
+    if (w.api.maxReplicas < w.api.minReplicas)
+      throw new Error(
+        `workloads.api.maxReplicas (${w.api.maxReplicas}) must be at least minReplicas (${w.api.minReplicas})`,
+      );
+    if (w.worker.maxReplicas < w.worker.minReplicas)
+      throw new Error(
+        `workloads.worker.maxReplicas (${w.worker.maxReplicas}) must be at least minReplicas (${w.worker.minReplicas})`,
+      );
     const k8sOpts = { parent: this, provider: cluster.provider };
     const imageRef = pulumi.output(args.image.imageRef);
 
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: {
-        name: NAMESPACE,
-        labels: {
-          "app.kubernetes.io/part-of": "storyforge",
-          // Pod Security Admission: every pod here must meet the "restricted" profile.
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: NAMESPACE,
+          labels: {
+            "app.kubernetes.io/part-of": "storyforge",
+            // Pod Security Admission: every pod here must meet the "restricted" profile.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
         },
       },
-    }, k8sOpts);
+      k8sOpts,
+    );
     const ns = namespace.metadata.name;
 
-    this.pgbouncer = new PgBouncer(`${name}-pgbouncer`, { context, cluster, database, namespace: ns }, { parent: this });
+    this.pgbouncer = new PgBouncer(
+      `${name}-pgbouncer`,
+      { context, cluster, database, namespace: ns },
+      { parent: this },
+    );
     const pgb = this.pgbouncer;
 
     // Secrets: built from secret Outputs, delivered as k8s Secrets, read with secretKeyRef.
@@ -158,28 +200,45 @@ export class Workloads extends pulumi.ComponentResource {
         .all([database.masterPassword, pgb.host, database.primaryAddress, cache.configurationEndpoint, cache.authToken])
         .apply(([password, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
           connectionUrls({
-            user: database.masterUsername, password, pgbouncerHost, pgbouncerPort: pgb.port,
-            primaryDatabase: pgb.primaryDatabase, replicaDatabase: pgb.replicaDatabase,
-            primaryAddress, postgresPort: database.port, databaseName: database.databaseName,
-            redisEndpoint, redisPort: cache.port, redisToken,
-          })),
+            user: database.masterUsername,
+            password,
+            pgbouncerHost,
+            pgbouncerPort: pgb.port,
+            primaryDatabase: pgb.primaryDatabase,
+            replicaDatabase: pgb.replicaDatabase,
+            primaryAddress,
+            postgresPort: database.port,
+            databaseName: database.databaseName,
+            redisEndpoint,
+            redisPort: cache.port,
+            redisToken,
+          }),
+        ),
     );
-    const appSecret = new k8s.core.v1.Secret(`${name}-app-secret`, {
-      metadata: { name: "storyforge-app", namespace: ns },
-      type: "Opaque",
-      stringData: {
-        DATABASE_URL: urls.DATABASE_URL,
-        DATABASE_REPLICA_URL: urls.DATABASE_REPLICA_URL,
-        REDIS_URL: urls.REDIS_URL,
-        JWT_SECRET: pulumi.secret(jwt.result),
+    const appSecret = new k8s.core.v1.Secret(
+      `${name}-app-secret`,
+      {
+        metadata: { name: "storyforge-app", namespace: ns },
+        type: "Opaque",
+        stringData: {
+          DATABASE_URL: urls.DATABASE_URL,
+          DATABASE_REPLICA_URL: urls.DATABASE_REPLICA_URL,
+          REDIS_URL: urls.REDIS_URL,
+          JWT_SECRET: pulumi.secret(jwt.result),
+        },
       },
-    }, k8sOpts);
+      k8sOpts,
+    );
     // Migrations only: the primary directly, in a Secret only the migrations Job reads.
-    const migrationSecret = new k8s.core.v1.Secret(`${name}-migration-secret`, {
-      metadata: { name: "storyforge-migrations", namespace: ns },
-      type: "Opaque",
-      stringData: { DATABASE_MIGRATION_URL: urls.DATABASE_MIGRATION_URL },
-    }, k8sOpts);
+    const migrationSecret = new k8s.core.v1.Secret(
+      `${name}-migration-secret`,
+      {
+        metadata: { name: "storyforge-migrations", namespace: ns },
+        type: "Opaque",
+        stringData: { DATABASE_MIGRATION_URL: urls.DATABASE_MIGRATION_URL },
+      },
+      k8sOpts,
+    );
     const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
       keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
 
@@ -188,14 +247,20 @@ export class Workloads extends pulumi.ComponentResource {
     const accountFor = (role: "api" | "worker" | "migrations") => {
       const usesSearch = search !== undefined && role !== "migrations";
       if (usesSearch && (search.clients.namespace !== NAMESPACE || !search.clients.serviceAccounts.includes(role))) {
-        throw new Error(`search.clients must include ${NAMESPACE}/${role} (its service account signs OpenSearch requests with the client role), got ${search.clients.namespace}/${search.clients.serviceAccounts.join(",")}`);
+        throw new Error(
+          `search.clients must include ${NAMESPACE}/${role} (its service account signs OpenSearch requests with the client role), got ${search.clients.namespace}/${search.clients.serviceAccounts.join(",")}`,
+        );
       }
       const annotations = usesSearch ? { [ROLE_ARN_ANNOTATION]: search.clientRoleArn } : undefined;
-      return new k8s.core.v1.ServiceAccount(`${name}-${role}-sa`, {
-        metadata: { name: role, namespace: ns, ...(annotations ? { annotations } : {}) },
-        // Only IRSA needs the projected token; the webhook mounts it itself.
-        automountServiceAccountToken: false,
-      }, k8sOpts);
+      return new k8s.core.v1.ServiceAccount(
+        `${name}-${role}-sa`,
+        {
+          metadata: { name: role, namespace: ns, ...(annotations ? { annotations } : {}) },
+          // Only IRSA needs the projected token; the webhook mounts it itself.
+          automountServiceAccountToken: false,
+        },
+        k8sOpts,
+      );
     };
 
     const commonEnv: Array<{ name: string; value: pulumi.Input<string> }> = [
@@ -204,7 +269,10 @@ export class Workloads extends pulumi.ComponentResource {
       { name: "REDIS_CLUSTER", value: "true" },
       { name: "AWS_REGION", value: context.config.region },
       ...(search !== undefined
-        ? [{ name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` }, { name: "OPENSEARCH_SIGV4", value: "true" }]
+        ? [
+            { name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` },
+            { name: "OPENSEARCH_SIGV4", value: "true" },
+          ]
         : []),
     ];
 
@@ -212,171 +280,248 @@ export class Workloads extends pulumi.ComponentResource {
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
     const migrationLabels = { "app.kubernetes.io/name": "migrations", "app.kubernetes.io/part-of": "storyforge" };
-    const migration = new k8s.batch.v1.Job(`${name}-migrate`, {
-      metadata: { name: jobName, namespace: ns, labels: migrationLabels },
-      spec: {
-        backoffLimit: 2,
-        activeDeadlineSeconds: 900,
-        template: {
-          metadata: { labels: migrationLabels },
-          spec: migrationPodSpec({
-            image: imageRef,
-            uid: APP_UID,
-            role: "api",
-            serviceAccountName: migrationAccount.metadata.name,
-            env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
-            pod: w.api.pod,
-          }),
+    const migration = new k8s.batch.v1.Job(
+      `${name}-migrate`,
+      {
+        metadata: { name: jobName, namespace: ns, labels: migrationLabels },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: 900,
+          template: {
+            metadata: { labels: migrationLabels },
+            spec: migrationPodSpec({
+              image: imageRef,
+              uid: APP_UID,
+              role: "api",
+              serviceAccountName: migrationAccount.metadata.name,
+              env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
+              pod: w.api.pod,
+            }),
+          },
         },
       },
-    }, { ...k8sOpts, dependsOn: [pgb] });
+      { ...k8sOpts, dependsOn: [pgb] },
+    );
 
     // API
     const apiLabels = { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "storyforge" };
     const apiAccount = accountFor("api");
-    const api = new k8s.apps.v1.Deployment(`${name}-api`, {
-      metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: {
-        // No `replicas`: the HPA owns the count.
-        selector: { matchLabels: apiLabels },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        template: {
-          metadata: { labels: apiLabels },
-          spec: {
-            serviceAccountName: apiAccount.metadata.name,
-            automountServiceAccountToken: false,
-            ...roleScheduling("api"),
-            topologySpreadConstraints: zoneSpread(apiLabels),
-            securityContext: podSecurity(APP_UID),
-            terminationGracePeriodSeconds: Math.ceil((API_DRAIN_MS + API_SHUTDOWN_MS) / 1000) + 10,
-            containers: [{
-              ...hardenedContainer(),
-              name: "api",
-              image: imageRef,
-              command: ["node", "dist/app/main.js"],
-              ports: [{ name: "http", containerPort: API_PORT, protocol: "TCP" }],
-              env: [
-                ...commonEnv,
-                { name: "PORT", value: String(API_PORT) },
-                { name: "DATABASE_POOL_MAX", value: String(w.api.dbPoolSize) },
-                // CloudFront and the ALB are the two proxies in front of the API.
-                { name: "TRUST_PROXY", value: "2" },
-                { name: "SHUTDOWN_DRAIN_MS", value: String(API_DRAIN_MS) },
-                { name: "SHUTDOWN_TIMEOUT_MS", value: String(API_SHUTDOWN_MS) },
-                ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "JWT_SECRET"]),
+    const api = new k8s.apps.v1.Deployment(
+      `${name}-api`,
+      {
+        metadata: { name: "api", namespace: ns, labels: apiLabels },
+        spec: {
+          // No `replicas`: the HPA owns the count.
+          selector: { matchLabels: apiLabels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          template: {
+            metadata: { labels: apiLabels },
+            spec: {
+              serviceAccountName: apiAccount.metadata.name,
+              automountServiceAccountToken: false,
+              ...roleScheduling("api"),
+              topologySpreadConstraints: zoneSpread(apiLabels),
+              securityContext: podSecurity(APP_UID),
+              terminationGracePeriodSeconds: Math.ceil((API_DRAIN_MS + API_SHUTDOWN_MS) / 1000) + 10,
+              containers: [
+                {
+                  ...hardenedContainer(),
+                  name: "api",
+                  image: imageRef,
+                  command: ["node", "dist/app/main.js"],
+                  ports: [{ name: "http", containerPort: API_PORT, protocol: "TCP" }],
+                  env: [
+                    ...commonEnv,
+                    { name: "PORT", value: String(API_PORT) },
+                    { name: "DATABASE_POOL_MAX", value: String(w.api.dbPoolSize) },
+                    // CloudFront and the ALB are the two proxies in front of the API.
+                    { name: "TRUST_PROXY", value: "2" },
+                    { name: "SHUTDOWN_DRAIN_MS", value: String(API_DRAIN_MS) },
+                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(API_SHUTDOWN_MS) },
+                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "JWT_SECRET"]),
+                  ],
+                  resources: resourcesOf(w.api.pod),
+                  readinessProbe: {
+                    httpGet: { path: "/health/ready", port: API_PORT },
+                    periodSeconds: 5,
+                    timeoutSeconds: 2,
+                    failureThreshold: 2,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: "/health/live", port: API_PORT },
+                    initialDelaySeconds: 10,
+                    periodSeconds: 15,
+                    timeoutSeconds: 2,
+                    failureThreshold: 3,
+                  },
+                  startupProbe: {
+                    httpGet: { path: "/health/live", port: API_PORT },
+                    periodSeconds: 2,
+                    failureThreshold: 30,
+                  },
+                  volumeMounts: [TMP_MOUNT],
+                },
               ],
-              resources: resourcesOf(w.api.pod),
-              readinessProbe: { httpGet: { path: "/health/ready", port: API_PORT }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-              livenessProbe: { httpGet: { path: "/health/live", port: API_PORT }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 2, failureThreshold: 3 },
-              startupProbe: { httpGet: { path: "/health/live", port: API_PORT }, periodSeconds: 2, failureThreshold: 30 },
-              volumeMounts: [TMP_MOUNT],
-            }],
-            volumes: [TMP_VOLUME],
+              volumes: [TMP_VOLUME],
+            },
           },
         },
       },
-    }, { ...k8sOpts, dependsOn: [migration] });
-    const apiService = new k8s.core.v1.Service(`${name}-api-service`, {
-      metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: { type: "ClusterIP", selector: apiLabels, ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }] },
-    }, k8sOpts);
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-api-hpa`, {
-      metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: api.metadata.name },
-        minReplicas: w.api.minReplicas,
-        maxReplicas: w.api.maxReplicas,
-        metrics: [
-          { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: API_CPU_TARGET } } },
-          { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: API_MEMORY_TARGET } } },
-        ],
-        behavior: API_HPA_BEHAVIOR,
+      { ...k8sOpts, dependsOn: [migration] },
+    );
+    const apiService = new k8s.core.v1.Service(
+      `${name}-api-service`,
+      {
+        metadata: { name: "api", namespace: ns, labels: apiLabels },
+        spec: {
+          type: "ClusterIP",
+          selector: apiLabels,
+          ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }],
+        },
       },
-    }, k8sOpts);
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-api-pdb`, {
-      metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: { minAvailable: pdbMinAvailable(w.api.minReplicas), selector: { matchLabels: apiLabels } },
-    }, k8sOpts);
+      k8sOpts,
+    );
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-api-hpa`,
+      {
+        metadata: { name: "api", namespace: ns, labels: apiLabels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: api.metadata.name },
+          minReplicas: w.api.minReplicas,
+          maxReplicas: w.api.maxReplicas,
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: API_CPU_TARGET } },
+            },
+            {
+              type: "Resource",
+              resource: { name: "memory", target: { type: "Utilization", averageUtilization: API_MEMORY_TARGET } },
+            },
+          ],
+          behavior: API_HPA_BEHAVIOR,
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-api-pdb`,
+      {
+        metadata: { name: "api", namespace: ns, labels: apiLabels },
+        spec: { minAvailable: pdbMinAvailable(w.api.minReplicas), selector: { matchLabels: apiLabels } },
+      },
+      k8sOpts,
+    );
 
     // Worker
     const workerLabels = { "app.kubernetes.io/name": "worker", "app.kubernetes.io/part-of": "storyforge" };
     const workerAccount = accountFor("worker");
-    const worker = new k8s.apps.v1.Deployment(`${name}-worker`, {
-      metadata: { name: "worker", namespace: ns, labels: workerLabels },
-      spec: {
-        // No `replicas`: KEDA's HPA owns the count.
-        selector: { matchLabels: workerLabels },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        template: {
-          metadata: { labels: workerLabels },
-          spec: {
-            serviceAccountName: workerAccount.metadata.name,
-            automountServiceAccountToken: false,
-            ...roleScheduling("worker"),
-            topologySpreadConstraints: zoneSpread(workerLabels),
-            securityContext: podSecurity(APP_UID),
-            terminationGracePeriodSeconds: WORKER_SHUTDOWN_MS / 1000 + 30,
-            containers: [{
-              ...hardenedContainer(),
-              name: "worker",
-              image: imageRef,
-              command: ["node", "dist/worker/main.js"],
-              ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT, protocol: "TCP" }],
-              env: [
-                ...commonEnv,
-                { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
-                { name: "WORKER_CONCURRENCY", value: String(w.worker.concurrency) },
-                // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
-                { name: "DATABASE_POOL_MAX", value: String(workerPoolSize(context.config.tier)) },
-                { name: "SHUTDOWN_TIMEOUT_MS", value: String(WORKER_SHUTDOWN_MS) },
-                ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL"]),
+    const worker = new k8s.apps.v1.Deployment(
+      `${name}-worker`,
+      {
+        metadata: { name: "worker", namespace: ns, labels: workerLabels },
+        spec: {
+          // No `replicas`: KEDA's HPA owns the count.
+          selector: { matchLabels: workerLabels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          template: {
+            metadata: { labels: workerLabels },
+            spec: {
+              serviceAccountName: workerAccount.metadata.name,
+              automountServiceAccountToken: false,
+              ...roleScheduling("worker"),
+              topologySpreadConstraints: zoneSpread(workerLabels),
+              securityContext: podSecurity(APP_UID),
+              terminationGracePeriodSeconds: WORKER_SHUTDOWN_MS / 1000 + 30,
+              containers: [
+                {
+                  ...hardenedContainer(),
+                  name: "worker",
+                  image: imageRef,
+                  command: ["node", "dist/worker/main.js"],
+                  ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT, protocol: "TCP" }],
+                  env: [
+                    ...commonEnv,
+                    { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
+                    { name: "WORKER_CONCURRENCY", value: String(w.worker.concurrency) },
+                    // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
+                    { name: "DATABASE_POOL_MAX", value: String(workerPoolSize(context.config.tier)) },
+                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(WORKER_SHUTDOWN_MS) },
+                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL"]),
+                  ],
+                  resources: resourcesOf(w.worker.pod),
+                  readinessProbe: {
+                    httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT },
+                    periodSeconds: 10,
+                    timeoutSeconds: 2,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: "/health/live", port: WORKER_METRICS_PORT },
+                    initialDelaySeconds: 15,
+                    periodSeconds: 20,
+                    timeoutSeconds: 2,
+                    failureThreshold: 3,
+                  },
+                  volumeMounts: [TMP_MOUNT],
+                },
               ],
-              resources: resourcesOf(w.worker.pod),
-              readinessProbe: { httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: "/health/live", port: WORKER_METRICS_PORT }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 2, failureThreshold: 3 },
-              volumeMounts: [TMP_MOUNT],
-            }],
-            volumes: [TMP_VOLUME],
+              volumes: [TMP_VOLUME],
+            },
           },
         },
       },
-    }, { ...k8sOpts, dependsOn: [migration] });
-    new k8s.apiextensions.CustomResource(`${name}-worker-scaler`, {
-      apiVersion: "keda.sh/v1alpha1",
-      kind: "ScaledObject",
-      metadata: { name: "worker", namespace: ns, labels: workerLabels },
-      spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: worker.metadata.name },
-        pollingInterval: 15,
-        cooldownPeriod: 300,
-        minReplicaCount: w.worker.minReplicas,
-        maxReplicaCount: w.worker.maxReplicas,
-        advanced: { horizontalPodAutoscalerConfig: { name: "worker", behavior: WORKER_HPA_BEHAVIOR } },
-        triggers: [
-          {
-            // waiting + delayed + prioritized, as the API counts them (a Redis list trigger misses the sorted sets).
-            type: "metrics-api",
-            name: "queue-depth",
-            metricType: "AverageValue",
-            metadata: {
-              url: pulumi.interpolate`http://${apiService.metadata.name}.${ns}.svc.cluster.local:${API_PORT}/internal/queue-depth`,
-              format: "json",
-              valueLocation: "depth",
-              targetValue: String(w.worker.jobsPerWorker),
+      { ...k8sOpts, dependsOn: [migration] },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-worker-scaler`,
+      {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
+        metadata: { name: "worker", namespace: ns, labels: workerLabels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: worker.metadata.name },
+          pollingInterval: 15,
+          cooldownPeriod: 300,
+          minReplicaCount: w.worker.minReplicas,
+          maxReplicaCount: w.worker.maxReplicas,
+          advanced: { horizontalPodAutoscalerConfig: { name: "worker", behavior: WORKER_HPA_BEHAVIOR } },
+          triggers: [
+            {
+              // waiting + delayed + prioritized, as the API counts them (a Redis list trigger misses the sorted sets).
+              type: "metrics-api",
+              name: "queue-depth",
+              metricType: "AverageValue",
+              metadata: {
+                url: pulumi.interpolate`http://${apiService.metadata.name}.${ns}.svc.cluster.local:${API_PORT}/internal/queue-depth`,
+                format: "json",
+                valueLocation: "depth",
+                targetValue: String(w.worker.jobsPerWorker),
+              },
             },
-          },
-          { type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(WORKER_CPU_TARGET) } },
-        ],
+            { type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(WORKER_CPU_TARGET) } },
+          ],
+        },
       },
-    }, { ...k8sOpts, dependsOn: args.addons ? [args.addons.keda] : [] });
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-worker-pdb`, {
-      metadata: { name: "worker", namespace: ns, labels: workerLabels },
-      spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },
-    }, k8sOpts);
+      { ...k8sOpts, dependsOn: args.addons ? [args.addons.keda] : [] },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-worker-pdb`,
+      {
+        metadata: { name: "worker", namespace: ns, labels: workerLabels },
+        spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },
+      },
+      k8sOpts,
+    );
 
     this.namespace = ns;
     this.apiServiceName = apiService.metadata.name;
     this.migrationJobName = jobName;
-    this.registerOutputs({ namespace: this.namespace, apiServiceName: this.apiServiceName, migrationJobName: jobName, poolsPerProcess: POOLS_PER_PROCESS });
+    this.registerOutputs({
+      namespace: this.namespace,
+      apiServiceName: this.apiServiceName,
+      migrationJobName: jobName,
+      poolsPerProcess: POOLS_PER_PROCESS,
+    });
   }
 }

@@ -17,7 +17,12 @@ export function autoscalerClusterTag(clusterName: string): string {
  * cluster's and enabled; everything else is read-only describing. `eks:DescribeNodegroup` is limited to this
  * cluster's node groups.
  */
-export function clusterAutoscalerPolicy(clusterName: string, region: string, accountId: string, partition = "aws"): object {
+export function clusterAutoscalerPolicy(
+  clusterName: string,
+  region: string,
+  accountId: string,
+  partition = "aws",
+): object {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -140,13 +145,20 @@ export function loadBalancerControllerPolicy(): object {
         ],
         Resource: "*",
       },
-      { Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: "*" },
+      {
+        Effect: "Allow",
+        Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+        Resource: "*",
+      },
       { Effect: "Allow", Action: ["ec2:CreateSecurityGroup"], Resource: "*" },
       {
         Effect: "Allow",
         Action: ["ec2:CreateTags"],
         Resource: "arn:aws:ec2:*:*:security-group/*",
-        Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, Null: { [`aws:RequestTag/${ELB_TAG}`]: "false" } },
+        Condition: {
+          StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
+          Null: { [`aws:RequestTag/${ELB_TAG}`]: "false" },
+        },
       },
       {
         Effect: "Allow",

@@ -35,7 +35,12 @@ const INSTANCE_SHAPES: Record<string, InstanceShape> = (() => {
   const shapes: Record<string, InstanceShape> = {};
   for (const [family, gibPerVcpu] of Object.entries(GIB_PER_VCPU)) {
     for (const [size, eni] of Object.entries(ENI_BY_SIZE)) {
-      shapes[`${family}.${size}`] = { vcpu: eni.vcpu, memoryGiB: eni.vcpu * gibPerVcpu, enis: eni.enis, ipsPerEni: eni.ipsPerEni };
+      shapes[`${family}.${size}`] = {
+        vcpu: eni.vcpu,
+        memoryGiB: eni.vcpu * gibPerVcpu,
+        enis: eni.enis,
+        ipsPerEni: eni.ipsPerEni,
+      };
     }
   }
   // Burstable classes a small system group may use.
@@ -114,7 +119,9 @@ export function maxPods(shape: Pick<InstanceShape, "enis" | "ipsPerEni">): numbe
 export function allocatable(instanceClass: string): Allocatable {
   const shape = INSTANCE_SHAPES[instanceClass];
   if (shape === undefined) {
-    throw new Error(`instanceClass "${instanceClass}" is not in the capacity table (known: ${Object.keys(INSTANCE_SHAPES).join(", ")})`);
+    throw new Error(
+      `instanceClass "${instanceClass}" is not in the capacity table (known: ${Object.keys(INSTANCE_SHAPES).join(", ")})`,
+    );
   }
   const pods = maxPods(shape);
   const reservedCpu = reservedCpuMillicores(shape.vcpu);
@@ -201,7 +208,10 @@ export function minimumNodesOf(role: NodeRole, tier: TierSpec): number {
 
 /** Whole pods of `pod` one node can hold: the tightest of CPU, memory and pod slots. */
 export function podsPerNode(pod: Pick<PodRequest, "cpuMillicores" | "memoryMiB">, node: Allocatable): number {
-  return Math.max(0, Math.min(Math.floor(node.cpuMillicores / pod.cpuMillicores), Math.floor(node.memoryMiB / pod.memoryMiB), node.pods));
+  return Math.max(
+    0,
+    Math.min(Math.floor(node.cpuMillicores / pod.cpuMillicores), Math.floor(node.memoryMiB / pod.memoryMiB), node.pods),
+  );
 }
 
 /**
@@ -211,13 +221,15 @@ export function podsPerNode(pod: Pick<PodRequest, "cpuMillicores" | "memoryMiB">
  */
 export function nodesFor(pods: readonly PodRequest[], node: Allocatable, zones: number): number {
   if (pods.length === 1) {
-    const only = pods[0]!;
+    const only = pods[0];
     const perNode = podsPerNode(only, node);
     if (perNode === 0) return Number.POSITIVE_INFINITY;
     const perZone = Math.ceil(only.replicas / zones);
     return zones * Math.ceil(perZone / perNode);
   }
-  const items = pods.flatMap((p) => Array.from({ length: p.replicas }, () => p)).sort((a, b) => b.cpuMillicores - a.cpuMillicores);
+  const items = pods
+    .flatMap((p) => Array.from({ length: p.replicas }, () => p))
+    .sort((a, b) => b.cpuMillicores - a.cpuMillicores);
   const bins: Array<{ cpu: number; memory: number; pods: number }> = [];
   for (const item of items) {
     if (podsPerNode(item, node) === 0) return Number.POSITIVE_INFINITY;
@@ -241,7 +253,9 @@ export function nodesNeeded(role: NodeRole, tier: TierSpec, instanceClass?: stri
   const node = allocatable(instanceClass ?? instanceClassOf(role, tier));
   const needed = nodesFor(podsOf(role, tier), node, tier.network.azCount);
   if (!Number.isFinite(needed)) {
-    throw new Error(`${role}: a pod does not fit one ${node.instanceClass} node (${node.cpuMillicores}m / ${node.memoryMiB} MiB allocatable)`);
+    throw new Error(
+      `${role}: a pod does not fit one ${node.instanceClass} node (${node.cpuMillicores}m / ${node.memoryMiB} MiB allocatable)`,
+    );
   }
   return Math.max(needed, minimumNodesOf(role, tier));
 }
@@ -286,7 +300,9 @@ export const RDS_CONNECTION_RESERVE = 10;
 export function rdsMaxConnections(instanceClass: string): number {
   const gib = RDS_MEMORY_GIB[instanceClass];
   if (gib === undefined) {
-    throw new Error(`database instanceClass "${instanceClass}" is not in the capacity table (known: ${Object.keys(RDS_MEMORY_GIB).join(", ")})`);
+    throw new Error(
+      `database instanceClass "${instanceClass}" is not in the capacity table (known: ${Object.keys(RDS_MEMORY_GIB).join(", ")})`,
+    );
   }
   return Math.min(Math.floor((gib * 1024 ** 3 * RDS_MEMORY_SHARE) / 9531392), 5000);
 }
@@ -335,7 +351,14 @@ export interface CapacityFigures {
     primary: { instanceClass: string; maxConnections: number; serverConnections: number; limit: number };
     replica: { instanceClass: string; count: number; maxConnections: number; serverConnections: number; limit: number };
   };
-  throughput: { targetRps: number; cdnHitRatio: number; originRps: number; apiMaxReplicas: number; apiPodRps: number; capacityRps: number };
+  throughput: {
+    targetRps: number;
+    cdnHitRatio: number;
+    originRps: number;
+    apiMaxReplicas: number;
+    apiPodRps: number;
+    capacityRps: number;
+  };
 }
 
 export interface CapacityReport {
@@ -379,13 +402,19 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
     nodeGroups[role] = figures;
     const names = pods.map((p) => `${p.replicas} ${p.name}`).join(" + ");
     if (requested.cpuMillicores > figures.maxAllocatable.cpuMillicores) {
-      problems.push(`${role} nodes: ${names} pods request ${requested.cpuMillicores}m CPU > ${group.maxSize} × ${group.instanceClass} × ${node.cpuMillicores}m = ${figures.maxAllocatable.cpuMillicores}m allocatable`);
+      problems.push(
+        `${role} nodes: ${names} pods request ${requested.cpuMillicores}m CPU > ${group.maxSize} × ${group.instanceClass} × ${node.cpuMillicores}m = ${figures.maxAllocatable.cpuMillicores}m allocatable`,
+      );
     }
     if (requested.memoryMiB > figures.maxAllocatable.memoryMiB) {
-      problems.push(`${role} nodes: ${names} pods request ${requested.memoryMiB} MiB > ${group.maxSize} × ${group.instanceClass} × ${node.memoryMiB} MiB = ${figures.maxAllocatable.memoryMiB} MiB allocatable`);
+      problems.push(
+        `${role} nodes: ${names} pods request ${requested.memoryMiB} MiB > ${group.maxSize} × ${group.instanceClass} × ${node.memoryMiB} MiB = ${figures.maxAllocatable.memoryMiB} MiB allocatable`,
+      );
     }
     if (needed > group.maxSize) {
-      problems.push(`${role} nodes: ${names} pods need ${Number.isFinite(needed) ? needed : "∞"} × ${group.instanceClass} (whole pods per node, spread over ${tier.network.azCount} zones) > maxSize ${group.maxSize}`);
+      problems.push(
+        `${role} nodes: ${names} pods need ${Number.isFinite(needed) ? needed : "∞"} × ${group.instanceClass} (whole pods per node, spread over ${tier.network.azCount} zones) > maxSize ${group.maxSize}`,
+      );
     }
   }
 
@@ -413,10 +442,24 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
     serverPoolPerDatabase: pool,
     pgbouncerReplicas: w.pgbouncer.replicas,
     reserve,
-    primary: { instanceClass: tier.database.primary.instanceClass, maxConnections: primaryMax, serverConnections, limit: primaryMax - reserve },
-    replica: { instanceClass: tier.database.replicas.instanceClass, count: tier.database.replicas.count, maxConnections: replicaMax, serverConnections, limit: replicaMax - reserve },
+    primary: {
+      instanceClass: tier.database.primary.instanceClass,
+      maxConnections: primaryMax,
+      serverConnections,
+      limit: primaryMax - reserve,
+    },
+    replica: {
+      instanceClass: tier.database.replicas.instanceClass,
+      count: tier.database.replicas.count,
+      maxConnections: replicaMax,
+      serverConnections,
+      limit: replicaMax - reserve,
+    },
   };
-  for (const [label, db] of [["primary", databaseConnections.primary], ["replica", databaseConnections.replica]] as const) {
+  for (const [label, db] of [
+    ["primary", databaseConnections.primary],
+    ["replica", databaseConnections.replica],
+  ] as const) {
     if (db.serverConnections >= db.limit) {
       problems.push(
         `rds ${label}: PgBouncer ${w.pgbouncer.replicas} × (default_pool_size ${PGBOUNCER_SETTINGS.default_pool_size} + reserve_pool_size ${PGBOUNCER_SETTINGS.reserve_pool_size}) = ${db.serverConnections} ≥ ${db.instanceClass} max_connections ${db.maxConnections} − reserve ${reserve} = ${db.limit}`,
@@ -428,7 +471,9 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
   const originRps = Math.ceil(w.targetRps * (1 - w.cdnHitRatio));
   const capacityRps = w.api.maxReplicas * w.apiPodRps;
   if (originRps > capacityRps) {
-    problems.push(`api throughput: ${w.targetRps} rps × (1 − cdn hit ${w.cdnHitRatio}) = ${originRps} rps at the origin > ${w.api.maxReplicas} pods × ${w.apiPodRps} rps = ${capacityRps} rps`);
+    problems.push(
+      `api throughput: ${w.targetRps} rps × (1 − cdn hit ${w.cdnHitRatio}) = ${originRps} rps at the origin > ${w.api.maxReplicas} pods × ${w.apiPodRps} rps = ${capacityRps} rps`,
+    );
   }
 
   return {
@@ -446,14 +491,24 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
         capacity: clientCapacity,
       },
       databaseConnections,
-      throughput: { targetRps: w.targetRps, cdnHitRatio: w.cdnHitRatio, originRps, apiMaxReplicas: w.api.maxReplicas, apiPodRps: w.apiPodRps, capacityRps },
+      throughput: {
+        targetRps: w.targetRps,
+        cdnHitRatio: w.cdnHitRatio,
+        originRps,
+        apiMaxReplicas: w.api.maxReplicas,
+        apiPodRps: w.apiPodRps,
+        capacityRps,
+      },
     },
     problems,
   };
 }
 
 /** Node groups sized by `nodesNeeded` for a tier: what a cluster built from the tier declares. */
-export function sizedNodeGroups(tier: TierSpec, systemInstanceClass: string = SYSTEM_INSTANCE_CLASS): Record<NodeRole, NodeGroupCapacity> {
+export function sizedNodeGroups(
+  tier: TierSpec,
+  systemInstanceClass: string = SYSTEM_INSTANCE_CLASS,
+): Record<NodeRole, NodeGroupCapacity> {
   return {
     system: { instanceClass: systemInstanceClass, maxSize: nodesNeeded("system", tier, systemInstanceClass) },
     api: { instanceClass: tier.compute.api.instanceClass, maxSize: nodesNeeded("api", tier) },
@@ -472,18 +527,29 @@ export function formatCapacity(f: CapacityFigures): string[] {
     );
   }
   const c = f.pgbouncerClients;
-  lines.push(`pgbouncer clients: ${c.apiPods} api × ${c.apiConnectionsPerPod} + ${c.workerPods} worker × ${c.workerConnectionsPerPod} = ${c.clientConnections} ≤ ${c.pgbouncerReplicas} × ${c.maxClientConn} = ${c.capacity}`);
+  lines.push(
+    `pgbouncer clients: ${c.apiPods} api × ${c.apiConnectionsPerPod} + ${c.workerPods} worker × ${c.workerConnectionsPerPod} = ${c.clientConnections} ≤ ${c.pgbouncerReplicas} × ${c.maxClientConn} = ${c.capacity}`,
+  );
   const d = f.databaseConnections;
-  lines.push(`rds primary: ${d.primary.serverConnections} server connections < ${d.primary.instanceClass} ${d.primary.maxConnections} − ${d.reserve} = ${d.primary.limit}`);
-  lines.push(`rds replica (each of ${d.replica.count}): ${d.replica.serverConnections} < ${d.replica.instanceClass} ${d.replica.maxConnections} − ${d.reserve} = ${d.replica.limit}`);
+  lines.push(
+    `rds primary: ${d.primary.serverConnections} server connections < ${d.primary.instanceClass} ${d.primary.maxConnections} − ${d.reserve} = ${d.primary.limit}`,
+  );
+  lines.push(
+    `rds replica (each of ${d.replica.count}): ${d.replica.serverConnections} < ${d.replica.instanceClass} ${d.replica.maxConnections} − ${d.reserve} = ${d.replica.limit}`,
+  );
   const t = f.throughput;
-  lines.push(`api throughput: ${t.targetRps} rps × (1 − ${t.cdnHitRatio}) = ${t.originRps} rps ≤ ${t.apiMaxReplicas} × ${t.apiPodRps} = ${t.capacityRps} rps`);
+  lines.push(
+    `api throughput: ${t.targetRps} rps × (1 − ${t.cdnHitRatio}) = ${t.originRps} rps ≤ ${t.apiMaxReplicas} × ${t.apiPodRps} = ${t.capacityRps} rps`,
+  );
   return lines;
 }
 
 /** A tier that does not add up: `npm run plan` and `pulumi up` stop with every disagreeing inequality. */
 export class CapacityError extends Error {
-  constructor(readonly tier: string, readonly problems: string[]) {
+  constructor(
+    readonly tier: string,
+    readonly problems: string[],
+  ) {
     super(`tier ${tier} does not add up (issue 3 §6):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "CapacityError";
   }

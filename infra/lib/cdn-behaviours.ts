@@ -204,13 +204,21 @@ export function cachePolicyKey(b: CacheBehaviourSpec): string | null {
 export function matchesPathPattern(pattern: string, path: string): boolean {
   const body = pattern.startsWith("/") || pattern.startsWith("*") ? pattern : `/${pattern}`;
   const regex = new RegExp(
-    "^" + body.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("") + "$",
+    "^" +
+      body
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("") +
+      "$",
   );
   return regex.test(path);
 }
 
 /** The behaviour CloudFront picks for `path` (no query string): the first ordered match, else the default. */
-export function behaviourFor(path: string, ordered: readonly CacheBehaviourSpec[] = ORDERED_BEHAVIOURS): CacheBehaviourSpec {
+export function behaviourFor(
+  path: string,
+  ordered: readonly CacheBehaviourSpec[] = ORDERED_BEHAVIOURS,
+): CacheBehaviourSpec {
   return ordered.find((b) => matchesPathPattern(b.pathPattern, path)) ?? DEFAULT_BEHAVIOUR;
 }
 
@@ -225,17 +233,29 @@ export function behaviourProblems(ordered: readonly CacheBehaviourSpec[] = ORDER
       problems.push(`${b.pathPattern}: cached methods ${b.cachedMethods.join(",")} must be allowed methods`);
     }
     const methods = [...b.allowedMethods].sort().join(",");
-    if (methods !== [...READ_METHODS].sort().join(",") && methods !== [...ALL_METHODS].sort().join(",")
-      && methods !== ["GET", "HEAD", "OPTIONS"].sort().join(",")) {
-      problems.push(`${b.pathPattern}: CloudFront accepts GET,HEAD or GET,HEAD,OPTIONS or all seven methods, got ${b.allowedMethods.join(",")}`);
+    if (
+      methods !== [...READ_METHODS].sort().join(",") &&
+      methods !== [...ALL_METHODS].sort().join(",") &&
+      methods !== ["GET", "HEAD", "OPTIONS"].sort().join(",")
+    ) {
+      problems.push(
+        `${b.pathPattern}: CloudFront accepts GET,HEAD or GET,HEAD,OPTIONS or all seven methods, got ${b.allowedMethods.join(",")}`,
+      );
     }
-    if (b.ttl !== null && !(b.ttl.min >= 0 && b.ttl.min <= b.ttl.default && b.ttl.default <= b.ttl.max && b.ttl.max <= ONE_YEAR)) {
-      problems.push(`${b.pathPattern}: TTLs must satisfy 0 <= min <= default <= max <= ${ONE_YEAR}, got ${JSON.stringify(b.ttl)}`);
+    if (
+      b.ttl !== null &&
+      !(b.ttl.min >= 0 && b.ttl.min <= b.ttl.default && b.ttl.default <= b.ttl.max && b.ttl.max <= ONE_YEAR)
+    ) {
+      problems.push(
+        `${b.pathPattern}: TTLs must satisfy 0 <= min <= default <= max <= ${ONE_YEAR}, got ${JSON.stringify(b.ttl)}`,
+      );
     }
-    if (b.ttl === null && b.queryStrings.length > 0) problems.push(`${b.pathPattern}: an uncached behaviour has no cache key`);
+    if (b.ttl === null && b.queryStrings.length > 0)
+      problems.push(`${b.pathPattern}: an uncached behaviour has no cache key`);
     for (const example of b.examples) {
       const chosen = behaviourFor(example, ordered);
-      if (chosen !== b) problems.push(`${example} should reach ${b.pathPattern} but ${chosen.pathPattern} matches first`);
+      if (chosen !== b)
+        problems.push(`${example} should reach ${b.pathPattern} but ${chosen.pathPattern} matches first`);
     }
   }
   return problems;

@@ -13,9 +13,13 @@ export function parseCidr(text: string): Cidr {
   if (!m) throw new Error(`"${text}" is not an IPv4 CIDR block like 10.0.0.0/16`);
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) throw new Error(`"${text}" is not an IPv4 CIDR block like 10.0.0.0/16`);
+  if (octets.some((o) => o > 255) || prefix > 32)
+    throw new Error(`"${text}" is not an IPv4 CIDR block like 10.0.0.0/16`);
   const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (base % blockSize(prefix) !== 0) throw new Error(`"${text}" has host bits set; the network address is ${formatCidr({ base: base - (base % blockSize(prefix)), prefix })}`);
+  if (base % blockSize(prefix) !== 0)
+    throw new Error(
+      `"${text}" has host bits set; the network address is ${formatCidr({ base: base - (base % blockSize(prefix)), prefix })}`,
+    );
   return { base, prefix };
 }
 
@@ -58,7 +62,9 @@ export function allocate(vpc: string, requests: SubnetRequest[]): Map<string, st
     const start = Math.ceil(cursor / size) * size;
     const block = { base: start, prefix: req.prefix };
     if (!contains(outer, block)) {
-      throw new Error(`vpcCidr ${vpc} is too small: no room for subnet ${req.name} (/${req.prefix}) after ${result.size} subnets`);
+      throw new Error(
+        `vpcCidr ${vpc} is too small: no room for subnet ${req.name} (/${req.prefix}) after ${result.size} subnets`,
+      );
     }
     result.set(req.name, formatCidr(block));
     cursor = start + size;

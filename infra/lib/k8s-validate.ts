@@ -29,7 +29,11 @@ export interface ValidationResult {
 }
 
 /** Pulumi resource types that are not Kubernetes objects (nothing to validate). */
-const NOT_OBJECTS = new Set(["pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
+const NOT_OBJECTS = new Set([
+  "pulumi:providers:kubernetes",
+  "kubernetes:helm.sh/v3:Release",
+  "kubernetes:helm.sh/v4:Chart",
+]);
 
 const int32 = { type: "integer", minimum: -2147483648, maximum: 2147483647 };
 const intOrString = { anyOf: [{ type: "integer" }, { type: "string" }] };
@@ -53,7 +57,11 @@ const scalingRules = {
         type: "object",
         additionalProperties: false,
         required: ["type", "value", "periodSeconds"],
-        properties: { type: { enum: ["Pods", "Percent"] }, value: { ...int32, minimum: 1 }, periodSeconds: { ...int32, minimum: 1, maximum: 1800 } },
+        properties: {
+          type: { enum: ["Pods", "Percent"] },
+          value: { ...int32, minimum: 1 },
+          periodSeconds: { ...int32, minimum: 1, maximum: 1800 },
+        },
       },
     },
     selectPolicy: { enum: ["Max", "Min", "Disabled"] },
@@ -83,7 +91,12 @@ export const SCALED_OBJECT_SCHEMA = {
           type: "object",
           additionalProperties: false,
           required: ["name"],
-          properties: { apiVersion: { type: "string" }, kind: { type: "string" }, name: { type: "string" }, envSourceContainerName: { type: "string" } },
+          properties: {
+            apiVersion: { type: "string" },
+            kind: { type: "string" },
+            name: { type: "string" },
+            envSourceContainerName: { type: "string" },
+          },
         },
         pollingInterval: int32,
         cooldownPeriod: int32,
@@ -95,7 +108,11 @@ export const SCALED_OBJECT_SCHEMA = {
           type: "object",
           additionalProperties: false,
           required: ["failureThreshold", "replicas"],
-          properties: { failureThreshold: int32, replicas: int32, behavior: { enum: ["static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower"] } },
+          properties: {
+            failureThreshold: int32,
+            replicas: int32,
+            behavior: { enum: ["static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower"] },
+          },
         },
         advanced: {
           type: "object",
@@ -107,7 +124,11 @@ export const SCALED_OBJECT_SCHEMA = {
               additionalProperties: false,
               properties: {
                 name: { type: "string" },
-                behavior: { type: "object", additionalProperties: false, properties: { scaleUp: scalingRules, scaleDown: scalingRules } },
+                behavior: {
+                  type: "object",
+                  additionalProperties: false,
+                  properties: { scaleUp: scalingRules, scaleDown: scalingRules },
+                },
               },
             },
             scalingModifiers: { type: "object" },
@@ -126,7 +147,11 @@ export const SCALED_OBJECT_SCHEMA = {
               useCachedMetrics: { type: "boolean" },
               metricType: { enum: ["AverageValue", "Value", "Utilization"] },
               metadata: { type: "object", additionalProperties: { type: "string" } },
-              authenticationRef: { type: "object", required: ["name"], properties: { name: { type: "string" }, kind: { type: "string" } } },
+              authenticationRef: {
+                type: "object",
+                required: ["name"],
+                properties: { name: { type: "string" }, kind: { type: "string" } },
+              },
             },
           },
         },
@@ -177,7 +202,10 @@ export const TARGET_GROUP_BINDING_SCHEMA = {
                 required: ["from", "ports"],
                 properties: {
                   from: { type: "array", items: { type: "object" } },
-                  ports: { type: "array", items: { type: "object", properties: { port: intOrString, protocol: { enum: ["TCP", "UDP"] } } } },
+                  ports: {
+                    type: "array",
+                    items: { type: "object", properties: { port: intOrString, protocol: { enum: ["TCP", "UDP"] } } },
+                  },
                 },
               },
             },
@@ -206,8 +234,10 @@ function dotted(pointer: string): string {
 
 function ajvMessage(e: ErrorObject): string {
   const at = dotted(e.instancePath);
-  if (e.keyword === "additionalProperties") return `${at ? `${at}.` : ""}${(e.params as { additionalProperty: string }).additionalProperty}: is not a field of this schema`;
-  if (e.keyword === "required") return `${at ? `${at}.` : ""}${(e.params as { missingProperty: string }).missingProperty}: is required`;
+  if (e.keyword === "additionalProperties")
+    return `${at ? `${at}.` : ""}${(e.params as { additionalProperty: string }).additionalProperty}: is not a field of this schema`;
+  if (e.keyword === "required")
+    return `${at ? `${at}.` : ""}${(e.params as { missingProperty: string }).missingProperty}: is required`;
   return `${at || "(object)"}: ${e.message ?? e.keyword}${e.keyword === "enum" ? ` (${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)})` : ""}`;
 }
 
@@ -247,7 +277,9 @@ function modelClass(type: string): (new (data: unknown) => { validate(): void })
 /** kubernetes-models reports `data/spec/template/...: must be ...`; keep the field path in dotted form. */
 function modelMessages(err: unknown): string[] {
   const text = err instanceof Error ? err.message : String(err);
-  return text.split(/,\s*(?=data)/).map((part) => part.replace(/^data(\/\S*)?/, (_all, p: string | undefined) => dotted(p ?? "") || "(object)"));
+  return text
+    .split(/,\s*(?=data)/)
+    .map((part) => part.replace(/^data(\/\S*)?/, (_all, p: string | undefined) => dotted(p ?? "") || "(object)"));
 }
 
 /** Whether a plan resource is a Kubernetes object this module validates. */

@@ -15,7 +15,8 @@ export interface EksConnection {
 
 export function eksKubeconfig({ name, endpoint, certificateAuthority, region }: EksConnection): string {
   for (const [field, value] of Object.entries({ name, endpoint, certificateAuthority, region })) {
-    if (typeof value !== "string" || value === "") throw new Error(`eksKubeconfig: ${field} is required, got ${JSON.stringify(value)}`);
+    if (typeof value !== "string" || value === "")
+      throw new Error(`eksKubeconfig: ${field} is required, got ${JSON.stringify(value)}`);
   }
   return JSON.stringify({
     apiVersion: "v1",
@@ -23,16 +24,18 @@ export function eksKubeconfig({ name, endpoint, certificateAuthority, region }: 
     clusters: [{ name, cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
     contexts: [{ name, context: { cluster: name, user: name } }],
     "current-context": name,
-    users: [{
-      name,
-      user: {
-        exec: {
-          apiVersion: "client.authentication.k8s.io/v1beta1",
-          command: "aws",
-          args: ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"],
-          interactiveMode: "Never",
+    users: [
+      {
+        name,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"],
+            interactiveMode: "Never",
+          },
         },
       },
-    }],
+    ],
   });
 }

@@ -45,7 +45,12 @@ export function sanitize(text: string): string {
  * `project-stack-part`, at most `maxLength` characters. A name that does not fit keeps its head and ends with
  * a hash of the whole, so it stays unique and stable across runs.
  */
-export function physicalName(project: string, stack: string, part: string, maxLength: number = NAME_LIMITS.default): string {
+export function physicalName(
+  project: string,
+  stack: string,
+  part: string,
+  maxLength: number = NAME_LIMITS.default,
+): string {
   if (maxLength < HASH_LENGTH + 2) throw new Error(`maxLength must be at least ${HASH_LENGTH + 2}, got ${maxLength}`);
   const full = sanitize([project, stack, part].filter((p) => p !== "").join("-"));
   if (full === "") throw new Error(`cannot build a name from project "${project}", stack "${stack}", part "${part}"`);

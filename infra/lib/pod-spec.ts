@@ -20,7 +20,10 @@ export function resourcesOf(pod: PodResources): { requests: Record<string, strin
 }
 
 /** nodeSelector of the role, and the toleration of its taint (api and worker groups are tainted; system is not). */
-export function roleScheduling(role: NodeRole): { nodeSelector: Record<string, string>; tolerations?: Array<Record<string, string>> } {
+export function roleScheduling(role: NodeRole): {
+  nodeSelector: Record<string, string>;
+  tolerations?: Array<Record<string, string>>;
+} {
   const nodeSelector = { [ROLE_LABEL]: role };
   if (role === "system") return { nodeSelector };
   return { nodeSelector, tolerations: [{ key: ROLE_LABEL, operator: "Equal", value: role, effect: "NoSchedule" }] };
@@ -94,15 +97,17 @@ export function migrationPodSpec<Image, Env>(opts: {
     automountServiceAccountToken: false,
     ...roleScheduling(opts.role),
     securityContext: podSecurity(opts.uid),
-    containers: [{
-      ...hardenedContainer(),
-      name: "migrate",
-      image: opts.image,
-      command: MIGRATE_COMMAND,
-      env: opts.env,
-      resources: resourcesOf(opts.pod),
-      volumeMounts: [TMP_MOUNT],
-    }],
+    containers: [
+      {
+        ...hardenedContainer(),
+        name: "migrate",
+        image: opts.image,
+        command: MIGRATE_COMMAND,
+        env: opts.env,
+        resources: resourcesOf(opts.pod),
+        volumeMounts: [TMP_MOUNT],
+      },
+    ],
     volumes: [TMP_VOLUME],
   };
 }

@@ -30,21 +30,33 @@ export const pdbAllowsDisruption = stackRule({
     const autoscalers = autoscalersOf(resources);
     for (const deployment of ofType(resources, DEPLOYMENT)) {
       const labels = deployment.props.spec?.template?.metadata?.labels;
-      const pdb = pdbs.find((p) => namespaceOf(p) === namespaceOf(deployment) && selects(p.props.spec?.selector?.matchLabels, labels));
+      const pdb = pdbs.find(
+        (p) => namespaceOf(p) === namespaceOf(deployment) && selects(p.props.spec?.selector?.matchLabels, labels),
+      );
       if (pdb === undefined) {
         report("has no PodDisruptionBudget selecting its pods", deployment);
         continue;
       }
       const scaler = autoscalerOf(deployment, autoscalers);
-      const floor = scaler?.min ?? (typeof deployment.props.spec?.replicas === "number" ? deployment.props.spec.replicas : 1);
+      const floor =
+        scaler?.min ?? (typeof deployment.props.spec?.replicas === "number" ? deployment.props.spec.replicas : 1);
       const minAvailable = scaled(pdb.props.spec?.minAvailable, floor);
       const maxUnavailable = scaled(pdb.props.spec?.maxUnavailable, floor);
       if (scaler !== undefined && minAvailable !== undefined && minAvailable > floor) {
-        report(`PodDisruptionBudget "${pdb.name}" minAvailable ${minAvailable} exceeds the autoscaler's minimum ${floor}`, deployment);
+        report(
+          `PodDisruptionBudget "${pdb.name}" minAvailable ${minAvailable} exceeds the autoscaler's minimum ${floor}`,
+          deployment,
+        );
       } else if (minAvailable !== undefined && floor - minAvailable < 1) {
-        report(`PodDisruptionBudget "${pdb.name}" allows no disruption at ${floor} replica(s) (minAvailable ${minAvailable})`, deployment);
+        report(
+          `PodDisruptionBudget "${pdb.name}" allows no disruption at ${floor} replica(s) (minAvailable ${minAvailable})`,
+          deployment,
+        );
       } else if (maxUnavailable !== undefined && maxUnavailable < 1) {
-        report(`PodDisruptionBudget "${pdb.name}" allows no disruption (maxUnavailable ${String(pdb.props.spec?.maxUnavailable)})`, deployment);
+        report(
+          `PodDisruptionBudget "${pdb.name}" allows no disruption (maxUnavailable ${String(pdb.props.spec?.maxUnavailable)})`,
+          deployment,
+        );
       } else if (minAvailable === undefined && maxUnavailable === undefined) {
         report(`PodDisruptionBudget "${pdb.name}" sets neither minAvailable nor maxUnavailable`, deployment);
       }
@@ -54,19 +66,32 @@ export const pdbAllowsDisruption = stackRule({
 
 export const autoscalerTargetsDeployment = stackRule({
   name: "autoscaler-targets-deployment",
-  description: "Every HPA or ScaledObject targets a Deployment of this stack, and that Deployment does not set spec.replicas.",
+  description:
+    "Every HPA or ScaledObject targets a Deployment of this stack, and that Deployment does not set spec.replicas.",
   level: "M",
-  sources: ["kube-score horizontalpodautoscaler-has-target", "kube-score deployment-targeted-by-hpa-does-not-have-replicas-configured"],
+  sources: [
+    "kube-score horizontalpodautoscaler-has-target",
+    "kube-score deployment-targeted-by-hpa-does-not-have-replicas-configured",
+  ],
   check: (resources, _ctx, report) => {
     const deployments = ofType(resources, DEPLOYMENT);
     for (const scaler of autoscalersOf(resources)) {
       const target = deployments.find(
-        (d) => scaler.targetKind === "Deployment" && kubeName(d) === scaler.targetName && namespaceOf(d) === namespaceOf(scaler.resource),
+        (d) =>
+          scaler.targetKind === "Deployment" &&
+          kubeName(d) === scaler.targetName &&
+          namespaceOf(d) === namespaceOf(scaler.resource),
       );
       if (target === undefined) {
-        report(`targets ${scaler.targetKind} ${JSON.stringify(scaler.targetName ?? "(none)")}, which this stack does not declare`, scaler.resource);
+        report(
+          `targets ${scaler.targetKind} ${JSON.stringify(scaler.targetName ?? "(none)")}, which this stack does not declare`,
+          scaler.resource,
+        );
       } else if (target.props.spec?.replicas !== undefined) {
-        report(`targets Deployment "${kubeName(target)}", which sets spec.replicas and so fights the autoscaler on every deploy`, scaler.resource);
+        report(
+          `targets Deployment "${kubeName(target)}", which sets spec.replicas and so fights the autoscaler on every deploy`,
+          scaler.resource,
+        );
       }
     }
   },

@@ -29,7 +29,15 @@ export function cpuMillicores(quantity: unknown): number | undefined {
   return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
 }
 
-const MEMORY_UNITS: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, K: 1000 / 1024 ** 2, M: 1000 ** 2 / 1024 ** 2, G: 1000 ** 3 / 1024 ** 2 };
+const MEMORY_UNITS: Record<string, number> = {
+  Ki: 1 / 1024,
+  Mi: 1,
+  Gi: 1024,
+  Ti: 1024 * 1024,
+  K: 1000 / 1024 ** 2,
+  M: 1000 ** 2 / 1024 ** 2,
+  G: 1000 ** 3 / 1024 ** 2,
+};
 
 /** Kubernetes memory quantity to MiB ("512Mi" → 512, "1Gi" → 1024). */
 export function memoryMiB(quantity: unknown): number | undefined {
@@ -54,13 +62,17 @@ function podRequests(deployment: PolicyResource, fallback: PodResources): PodRes
 }
 
 /** The tier as this stack declares it: the tier model with every figure the stack states put in its place. */
-export function declaredTier(resources: readonly PolicyResource[], tier: TierSpec): { spec: TierSpec; nodeGroups: Record<NodeRole, NodeGroupCapacity> } {
+export function declaredTier(
+  resources: readonly PolicyResource[],
+  tier: TierSpec,
+): { spec: TierSpec; nodeGroups: Record<NodeRole, NodeGroupCapacity> } {
   const nodeGroups = { ...sizedNodeGroups(tier) };
   for (const group of ofType(resources, NODE_GROUP)) {
     const role = nodeRoleOf(group);
     const instanceClass: unknown = asArray(group.props.instanceTypes)[0];
     const maxSize: unknown = group.props.scalingConfig?.maxSize;
-    if (role !== undefined && typeof instanceClass === "string" && typeof maxSize === "number") nodeGroups[role] = { instanceClass, maxSize };
+    if (role !== undefined && typeof instanceClass === "string" && typeof maxSize === "number")
+      nodeGroups[role] = { instanceClass, maxSize };
   }
 
   const database = { ...tier.database, primary: { ...tier.database.primary }, replicas: { ...tier.database.replicas } };
@@ -70,16 +82,23 @@ export function declaredTier(resources: readonly PolicyResource[], tier: TierSpe
   if (typeof primary?.props.instanceClass === "string") database.primary.instanceClass = primary.props.instanceClass;
   if (replicas.length > 0) {
     database.replicas.count = replicas.length;
-    if (typeof replicas[0]?.props.instanceClass === "string") database.replicas.instanceClass = replicas[0].props.instanceClass;
+    if (typeof replicas[0]?.props.instanceClass === "string")
+      database.replicas.instanceClass = replicas[0].props.instanceClass;
   }
 
-  const workloads = { ...tier.workloads, api: { ...tier.workloads.api }, worker: { ...tier.workloads.worker }, pgbouncer: { ...tier.workloads.pgbouncer } };
+  const workloads = {
+    ...tier.workloads,
+    api: { ...tier.workloads.api },
+    worker: { ...tier.workloads.worker },
+    pgbouncer: { ...tier.workloads.pgbouncer },
+  };
   const autoscalers = autoscalersOf(resources);
   for (const deployment of ofType(resources, DEPLOYMENT)) {
     const name = kubeName(deployment);
     const max = autoscalerOf(deployment, autoscalers)?.max;
     if (name.includes("pgbouncer")) {
-      if (typeof deployment.props.spec?.replicas === "number") workloads.pgbouncer.replicas = deployment.props.spec.replicas;
+      if (typeof deployment.props.spec?.replicas === "number")
+        workloads.pgbouncer.replicas = deployment.props.spec.replicas;
       workloads.pgbouncer.pod = podRequests(deployment, workloads.pgbouncer.pod);
     } else if (name.includes("worker")) {
       if (typeof max === "number") workloads.worker.maxReplicas = max;

@@ -13,7 +13,10 @@ export const BUCKET_ENCRYPTION = [
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
 ] as const;
-export const BUCKET_VERSIONING = ["aws:s3/bucketVersioningV2:BucketVersioningV2", "aws:s3/bucketVersioning:BucketVersioning"] as const;
+export const BUCKET_VERSIONING = [
+  "aws:s3/bucketVersioningV2:BucketVersioningV2",
+  "aws:s3/bucketVersioning:BucketVersioning",
+] as const;
 
 const HTTPS_ONLY = ["redirect-to-https", "https-only"];
 
@@ -26,24 +29,37 @@ export const cloudfrontHttps = resourceRule({
   check: (props, _ctx, report) => {
     const behaviours: Array<[string, Props | undefined]> = [
       ["default cache behaviour", props.defaultCacheBehavior],
-      ...asArray(props.orderedCacheBehaviors).map((b: Props): [string, Props] => [`cache behaviour "${String(b.pathPattern)}"`, b]),
+      ...asArray(props.orderedCacheBehaviors).map((b: Props): [string, Props] => [
+        `cache behaviour "${String(b.pathPattern)}"`,
+        b,
+      ]),
     ];
     for (const [label, behaviour] of behaviours) {
       if (!HTTPS_ONLY.includes(behaviour?.viewerProtocolPolicy)) {
-        report(`${label} allows HTTP (viewerProtocolPolicy ${JSON.stringify(behaviour?.viewerProtocolPolicy ?? "(unset)")})`);
+        report(
+          `${label} allows HTTP (viewerProtocolPolicy ${JSON.stringify(behaviour?.viewerProtocolPolicy ?? "(unset)")})`,
+        );
       }
     }
     const certificate: Props = props.viewerCertificate ?? {};
     // The default *.cloudfront.net certificate pins the security policy to TLSv1.
-    const policy: unknown = certificate.cloudfrontDefaultCertificate === true ? "TLSv1 (default certificate)" : certificate.minimumProtocolVersion;
+    const policy: unknown =
+      certificate.cloudfrontDefaultCertificate === true
+        ? "TLSv1 (default certificate)"
+        : certificate.minimumProtocolVersion;
     if (typeof policy !== "string" || !policy.startsWith("TLSv1.2")) {
-      report(`viewer TLS policy is ${JSON.stringify(policy ?? "(unset)")}; use TLSv1.2_2021 or later with a custom certificate`);
+      report(
+        `viewer TLS policy is ${JSON.stringify(policy ?? "(unset)")}; use TLSv1.2_2021 or later with a custom certificate`,
+      );
     }
   },
 });
 
 function isS3Origin(origin: Props): boolean {
-  return origin.s3OriginConfig !== undefined || /\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com$/.test(String(origin.domainName ?? ""));
+  return (
+    origin.s3OriginConfig !== undefined ||
+    /\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com$/.test(String(origin.domainName ?? ""))
+  );
 }
 
 export const cloudfrontOriginAccessControl = resourceRule({
@@ -69,7 +85,8 @@ export const cloudfrontLogging = resourceRule({
   sources: ["CKV_AWS_86"],
   types: DISTRIBUTION,
   check: (props, _ctx, report) => {
-    if (typeof props.loggingConfig?.bucket !== "string" || props.loggingConfig.bucket === "") report("access logging is off (no `loggingConfig.bucket`)");
+    if (typeof props.loggingConfig?.bucket !== "string" || props.loggingConfig.bucket === "")
+      report("access logging is off (no `loggingConfig.bucket`)");
   },
 });
 
@@ -84,7 +101,11 @@ export const cloudfrontWaf = resourceRule({
   },
 });
 
-function attached(resources: readonly PolicyResource[], types: readonly string[], bucket: PolicyResource): PolicyResource[] {
+function attached(
+  resources: readonly PolicyResource[],
+  types: readonly string[],
+  bucket: PolicyResource,
+): PolicyResource[] {
   return ofType(resources, types).filter((r) => refersTo(r.props.bucket, bucket));
 }
 
@@ -119,7 +140,9 @@ export const s3Encrypted = stackRule({
         ...attached(resources, BUCKET_ENCRYPTION, bucket).flatMap((c) => asArray(c.props.rules)),
         ...asArray(bucket.props.serverSideEncryptionConfiguration?.rule),
       ];
-      const algorithm = rules.map((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm).find((a) => typeof a === "string");
+      const algorithm = rules
+        .map((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm)
+        .find((a) => typeof a === "string");
       if (algorithm === undefined) report("declares no default encryption", bucket);
     }
   },
@@ -132,9 +155,15 @@ export const s3Versioning = stackRule({
   sources: ["CKV_AWS_21"],
   check: (resources, _ctx, report) => {
     for (const bucket of ofType(resources, BUCKET)) {
-      const statuses = attached(resources, BUCKET_VERSIONING, bucket).map((v) => v.props.versioningConfiguration?.status);
+      const statuses = attached(resources, BUCKET_VERSIONING, bucket).map(
+        (v) => v.props.versioningConfiguration?.status,
+      );
       const enabled = statuses.includes("Enabled") || bucket.props.versioning?.enabled === true;
-      if (!enabled) report(`versioning is not enabled (${statuses.length === 0 ? "no versioning resource" : `status ${statuses.join(", ")}`})`, bucket);
+      if (!enabled)
+        report(
+          `versioning is not enabled (${statuses.length === 0 ? "no versioning resource" : `status ${statuses.join(", ")}`})`,
+          bucket,
+        );
     }
   },
 });

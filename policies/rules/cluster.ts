@@ -22,7 +22,8 @@ export const eksSecretsEncryption = resourceRule({
   check: (props, _ctx, report) => {
     const configs = asArray(props.encryptionConfig);
     const secrets = configs.find((c) => asArray(c?.resources).includes("secrets"));
-    if (secrets === undefined) report("Kubernetes secrets are not encrypted (`encryptionConfig.resources` lacks \"secrets\")");
+    if (secrets === undefined)
+      report('Kubernetes secrets are not encrypted (`encryptionConfig.resources` lacks "secrets")');
     else if (typeof secrets.provider?.keyArn !== "string" || secrets.provider.keyArn === "") {
       report("secrets encryption names no KMS key (`encryptionConfig.provider.keyArn`)");
     }
@@ -41,7 +42,8 @@ export const eksEndpointNotOpen = resourceRule({
     if (vpc.endpointPublicAccess === false) return;
     const cidrs = asArray(vpc.publicAccessCidrs);
     if (cidrs.length === 0) report("the public API endpoint is open to 0.0.0.0/0 (no `vpcConfig.publicAccessCidrs`)");
-    else if (cidrs.some((c) => ANYWHERE.includes(c))) report(`the public API endpoint admits ${cidrs.filter((c) => ANYWHERE.includes(c)).join(", ")}`);
+    else if (cidrs.some((c) => ANYWHERE.includes(c)))
+      report(`the public API endpoint admits ${cidrs.filter((c) => ANYWHERE.includes(c)).join(", ")}`);
   },
 });
 
@@ -60,13 +62,15 @@ export const eksControlPlaneLogging = resourceRule({
 
 export const eksNodesNoSsh = resourceRule({
   name: "eks-nodes-no-ssh",
-  description: "Worker nodes accept no SSH from anywhere: no remote access on node groups, no key pair on launch templates.",
+  description:
+    "Worker nodes accept no SSH from anywhere: no remote access on node groups, no key pair on launch templates.",
   level: "M",
   sources: ["CKV_AWS_100"],
   types: [...NODE_GROUP, ...LAUNCH_TEMPLATE],
   check: (props, ctx, report) => {
     if (NODE_GROUP.includes(ctx.type as (typeof NODE_GROUP)[number])) {
-      if (props.remoteAccess !== undefined && props.remoteAccess !== null) report("`remoteAccess` opens SSH to the nodes");
+      if (props.remoteAccess !== undefined && props.remoteAccess !== null)
+        report("`remoteAccess` opens SSH to the nodes");
     } else if (typeof props.keyName === "string" && props.keyName !== "") {
       report(`key pair "${props.keyName}" allows SSH to the nodes`);
     }
@@ -89,7 +93,11 @@ export const eksNodesInPrivateSubnets = stackRule({
     for (const group of ofType(resources, NODE_GROUP)) {
       for (const id of asArray(group.props.subnetIds)) {
         const subnet = subnets.find((s) => refersTo(id, s));
-        if (subnet === undefined) report(`subnet ${JSON.stringify(id)} is not one of this stack's subnets, so it cannot be shown private`, group);
+        if (subnet === undefined)
+          report(
+            `subnet ${JSON.stringify(id)} is not one of this stack's subnets, so it cannot be shown private`,
+            group,
+          );
         else if (isPublicSubnet(subnet)) report(`runs in public subnet "${subnet.name}"`, group);
       }
     }
@@ -111,9 +119,12 @@ export const eksImdsv2 = resourceRule({
       return;
     }
     const metadata = props.metadataOptions ?? {};
-    if (metadata.httpTokens !== "required") report(`\`metadataOptions.httpTokens\` is ${JSON.stringify(metadata.httpTokens ?? "optional")}, not "required"`);
+    if (metadata.httpTokens !== "required")
+      report(`\`metadataOptions.httpTokens\` is ${JSON.stringify(metadata.httpTokens ?? "optional")}, not "required"`);
     if (metadata.httpPutResponseHopLimit !== 1) {
-      report(`\`metadataOptions.httpPutResponseHopLimit\` is ${String(metadata.httpPutResponseHopLimit ?? "unset")}, not 1`);
+      report(
+        `\`metadataOptions.httpPutResponseHopLimit\` is ${String(metadata.httpPutResponseHopLimit ?? "unset")}, not 1`,
+      );
     }
   },
 });
@@ -126,7 +137,8 @@ export const eksNodeGroupSpread = resourceRule({
   types: NODE_GROUP,
   check: (props, _ctx, report) => {
     const min = props.scalingConfig?.minSize;
-    if (typeof min !== "number" || min < 2) report(`\`scalingConfig.minSize\` is ${String(min ?? "unset")}; at least 2 are required`);
+    if (typeof min !== "number" || min < 2)
+      report(`\`scalingConfig.minSize\` is ${String(min ?? "unset")}; at least 2 are required`);
     const subnets = new Set(asArray(props.subnetIds));
     if (subnets.size < 2) report(`runs in ${subnets.size} subnet(s); at least 2 zones are required`);
   },

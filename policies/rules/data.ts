@@ -130,7 +130,10 @@ export const rdsReplicaInAnotherZone = stackRule({
       );
       if (elsewhere.length === 0) {
         const zones = replicas.map((r) => `${r.name}: ${String(r.props.availabilityZone ?? "unset")}`).join(", ");
-        report(`no read replica is pinned to a zone other than the primary's (${String(primaryZone ?? "unset")}); replicas: ${zones}`, primary);
+        report(
+          `no read replica is pinned to a zone other than the primary's (${typeof primaryZone === "string" ? primaryZone : "unset"}); replicas: ${zones}`,
+          primary,
+        );
       }
     }
   },
@@ -226,7 +229,10 @@ export const cacheQueueNoEviction = stackRule({
       }
       const policy = asArray(parameters.props.parameters).find((p) => p?.name === "maxmemory-policy");
       if (policy?.value !== "noeviction") {
-        report(`parameter group "${parameters.name}" sets maxmemory-policy ${JSON.stringify(policy?.value ?? "(unset)")}, not "noeviction"`, group);
+        report(
+          `parameter group "${parameters.name}" sets maxmemory-policy ${JSON.stringify(policy?.value ?? "(unset)")}, not "noeviction"`,
+          group,
+        );
       }
     }
   },
@@ -287,7 +293,8 @@ export const searchFineGrainedAccess = resourceRule({
   check: (props, _ctx, report) => {
     const security = props.advancedSecurityOptions ?? {};
     if (security.enabled !== true) report("fine-grained access control is off (`advancedSecurityOptions.enabled`)");
-    if (security.anonymousAuthEnabled === true) report("anonymous access is on (`advancedSecurityOptions.anonymousAuthEnabled`)");
+    if (security.anonymousAuthEnabled === true)
+      report("anonymous access is on (`advancedSecurityOptions.anonymousAuthEnabled`)");
   },
 });
 
@@ -299,9 +306,12 @@ export const searchClusterResilience = resourceRule({
   types: SEARCH_DOMAIN,
   check: (props, _ctx, report) => {
     const cluster = props.clusterConfig ?? {};
-    if (cluster.dedicatedMasterEnabled !== true) report("dedicated masters are off (`clusterConfig.dedicatedMasterEnabled`)");
+    if (cluster.dedicatedMasterEnabled !== true)
+      report("dedicated masters are off (`clusterConfig.dedicatedMasterEnabled`)");
     else if (cluster.dedicatedMasterCount !== 3) {
-      report(`\`clusterConfig.dedicatedMasterCount\` is ${String(cluster.dedicatedMasterCount ?? "unset")}; three keep a quorum through one loss`);
+      report(
+        `\`clusterConfig.dedicatedMasterCount\` is ${String(cluster.dedicatedMasterCount ?? "unset")}; three keep a quorum through one loss`,
+      );
     }
     if (cluster.zoneAwarenessEnabled !== true) report("zone awareness is off (`clusterConfig.zoneAwarenessEnabled`)");
     const dataNodes = typeof cluster.instanceCount === "number" ? cluster.instanceCount : 1;

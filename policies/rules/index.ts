@@ -10,4 +10,14 @@ import { networkRules } from "./network";
 import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
 
-export const ALL_RULES: readonly Rule[] = [...dataRules, ...networkRules, ...clusterRules, ...workloadRules, ...autoscalingRules, ...cdnRules, ...capacityRules, ...costRules, ...tagRules];
+export const ALL_RULES: readonly Rule[] = [
+  ...dataRules,
+  ...networkRules,
+  ...clusterRules,
+  ...workloadRules,
+  ...autoscalingRules,
+  ...cdnRules,
+  ...capacityRules,
+  ...costRules,
+  ...tagRules,
+];

@@ -15,8 +15,18 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { TierSpec } from "../../stacks/tiers";
-import { POLICY_TIERS, isPolicyTier, nameFromUrn, sizingFor, stackFromUrn, tierFromStackName, type PolicyTier, type RuleLevel } from "../tier";
+import {
+  POLICY_TIERS,
+  isPolicyTier,
+  nameFromUrn,
+  sizingFor,
+  stackFromUrn,
+  tierFromStackName,
+  type PolicyTier,
+  type RuleLevel,
+} from "../tier";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs are whatever the provider's schema says
 export type Props = Record<string, any>;
 
 /** What every rule declares beside the CrossGuard fields. */
@@ -169,6 +179,7 @@ export function stackRule(def: StackRuleDefinition): StackRule {
 
 // ---- value helpers ---------------------------------------------------------------------------------------------
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- elements are untyped resource inputs, like Props
 export function asArray(value: unknown): any[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];

@@ -72,7 +72,8 @@ export function ingressOf(type: string, props: Props): Ingress[] {
   if (SECURITY_GROUP_RULE.includes(type as (typeof SECURITY_GROUP_RULE)[number])) {
     return props.type === "ingress" ? [ingressOfLegacyRule(props)] : [];
   }
-  if (SECURITY_GROUP.includes(type as (typeof SECURITY_GROUP)[number])) return asArray(props.ingress).map(ingressOfInline);
+  if (SECURITY_GROUP.includes(type as (typeof SECURITY_GROUP)[number]))
+    return asArray(props.ingress).map(ingressOfInline);
   return [];
 }
 
@@ -133,7 +134,10 @@ export const dataTierIngressFromGroups = stackRule({
       for (const rule of rules) {
         for (const ingress of ingressOf(rule.type, rule.props)) {
           if (ingress.cidrs.length > 0) {
-            report(`admits ${ingress.cidrs.join(", ")} into data-tier group "${sg.name}"; use a security-group reference`, rule);
+            report(
+              `admits ${ingress.cidrs.join(", ")} into data-tier group "${sg.name}"; use a security-group reference`,
+              rule,
+            );
           } else if (ingress.groupSources.length === 0) {
             report(`admits traffic into data-tier group "${sg.name}" without a security-group source`, rule);
           }
@@ -141,7 +145,10 @@ export const dataTierIngressFromGroups = stackRule({
       }
       for (const ingress of ingressOf(sg.type, sg.props)) {
         if (ingress.cidrs.length > 0) {
-          report(`inline ingress admits ${ingress.cidrs.join(", ")}; the data tier admits only security-group references`, sg);
+          report(
+            `inline ingress admits ${ingress.cidrs.join(", ")}; the data tier admits only security-group references`,
+            sg,
+          );
         }
       }
     }

@@ -7,7 +7,11 @@ import { isPinnedImage } from "../../stacks/config";
 import { asArray, ofType, resourceRule, stackRule, type Props, type Rule } from "./kit";
 
 export const DEPLOYMENT = ["kubernetes:apps/v1:Deployment"] as const;
-const LONG_RUNNING = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"] as const;
+const LONG_RUNNING = [
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+] as const;
 const BATCH = ["kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"] as const;
 export const POD_OWNERS = [...LONG_RUNNING, ...BATCH] as const;
 
@@ -62,7 +66,8 @@ export const readinessProbe = resourceRule({
   types: LONG_RUNNING,
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props).filter((c) => !c.init)) {
-      if (c.props.readinessProbe === undefined || c.props.readinessProbe === null) report(`container "${c.name}" has no readiness probe`);
+      if (c.props.readinessProbe === undefined || c.props.readinessProbe === null)
+        report(`container "${c.name}" has no readiness probe`);
     }
   },
 });
@@ -74,7 +79,8 @@ function probeHandler(probe: Props): string {
 
 export const livenessProbe = resourceRule({
   name: "k8s-liveness-probe-differs",
-  description: "Every long-running container has a liveness probe that checks something other than its readiness probe.",
+  description:
+    "Every long-running container has a liveness probe that checks something other than its readiness probe.",
   level: "T",
   sources: ["kube-score pod-probes", "kube-linter no-liveness-probe"],
   types: LONG_RUNNING,
@@ -90,7 +96,6 @@ export const livenessProbe = resourceRule({
   },
 });
 
-
 export const imagePinned = resourceRule({
   name: "k8s-image-pinned",
   description: "Every container image is pinned to a tag other than `latest`, or to a digest.",
@@ -100,16 +105,21 @@ export const imagePinned = resourceRule({
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props)) {
       const image = c.props.image;
-      if (typeof image !== "string" || !isPinnedImage(image)) report(`container "${c.name}" image ${JSON.stringify(image ?? "(none)")} is not pinned`);
+      if (typeof image !== "string" || !isPinnedImage(image))
+        report(`container "${c.name}" image ${JSON.stringify(image ?? "(none)")} is not pinned`);
     }
   },
 });
 
 export const securityContext = resourceRule({
   name: "k8s-container-security-context",
-  description: "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged.",
+  description:
+    "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged.",
   level: "M",
-  sources: ["CIS EKS 4.2.x (pod security)", "kube-score container-security-context-user-group-id, -readonlyrootfilesystem, -privileged"],
+  sources: [
+    "CIS EKS 4.2.x (pod security)",
+    "kube-score container-security-context-user-group-id, -readonlyrootfilesystem, -privileged",
+  ],
   types: POD_OWNERS,
   check: (props, ctx, report) => {
     const pod = podSpecOf(ctx.type, props);
@@ -135,9 +145,12 @@ export const zoneSpread = resourceRule({
     const spread = asArray(pod.topologySpreadConstraints).some((t) => t?.topologyKey === ZONE_KEY);
     const antiAffinity = [
       ...asArray(pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution),
-      ...asArray(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).map((w) => w?.podAffinityTerm),
+      ...asArray(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).map(
+        (w) => w?.podAffinityTerm,
+      ),
     ].some((term) => term?.topologyKey === ZONE_KEY);
-    if (!spread && !antiAffinity) report(`pods are not spread over zones (no topology spread or anti-affinity on ${ZONE_KEY})`);
+    if (!spread && !antiAffinity)
+      report(`pods are not spread over zones (no topology spread or anti-affinity on ${ZONE_KEY})`);
   },
 });
 
@@ -192,7 +205,10 @@ export function autoscalersOf(resources: readonly PolicyResource[]): Autoscaler[
 
 export function autoscalerOf(deployment: PolicyResource, autoscalers: readonly Autoscaler[]): Autoscaler | undefined {
   return autoscalers.find(
-    (a) => a.targetKind === "Deployment" && a.targetName === kubeName(deployment) && namespaceOf(a.resource) === namespaceOf(deployment),
+    (a) =>
+      a.targetKind === "Deployment" &&
+      a.targetName === kubeName(deployment) &&
+      namespaceOf(a.resource) === namespaceOf(deployment),
   );
 }
 
@@ -210,7 +226,8 @@ export const minReplicas = stackRule({
       // With an autoscaler the floor is its minimum, checked by hpa-min-max; without, spec.replicas (default 1).
       if (scaler !== undefined) continue;
       const count = typeof replicas === "number" ? replicas : 1;
-      if (count < floor) report(`runs ${count} replica(s) and no autoscaler; tier ${ctx.tier} requires at least ${floor}`, deployment);
+      if (count < floor)
+        report(`runs ${count} replica(s) and no autoscaler; tier ${ctx.tier} requires at least ${floor}`, deployment);
     }
   },
 });

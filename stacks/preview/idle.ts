@@ -45,7 +45,10 @@ export interface LastDeploy {
  * backend's last update time of the stack. Never its creation time. Undefined when neither is readable, and
  * then the preview is left alone rather than guessed idle.
  */
-export function lastDeployOf(tagValue: string | undefined, backendLastUpdate: string | undefined): LastDeploy | undefined {
+export function lastDeployOf(
+  tagValue: string | undefined,
+  backendLastUpdate: string | undefined,
+): LastDeploy | undefined {
   const fromTag = parseTime(tagValue);
   if (fromTag) return { at: fromTag, source: "tag" };
   const fromBackend = parseTime(backendLastUpdate);

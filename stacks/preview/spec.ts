@@ -41,7 +41,12 @@ export interface PreviewSpec {
   limitRange: { defaultRequest: PodResources; maxCpuMillicores: number; maxMemoryMiB: number };
 }
 
-const pod = (cpuRequestMillicores: number, memoryRequestMiB: number, cpuLimitMillicores: number, memoryLimitMiB: number): PodResources => ({
+const pod = (
+  cpuRequestMillicores: number,
+  memoryRequestMiB: number,
+  cpuLimitMillicores: number,
+  memoryLimitMiB: number,
+): PodResources => ({
   cpuRequestMillicores,
   memoryRequestMiB,
   cpuLimitMillicores,
@@ -52,8 +57,23 @@ export const PREVIEW_SPEC: PreviewSpec = {
   api: { name: "api", role: "api", pod: pod(250, 384, 1000, 768) },
   worker: { name: "worker", role: "worker", pod: pod(250, 512, 1000, 1024), concurrency: 2 },
   // Official images pinned by tag; alpine variants run as uid 70 (postgres) and 999 (redis).
-  postgres: { name: "postgres", role: "system", pod: pod(250, 512, 1000, 1024), image: "postgres:16.10-alpine", uid: 70, storageGiB: 10 },
-  redis: { name: "redis", role: "system", pod: pod(100, 192, 500, 384), image: "redis:7.4.6-alpine", uid: 999, storageGiB: 2, maxMemoryMiB: 256 },
+  postgres: {
+    name: "postgres",
+    role: "system",
+    pod: pod(250, 512, 1000, 1024),
+    image: "postgres:16.10-alpine",
+    uid: 70,
+    storageGiB: 10,
+  },
+  redis: {
+    name: "redis",
+    role: "system",
+    pod: pod(100, 192, 500, 384),
+    image: "redis:7.4.6-alpine",
+    uid: 999,
+    storageGiB: 2,
+    maxMemoryMiB: 256,
+  },
   migrations: { pod: pod(100, 256, 500, 512) },
   storageClass: "gp3",
   quota: {
@@ -95,8 +115,13 @@ export function checkQuota(spec: PreviewSpec = PREVIEW_SPEC): string[] {
     if (q[key] < value) problems.push(`quota.${key} is ${q[key]}, the preview needs ${value} at a rollout`);
   }
   for (const p of [...steadyPods(spec), { name: "migrations", pod: spec.migrations.pod }]) {
-    if (p.pod.cpuLimitMillicores > spec.limitRange.maxCpuMillicores || p.pod.memoryLimitMiB > spec.limitRange.maxMemoryMiB) {
-      problems.push(`${p.name} limits exceed the LimitRange maximum (${spec.limitRange.maxCpuMillicores}m, ${spec.limitRange.maxMemoryMiB}Mi)`);
+    if (
+      p.pod.cpuLimitMillicores > spec.limitRange.maxCpuMillicores ||
+      p.pod.memoryLimitMiB > spec.limitRange.maxMemoryMiB
+    ) {
+      problems.push(
+        `${p.name} limits exceed the LimitRange maximum (${spec.limitRange.maxCpuMillicores}m, ${spec.limitRange.maxMemoryMiB}Mi)`,
+      );
     }
   }
   return problems;

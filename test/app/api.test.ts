@@ -8,7 +8,8 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
   const urls = sharedServices();
   let app: RunningApp;
   let admin: Client;
-  const sql = async (text: string, values?: unknown[]) => (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
+  const sql = async (text: string, values?: unknown[]) =>
+    (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
   const alice = token("alice");
   let topicId: string;
 
@@ -32,11 +33,21 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
   });
 
   test("POST /scenes creates a scene (201, Location, no-store) that GET /scenes/:id returns with the CDN's Cache-Control", async () => {
-    const created = await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "The dragon's egg", description: "A hatchling story", tags: ["fantasy"] } });
+    const created = await call(app.url, "/scenes", {
+      method: "POST",
+      token: alice,
+      body: { topicId, title: "The dragon's egg", description: "A hatchling story", tags: ["fantasy"] },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get("cache-control")).toBe("no-store");
     expect(created.headers.get("location")).toBe(`/scenes/${created.json.id}`);
-    expect(created.json).toMatchObject({ topicId, userId: "alice", title: "The dragon's egg", segmentCount: 0, tags: ["fantasy"] });
+    expect(created.json).toMatchObject({
+      topicId,
+      userId: "alice",
+      title: "The dragon's egg",
+      segmentCount: 0,
+      tags: ["fantasy"],
+    });
     // the writer's own reads go to the primary (read-your-writes), so no replica lag shows
     const got = await call(app.url, `/scenes/${created.json.id}`, { token: alice });
     expect(got.status).toBe(200);
@@ -66,7 +77,11 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     const t = await insertTopic(sql, "Paging");
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId: t, title: `page ${i}` } });
+      const r = await call(app.url, "/scenes", {
+        method: "POST",
+        token: alice,
+        body: { topicId: t, title: `page ${i}` },
+      });
       ids.push(r.json.id);
     }
     const seen: string[] = [];
@@ -95,7 +110,10 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
 
   test("GET /scenes/:id/playlist is an HLS playlist (404 for an unknown scene)", async () => {
     const s = await newScene("playlist");
-    await sql("INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at) VALUES ($1, 'alice', 1, 'p', 4000, 'scenes/x/1.ts', now())", [s.id]);
+    await sql(
+      "INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at) VALUES ($1, 'alice', 1, 'p', 4000, 'scenes/x/1.ts', now())",
+      [s.id],
+    );
     const r = await call(app.url, `/scenes/${s.id}/playlist`, { token: alice });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/application\/vnd\.apple\.mpegurl/);
@@ -113,17 +131,34 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     expect(r.headers.get("x-search-backend")).toBe("postgres");
     expect(r.json.query).toBe(`${word} sail`);
     expect(r.json.items.map((i: { id: string }) => i.id)).toEqual([s.id]);
-    expect(Object.keys(r.json.items[0]).sort()).toEqual(["createdAt", "description", "id", "score", "segmentCount", "tags", "title", "topicId"]);
+    expect(Object.keys(r.json.items[0]).sort()).toEqual([
+      "createdAt",
+      "description",
+      "id",
+      "score",
+      "segmentCount",
+      "tags",
+      "title",
+      "topicId",
+    ]);
     expect((await call(app.url, "/search")).json.error.field).toBe("q");
   });
 
   test("POST /scenes/:id/segments answers 202 with a job id; repeating it with the same sequence returns the same job", async () => {
     const s = await newScene("segments");
     expect((await call(app.url, `/scenes/${s.id}`, { token: alice })).json.lastSequence).toBe(0);
-    const first = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "the egg cracks" } });
+    const first = await call(app.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "the egg cracks" },
+    });
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ sceneId: s.id, sequence: 1, status: "queued", created: true });
-    const again = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "the egg cracks", sequence: 1 } });
+    const again = await call(app.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "the egg cracks", sequence: 1 },
+    });
     expect(again.status).toBe(202);
     expect(again.json).toMatchObject({ jobId: first.json.jobId, created: false });
     // the cached scene was refreshed from the primary, so even a public (replica-routed) read sees the new sequence
@@ -138,10 +173,18 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
   test("a sequence reused with another prompt, or skipping ahead, is a 409 naming sequence", async () => {
     const s = await newScene("conflicts");
     await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "one" } });
-    const other = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "two", sequence: 1 } });
+    const other = await call(app.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "two", sequence: 1 },
+    });
     expect(other.status).toBe(409);
     expect(other.json.error).toMatchObject({ code: "conflict", field: "sequence" });
-    const skip = await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "five", sequence: 5 } });
+    const skip = await call(app.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "five", sequence: 5 },
+    });
     expect(skip.status).toBe(409);
     expect(skip.json.error.field).toBe("sequence");
   });
@@ -150,7 +193,9 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     const cases: Array<Record<string, string>> = [
       {},
       { authorization: "Basic abc" },
-      { authorization: `Bearer ${signHs256({ sub: "eve", exp: Math.floor(Date.now() / 1000) + 60 }, "another-secret-another-secret-1234")}` },
+      {
+        authorization: `Bearer ${signHs256({ sub: "eve", exp: Math.floor(Date.now() / 1000) + 60 }, "another-secret-another-secret-1234")}`,
+      },
       { authorization: `Bearer ${signHs256({ sub: "eve", exp: Math.floor(Date.now() / 1000) - 3600 }, JWT_SECRET)}` },
     ];
     for (const headers of cases) {
@@ -175,16 +220,30 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
       const r = await call(app.url, "/scenes", { method: "POST", token: alice, body });
       expect({ status: r.status, field: r.json?.error?.field }).toEqual({ status: 400, field });
     }
-    const bad = await call(app.url, "/scenes", { method: "POST", token: alice, rawBody: "{not json", headers: { "content-type": "application/json" } });
+    const bad = await call(app.url, "/scenes", {
+      method: "POST",
+      token: alice,
+      rawBody: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.field).toBe("body");
   });
 
   test("a body over the limit is 413 and a non-JSON body is 415", async () => {
-    const big = await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "x", description: "y".repeat(100_000) } });
+    const big = await call(app.url, "/scenes", {
+      method: "POST",
+      token: alice,
+      body: { topicId, title: "x", description: "y".repeat(100_000) },
+    });
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe("payload_too_large");
-    const text = await call(app.url, "/scenes", { method: "POST", token: alice, rawBody: "title=x", headers: { "content-type": "text/plain" } });
+    const text = await call(app.url, "/scenes", {
+      method: "POST",
+      token: alice,
+      rawBody: "title=x",
+      headers: { "content-type": "text/plain" },
+    });
     expect(text.status).toBe(415);
     expect(text.json.error).toMatchObject({ code: "unsupported_media_type", field: "content-type" });
   });
@@ -196,7 +255,11 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
       expect(r.status).toBe(404);
       expect(r.json.error.code).toBe("not_found");
     }
-    const seg = await call(app.url, `/scenes/${zero}/segments`, { method: "POST", token: alice, body: { prompt: "p" } });
+    const seg = await call(app.url, `/scenes/${zero}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "p" },
+    });
     expect(seg.status).toBe(404);
     const bad = await call(app.url, "/scenes/123");
     expect(bad.status).toBe(400);
@@ -214,8 +277,16 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
   test("GET /internal/queue-depth counts waiting + delayed + prioritized, and /metrics exposes it with request histograms", async () => {
     const s = await newScene("depth");
     await call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "p" } });
-    await app.ctx.queue.add("generate", { jobRowId: "x", sceneId: s.id, sequence: 99, userId: "a", prompt: "p", requestedAt: new Date().toISOString() }, { jobId: `delayed-${s.id}`, delay: 60_000 });
-    await app.ctx.queue.add("generate", { jobRowId: "y", sceneId: s.id, sequence: 98, userId: "a", prompt: "p", requestedAt: new Date().toISOString() }, { jobId: `prio-${s.id}`, priority: 5 });
+    await app.ctx.queue.add(
+      "generate",
+      { jobRowId: "x", sceneId: s.id, sequence: 99, userId: "a", prompt: "p", requestedAt: new Date().toISOString() },
+      { jobId: `delayed-${s.id}`, delay: 60_000 },
+    );
+    await app.ctx.queue.add(
+      "generate",
+      { jobRowId: "y", sceneId: s.id, sequence: 98, userId: "a", prompt: "p", requestedAt: new Date().toISOString() },
+      { jobId: `prio-${s.id}`, priority: 5 },
+    );
     const d = await call(app.url, "/internal/queue-depth");
     expect(d.status).toBe(200);
     expect(d.json.queue).toBe("generation");

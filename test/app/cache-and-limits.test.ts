@@ -18,7 +18,12 @@ describe("cache-aside across two API instances, invalidated by the worker", () =
   const urls = sharedServices();
   const prefix = `{${unique("cache")}}`;
   // in-process copies live 10 min here, so only the published invalidation can drop them
-  const env = appEnv(urls, { QUEUE_PREFIX: prefix, CACHE_LRU_TTL_MS: "600000", JOB_BACKOFF_MIN_MS: "100", JOB_BACKOFF_MAX_MS: "200" });
+  const env = appEnv(urls, {
+    QUEUE_PREFIX: prefix,
+    CACHE_LRU_TTL_MS: "600000",
+    JOB_BACKOFF_MIN_MS: "100",
+    JOB_BACKOFF_MAX_MS: "200",
+  });
   let a: RunningApp;
   let b: RunningApp;
   let workerCtx: Context;
@@ -63,15 +68,23 @@ describe("cache-aside across two API instances, invalidated by the worker", () =
   });
 
   test("a generated segment invalidates scene and playlist on every instance, including their in-process copies", async () => {
-    const s = (await call(a.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "invalidated" } })).json;
+    const s = (await call(a.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "invalidated" } }))
+      .json;
     // both instances hold the scene (segmentCount 0) and the empty playlist in their LRU
     for (const app of [a, b]) {
       expect((await call(app.url, `/scenes/${s.id}`, { token: alice })).json.segmentCount).toBe(0);
       expect((await call(app.url, `/scenes/${s.id}/playlist`, { token: alice })).text).not.toContain("#EXTINF");
     }
-    const enq = await call(a.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: "a storm rises" } });
+    const enq = await call(a.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "a storm rises" },
+    });
     expect(enq.status).toBe(202);
-    await waitFor("job completed", async () => (await call(a.url, `/jobs/${enq.json.jobId}`, { token: alice })).json.status === "completed");
+    await waitFor(
+      "job completed",
+      async () => (await call(a.url, `/jobs/${enq.json.jobId}`, { token: alice })).json.status === "completed",
+    );
     for (const app of [a, b]) {
       // no token: a plain public read, answered from cache
       await waitFor("fresh scene", async () => (await call(app.url, `/scenes/${s.id}`)).json.segmentCount === 1, 5_000);
@@ -103,17 +116,42 @@ describe("cache-aside across two API instances, invalidated by the worker", () =
   });
 
   test("writes are limited per IP and scene creation per user", async () => {
-    const limited = appEnv(urls, { QUEUE_PREFIX: prefix, TRUST_PROXY: "true", RATE_LIMIT_WRITE_PER_MIN: "3", RATE_LIMIT_SCENE_CREATE_PER_MIN: "2" });
+    const limited = appEnv(urls, {
+      QUEUE_PREFIX: prefix,
+      TRUST_PROXY: "true",
+      RATE_LIMIT_WRITE_PER_MIN: "3",
+      RATE_LIMIT_SCENE_CREATE_PER_MIN: "2",
+    });
     const x = await startApp(limited);
     try {
       const ip = unique("writer");
       const body = { topicId, title: "limited" };
       const bob = token(unique("bob"));
       const perIp: number[] = [];
-      for (let i = 0; i < 4; i++) perIp.push((await call(x.url, "/scenes", { method: "POST", token: token(unique("u")), body, headers: { "x-forwarded-for": ip } })).status);
+      for (let i = 0; i < 4; i++)
+        perIp.push(
+          (
+            await call(x.url, "/scenes", {
+              method: "POST",
+              token: token(unique("u")),
+              body,
+              headers: { "x-forwarded-for": ip },
+            })
+          ).status,
+        );
       expect(perIp).toEqual([201, 201, 201, 429]);
       const perUser: number[] = [];
-      for (let i = 0; i < 3; i++) perUser.push((await call(x.url, "/scenes", { method: "POST", token: bob, body, headers: { "x-forwarded-for": unique("ip") } })).status);
+      for (let i = 0; i < 3; i++)
+        perUser.push(
+          (
+            await call(x.url, "/scenes", {
+              method: "POST",
+              token: bob,
+              body,
+              headers: { "x-forwarded-for": unique("ip") },
+            })
+          ).status,
+        );
       expect(perUser).toEqual([201, 201, 429]);
     } finally {
       await x.close();

@@ -2,14 +2,27 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "pg";
 import { startServices, type Services } from "./services";
-import { ROOT, appEnv, call, insertTopic, migrate, startApp, token, unique, waitFor, waitForReplica, type RunningApp } from "./helpers";
+import {
+  ROOT,
+  appEnv,
+  call,
+  insertTopic,
+  migrate,
+  startApp,
+  token,
+  unique,
+  waitFor,
+  waitForReplica,
+  type RunningApp,
+} from "./helpers";
 
 /** Fault tests: their own services instance, so stopping servers disturbs nobody else. */
 describe("faults: Redis down, replica down, replica lag, SIGTERM under load", () => {
   let svc: Services;
   let app: RunningApp;
   let admin: Client;
-  const sql = async (text: string, values?: unknown[]) => (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
+  const sql = async (text: string, values?: unknown[]) =>
+    (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
   const alice = token("alice");
   let topicId: string;
   let sceneId: string;
@@ -19,9 +32,16 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
     await migrate(svc.urls());
     admin = new Client({ connectionString: svc.primaryUrl });
     await admin.connect();
-    app = await startApp(appEnv(svc.urls(), { QUEUE_PREFIX: `{${unique("faults")}}`, TRUST_PROXY: "true", RATE_LIMIT_READ_PER_MIN: "1000" }));
+    app = await startApp(
+      appEnv(svc.urls(), {
+        QUEUE_PREFIX: `{${unique("faults")}}`,
+        TRUST_PROXY: "true",
+        RATE_LIMIT_READ_PER_MIN: "1000",
+      }),
+    );
     topicId = await insertTopic(sql, "Faults");
-    sceneId = (await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "resilient" } })).json.id;
+    sceneId = (await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "resilient" } }))
+      .json.id;
     await waitForReplica(svc.urls());
   }, 120_000);
 
@@ -39,14 +59,17 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
       const bob = token(unique("bob"));
       const created = await call(app.url, "/scenes", { method: "POST", token: bob, body: { topicId, title: "fresh" } });
       expect(created.status).toBe(201);
-      const cookie = (created.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const cookie = (created.headers.get("set-cookie") ?? "").split(";")[0];
       expect(cookie).toMatch(/^sf_ryw=\d+\./);
-      const list = (headers: Record<string, string>, t?: string) => call(app.url, `/scenes?topicId=${topicId}`, { headers, ...(t === undefined ? {} : { token: t }) });
+      const list = (headers: Record<string, string>, t?: string) =>
+        call(app.url, `/scenes?topicId=${topicId}`, { headers, ...(t === undefined ? {} : { token: t }) });
       const ids = (r: Awaited<ReturnType<typeof list>>) => r.json.items.map((s: { id: string }) => s.id);
       expect(ids(await list({}, bob))).toContain(created.json.id); // by token subject
       expect(ids(await list({ cookie }))).toContain(created.json.id); // by cookie, no token
       expect(ids(await list({}))).not.toContain(created.json.id); // a stranger reads the (paused) replica
-      expect(ids(await list({ cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) }))).not.toContain(created.json.id); // a forged cookie is ignored
+      expect(ids(await list({ cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) }))).not.toContain(
+        created.json.id,
+      ); // a forged cookie is ignored
     } finally {
       await replica.query("SELECT pg_wal_replay_resume()");
       await replica.end();
@@ -68,7 +91,9 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
   }, 60_000);
 
   test("with Redis stopped, reads still answer from PostgreSQL quickly, readiness says degraded, limits count per instance", async () => {
-    const limited = await startApp(appEnv(svc.urls(), { QUEUE_PREFIX: `{${unique("faults")}}`, TRUST_PROXY: "true", RATE_LIMIT_READ_PER_MIN: "3" }));
+    const limited = await startApp(
+      appEnv(svc.urls(), { QUEUE_PREFIX: `{${unique("faults")}}`, TRUST_PROXY: "true", RATE_LIMIT_READ_PER_MIN: "3" }),
+    );
     await svc.stopRedis();
     try {
       const t0 = Date.now();
@@ -88,7 +113,11 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
       for (let i = 0; i < 4; i++) statuses.push((await call(limited.url, "/topics", { headers })).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
       // enqueue needs Redis: a clear 503, not a hang or a 500
-      const enq = await call(app.url, `/scenes/${sceneId}/segments`, { method: "POST", token: alice, body: { prompt: "during outage" } });
+      const enq = await call(app.url, `/scenes/${sceneId}/segments`, {
+        method: "POST",
+        token: alice,
+        body: { prompt: "during outage" },
+      });
       expect(enq.status).toBe(503);
       expect(enq.json.error.code).toBe("unavailable");
     } finally {
@@ -96,14 +125,35 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
       await limited.close();
     }
     // back to normal: the same request (same sequence) now enqueues
-    await waitFor("redis back", async () => (await call(app.url, "/health/ready")).json.checks.redis === "ok", 20_000, 250);
-    const retry = await call(app.url, `/scenes/${sceneId}/segments`, { method: "POST", token: alice, body: { prompt: "during outage", sequence: 1 } });
+    await waitFor(
+      "redis back",
+      async () => (await call(app.url, "/health/ready")).json.checks.redis === "ok",
+      20_000,
+      250,
+    );
+    const retry = await call(app.url, `/scenes/${sceneId}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "during outage", sequence: 1 },
+    });
     expect(retry.status).toBe(202);
   }, 60_000);
 
   test("SIGTERM under load: readiness turns 503 at once, every request sent before the balancer stops routing is answered, exit 0", async () => {
-    const env = { ...process.env, ...appEnv(svc.urls(), { QUEUE_PREFIX: `{${unique("sigterm")}}`, PORT: "0", LOG_LEVEL: "info", SHUTDOWN_DRAIN_MS: "1000" }) };
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(ROOT, "app", "main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = {
+      ...process.env,
+      ...appEnv(svc.urls(), {
+        QUEUE_PREFIX: `{${unique("sigterm")}}`,
+        PORT: "0",
+        LOG_LEVEL: "info",
+        SHUTDOWN_DRAIN_MS: "1000",
+      }),
+    };
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(ROOT, "app", "main.ts")], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let buf = "";

@@ -20,7 +20,9 @@ describe("fuzzing request inputs never yields a 500", () => {
     await admin.connect();
     app = await startApp(appEnv(urls, { QUEUE_PREFIX: `{${unique("fuzz")}}`, BODY_LIMIT_BYTES: "4096" }));
     topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, "Fuzz");
-    sceneId = (await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "fuzz target" } })).json.id;
+    sceneId = (
+      await call(app.url, "/scenes", { method: "POST", token: alice, body: { topicId, title: "fuzz target" } })
+    ).json.id;
   }, 90_000);
 
   afterAll(async () => {
@@ -28,7 +30,14 @@ describe("fuzzing request inputs never yields a 500", () => {
     await admin?.end();
   });
 
-  const ids = () => fc.oneof(fc.constant(sceneId), fc.constant(topicId), fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom("%", "%E0%A4%A", "..", "%00", "a%2Fb", "-1", "1e9"));
+  const ids = () =>
+    fc.oneof(
+      fc.constant(sceneId),
+      fc.constant(topicId),
+      fc.uuid(),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom("%", "%E0%A4%A", "..", "%00", "a%2Fb", "-1", "1e9"),
+    );
   const raw = (s: string) => s.replace(/[#?]/g, "");
   const anyJson = fc.jsonValue({ maxDepth: 3 });
 
@@ -40,7 +49,17 @@ describe("fuzzing request inputs never yields a 500", () => {
   test("GET paths and query strings", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom("/topics/", "/scenes/", "/jobs/", "/scenes?topicId=", "/scenes?cursor=", "/scenes?limit=", "/search?q=", "/search?limit=5&q=", "/scenes?topicId=a&topicId="),
+        fc.constantFrom(
+          "/topics/",
+          "/scenes/",
+          "/jobs/",
+          "/scenes?topicId=",
+          "/scenes?cursor=",
+          "/scenes?limit=",
+          "/search?q=",
+          "/search?limit=5&q=",
+          "/scenes?topicId=a&topicId=",
+        ),
         ids(),
         fc.boolean(),
         async (prefix, id, playlist) => {
@@ -66,7 +85,12 @@ describe("fuzzing request inputs never yields a 500", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(sceneBody, anyJson), async (body) => {
-        const r = await call(app.url, "/scenes", { method: "POST", token: alice, rawBody: JSON.stringify(body) ?? "null", headers: { "content-type": "application/json" } });
+        const r = await call(app.url, "/scenes", {
+          method: "POST",
+          token: alice,
+          rawBody: JSON.stringify(body) ?? "null",
+          headers: { "content-type": "application/json" },
+        });
         expectNot500(r, `POST /scenes ${JSON.stringify(body)}`);
       }),
       { numRuns: 200 },
@@ -77,11 +101,28 @@ describe("fuzzing request inputs never yields a 500", () => {
     await fc.assert(
       fc.asyncProperty(
         ids(),
-        fc.record({ prompt: fc.oneof(fc.string({ maxLength: 60 }), anyJson), sequence: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double(), anyJson) }, { requiredKeys: [] }),
-        fc.constantFrom("application/json", "application/json; charset=utf-16", "text/plain", "application/x-www-form-urlencoded", ""),
+        fc.record(
+          {
+            prompt: fc.oneof(fc.string({ maxLength: 60 }), anyJson),
+            sequence: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double(), anyJson),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.constantFrom(
+          "application/json",
+          "application/json; charset=utf-16",
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "",
+        ),
         async (id, body, contentType) => {
           const headers: Record<string, string> = contentType === "" ? {} : { "content-type": contentType };
-          const r = await call(app.url, `/scenes/${raw(id)}/segments`, { method: "POST", token: alice, rawBody: JSON.stringify(body), headers });
+          const r = await call(app.url, `/scenes/${raw(id)}/segments`, {
+            method: "POST",
+            token: alice,
+            rawBody: JSON.stringify(body),
+            headers,
+          });
           expectNot500(r, `POST /scenes/${id}/segments ${contentType} ${JSON.stringify(body)}`);
         },
       ),
@@ -97,10 +138,16 @@ describe("fuzzing request inputs never yields a 500", () => {
           fc.constant(`Bearer ${alice}`),
           fc.string({ maxLength: 80 }).map((s) => `Bearer ${s.replace(/[^\x20-\x7e]/g, "")}`),
           fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, "")),
-          fc.record({ sub: fc.string({ maxLength: 20 }), exp: fc.integer() }).map((c) => `Bearer ${signHs256(c, JWT_SECRET)}`),
+          fc
+            .record({ sub: fc.string({ maxLength: 20 }), exp: fc.integer() })
+            .map((c) => `Bearer ${signHs256(c, JWT_SECRET)}`),
         ),
         async (text, authorization) => {
-          const r = await call(app.url, "/scenes", { method: "POST", rawBody: text, headers: { "content-type": "application/json", authorization } });
+          const r = await call(app.url, "/scenes", {
+            method: "POST",
+            rawBody: text,
+            headers: { "content-type": "application/json", authorization },
+          });
           expectNot500(r, `POST /scenes auth=${authorization} body=${text.slice(0, 50)}`);
         },
       ),

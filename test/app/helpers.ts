@@ -55,7 +55,13 @@ export async function waitForReplica(urls: ServiceUrls, timeoutMs = 20_000): Pro
   await replica.connect();
   try {
     const lsn = (await primary.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn as string;
-    await waitFor("replica replay", async () => (await replica.query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true, timeoutMs, 50);
+    await waitFor(
+      "replica replay",
+      async () =>
+        (await replica.query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true,
+      timeoutMs,
+      50,
+    );
   } finally {
     await primary.end();
     await replica.end();
@@ -73,7 +79,11 @@ export interface RunningApp {
 /** One API instance in this process, listening on 127.0.0.1 on a free port. */
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
   const config = loadConfig(env, "api");
-  const ctx = await createContext(config, { subscribe: true, defaultMetrics: false, logger: createLogger(config.logLevel) });
+  const ctx = await createContext(config, {
+    subscribe: true,
+    defaultMetrics: false,
+    logger: createLogger(config.logLevel),
+  });
   const app = createServer(ctx);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
@@ -101,9 +111,16 @@ export function unique(prefix: string): string {
 }
 
 /** A topic, inserted the way an operator's seed would (topics have no API write). */
-export async function insertTopic(sql: (text: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>, name = "Topic"): Promise<string> {
+export async function insertTopic(
+  sql: (text: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>,
+  name = "Topic",
+): Promise<string> {
   const slug = unique("t").toLowerCase();
-  const rows = await sql("INSERT INTO topics (slug, name, description) VALUES ($1, $2, $3) RETURNING id", [slug, name, `about ${name}`]);
+  const rows = await sql("INSERT INTO topics (slug, name, description) VALUES ($1, $2, $3) RETURNING id", [
+    slug,
+    name,
+    `about ${name}`,
+  ]);
   return String(rows[0]?.id);
 }
 
@@ -111,10 +128,14 @@ export interface Call {
   status: number;
   headers: Headers;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
-export async function call(base: string, path: string, init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {}): Promise<Call> {
+export async function call(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
+): Promise<Call> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let body: string | undefined = init.rawBody;
@@ -123,9 +144,14 @@ export async function call(base: string, path: string, init: { method?: string; 
     headers["content-type"] ??= "application/json";
   }
   // a hung request fails here, naming the request, instead of timing the whole test out
-  const res = await fetch(base + path, { method: init.method ?? "GET", headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(base + path, {
+    method: init.method ?? "GET",
+    headers,
+    ...(body === undefined ? {} : { body }),
+    signal: AbortSignal.timeout(15_000),
+  });
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
@@ -134,7 +160,12 @@ export async function call(base: string, path: string, init: { method?: string; 
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -1,3 +1,4 @@
+import type { Cluster } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -16,25 +17,43 @@ import { runGeneration } from "../../worker/generation";
 describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
   const urls = sharedServices();
   let admin: Client;
-  const sql = async (text: string, values?: unknown[]) => (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
+  const sql = async (text: string, values?: unknown[]) =>
+    (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
   const contexts: Context[] = [];
   let topicId: string;
 
   /** A context (what API and worker share) on its own queue prefix. */
   const context = async (overrides: Record<string, string> = {}) => {
-    const env = appEnv(urls, { QUEUE_PREFIX: `{${unique("w")}}`, JOB_BACKOFF_MIN_MS: "50", JOB_BACKOFF_MAX_MS: "100", ...overrides });
-    const ctx = await createContext(loadConfig(env, "worker"), { subscribe: false, defaultMetrics: false, logger: createLogger("error") });
+    const env = appEnv(urls, {
+      QUEUE_PREFIX: `{${unique("w")}}`,
+      JOB_BACKOFF_MIN_MS: "50",
+      JOB_BACKOFF_MAX_MS: "100",
+      ...overrides,
+    });
+    const ctx = await createContext(loadConfig(env, "worker"), {
+      subscribe: false,
+      defaultMetrics: false,
+      logger: createLogger("error"),
+    });
     contexts.push(ctx);
     return { ctx, env };
   };
   const request = async (ctx: Context, prompt = "a prompt") => {
-    const scene = await new SceneService(ctx).create("alice", { topicId, title: unique("scene"), description: "", tags: [], thumbnailUrl: null });
+    const scene = await new SceneService(ctx).create("alice", {
+      topicId,
+      title: unique("scene"),
+      description: "",
+      tags: [],
+      thumbnailUrl: null,
+    });
     const { job } = await new JobService(ctx).enqueue(scene.id, "alice", { prompt });
     return { scene, job };
   };
-  const jobRow = async (id: string) => (await sql("SELECT status, attempts, error, segment_id FROM jobs WHERE id = $1", [id]))[0];
+  const jobRow = async (id: string) =>
+    (await sql("SELECT status, attempts, error, segment_id FROM jobs WHERE id = $1", [id]))[0];
   const segments = async (sceneId: string) => sql("SELECT id, sequence FROM segments WHERE scene_id = $1", [sceneId]);
-  const sceneRow = async (id: string) => (await sql("SELECT segment_count, total_duration_ms FROM scenes WHERE id = $1", [id]))[0];
+  const sceneRow = async (id: string) =>
+    (await sql("SELECT segment_count, total_duration_ms FROM scenes WHERE id = $1", [id]))[0];
 
   beforeAll(async () => {
     await migrate(urls);
@@ -75,10 +94,12 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     await new JobService(ctx).enqueue(scene.id, "alice", { prompt: "a prompt", sequence: 1 });
     expect((await ctx.queue.getJobCounts("waiting")).waiting).toBe(1);
     const keys: string[] = [];
-    const nodes = (ctx.redis as import("ioredis").Cluster).nodes("master");
+    const nodes = (ctx.redis as Cluster).nodes("master");
     for (const node of nodes) keys.push(...(await node.keys(`${env.QUEUE_PREFIX}*`)));
     expect(keys.length).toBeGreaterThan(0);
-    const slots = new Set(await Promise.all(keys.map(async (k) => (await nodes[0]!.call("CLUSTER", "KEYSLOT", k)) as number)));
+    const slots = new Set(
+      await Promise.all(keys.map(async (k) => (await nodes[0].call("CLUSTER", "KEYSLOT", k)) as number)),
+    );
     expect(slots.size).toBe(1);
   });
 
@@ -121,7 +142,10 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
 
   test("a job that outlives JOB_TIMEOUT_MS fails its attempt; after the last attempt it is marked failed", async () => {
     const { ctx } = await context({ JOB_TIMEOUT_MS: "200", JOB_ATTEMPTS: "2" });
-    const slow: Generator = { name: "slow", generate: async (input) => (await sleep(10_000, input.signal), { uri: "x", durationMs: 1 }) };
+    const slow: Generator = {
+      name: "slow",
+      generate: async (input) => (await sleep(10_000, input.signal), { uri: "x", durationMs: 1 }),
+    };
     const w = createGenerationWorker(ctx, slow);
     try {
       const { scene, job } = await request(ctx);
@@ -149,7 +173,9 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       for (const n of names) expect(existing).toContain(n);
       const now = new Date();
       const sixAhead = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 6, 1));
-      expect(existing).toContain(`segments_${sixAhead.getUTCFullYear()}_${String(sixAhead.getUTCMonth() + 1).padStart(2, "0")}`);
+      expect(existing).toContain(
+        `segments_${sixAhead.getUTCFullYear()}_${String(sixAhead.getUTCMonth() + 1).padStart(2, "0")}`,
+      );
     } finally {
       await w.close(1_000);
     }
@@ -159,12 +185,17 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     const children: ChildProcess[] = [];
     const startWorker = (env: Record<string, string>): ChildProcess => {
       const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "worker", "main.ts")], {
-        cwd: ROOT, env: { ...process.env, ...env, WORKER_METRICS_PORT: "0", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"],
+        cwd: ROOT,
+        env: { ...process.env, ...env, WORKER_METRICS_PORT: "0", LOG_LEVEL: "info" },
+        stdio: ["ignore", "pipe", "pipe"],
       });
       children.push(child);
       return child;
     };
-    const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
+    const exited = (child: ChildProcess) =>
+      new Promise<number | null>((resolve) =>
+        child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code)),
+      );
     afterAll(() => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     });
@@ -177,7 +208,11 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       doomed.kill("SIGKILL");
       await exited(doomed);
       const next = startWorker({ ...env, GENERATOR_DELAY_MS: "0" });
-      await waitFor("job completed by the second worker", async () => (await jobRow(job.id))?.status === "completed", 30_000);
+      await waitFor(
+        "job completed by the second worker",
+        async () => (await jobRow(job.id))?.status === "completed",
+        30_000,
+      );
       expect(await segments(scene.id)).toHaveLength(1);
       expect((await sceneRow(scene.id))?.segment_count).toBe(1);
       expect((await ctx.queue.getJob(generationJobId(scene.id, 1)))?.finishedOn).toBeDefined();

@@ -7,7 +7,10 @@ describe("price catalog", () => {
     expect(DEFAULT_CATALOG.catalogDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(DEFAULT_CATALOG.region).toBe("us-east-1");
     for (const [sku, entry] of Object.entries(DEFAULT_CATALOG.prices)) {
-      expect({ sku, source: entry.source }).toEqual({ sku, source: expect.stringMatching(/https:\/\/aws\.amazon\.com\//) });
+      expect({ sku, source: entry.source }).toEqual({
+        sku,
+        source: expect.stringMatching(/https:\/\/aws\.amazon\.com\//),
+      });
       expect(entry.unit).not.toBe("");
     }
   });
@@ -30,12 +33,19 @@ describe("price catalog", () => {
   });
 
   it("rejects a price that is not a non-negative number, naming the SKU", () => {
-    const bad = { ...catalogJson, prices: { "ec2/x.large": { unit: "hours", price: "0.1", source: "https://aws.amazon.com/ec2/pricing/" } } };
-    expect(() => parseCatalog(bad)).toThrow("catalog price `ec2/x.large` must be a number >= 0, got \"0.1\"");
+    const bad = {
+      ...catalogJson,
+      prices: { "ec2/x.large": { unit: "hours", price: "0.1", source: "https://aws.amazon.com/ec2/pricing/" } },
+    };
+    expect(() => parseCatalog(bad)).toThrow('catalog price `ec2/x.large` must be a number >= 0, got "0.1"');
   });
 
   it("answers why when there is no price", () => {
-    expect(lookupPrice(DEFAULT_CATALOG, "ec2/m7g.large", "eu-west-1")).toEqual({ unpriced: expect.stringContaining("region eu-west-1") });
-    expect(lookupPrice(DEFAULT_CATALOG, "ec2/nope.large", "us-east-1")).toEqual({ unpriced: "SKU ec2/nope.large is not in the catalog" });
+    expect(lookupPrice(DEFAULT_CATALOG, "ec2/m7g.large", "eu-west-1")).toEqual({
+      unpriced: expect.stringContaining("region eu-west-1"),
+    });
+    expect(lookupPrice(DEFAULT_CATALOG, "ec2/nope.large", "us-east-1")).toEqual({
+      unpriced: "SKU ec2/nope.large is not in the catalog",
+    });
   });
 });

@@ -30,7 +30,12 @@ describe("pulumi preview --json", () => {
   it("prices the same as the offline plan's resources would", () => {
     const plan = [
       { type: "storyforge:data:Database", name: "database", parent: null, inputs: {} },
-      { type: "aws:rds/instance:Instance", name: "database-primary", parent: "database", inputs: fromPreviewJson(fixture("preview.json"))[3]!.inputs },
+      {
+        type: "aws:rds/instance:Instance",
+        name: "database-primary",
+        parent: "database",
+        inputs: fromPreviewJson(fixture("preview.json"))[3].inputs,
+      },
       { type: "aws:kms/key:Key", name: "database-key", parent: "database", inputs: { enableKeyRotation: true } },
     ];
     const fromPreview = priceDocument(fixture("preview.json"), { label: "preview.json" });
@@ -61,6 +66,8 @@ describe("pulumi stack export", () => {
   it("tells the two formats apart and refuses anything else", () => {
     expect(fromPulumiJson(fixture("export.json")).format).toBe("export");
     expect(fromPulumiJson(fixture("preview.json")).format).toBe("preview");
-    expect(() => fromPulumiJson({ hello: 1 })).toThrow(/expected `pulumi preview --json` \(steps\) or `pulumi stack export` \(deployment\)/);
+    expect(() => fromPulumiJson({ hello: 1 })).toThrow(
+      /expected `pulumi preview --json` \(steps\) or `pulumi stack export` \(deployment\)/,
+    );
   });
 });

@@ -30,27 +30,49 @@ describe("budget check", () => {
 });
 
 describe("Markdown diff", () => {
-  const before = estimateCost([component, db("db.m7g.xlarge"), res(T.nat, "nat-0"), res(T.nat, "nat-1")], usage({ natProcessedGb: 100 }), { stack: "mvp" });
-  const after = estimateCost([component, db("db.m7g.2xlarge"), res(T.nat, "nat-0"), res(T.cdn, "cdn")], usage({ natProcessedGb: 100, cdnEgressGb: 1000 }), { stack: "v1" });
+  const before = estimateCost(
+    [component, db("db.m7g.xlarge"), res(T.nat, "nat-0"), res(T.nat, "nat-1")],
+    usage({ natProcessedGb: 100 }),
+    { stack: "mvp" },
+  );
+  const after = estimateCost(
+    [component, db("db.m7g.2xlarge"), res(T.nat, "nat-0"), res(T.cdn, "cdn")],
+    usage({ natProcessedGb: 100, cdnEgressGb: 1000 }),
+    { stack: "v1" },
+  );
   const md = diffEstimates(before, after);
 
   it("prints min, expected and max totals with the change", () => {
     expect(md).toContain("### Monthly cost: mvp → v1");
-    expect(md).toContain(`| expected | $${before.monthly.expected.toLocaleString("en-US", { minimumFractionDigits: 2 })} |`);
+    expect(md).toContain(
+      `| expected | $${before.monthly.expected.toLocaleString("en-US", { minimumFractionDigits: 2 })} |`,
+    );
     expect(md).toMatch(/\| min \| .* \| .* \| \+\$[\d,.]+ \(\+\d+%\) \|/);
   });
 
   it("shows a class change as one changed line, and lines added and removed", () => {
-    expect(md).toMatch(/\| ~ \| Database \| database-primary \| Primary instance hours \| `rds-postgres\/db\.m7g\.xlarge → rds-postgres\/db\.m7g\.2xlarge` \|/);
+    expect(md).toMatch(
+      /\| ~ \| Database \| database-primary \| Primary instance hours \| `rds-postgres\/db\.m7g\.xlarge → rds-postgres\/db\.m7g\.2xlarge` \|/,
+    );
     expect(md).toMatch(/\| \+ \| \(stack\) \| cdn \| Data transfer out, first 10tb \|/);
     expect(md).toMatch(/\| - \| \(stack\) \| nat-1 \| NAT gateway hours \|/);
     expect(md).toMatch(/\*\*\d+ added, 1 removed, 1 changed\*\* \(\d+ unchanged\)/);
   });
 
   it("matches lines whose details in parentheses differ, such as node counts", () => {
-    const two = estimateCost([res(T.redis, "cache-redis", { nodeType: "cache.m7g.large", numNodeGroups: 1, replicasPerNodeGroup: 1 })], NO_USAGE, { stack: "mvp" });
-    const three = estimateCost([res(T.redis, "cache-redis", { nodeType: "cache.m7g.xlarge", numNodeGroups: 1, replicasPerNodeGroup: 2 })], NO_USAGE, { stack: "v1" });
-    expect(diffEstimates(two, three)).toMatch(/\| ~ \| \(stack\) \| cache-redis \| Cache node hours \| `elasticache-redis\/cache\.m7g\.large → elasticache-redis\/cache\.m7g\.xlarge` \|/);
+    const two = estimateCost(
+      [res(T.redis, "cache-redis", { nodeType: "cache.m7g.large", numNodeGroups: 1, replicasPerNodeGroup: 1 })],
+      NO_USAGE,
+      { stack: "mvp" },
+    );
+    const three = estimateCost(
+      [res(T.redis, "cache-redis", { nodeType: "cache.m7g.xlarge", numNodeGroups: 1, replicasPerNodeGroup: 2 })],
+      NO_USAGE,
+      { stack: "v1" },
+    );
+    expect(diffEstimates(two, three)).toMatch(
+      /\| ~ \| \(stack\) \| cache-redis \| Cache node hours \| `elasticache-redis\/cache\.m7g\.large → elasticache-redis\/cache\.m7g\.xlarge` \|/,
+    );
   });
 
   it("an identical pair has no changed lines", () => {

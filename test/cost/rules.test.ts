@@ -3,18 +3,29 @@ import { rdsGp3Baseline } from "../../infra/lib/cost/rules/data";
 import type { CostEstimate, LineItem } from "../../infra/lib/cost/types";
 import { NO_USAGE, T, cents, price, res, usage } from "./support";
 
-const lines = (e: CostEstimate, resource?: string): LineItem[] => e.lineItems.filter((l) => resource === undefined || l.resource === resource);
+const lines = (e: CostEstimate, resource?: string): LineItem[] =>
+  e.lineItems.filter((l) => resource === undefined || l.resource === resource);
 const line = (e: CostEstimate, sku: string): LineItem => {
   const found = e.lineItems.filter((l) => l.sku === sku);
   if (found.length !== 1) throw new Error(`expected one line ${sku}, found ${found.length}`);
-  return found[0]!;
+  return found[0];
 };
 
 const primary = (over: Record<string, unknown> = {}) =>
-  res(T.rds, "db-primary", { engine: "postgres", instanceClass: "db.m7g.xlarge", allocatedStorage: 500, storageType: "gp3", multiAz: false, ...over });
+  res(T.rds, "db-primary", {
+    engine: "postgres",
+    instanceClass: "db.m7g.xlarge",
+    allocatedStorage: 500,
+    storageType: "gp3",
+    multiAz: false,
+    ...over,
+  });
 
 describe("node groups carry the range", () => {
-  const group = res(T.nodeGroup, "workers", { instanceTypes: ["m7g.xlarge"], scalingConfig: { minSize: 2, desiredSize: 5, maxSize: 20 } });
+  const group = res(T.nodeGroup, "workers", {
+    instanceTypes: ["m7g.xlarge"],
+    scalingConfig: { minSize: 2, desiredSize: 5, maxSize: 20 },
+  });
 
   it("prices min, desired and max nodes at 730 hours each", () => {
     const hours = line(estimateCost([group], NO_USAGE), "ec2/m7g.xlarge");
@@ -32,7 +43,10 @@ describe("node groups carry the range", () => {
       instanceType: "c7g.2xlarge",
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3" } }],
     });
-    const viaTemplate = res(T.nodeGroup, "workers", { launchTemplate: { name: "storyforge-v1-workers", version: "1" }, scalingConfig: { minSize: 1, desiredSize: 2, maxSize: 4 } });
+    const viaTemplate = res(T.nodeGroup, "workers", {
+      launchTemplate: { name: "storyforge-v1-workers", version: "1" },
+      scalingConfig: { minSize: 1, desiredSize: 2, maxSize: 4 },
+    });
     const e = estimateCost([template, viaTemplate], NO_USAGE);
     expect(line(e, "ec2/c7g.2xlarge").quantity.max).toBe(4 * 730);
     expect(line(e, "ebs/gp3-storage").quantity).toEqual({ min: 50, expected: 100, max: 200 });
@@ -40,14 +54,19 @@ describe("node groups carry the range", () => {
   });
 
   it("says so, with no price, when no instance type can be found", () => {
-    const e = estimateCost([res(T.nodeGroup, "orphan", { scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 1 } })], NO_USAGE);
+    const e = estimateCost(
+      [res(T.nodeGroup, "orphan", { scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 1 } })],
+      NO_USAGE,
+    );
     expect(e.lineItems[0]).toMatchObject({ monthly: null, unitPrice: null });
-    expect(e.lineItems[0]!.unpriced).toMatch(/instanceTypes/);
+    expect(e.lineItems[0].unpriced).toMatch(/instanceTypes/);
     expect(e.unpricedLines).toBe(1);
   });
 
   it("KEDA ScaledObjects, like HPAs, add no line but are named in the assumptions", () => {
-    const scaled = res("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker-scaler", { spec: { minReplicaCount: 2, maxReplicaCount: 20, scaleTargetRef: { name: "worker" } } });
+    const scaled = res("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker-scaler", {
+      spec: { minReplicaCount: 2, maxReplicaCount: 20, scaleTargetRef: { name: "worker" } },
+    });
     const e = estimateCost([group, scaled], NO_USAGE);
     expect(lines(e, "worker-scaler")).toHaveLength(0);
     expect(e.assumptions.notes.join("\n")).toMatch(/KEDA ScaledObject worker: 2-20 replicas/);
@@ -63,7 +82,13 @@ describe("node groups carry the range", () => {
   it("min, expected and max totals differ only by the node groups", () => {
     const e = estimateCost([group, primary()], NO_USAGE);
     const nodeHours = line(e, "ec2/m7g.xlarge").monthly!;
-    expect(cents(e.monthly.max - e.monthly.min)).toBe(cents(nodeHours.max - nodeHours.min + (line(e, "ebs/gp2-storage").monthly!.max - line(e, "ebs/gp2-storage").monthly!.min)));
+    expect(cents(e.monthly.max - e.monthly.min)).toBe(
+      cents(
+        nodeHours.max -
+          nodeHours.min +
+          (line(e, "ebs/gp2-storage").monthly!.max - line(e, "ebs/gp2-storage").monthly!.min),
+      ),
+    );
   });
 });
 
@@ -71,19 +96,24 @@ describe("RDS", () => {
   it("Multi-AZ doubles the instance hours and the storage", () => {
     const single = estimateCost([primary()], NO_USAGE);
     const multi = estimateCost([primary({ multiAz: true })], NO_USAGE);
-    expect(line(multi, "rds-postgres/db.m7g.xlarge").quantity.expected).toBe(2 * line(single, "rds-postgres/db.m7g.xlarge").quantity.expected);
+    expect(line(multi, "rds-postgres/db.m7g.xlarge").quantity.expected).toBe(
+      2 * line(single, "rds-postgres/db.m7g.xlarge").quantity.expected,
+    );
     expect(line(multi, "rds/gp3-storage").monthly!.expected).toBe(cents(2 * 500 * price("rds/gp3-storage")));
   });
 
   it.each([
     ["Single-AZ", false, 1],
     ["Multi-AZ", true, 2],
-  ])("changing the instance class moves the estimate by exactly the price difference (%s)", (_label, multiAz, copies) => {
-    const before = estimateCost([primary({ multiAz, instanceClass: "db.m7g.xlarge" })], NO_USAGE);
-    const after = estimateCost([primary({ multiAz, instanceClass: "db.r7g.2xlarge" })], NO_USAGE);
-    const step = cents((price("rds-postgres/db.r7g.2xlarge") - price("rds-postgres/db.m7g.xlarge")) * 730 * copies);
-    expect(cents(after.monthly.expected - before.monthly.expected)).toBe(step);
-  });
+  ])(
+    "changing the instance class moves the estimate by exactly the price difference (%s)",
+    (_label, multiAz, copies) => {
+      const before = estimateCost([primary({ multiAz, instanceClass: "db.m7g.xlarge" })], NO_USAGE);
+      const after = estimateCost([primary({ multiAz, instanceClass: "db.r7g.2xlarge" })], NO_USAGE);
+      const step = cents((price("rds-postgres/db.r7g.2xlarge") - price("rds-postgres/db.m7g.xlarge")) * 730 * copies);
+      expect(cents(after.monthly.expected - before.monthly.expected)).toBe(step);
+    },
+  );
 
   it("charges gp3 IOPS and throughput only above the baseline, which is higher from 400 GB", () => {
     expect(rdsGp3Baseline(399)).toEqual({ iops: 3000, throughputMiBps: 125 });
@@ -97,7 +127,11 @@ describe("RDS", () => {
   });
 
   it("a replica without its own storage is billed its source's, and backups beyond the free allowance are billed", () => {
-    const replica = res(T.rds, "db-replica-1", { instanceClass: "db.m7g.large", replicateSourceDb: "storyforge-v1-db", storageType: "gp3" });
+    const replica = res(T.rds, "db-replica-1", {
+      instanceClass: "db.m7g.large",
+      replicateSourceDb: "storyforge-v1-db",
+      storageType: "gp3",
+    });
     const e = estimateCost([primary({ identifier: "storyforge-v1-db" }), replica], usage({ dbBackupGb: 1500 }));
     expect(lines(e, "db-replica-1").find((l) => l.sku === "rds/gp3-storage")!.quantity.expected).toBe(500);
     expect(line(e, "rds/backup-storage").quantity.expected).toBe(1500 - 1000);
@@ -107,15 +141,33 @@ describe("RDS", () => {
 
 describe("ElastiCache and OpenSearch", () => {
   it("prices shards x (1 + replicas) nodes, at the Valkey rate for Valkey", () => {
-    const redis = res(T.redis, "cache", { engine: "redis", nodeType: "cache.r7g.xlarge", numNodeGroups: 3, replicasPerNodeGroup: 1 });
+    const redis = res(T.redis, "cache", {
+      engine: "redis",
+      nodeType: "cache.r7g.xlarge",
+      numNodeGroups: 3,
+      replicasPerNodeGroup: 1,
+    });
     expect(line(estimateCost([redis], NO_USAGE), "elasticache-redis/cache.r7g.xlarge").quantity.expected).toBe(6 * 730);
-    const valkey = res(T.redis, "cache", { engine: "valkey", nodeType: "cache.r7g.xlarge", numNodeGroups: 3, replicasPerNodeGroup: 1 });
-    expect(line(estimateCost([valkey], NO_USAGE), "elasticache-valkey/cache.r7g.xlarge").unitPrice).toBe(price("elasticache-valkey/cache.r7g.xlarge"));
+    const valkey = res(T.redis, "cache", {
+      engine: "valkey",
+      nodeType: "cache.r7g.xlarge",
+      numNodeGroups: 3,
+      replicasPerNodeGroup: 1,
+    });
+    expect(line(estimateCost([valkey], NO_USAGE), "elasticache-valkey/cache.r7g.xlarge").unitPrice).toBe(
+      price("elasticache-valkey/cache.r7g.xlarge"),
+    );
   });
 
   it("prices data nodes, dedicated masters and each data node's volume", () => {
     const domain = res(T.search, "search", {
-      clusterConfig: { instanceType: "m7g.2xlarge.search", instanceCount: 5, dedicatedMasterEnabled: true, dedicatedMasterType: "m7g.large.search", dedicatedMasterCount: 3 },
+      clusterConfig: {
+        instanceType: "m7g.2xlarge.search",
+        instanceCount: 5,
+        dedicatedMasterEnabled: true,
+        dedicatedMasterType: "m7g.large.search",
+        dedicatedMasterCount: 3,
+      },
       ebsOptions: { ebsEnabled: true, volumeSize: 500, volumeType: "gp3" },
     });
     const e = estimateCost([domain], NO_USAGE);
@@ -127,14 +179,20 @@ describe("ElastiCache and OpenSearch", () => {
 
 describe("network and edge", () => {
   it("NAT gateways: hours each, processed data once for all of them", () => {
-    const e = estimateCost([res(T.nat, "nat-0"), res(T.nat, "nat-1"), res(T.eip, "eip-0")], usage({ natProcessedGb: 1000 }));
+    const e = estimateCost(
+      [res(T.nat, "nat-0"), res(T.nat, "nat-1"), res(T.eip, "eip-0")],
+      usage({ natProcessedGb: 1000 }),
+    );
     expect(e.lineItems.filter((l) => l.sku === "vpc/nat-gateway")).toHaveLength(2);
     expect(line(e, "vpc/nat-gateway-data")).toMatchObject({ resource: "nat-0", quantity: { expected: 1000 } });
     expect(line(e, "vpc/public-ipv4").quantity.expected).toBe(730);
   });
 
   it("an Ingress of the ALB class is priced as one ALB, shared by a group", () => {
-    const annotations = { "alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/group.name": "public" };
+    const annotations = {
+      "alb.ingress.kubernetes.io/scheme": "internet-facing",
+      "alb.ingress.kubernetes.io/group.name": "public",
+    };
     const a = res(T.ingress, "api-ingress", { metadata: { annotations }, spec: { ingressClassName: "alb" } });
     const b = res(T.ingress, "admin-ingress", { metadata: { annotations }, spec: { ingressClassName: "alb" } });
     const nginx = res(T.ingress, "other", { spec: { ingressClassName: "nginx" } });
@@ -145,7 +203,10 @@ describe("network and edge", () => {
   });
 
   it("an internal ALB has no public addresses", () => {
-    const e = estimateCost([res(T.lb, "alb", { loadBalancerType: "application", internal: true, subnets: ["a", "b"] })], NO_USAGE);
+    const e = estimateCost(
+      [res(T.lb, "alb", { loadBalancerType: "application", internal: true, subnets: ["a", "b"] })],
+      NO_USAGE,
+    );
     expect(e.lineItems.map((l) => l.sku)).toEqual(["elb/alb", "elb/alb-lcu"]);
   });
 
@@ -165,14 +226,19 @@ describe("network and edge", () => {
   });
 
   it("log ingestion and storage follow the longest retention declared", () => {
-    const e = estimateCost([res(T.logGroup, "flow", { retentionInDays: 90 }), res(T.logGroup, "app", { retentionInDays: 30 })], usage({ logIngestGb: 100 }));
+    const e = estimateCost(
+      [res(T.logGroup, "flow", { retentionInDays: 90 }), res(T.logGroup, "app", { retentionInDays: 30 })],
+      usage({ logIngestGb: 100 }),
+    );
     expect(line(e, "logs/ingest").quantity.expected).toBe(100);
     expect(line(e, "logs/storage").quantity.expected).toBe(300);
   });
 
   it("usage with nothing to carry it is not priced, and the assumptions say so", () => {
     const e = estimateCost([primary()], usage({ cdnEgressGb: 5000 }));
-    expect(e.assumptions.notes.join("\n")).toMatch(/cdnEgressGb \(5,000\) not priced: the stack declares no CloudFront distribution/);
+    expect(e.assumptions.notes.join("\n")).toMatch(
+      /cdnEgressGb \(5,000\) not priced: the stack declares no CloudFront distribution/,
+    );
   });
 });
 
@@ -199,19 +265,36 @@ describe("nothing is a silent zero", () => {
   });
 
   it("a billable type without a rule is an unpriced line; free types add nothing", () => {
-    const e = estimateCost([res("aws:wafv2/webAcl:WebAcl", "waf"), res("aws:ec2/subnet:Subnet", "s"), res("aws:iam/role:Role", "r"), res("kubernetes:apps/v1:Deployment", "d")], NO_USAGE);
+    const e = estimateCost(
+      [
+        res("aws:wafv2/webAcl:WebAcl", "waf"),
+        res("aws:ec2/subnet:Subnet", "s"),
+        res("aws:iam/role:Role", "r"),
+        res("kubernetes:apps/v1:Deployment", "d"),
+      ],
+      NO_USAGE,
+    );
     expect(e.lineItems).toHaveLength(1);
     expect(e.lineItems[0]).toMatchObject({ resource: "waf", monthly: null });
-    expect(e.lineItems[0]!.unpriced).toMatch(/no pricing rule for type aws:wafv2\/webAcl:WebAcl/);
+    expect(e.lineItems[0].unpriced).toMatch(/no pricing rule for type aws:wafv2\/webAcl:WebAcl/);
   });
 
   it("every priced line is quantity x unit price, to the cent", () => {
     const e = estimateCost(
-      [primary({ multiAz: true }), res(T.nat, "nat"), res(T.cdn, "cdn"), res(T.nodeGroup, "g", { instanceTypes: ["c7g.large"], scalingConfig: { minSize: 1, desiredSize: 3, maxSize: 9 } })],
+      [
+        primary({ multiAz: true }),
+        res(T.nat, "nat"),
+        res(T.cdn, "cdn"),
+        res(T.nodeGroup, "g", {
+          instanceTypes: ["c7g.large"],
+          scalingConfig: { minSize: 1, desiredSize: 3, maxSize: 9 },
+        }),
+      ],
       usage({ natProcessedGb: 123, cdnEgressGb: 70_000, cdnRequestsMillions: 7 }),
     );
     for (const l of e.lineItems) {
-      for (const p of ["min", "expected", "max"] as const) expect(l.monthly![p]).toBe(cents(l.quantity[p] * l.unitPrice!));
+      for (const p of ["min", "expected", "max"] as const)
+        expect(l.monthly![p]).toBe(cents(l.quantity[p] * l.unitPrice!));
     }
   });
 });
@@ -224,6 +307,8 @@ describe("components", () => {
     const e = estimateCost([component, inner, key, res(T.nat, "nat")], NO_USAGE);
     expect(Object.keys(e.byComponent).sort()).toEqual(["(stack)", "storyforge:data:Database"]);
     const dbLines = e.lineItems.filter((l) => l.component === "storyforge:data:Database");
-    expect(e.byComponent["storyforge:data:Database"]!.monthly.expected).toBe(cents(dbLines.reduce((s, l) => s + l.monthly!.expected, 0)));
+    expect(e.byComponent["storyforge:data:Database"].monthly.expected).toBe(
+      cents(dbLines.reduce((s, l) => s + l.monthly!.expected, 0)),
+    );
   });
 });

@@ -3,7 +3,12 @@ import type { CostResource } from "../../infra/lib/cost/types";
 import type { UsageAssumptions } from "../../stacks/tiers";
 import { DEFAULT_CATALOG } from "../../infra/lib/cost/catalog";
 
-export function res(type: string, name: string, inputs: Record<string, unknown> = {}, parent: string | null = null): CostResource {
+export function res(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown> = {},
+  parent: string | null = null,
+): CostResource {
   return { type, name, parent, inputs };
 }
 

@@ -14,7 +14,7 @@ import { TIERS, TIER_NAMES, type TierSpec } from "../../stacks/tiers";
 
 /** A copy of a tier with one change, for the "deliberately too small" cases. */
 function tierWith(base: TierSpec, change: (t: TierSpec) => void): TierSpec {
-  const copy = structuredClone(base) as TierSpec;
+  const copy = structuredClone<TierSpec>(base);
   change(copy);
   return copy;
 }
@@ -63,8 +63,24 @@ describe("nodesNeeded", () => {
   test.each(TIER_NAMES)("%s: node-group maxima hold every HPA pod and never drop below the tier's nodes", (name) => {
     const tier = TIERS[name];
     const checks: Array<[NodeRole, number, { cpuMillicores: number; memoryMiB: number }, string]> = [
-      ["api", tier.workloads.api.maxReplicas, { cpuMillicores: tier.workloads.api.pod.cpuRequestMillicores, memoryMiB: tier.workloads.api.pod.memoryRequestMiB }, tier.compute.api.instanceClass],
-      ["worker", tier.workloads.worker.maxReplicas, { cpuMillicores: tier.workloads.worker.pod.cpuRequestMillicores, memoryMiB: tier.workloads.worker.pod.memoryRequestMiB }, tier.compute.workers.instanceClass],
+      [
+        "api",
+        tier.workloads.api.maxReplicas,
+        {
+          cpuMillicores: tier.workloads.api.pod.cpuRequestMillicores,
+          memoryMiB: tier.workloads.api.pod.memoryRequestMiB,
+        },
+        tier.compute.api.instanceClass,
+      ],
+      [
+        "worker",
+        tier.workloads.worker.maxReplicas,
+        {
+          cpuMillicores: tier.workloads.worker.pod.cpuRequestMillicores,
+          memoryMiB: tier.workloads.worker.pod.memoryRequestMiB,
+        },
+        tier.compute.workers.instanceClass,
+      ],
     ];
     for (const [role, replicas, pod, instanceClass] of checks) {
       const nodes = nodesNeeded(role, tier);
@@ -111,12 +127,17 @@ describe("checkCapacity", () => {
     const report = checkCapacity(TIERS[name], { nodeGroups: sizedNodeGroups(TIERS[name]) });
     expect(report.problems).toEqual([]);
     expect(report.figures.throughput.capacityRps).toBeGreaterThanOrEqual(report.figures.throughput.originRps);
-    expect(report.figures.pgbouncerClients.clientConnections).toBeLessThanOrEqual(report.figures.pgbouncerClients.capacity);
+    expect(report.figures.pgbouncerClients.clientConnections).toBeLessThanOrEqual(
+      report.figures.pgbouncerClients.capacity,
+    );
   });
 
   test("(a) a worker group too small for the HPA maximum fails with the requested and allocatable figures", () => {
     const tier = TIERS.v1;
-    const nodeGroups: Record<NodeRole, NodeGroupCapacity> = { ...sizedNodeGroups(tier), worker: { instanceClass: tier.compute.workers.instanceClass, maxSize: 2 } };
+    const nodeGroups: Record<NodeRole, NodeGroupCapacity> = {
+      ...sizedNodeGroups(tier),
+      worker: { instanceClass: tier.compute.workers.instanceClass, maxSize: 2 },
+    };
     const { problems } = checkCapacity(tier, { nodeGroups });
     const node = allocatable(tier.compute.workers.instanceClass);
     const requested = tier.workloads.worker.maxReplicas * tier.workloads.worker.pod.cpuRequestMillicores;
@@ -135,7 +156,9 @@ describe("checkCapacity", () => {
     });
     const nodeGroups = { ...sizedNodeGroups(TIERS.mvp), api: { instanceClass: "c7g.large", maxSize: 3 } };
     const { problems } = checkCapacity(tier, { nodeGroups });
-    expect(problems).toEqual(["api nodes: 4 api pods need 6 × c7g.large (whole pods per node, spread over 3 zones) > maxSize 3"]);
+    expect(problems).toEqual([
+      "api nodes: 4 api pods need 6 × c7g.large (whole pods per node, spread over 3 zones) > maxSize 3",
+    ]);
   });
 
   test("(b) API pools beyond PgBouncer's max_client_conn × replicas fail with both sides", () => {
@@ -143,7 +166,9 @@ describe("checkCapacity", () => {
       t.workloads.api.dbPoolSize = 100;
     });
     const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
-    expect(problems).toEqual(["pgbouncer clients: api 30 pods × 200 connections + worker 40 pods × 8 = 6320 > PgBouncer 3 × max_client_conn 1000 = 3000"]);
+    expect(problems).toEqual([
+      "pgbouncer clients: api 30 pods × 200 connections + worker 40 pods × 8 = 6320 > PgBouncer 3 × max_client_conn 1000 = 3000",
+    ]);
   });
 
   test("(c) PgBouncer server pools above a small primary's max_connections fail with the class's limit", () => {
@@ -153,7 +178,9 @@ describe("checkCapacity", () => {
     });
     const limit = rdsMaxConnections("db.m7g.large") - 10;
     const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
-    expect(problems).toContain(`rds primary: PgBouncer 70 × (default_pool_size 20 + reserve_pool_size 5) = 1750 ≥ db.m7g.large max_connections ${limit + 10} − reserve 10 = ${limit}`);
+    expect(problems).toContain(
+      `rds primary: PgBouncer 70 × (default_pool_size 20 + reserve_pool_size 5) = 1750 ≥ db.m7g.large max_connections ${limit + 10} − reserve 10 = ${limit}`,
+    );
     expect(problems.some((p) => p.startsWith("rds replica:"))).toBe(true);
   });
 
@@ -163,7 +190,11 @@ describe("checkCapacity", () => {
       t.database.replicas.instanceClass = "db.m7g.large"; // ~810
     });
     const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
-    expect(problems.filter((p) => p.startsWith("rds "))).toEqual([expect.stringMatching(/^rds replica: PgBouncer 50 × .* = 1250 ≥ db\.m7g\.large max_connections \d+ − reserve 10 = \d+$/)]);
+    expect(problems.filter((p) => p.startsWith("rds "))).toEqual([
+      expect.stringMatching(
+        /^rds replica: PgBouncer 50 × .* = 1250 ≥ db\.m7g\.large max_connections \d+ − reserve 10 = \d+$/,
+      ),
+    ]);
   });
 
   test("(d) a target rate the API maximum cannot serve fails with both rates", () => {
@@ -171,6 +202,8 @@ describe("checkCapacity", () => {
       t.workloads.targetRps = 50_000;
     });
     const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
-    expect(problems).toEqual(["api throughput: 50000 rps × (1 − cdn hit 0.8) = 10000 rps at the origin > 15 pods × 250 rps = 3750 rps"]);
+    expect(problems).toEqual([
+      "api throughput: 50000 rps × (1 − cdn hit 0.8) = 10000 rps at the origin > 15 pods × 250 rps = 3750 rps",
+    ]);
   });
 });

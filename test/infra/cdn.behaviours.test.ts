@@ -2,7 +2,7 @@ import {
   ALL_METHODS,
   behaviourFor,
   behaviourProblems,
-  CacheBehaviourSpec,
+  type CacheBehaviourSpec,
   cachePolicyKey,
   DEFAULT_BEHAVIOUR,
   matchesPathPattern,
@@ -41,7 +41,11 @@ describe("the behaviour table (seed 000 §2.1)", () => {
   });
 
   it("a table with /scenes/* before the playlist is refused: the playlist would be unreachable", () => {
-    const swapped = [byPattern("/scenes/*"), byPattern("/scenes/*/playlist"), ...ORDERED_BEHAVIOURS.filter((b) => !b.pathPattern.startsWith("/scenes/"))];
+    const swapped = [
+      byPattern("/scenes/*"),
+      byPattern("/scenes/*/playlist"),
+      ...ORDERED_BEHAVIOURS.filter((b) => !b.pathPattern.startsWith("/scenes/")),
+    ];
     expect(behaviourProblems(swapped)).toContain(
       "/scenes/6f1c2b9e-0000-4000-8000-000000000001/playlist should reach /scenes/*/playlist but /scenes/* matches first",
     );
@@ -49,7 +53,9 @@ describe("the behaviour table (seed 000 §2.1)", () => {
 
   it("a table with /segments/* before *.m3u8 is refused: playlists would be cached for a year", () => {
     const reordered = [...ORDERED_BEHAVIOURS.filter((b) => b.pathPattern !== "*.m3u8"), byPattern("*.m3u8")];
-    expect(behaviourProblems(reordered).some((p) => p.includes("should reach *.m3u8 but /segments/* matches first"))).toBe(true);
+    expect(
+      behaviourProblems(reordered).some((p) => p.includes("should reach *.m3u8 but /segments/* matches first")),
+    ).toBe(true);
   });
 
   it("a TTL whose default exceeds its max is refused", () => {
@@ -67,21 +73,31 @@ describe("the behaviour table (seed 000 §2.1)", () => {
     expect(behaviourFor(path).ttl).toEqual({ min: 0, default: seconds, max: seconds });
   });
 
-  it.each(["/segments/a/000001.m4s", "/video/a/000001.ts", "/assets/app.js"])("%s is immutable for a year on S3", (path) => {
-    const b = behaviourFor(path);
-    expect([b.origin, b.ttl]).toEqual(["assets", { min: ONE_YEAR, default: ONE_YEAR, max: ONE_YEAR }]);
-  });
+  it.each(["/segments/a/000001.m4s", "/video/a/000001.ts", "/assets/app.js"])(
+    "%s is immutable for a year on S3",
+    (path) => {
+      const b = behaviourFor(path);
+      expect([b.origin, b.ttl]).toEqual(["assets", { min: ONE_YEAR, default: ONE_YEAR, max: ONE_YEAR }]);
+    },
+  );
 
-  it.each(["/jobs/abc", "/search", "/health/ready", "/internal/queue-depth", "/"])("%s falls to the uncached API default", (path) => {
-    expect(behaviourFor(path)).toBe(DEFAULT_BEHAVIOUR);
-    expect(DEFAULT_BEHAVIOUR.ttl).toBeNull();
-    expect([...DEFAULT_BEHAVIOUR.allowedMethods].sort()).toEqual([...ALL_METHODS].sort());
-  });
+  it.each(["/jobs/abc", "/search", "/health/ready", "/internal/queue-depth", "/"])(
+    "%s falls to the uncached API default",
+    (path) => {
+      expect(behaviourFor(path)).toBe(DEFAULT_BEHAVIOUR);
+      expect(DEFAULT_BEHAVIOUR.ttl).toBeNull();
+      expect([...DEFAULT_BEHAVIOUR.allowedMethods].sort()).toEqual([...ALL_METHODS].sort());
+    },
+  );
 
   it("every API path accepts every method, every S3 path only GET and HEAD; only GET and HEAD are cached", () => {
     for (const b of ORDERED_BEHAVIOURS) {
       const expected = b.origin === "api" ? [...ALL_METHODS].sort() : ["GET", "HEAD"];
-      expect([b.pathPattern, [...b.allowedMethods].sort(), [...b.cachedMethods].sort()]).toEqual([b.pathPattern, expected, ["GET", "HEAD"]]);
+      expect([b.pathPattern, [...b.allowedMethods].sort(), [...b.cachedMethods].sort()]).toEqual([
+        b.pathPattern,
+        expected,
+        ["GET", "HEAD"],
+      ]);
     }
   });
 
@@ -96,7 +112,8 @@ describe("the behaviour table (seed 000 §2.1)", () => {
     const cached = ORDERED_BEHAVIOURS.filter((b) => b.ttl !== null);
     for (const a of cached) {
       for (const b of cached) {
-        const same = JSON.stringify([a.ttl, [...a.queryStrings].sort()]) === JSON.stringify([b.ttl, [...b.queryStrings].sort()]);
+        const same =
+          JSON.stringify([a.ttl, [...a.queryStrings].sort()]) === JSON.stringify([b.ttl, [...b.queryStrings].sort()]);
         expect([a.id, b.id, cachePolicyKey(a) === cachePolicyKey(b)]).toEqual([a.id, b.id, same]);
       }
     }
@@ -125,12 +142,18 @@ describe("custom domain config", () => {
 
   it("an ARN that is not an ACM certificate is refused, naming the key", () => {
     const arn = "arn:aws:iam::123456789012:server-certificate/storyforge";
-    expect(customDomainProblems("app.storyforge.example", arn)).toEqual([expect.stringMatching(/^storyforge:certificateArn must be an ACM certificate ARN .*got "arn:aws:iam::/)]);
+    expect(customDomainProblems("app.storyforge.example", arn)).toEqual([
+      expect.stringMatching(/^storyforge:certificateArn must be an ACM certificate ARN .*got "arn:aws:iam::/),
+    ]);
   });
 
   it("a domain without a certificate, or a certificate without a domain, is refused", () => {
-    expect(customDomainProblems("app.storyforge.example", "")).toEqual([expect.stringMatching(/^storyforge:certificateArn is required when storyforge:domainName is set/)]);
-    expect(customDomainProblems("", good)).toEqual(["storyforge:domainName is required when storyforge:certificateArn is set"]);
+    expect(customDomainProblems("app.storyforge.example", "")).toEqual([
+      expect.stringMatching(/^storyforge:certificateArn is required when storyforge:domainName is set/),
+    ]);
+    expect(customDomainProblems("", good)).toEqual([
+      "storyforge:domainName is required when storyforge:certificateArn is set",
+    ]);
   });
 
   it("the stack loader reports a bad certificate with the stack file", () => {
@@ -138,12 +161,21 @@ describe("custom domain config", () => {
       resolveStackConfig({
         stack: "v1",
         stackFile: "Pulumi.v1.yaml",
-        values: { "aws:region": "us-east-1", "storyforge:tier": "v1", "storyforge:domainName": "app.storyforge.example", "storyforge:certificateArn": good.replace("us-east-1", "us-west-2") },
+        values: {
+          "aws:region": "us-east-1",
+          "storyforge:tier": "v1",
+          "storyforge:domainName": "app.storyforge.example",
+          "storyforge:certificateArn": good.replace("us-east-1", "us-west-2"),
+        },
       });
       throw new Error("expected a ConfigError");
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^Pulumi\.v1\.yaml: storyforge:certificateArn must be in us-east-1.*got region us-west-2/)]);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(
+          /^Pulumi\.v1\.yaml: storyforge:certificateArn must be in us-east-1.*got region us-west-2/,
+        ),
+      ]);
     }
   });
 
@@ -151,7 +183,12 @@ describe("custom domain config", () => {
     const config = resolveStackConfig({
       stack: "v1",
       stackFile: "Pulumi.v1.yaml",
-      values: { "aws:region": "us-east-1", "storyforge:tier": "v1", "storyforge:domainName": "app.storyforge.example", "storyforge:certificateArn": good },
+      values: {
+        "aws:region": "us-east-1",
+        "storyforge:tier": "v1",
+        "storyforge:domainName": "app.storyforge.example",
+        "storyforge:certificateArn": good,
+      },
     });
     expect(config.customDomain).toEqual({ domainName: "app.storyforge.example", certificateArn: good });
   });

@@ -33,12 +33,16 @@ describe("storyforge:certificateArn", () => {
   it("a certificate outside us-east-1 fails the plan, naming the key, the file and the region", () => {
     const { code, stderr } = plan("euwest", dir);
     expect(code).toBe(1);
-    expect(stderr).toContain("Pulumi.euwest.yaml: storyforge:certificateArn must be in us-east-1 (CloudFront reads certificates only from there), got region eu-west-1");
+    expect(stderr).toContain(
+      "Pulumi.euwest.yaml: storyforge:certificateArn must be in us-east-1 (CloudFront reads certificates only from there), got region eu-west-1",
+    );
   }, 120_000);
 
   it("an ARN that is not an ACM certificate fails the plan, naming the key", () => {
     const { code, stderr } = plan("iam", dir);
     expect(code).toBe(1);
-    expect(stderr).toContain('Pulumi.iam.yaml: storyforge:certificateArn must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>), got "arn:aws:iam::123456789012:server-certificate/storyforge"');
+    expect(stderr).toContain(
+      'Pulumi.iam.yaml: storyforge:certificateArn must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>), got "arn:aws:iam::123456789012:server-certificate/storyforge"',
+    );
   }, 120_000);
 });

@@ -2,20 +2,20 @@
  * The CDN rules every tier must keep, run against one stack's plan. Each tier's test file calls `cdnSuite`
  * (one plan per file: the Pulumi runtime is global).
  */
-import { Plan, PlannedResource } from "../../tools/plan/harness";
+import { type Plan, type PlannedResource } from "../../tools/plan/harness";
 import { RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import {
   ALL_METHODS,
   behaviourFor,
-  CacheBehaviourSpec,
+  type CacheBehaviourSpec,
   MANAGED_POLICIES,
   ONE_YEAR,
   ORDERED_BEHAVIOURS,
   PRICE_CLASS,
 } from "../../infra/lib/cdn-behaviours";
 import { REQUIRED_TAGS } from "../../infra/lib/context";
-import { TierName } from "../../stacks/tiers";
+import { type TierName } from "../../stacks/tiers";
 import { CDN, planCdn } from "./cdn.support";
 
 type Inputs = Record<string, any>;
@@ -32,7 +32,9 @@ export function cdnSuite(stack: TierName): void {
   };
   /** The distribution's behaviour for a path pattern (`*` = the default behaviour). */
   const behaviourInPlan = (pattern: string): Inputs =>
-    pattern === "*" ? dist.defaultCacheBehavior : dist.orderedCacheBehaviors.find((b: Inputs) => b.pathPattern === pattern);
+    pattern === "*"
+      ? dist.defaultCacheBehavior
+      : dist.orderedCacheBehaviors.find((b: Inputs) => b.pathPattern === pattern);
   /** TTLs CloudFront applies to a path: the cache policy the path's behaviour points at. */
   const ttlFor = (path: string) => {
     const spec = behaviourFor(path);
@@ -50,7 +52,7 @@ export function cdnSuite(stack: TierName): void {
     plan = await planCdn(stack);
     const dists = ofType(CDN.distribution);
     expect(dists).toHaveLength(1);
-    dist = dists[0].inputs as Inputs;
+    dist = dists[0].inputs;
   }, PLAN_TIMEOUT_MS);
 
   describe(`${stack}: CloudFront behaviours (seed 000 §2.1)`, () => {
@@ -87,17 +89,24 @@ export function cdnSuite(stack: TierName): void {
     it("no other cached behaviour keys on query strings, headers or cookies", () => {
       for (const path of ["/topics", "/scenes/x", "/scenes/x/playlist", "/assets/a.js", "/segments/x/1.ts"]) {
         const key = ttlFor(path)!.policy.parametersInCacheKeyAndForwardedToOrigin;
-        expect([path, key.queryStringsConfig.queryStringBehavior, key.headersConfig.headerBehavior, key.cookiesConfig.cookieBehavior])
-          .toEqual([path, "none", "none", "none"]);
+        expect([
+          path,
+          key.queryStringsConfig.queryStringBehavior,
+          key.headersConfig.headerBehavior,
+          key.cookiesConfig.cookieBehavior,
+        ]).toEqual([path, "none", "none", "none"]);
       }
     });
 
     it("the distribution declares every behaviour of the table, in the table's order", () => {
-      expect(dist.orderedCacheBehaviors.map((b: Inputs) => b.pathPattern)).toEqual(ORDERED_BEHAVIOURS.map((b) => b.pathPattern));
+      expect(dist.orderedCacheBehaviors.map((b: Inputs) => b.pathPattern)).toEqual(
+        ORDERED_BEHAVIOURS.map((b) => b.pathPattern),
+      );
       for (const spec of ORDERED_BEHAVIOURS) {
         const b = behaviourInPlan(spec.pathPattern);
-        expect([spec.pathPattern, b.targetOriginId, [...b.allowedMethods].sort(), [...b.cachedMethods].sort()])
-          .toEqual([spec.pathPattern, spec.origin, [...spec.allowedMethods].sort(), [...spec.cachedMethods].sort()]);
+        expect([spec.pathPattern, b.targetOriginId, [...b.allowedMethods].sort(), [...b.cachedMethods].sort()]).toEqual(
+          [spec.pathPattern, spec.origin, [...spec.allowedMethods].sort(), [...spec.cachedMethods].sort()],
+        );
       }
     });
 
@@ -133,12 +142,18 @@ export function cdnSuite(stack: TierName): void {
     it("S3 paths accept only GET and HEAD and forward nothing extra to the bucket", () => {
       for (const spec of ORDERED_BEHAVIOURS.filter((s: CacheBehaviourSpec) => s.origin === "assets")) {
         const b = behaviourInPlan(spec.pathPattern);
-        expect([spec.pathPattern, [...b.allowedMethods].sort(), b.originRequestPolicyId]).toEqual([spec.pathPattern, ["GET", "HEAD"], undefined]);
+        expect([spec.pathPattern, [...b.allowedMethods].sort(), b.originRequestPolicyId]).toEqual([
+          spec.pathPattern,
+          ["GET", "HEAD"],
+          undefined,
+        ]);
       }
     });
 
     it("behaviours sharing TTLs and key share one cache policy (CloudFront allows 20 per account)", () => {
-      const used = new Set([...dist.orderedCacheBehaviors, dist.defaultCacheBehavior].map((b: Inputs) => b.cachePolicyId));
+      const used = new Set(
+        [...dist.orderedCacheBehaviors, dist.defaultCacheBehavior].map((b: Inputs) => b.cachePolicyId),
+      );
       const custom = ofType(CDN.cachePolicy);
       expect(custom.length).toBeLessThanOrEqual(5);
       for (const p of custom) expect(used.has(`${p.name}-id`)).toBe(true);
@@ -189,7 +204,9 @@ export function cdnSuite(stack: TierName): void {
     });
 
     it("no generated secret's value appears in the distribution or the outputs", () => {
-      const values = ofType(CDN.randomPassword).map((r) => RESOURCE_STATE[CDN.randomPassword](r.inputs as Inputs, r.name, { region: "us-east-1" }).result as string);
+      const values = ofType(CDN.randomPassword).map(
+        (r) => RESOURCE_STATE[CDN.randomPassword](r.inputs as Inputs, r.name, { region: "us-east-1" }).result as string,
+      );
       expect(values.length).toBeGreaterThan(0);
       const shown = JSON.stringify([dist, plan.outputs]);
       for (const value of values) expect(shown).not.toContain(value);
@@ -199,7 +216,11 @@ export function cdnSuite(stack: TierName): void {
       const s3 = dist.origins.find((o: Inputs) => o.originId === "assets");
       expect(s3.customHeaders).toBeUndefined();
       const oac = byId(CDN.oac, s3.originAccessControlId).inputs as Inputs;
-      expect(oac).toMatchObject({ originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" });
+      expect(oac).toMatchObject({
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      });
       expect(s3.domainName).toBe(`${(assetsBucket().inputs as Inputs).bucket}.s3.us-east-1.amazonaws.com`);
     });
   });
@@ -208,7 +229,12 @@ export function cdnSuite(stack: TierName): void {
     it.each(["cdn-assets", "cdn-logs"])("%s blocks every kind of public access", (name) => {
       const bucket = ofType(CDN.bucket).find((r) => r.name === name)!;
       const [block] = settingOf(CDN.publicAccessBlock, bucket);
-      expect(block.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      expect(block.inputs).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
     });
 
     it.each(["cdn-assets", "cdn-logs"])("%s is encrypted at rest and versioned", (name) => {
@@ -227,7 +253,11 @@ export function cdnSuite(stack: TierName): void {
       expect(allows[0].Principal).toEqual({ Service: "cloudfront.amazonaws.com" });
       expect(allows[0].Action).toBe("s3:GetObject");
       expect(allows[0].Condition.StringEquals["AWS:SourceArn"]).toMatch(/^arn:aws:cloudfront::\d{12}:distribution\//);
-      expect(doc.Statement.some((s: Inputs) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false")).toBe(true);
+      expect(
+        doc.Statement.some(
+          (s: Inputs) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false",
+        ),
+      ).toBe(true);
     });
 
     it("the assets bucket has ACLs disabled (bucket owner enforced)", () => {
@@ -255,7 +285,11 @@ export function cdnSuite(stack: TierName): void {
   describe(`${stack}: access logs`, () => {
     it("the distribution logs to the private logs bucket", () => {
       const logs = logsBucket().inputs as Inputs;
-      expect(dist.loggingConfig).toEqual({ bucket: `${logs.bucket}.s3.amazonaws.com`, prefix: "cloudfront/", includeCookies: false });
+      expect(dist.loggingConfig).toEqual({
+        bucket: `${logs.bucket}.s3.amazonaws.com`,
+        prefix: "cloudfront/",
+        includeCookies: false,
+      });
     });
 
     it("the logs bucket lets CloudFront's log delivery write (ACLs on, awslogsdelivery FULL_CONTROL)", () => {

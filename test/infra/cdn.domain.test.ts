@@ -1,4 +1,4 @@
-import { Plan } from "../../tools/plan/harness";
+import { type Plan } from "../../tools/plan/harness";
 import { CDN, planCdn } from "./cdn.support";
 
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
@@ -7,7 +7,10 @@ describe("v1 with a custom domain", () => {
   let dist: Record<string, any>;
 
   beforeAll(async () => {
-    const plan: Plan = await planCdn("v1", { "storyforge:domainName": "app.storyforge.example", "storyforge:certificateArn": CERT });
+    const plan: Plan = await planCdn("v1", {
+      "storyforge:domainName": "app.storyforge.example",
+      "storyforge:certificateArn": CERT,
+    });
     dist = plan.resources.find((r) => r.type === CDN.distribution)!.inputs as Record<string, any>;
   }, 120_000);
 

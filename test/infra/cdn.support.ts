@@ -2,7 +2,7 @@
  * Plans a stack for the CDN tests: the real program (`infra/tier.ts`, where the Cdn takes the workloads
  * engineer's LoadBalancer as its API origin) under the offline harness's strict mocks.
  */
-import { Plan, planStack } from "../../tools/plan/harness";
+import { type Plan, planStack } from "../../tools/plan/harness";
 
 export function planCdn(stack: string, config: Record<string, unknown> = {}): Promise<Plan> {
   return planStack(stack, { config });

@@ -2,15 +2,15 @@
  * The EKS cluster and platform add-on rules every tier must keep, run against one stack's offline plan. Each
  * tier's test file calls `clusterSuite` (one plan per file: the Pulumi runtime is global).
  */
-import { Plan, planStack, PlannedResource } from "../../tools/plan/harness";
+import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { MOCK_ACCOUNT_ID, RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
-import { checkCapacity, NodeRole, nodesNeeded, SYSTEM_ADDON_PODS } from "../../infra/lib/capacity";
+import { checkCapacity, type NodeRole, nodesNeeded, SYSTEM_ADDON_PODS } from "../../infra/lib/capacity";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../../infra/lib/addon-policies";
 import { CONTROL_PLANE_LOG_TYPES, KUBERNETES_PINS, NODE_AMI_TYPE, ROLE_LABEL } from "../../infra/components/cluster";
 import { ADDON_SERVICE_ACCOUNTS, CHARTS, DEFAULT_CLASS_ANNOTATION, EBS_CSI } from "../../infra/components/addons";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../../stacks/config";
-import { TIERS, TierName } from "../../stacks/tiers";
+import { TIERS, type TierName } from "../../stacks/tiers";
 
 type Inputs = Record<string, any>;
 /** A planned resource whose inputs are read loosely, as JSON. */
@@ -42,7 +42,7 @@ export const T = {
 export class PlanView {
   constructor(readonly plan: Plan) {}
   ofType(type: string): Res[] {
-    return this.plan.resources.filter((r) => r.type === type) as Res[];
+    return this.plan.resources.filter((r) => r.type === type);
   }
   named(name: string): Res {
     const found = (this.plan.resources as Res[]).find((r) => r.name === name);
@@ -83,17 +83,23 @@ export class PlanView {
     const subject = `system:serviceaccount:${namespace}:${serviceAccount}`;
     const matches = this.ofType(T.role).filter((r) => JSON.stringify(trust(r)).includes(`"${subject}"`));
     if (matches.length !== 1) throw new Error(`expected one role for ${subject}, found ${matches.length}`);
-    return matches[0]!;
+    return matches[0];
   }
   inlinePolicies(role: Res): Inputs[] {
-    return this.ofType(T.rolePolicy).filter((p) => p.inputs.role === `${role.name}-id`).map((p) => JSON.parse(p.inputs.policy));
+    return this.ofType(T.rolePolicy)
+      .filter((p) => p.inputs.role === `${role.name}-id`)
+      .map((p) => JSON.parse(p.inputs.policy));
   }
   attachedPolicies(role: Res): string[] {
     const roleName = role.inputs.name;
-    return this.ofType(T.attachment).filter((a) => a.inputs.role === roleName).map((a) => a.inputs.policyArn);
+    return this.ofType(T.attachment)
+      .filter((a) => a.inputs.role === roleName)
+      .map((a) => a.inputs.policyArn);
   }
   get privateSubnetIds(): string[] {
-    return this.ofType(T.subnet).filter((s) => s.inputs.tags?.["subnet-role"] === "private").map((s) => `${s.name}-id`);
+    return this.ofType(T.subnet)
+      .filter((s) => s.inputs.tags?.["subnet-role"] === "private")
+      .map((s) => `${s.name}-id`);
   }
 }
 
@@ -137,17 +143,23 @@ export function clusterSuite(stack: TierName): void {
     test("Kubernetes secrets are envelope-encrypted with the cluster's own rotating KMS key", () => {
       const config = view().eks.inputs.encryptionConfig;
       expect(config.resources).toEqual(["secrets"]);
-      const key = view().ofType(T.kmsKey).find((k) => config.provider.keyArn === RESOURCE_STATE[T.kmsKey](k.inputs, k.name, ENV).arn);
+      const key = view()
+        .ofType(T.kmsKey)
+        .find((k) => config.provider.keyArn === RESOURCE_STATE[T.kmsKey](k.inputs, k.name, ENV).arn);
       expect(key?.name).toBe("cluster-key");
       expect(key?.inputs.enableKeyRotation).toBe(true);
       // The control plane may use that key, and only that key.
-      const kms = view().inlinePolicies(view().named("cluster-role")).flatMap((p) => p.Statement);
+      const kms = view()
+        .inlinePolicies(view().named("cluster-role"))
+        .flatMap((p) => p.Statement);
       expect(kms).toEqual([expect.objectContaining({ Resource: config.provider.keyArn })]);
     });
 
     test("all five control-plane log types go to a log group with a retention", () => {
       expect([...view().eks.inputs.enabledClusterLogTypes].sort()).toEqual([...CONTROL_PLANE_LOG_TYPES].sort());
-      const group = view().ofType(T.logGroup).find((g) => g.inputs.name === `/aws/eks/${view().eks.inputs.name}/cluster`);
+      const group = view()
+        .ofType(T.logGroup)
+        .find((g) => g.inputs.name === `/aws/eks/${view().eks.inputs.name}/cluster`);
       expect(group?.inputs.retentionInDays).toBeGreaterThan(0);
     });
 
@@ -158,7 +170,9 @@ export function clusterSuite(stack: TierName): void {
 
     test("the cluster's name is the one the network tags its subnets with", () => {
       const tag = `kubernetes.io/cluster/${view().eks.inputs.name}`;
-      for (const subnet of view().ofType(T.subnet).filter((s) => s.inputs.tags?.["subnet-role"] !== "data")) {
+      for (const subnet of view()
+        .ofType(T.subnet)
+        .filter((s) => s.inputs.tags?.["subnet-role"] !== "data")) {
         expect(subnet.inputs.tags[tag]).toBe("shared");
       }
     });
@@ -170,11 +184,15 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("the Kubernetes provider authenticates with short-lived `aws eks get-token` credentials and server-side apply", () => {
-      const [provider] = view().ofType(T.k8sProvider).filter((p) => p.name === "cluster-k8s");
+      const [provider] = view()
+        .ofType(T.k8sProvider)
+        .filter((p) => p.name === "cluster-k8s");
       // Provider inputs reach the engine as strings.
       expect(String(provider?.inputs.enableServerSideApply)).toBe("true");
-      const kubeconfig = JSON.parse(provider!.inputs.kubeconfig);
-      expect(kubeconfig.users[0].user.exec.args).toEqual(expect.arrayContaining(["eks", "get-token", "--cluster-name", view().eks.inputs.name]));
+      const kubeconfig = JSON.parse(provider.inputs.kubeconfig);
+      expect(kubeconfig.users[0].user.exec.args).toEqual(
+        expect.arrayContaining(["eks", "get-token", "--cluster-name", view().eks.inputs.name]),
+      );
       expect(kubeconfig.users[0].user.token).toBeUndefined();
     });
   });
@@ -194,10 +212,12 @@ export function clusterSuite(stack: TierName): void {
         expect(group.scalingConfig.maxSize).toBeGreaterThanOrEqual(group.scalingConfig.minSize);
         expect(group.scalingConfig.maxSize).toBeGreaterThanOrEqual(nodesNeeded(role, tier, instanceClass));
       }
-      const declared = Object.fromEntries(ROLES.map((role) => {
-        const group = view().nodeGroup(role).inputs;
-        return [role, { instanceClass: group.instanceTypes[0], maxSize: group.scalingConfig.maxSize }];
-      })) as Record<NodeRole, { instanceClass: string; maxSize: number }>;
+      const declared = Object.fromEntries(
+        ROLES.map((role) => {
+          const group = view().nodeGroup(role).inputs;
+          return [role, { instanceClass: group.instanceTypes[0], maxSize: group.scalingConfig.maxSize }];
+        }),
+      ) as Record<NodeRole, { instanceClass: string; maxSize: number }>;
       const nodeProblems = checkCapacity(tier, { nodeGroups: declared }).problems.filter((p) => / nodes: /.test(p));
       expect(nodeProblems).toEqual([]);
     });
@@ -219,14 +239,18 @@ export function clusterSuite(stack: TierName): void {
       const system = view().nodeGroup("system").inputs;
       const min = Math.max(2, tier.workloads.pgbouncer.replicas);
       expect(system.scalingConfig.minSize).toBe(min);
-      expect(system.scalingConfig.maxSize).toBe(Math.max(nodesNeeded("system", tier, system.instanceTypes[0]), min) + 1);
+      expect(system.scalingConfig.maxSize).toBe(
+        Math.max(nodesNeeded("system", tier, system.instanceTypes[0]), min) + 1,
+      );
     });
 
     test("api and worker nodes are labelled and tainted for their role; the system group is untainted", () => {
       for (const role of ROLES) {
         const group = view().nodeGroup(role).inputs;
         expect(group.labels).toEqual({ [ROLE_LABEL]: role });
-        expect(group.taints ?? []).toEqual(role === "system" ? [] : [{ key: ROLE_LABEL, value: role, effect: "NO_SCHEDULE" }]);
+        expect(group.taints ?? []).toEqual(
+          role === "system" ? [] : [{ key: ROLE_LABEL, value: role, effect: "NO_SCHEDULE" }],
+        );
       }
     });
 
@@ -248,7 +272,11 @@ export function clusterSuite(stack: TierName): void {
     test("launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node's credentials", () => {
       for (const role of ROLES) {
         const lt = view().byId(T.launchTemplate, view().nodeGroup(role).inputs.launchTemplate.id);
-        expect(lt.inputs.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        expect(lt.inputs.metadataOptions).toMatchObject({
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: 1,
+        });
       }
     });
 
@@ -271,7 +299,9 @@ export function clusterSuite(stack: TierName): void {
 
     test("the node role can join the cluster and pull images, and holds no other permission", () => {
       const nodeRole = view().named("cluster-node-role");
-      expect(trust(nodeRole).Statement).toEqual([expect.objectContaining({ Principal: { Service: "ec2.amazonaws.com" } })]);
+      expect(trust(nodeRole).Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: "ec2.amazonaws.com" } }),
+      ]);
       expect(view().attachedPolicies(nodeRole).sort()).toEqual([
         "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
         "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -284,19 +314,27 @@ export function clusterSuite(stack: TierName): void {
     test("node groups carry cluster-autoscaler's discovery tags for this cluster", () => {
       const name = view().eks.inputs.name;
       for (const role of ROLES) {
-        expect(view().nodeGroup(role).inputs.tags).toMatchObject({ [AUTOSCALER_ENABLED_TAG]: "true", [autoscalerClusterTag(name)]: "owned" });
+        expect(view().nodeGroup(role).inputs.tags).toMatchObject({
+          [AUTOSCALER_ENABLED_TAG]: "true",
+          [autoscalerClusterTag(name)]: "owned",
+        });
       }
     });
   });
 
   describe(`${stack}: add-ons`, () => {
-    const pins = () => KUBERNETES_PINS[view().eks.inputs.version]!;
+    const pins = () => KUBERNETES_PINS[view().eks.inputs.version];
 
     test("vpc-cni, kube-proxy, CoreDNS and the EBS CSI driver are EKS add-ons pinned for the cluster's version; vpc-cni's rights come by IRSA", () => {
-      const addons = Object.fromEntries(view().ofType(T.addon).map((a) => [a.inputs.addonName, a.inputs]));
+      const addons = Object.fromEntries(
+        view()
+          .ofType(T.addon)
+          .map((a) => [a.inputs.addonName, a.inputs]),
+      );
       expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
       expect(addons["aws-ebs-csi-driver"].addonVersion).toBe(pins().ebsCsiDriver);
-      for (const addon of Object.values(addons) as Inputs[]) expect(addon.addonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+      for (const addon of Object.values<Inputs>(addons))
+        expect(addon.addonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
       expect(addons["vpc-cni"].addonVersion).toBe(pins().vpcCni);
       expect(addons["kube-proxy"].addonVersion).toBe(pins().kubeProxy);
       expect(addons["coredns"].addonVersion).toBe(pins().coredns);
@@ -307,7 +345,11 @@ export function clusterSuite(stack: TierName): void {
 
     test("metrics-server, KEDA, cluster-autoscaler and the Load Balancer Controller are Helm releases with pinned chart versions", () => {
       const releases = view().ofType(T.release);
-      expect(releases.map((r) => r.inputs.chart).sort()).toEqual(Object.values(CHARTS).map((c) => c.chart).sort());
+      expect(releases.map((r) => r.inputs.chart).sort()).toEqual(
+        Object.values(CHARTS)
+          .map((c) => c.chart)
+          .sort(),
+      );
       for (const [addon, pin] of Object.entries(CHARTS)) {
         const r = view().release(addon as keyof typeof CHARTS).inputs;
         expect(r.version).toBe(pin.version);
@@ -320,7 +362,10 @@ export function clusterSuite(stack: TierName): void {
 
     test("add-on pods run on the system group with the requests the capacity check budgets", () => {
       const budget = (name: string) => SYSTEM_ADDON_PODS.find((p) => p.name === name)!;
-      const requests = (p: { cpuMillicores: number; memoryMiB: number }) => ({ cpu: `${p.cpuMillicores}m`, memory: `${p.memoryMiB}Mi` });
+      const requests = (p: { cpuMillicores: number; memoryMiB: number }) => ({
+        cpu: `${p.cpuMillicores}m`,
+        memory: `${p.memoryMiB}Mi`,
+      });
       const system = { [ROLE_LABEL]: "system" };
       const ms = view().release("metricsServer").inputs.values;
       expect(ms.nodeSelector).toEqual(system);
@@ -328,8 +373,11 @@ export function clusterSuite(stack: TierName): void {
       expect(ms.resources.requests).toEqual(requests(budget("metrics-server")));
       const keda = view().release("keda").inputs.values;
       expect(keda.nodeSelector).toEqual(system);
-      expect(keda.operator.replicaCount + keda.metricsServer.replicaCount + keda.webhooks.replicaCount).toBe(budget("keda").replicas);
-      for (const part of ["operator", "metricServer", "webhooks"]) expect(keda.resources[part].requests).toEqual(requests(budget("keda")));
+      expect(keda.operator.replicaCount + keda.metricsServer.replicaCount + keda.webhooks.replicaCount).toBe(
+        budget("keda").replicas,
+      );
+      for (const part of ["operator", "metricServer", "webhooks"])
+        expect(keda.resources[part].requests).toEqual(requests(budget("keda")));
       const ca = view().release("clusterAutoscaler").inputs.values;
       expect(ca.nodeSelector).toEqual(system);
       expect(ca.replicaCount).toBe(budget("cluster-autoscaler").replicas);
@@ -341,7 +389,9 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("the EBS CSI driver runs the controller replicas the capacity check budgets on the system nodes, and its node plugin everywhere", () => {
-      const addon = view().ofType(T.addon).find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
+      const addon = view()
+        .ofType(T.addon)
+        .find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
       const values = JSON.parse(addon.inputs.configurationValues);
       const budget = SYSTEM_ADDON_PODS.find((p) => p.name === "ebs-csi-controller")!;
       expect(values.controller.replicaCount).toBe(budget.replicas);
@@ -354,15 +404,23 @@ export function clusterSuite(stack: TierName): void {
       const role = view().irsaRole(EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver);
       expect(view().attachedPolicies(role)).toEqual([EBS_CSI.policyArn]);
       expect(view().inlinePolicies(role)).toEqual([]);
-      const addon = view().ofType(T.addon).find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
+      const addon = view()
+        .ofType(T.addon)
+        .find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
       expect(addon.inputs.serviceAccountRoleArn).toBe(view().roleArn(role));
-      expect(view().ofType(T.storageClass).every((c) => c.inputs.parameters.kmsKeyId === undefined)).toBe(true);
+      expect(
+        view()
+          .ofType(T.storageClass)
+          .every((c) => c.inputs.parameters.kmsKeyId === undefined),
+      ).toBe(true);
     });
 
     test("the only default StorageClass is encrypted gp3 from the EBS CSI driver, bound in the pod's zone, expandable, deleted with its claim", () => {
-      const defaults = view().ofType(T.storageClass).filter((c) => c.inputs.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
+      const defaults = view()
+        .ofType(T.storageClass)
+        .filter((c) => c.inputs.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
       expect(defaults).toHaveLength(1);
-      const gp3 = defaults[0]!;
+      const gp3 = defaults[0];
       expect(gp3.inputs).toMatchObject({
         metadata: { name: "gp3" },
         provisioner: "ebs.csi.aws.com",
@@ -382,11 +440,19 @@ export function clusterSuite(stack: TierName): void {
     test("each add-on that calls AWS has its own IRSA role, assumable only by its exact service account", () => {
       const accounts: Array<[string, string, Inputs]> = [
         ["kube-system", "aws-node", {}],
-        [CHARTS.clusterAutoscaler.namespace, ADDON_SERVICE_ACCOUNTS.clusterAutoscaler, view().release("clusterAutoscaler").inputs.values.rbac.serviceAccount],
-        [CHARTS.loadBalancerController.namespace, ADDON_SERVICE_ACCOUNTS.loadBalancerController, view().release("loadBalancerController").inputs.values.serviceAccount],
+        [
+          CHARTS.clusterAutoscaler.namespace,
+          ADDON_SERVICE_ACCOUNTS.clusterAutoscaler,
+          view().release("clusterAutoscaler").inputs.values.rbac.serviceAccount,
+        ],
+        [
+          CHARTS.loadBalancerController.namespace,
+          ADDON_SERVICE_ACCOUNTS.loadBalancerController,
+          view().release("loadBalancerController").inputs.values.serviceAccount,
+        ],
         [EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver, {}],
       ];
-      const oidcArn = RESOURCE_STATE[T.oidc](view().ofType(T.oidc)[0]!.inputs, "cluster-oidc", ENV).arn;
+      const oidcArn = RESOURCE_STATE[T.oidc](view().ofType(T.oidc)[0].inputs, "cluster-oidc", ENV).arn;
       const seen = new Set<string>();
       for (const [namespace, sa, chartAccount] of accounts) {
         const role = view().irsaRole(namespace, sa);
@@ -414,23 +480,30 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("metrics-server and KEDA get no AWS role: they call no AWS API", () => {
-      const subjects = view().ofType(T.role).map((r) => JSON.stringify(trust(r)));
+      const subjects = view()
+        .ofType(T.role)
+        .map((r) => JSON.stringify(trust(r)));
       expect(subjects.filter((s) => /serviceaccount:(kube-system:metrics-server|keda:)/.test(s))).toEqual([]);
     });
 
     test("cluster-autoscaler may resize only the Auto Scaling groups tagged as this cluster's", () => {
       const name = view().eks.inputs.name;
       const [policy] = view().inlinePolicies(view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.clusterAutoscaler));
-      const writes = policy!.Statement.filter((s: Inputs) => [s.Action].flat().some((a: string) => /SetDesiredCapacity|TerminateInstance/.test(a)));
+      const writes = policy.Statement.filter((s: Inputs) =>
+        [s.Action].flat().some((a: string) => /SetDesiredCapacity|TerminateInstance/.test(a)),
+      );
       expect(writes).toHaveLength(1);
       expect(writes[0].Condition.StringEquals).toEqual({
         [`aws:ResourceTag/${autoscalerClusterTag(name)}`]: "owned",
         [`aws:ResourceTag/${AUTOSCALER_ENABLED_TAG}`]: "true",
       });
-      const unconditioned = policy!.Statement.filter((s: Inputs) => s.Condition === undefined).flatMap((s: Inputs) => [s.Action].flat());
+      const unconditioned = policy.Statement.filter((s: Inputs) => s.Condition === undefined).flatMap((s: Inputs) =>
+        [s.Action].flat(),
+      );
       expect(unconditioned.every((a: string) => /:(Describe|Get)/.test(a))).toBe(true);
-      expect(policy!.Statement.find((s: Inputs) => [s.Action].flat().includes("eks:DescribeNodegroup")).Resource)
-        .toBe(`arn:aws:eks:us-east-1:${MOCK_ACCOUNT_ID}:nodegroup/${name}/*`);
+      expect(policy.Statement.find((s: Inputs) => [s.Action].flat().includes("eks:DescribeNodegroup")).Resource).toBe(
+        `arn:aws:eks:us-east-1:${MOCK_ACCOUNT_ID}:nodegroup/${name}/*`,
+      );
     });
 
     test("cluster-autoscaler discovers the node groups by tag and runs the image of the cluster's Kubernetes minor", () => {
@@ -446,9 +519,17 @@ export function clusterSuite(stack: TierName): void {
       expect(lbc.vpcId).toBe("network-vpc-id");
       expect(lbc.clusterName).toBe(view().eks.inputs.name);
       expect(lbc.region).toBe("us-east-1");
-      const [policy] = view().inlinePolicies(view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController));
-      const register = policy!.Statement.filter((s: Inputs) => [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"));
-      expect(register.some((s: Inputs) => s.Condition === undefined && s.Resource === "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*")).toBe(true);
+      const [policy] = view().inlinePolicies(
+        view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController),
+      );
+      const register = policy.Statement.filter((s: Inputs) =>
+        [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"),
+      );
+      expect(
+        register.some(
+          (s: Inputs) => s.Condition === undefined && s.Resource === "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
+        ),
+      ).toBe(true);
     });
   });
 

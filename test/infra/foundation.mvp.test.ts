@@ -1,4 +1,4 @@
-import { Plan, planStack } from "../../tools/plan/harness";
+import { type Plan, planStack } from "../../tools/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
 
 let plan: Plan;
@@ -17,8 +17,16 @@ describe("mvp stack (seed 000 §8: 10K users)", () => {
   });
 
   it("runs a single-AZ db.m7g.xlarge primary with 500 GB and one replica in another zone", () => {
-    const [primary, ...replicas] = [rds().find((r) => !r.replicateSourceDb)!, ...rds().filter((r) => r.replicateSourceDb)];
-    expect(primary).toMatchObject({ instanceClass: "db.m7g.xlarge", allocatedStorage: 500, multiAz: false, deletionProtection: false });
+    const [primary, ...replicas] = [
+      rds().find((r) => !r.replicateSourceDb)!,
+      ...rds().filter((r) => r.replicateSourceDb),
+    ];
+    expect(primary).toMatchObject({
+      instanceClass: "db.m7g.xlarge",
+      allocatedStorage: 500,
+      multiAz: false,
+      deletionProtection: false,
+    });
     expect(replicas).toHaveLength(1);
     expect(replicas[0].availabilityZone).not.toBe(primary.availabilityZone);
   });
@@ -34,10 +42,18 @@ describe("mvp stack (seed 000 §8: 10K users)", () => {
   });
 
   it("without OpenSearch, no app service account gets an AWS role", () => {
-    const accounts = ofType(plan, "kubernetes:core/v1:ServiceAccount").map(inputs).filter((sa) => sa.metadata.namespace === "storyforge");
+    const accounts = ofType(plan, "kubernetes:core/v1:ServiceAccount")
+      .map(inputs)
+      .filter((sa) => sa.metadata.namespace === "storyforge");
     expect(accounts.map((sa) => sa.metadata.name).sort()).toEqual(["api", "migrations", "pgbouncer", "worker"]);
-    for (const sa of accounts) expect({ name: sa.metadata.name, annotations: sa.metadata.annotations }).toEqual({ name: sa.metadata.name, annotations: undefined });
-    const roles = ofType(plan, "aws:iam/role:Role").filter((r) => String(inputs(r).assumeRolePolicy).includes("system:serviceaccount:storyforge:"));
+    for (const sa of accounts)
+      expect({ name: sa.metadata.name, annotations: sa.metadata.annotations }).toEqual({
+        name: sa.metadata.name,
+        annotations: undefined,
+      });
+    const roles = ofType(plan, "aws:iam/role:Role").filter((r) =>
+      String(inputs(r).assumeRolePolicy).includes("system:serviceaccount:storyforge:"),
+    );
     expect(roles).toEqual([]);
   });
 });

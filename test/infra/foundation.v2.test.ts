@@ -1,4 +1,4 @@
-import { Plan, planStack } from "../../tools/plan/harness";
+import { type Plan, planStack } from "../../tools/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
 import { searchAccessSuite } from "./search.checks";
 
@@ -8,7 +8,10 @@ beforeAll(async () => {
 }, PLAN_TIMEOUT_MS);
 
 const primary = () => inputs(ofType(plan, T.rds).find((r) => !inputs(r).replicateSourceDb)!);
-const replicas = () => ofType(plan, T.rds).filter((r) => inputs(r).replicateSourceDb).map(inputs);
+const replicas = () =>
+  ofType(plan, T.rds)
+    .filter((r) => inputs(r).replicateSourceDb)
+    .map(inputs);
 
 describe("v2 stack (seed 000 §8: 1M users)", () => {
   it("spreads the VPC over three zones with public, private and data subnets in each", () => {
@@ -44,13 +47,25 @@ describe("v2 stack (seed 000 §8: 1M users)", () => {
     const r = replicas();
     expect(r).toHaveLength(3);
     expect(new Set(r.map((x) => x.availabilityZone)).size).toBe(3);
-    expect(r.every((x) => x.instanceClass === "db.m7g.2xlarge" && x.storageEncrypted === true && x.replicateSourceDb === "storyforge-v2-postgres")).toBe(true);
+    expect(
+      r.every(
+        (x) =>
+          x.instanceClass === "db.m7g.2xlarge" &&
+          x.storageEncrypted === true &&
+          x.replicateSourceDb === "storyforge-v2-postgres",
+      ),
+    ).toBe(true);
   });
 
   it("runs six Redis nodes: three shards with one replica each, failover and Multi-AZ on", () => {
     const redis = inputs(one(plan, T.redis));
     expect(redis.numNodeGroups * (1 + redis.replicasPerNodeGroup)).toBe(6);
-    expect(redis).toMatchObject({ nodeType: "cache.r7g.xlarge", clusterMode: "enabled", automaticFailoverEnabled: true, multiAzEnabled: true });
+    expect(redis).toMatchObject({
+      nodeType: "cache.r7g.xlarge",
+      clusterMode: "enabled",
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+    });
   });
 
   it("runs five OpenSearch data nodes and three dedicated masters across three zones", () => {

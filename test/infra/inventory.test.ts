@@ -3,7 +3,7 @@ import { resolveMasked, SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "../../in
 
 // A real `pulumi preview` leaves new resources' outputs unknown; the inventory (and so the `cost` output) must still
 // resolve, or the program would wait forever. preview=true makes the mock runtime behave that way.
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource: (args) => ({ id: undefined, state: { ...args.inputs } }),
     call: () => {

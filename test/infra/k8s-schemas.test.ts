@@ -1,4 +1,9 @@
-import { isKubernetesObject, validateK8sObject, validatePlanObjects, type K8sResource } from "../../infra/lib/k8s-validate";
+import {
+  isKubernetesObject,
+  validateK8sObject,
+  validatePlanObjects,
+  type K8sResource,
+} from "../../infra/lib/k8s-validate";
 
 /** A minimal valid object per schema family, each test changing one field. */
 function deployment(): K8sResource {
@@ -13,7 +18,11 @@ function deployment(): K8sResource {
         selector: { matchLabels: { app: "api" } },
         template: {
           metadata: { labels: { app: "api" } },
-          spec: { containers: [{ name: "api", image: "repo@sha256:" + "a".repeat(64), securityContext: { runAsNonRoot: true } }] },
+          spec: {
+            containers: [
+              { name: "api", image: "repo@sha256:" + "a".repeat(64), securityContext: { runAsNonRoot: true } },
+            ],
+          },
         },
       },
     },
@@ -32,7 +41,13 @@ function scaledObject(): K8sResource {
         scaleTargetRef: { name: "worker" },
         minReplicaCount: 2,
         maxReplicaCount: 20,
-        triggers: [{ type: "metrics-api", metricType: "AverageValue", metadata: { url: "http://api:3000/internal/queue-depth", valueLocation: "depth", targetValue: "10" } }],
+        triggers: [
+          {
+            type: "metrics-api",
+            metricType: "AverageValue",
+            metadata: { url: "http://api:3000/internal/queue-depth", valueLocation: "depth", targetValue: "10" },
+          },
+        ],
       },
     },
   };
@@ -46,7 +61,11 @@ function binding(): K8sResource {
       apiVersion: "elbv2.k8s.aws/v1beta1",
       kind: "TargetGroupBinding",
       metadata: { name: "api", namespace: "storyforge" },
-      spec: { serviceRef: { name: "api", port: 3000 }, targetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc", targetType: "ip" },
+      spec: {
+        serviceRef: { name: "api", port: 3000 },
+        targetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc",
+        targetType: "ip",
+      },
     },
   };
 }
@@ -56,8 +75,8 @@ function set(resource: K8sResource, path: string, value: unknown): K8sResource {
   const parts = path.split(".");
   let node: Record<string, any> = copy.inputs;
   for (const p of parts.slice(0, -1)) node = node[p];
-  if (value === undefined) delete node[parts[parts.length - 1]!];
-  else node[parts[parts.length - 1]!] = value;
+  if (value === undefined) delete node[parts[parts.length - 1]];
+  else node[parts[parts.length - 1]] = value;
   return copy;
 }
 
@@ -67,8 +86,12 @@ describe("Kubernetes schema validation", () => {
   });
 
   test("a built-in object with a wrongly typed field fails naming the field", () => {
-    const broken = set(deployment(), "spec.template.spec.containers", [{ name: "api", image: "x", securityContext: { runAsNonRoot: "yes" } }]);
-    expect(validateK8sObject(broken).errors).toEqual(["spec.template.spec.containers[0].securityContext.runAsNonRoot must be boolean"]);
+    const broken = set(deployment(), "spec.template.spec.containers", [
+      { name: "api", image: "x", securityContext: { runAsNonRoot: "yes" } },
+    ]);
+    expect(validateK8sObject(broken).errors).toEqual([
+      "spec.template.spec.containers[0].securityContext.runAsNonRoot must be boolean",
+    ]);
   });
 
   test("a built-in object missing a required field fails naming it", () => {
@@ -88,21 +111,33 @@ describe("Kubernetes schema validation", () => {
   });
 
   test("a ScaledObject without triggers fails", () => {
-    expect(validateK8sObject(set(scaledObject(), "spec.triggers", undefined)).errors).toEqual(["spec.triggers: is required"]);
+    expect(validateK8sObject(set(scaledObject(), "spec.triggers", undefined)).errors).toEqual([
+      "spec.triggers: is required",
+    ]);
   });
 
   test("a TargetGroupBinding with an unknown targetType or without serviceRef fails naming the field", () => {
-    expect(validateK8sObject(set(binding(), "spec.targetType", "pod")).errors).toEqual(['spec.targetType: must be equal to one of the allowed values (["instance","ip"])']);
-    expect(validateK8sObject(set(binding(), "spec.serviceRef", undefined)).errors).toEqual(["spec.serviceRef: is required"]);
+    expect(validateK8sObject(set(binding(), "spec.targetType", "pod")).errors).toEqual([
+      'spec.targetType: must be equal to one of the allowed values (["instance","ip"])',
+    ]);
+    expect(validateK8sObject(set(binding(), "spec.serviceRef", undefined)).errors).toEqual([
+      "spec.serviceRef: is required",
+    ]);
   });
 
   test("masked secret values are left out of the check and reported", () => {
-    const secret: K8sResource = { type: "kubernetes:core/v1:Secret", name: "s", inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: "[secret]" } };
+    const secret: K8sResource = {
+      type: "kubernetes:core/v1:Secret",
+      name: "s",
+      inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: "[secret]" },
+    };
     expect(validateK8sObject(secret)).toMatchObject({ errors: [], masked: ["stringData"] });
   });
 
   test("a kind with no schema is an error, and Helm releases are not objects", () => {
-    expect(validateK8sObject({ type: "kubernetes:example.com/v1:Widget", name: "w", inputs: {} }).errors).toEqual(["no schema for kubernetes:example.com/v1:Widget: add its CRD schema to infra/lib/k8s-validate.ts"]);
+    expect(validateK8sObject({ type: "kubernetes:example.com/v1:Widget", name: "w", inputs: {} }).errors).toEqual([
+      "no schema for kubernetes:example.com/v1:Widget: add its CRD schema to infra/lib/k8s-validate.ts",
+    ]);
     expect(isKubernetesObject("kubernetes:helm.sh/v3:Release")).toBe(false);
   });
 });

@@ -7,7 +7,12 @@ const ROOT = join(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
 function plan(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(TSX, ["tools/plan/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  const result = spawnSync(TSX, ["tools/plan/cli.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,15 +41,23 @@ describe("npm run plan", () => {
     let dir: string;
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), "storyforge-stacks-"));
-      writeFileSync(join(dir, "Pulumi.typo.yaml"), "config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:dbReplicaCont: 2\n");
-      writeFileSync(join(dir, "Pulumi.wrongtype.yaml"), "config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:redisShards: three\n");
+      writeFileSync(
+        join(dir, "Pulumi.typo.yaml"),
+        "config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:dbReplicaCont: 2\n",
+      );
+      writeFileSync(
+        join(dir, "Pulumi.wrongtype.yaml"),
+        "config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:redisShards: three\n",
+      );
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it("a mistyped key fails the plan with a message naming the key and the file", () => {
       const { code, stderr } = plan(["--stack", "typo"], { STORYFORGE_STACK_DIR: dir });
       expect(code).toBe(1);
-      expect(stderr).toContain("Pulumi.typo.yaml: unknown config key storyforge:dbReplicaCont (did you mean storyforge:dbReplicaCount?)");
+      expect(stderr).toContain(
+        "Pulumi.typo.yaml: unknown config key storyforge:dbReplicaCont (did you mean storyforge:dbReplicaCount?)",
+      );
     }, 120_000);
 
     it("a value of the wrong type fails the plan naming the key", () => {

@@ -3,9 +3,9 @@
  * the worker share one IRSA role, and that role is the domain's (IAM) master user, so no role mapping is needed.
  * The v1 and v2 foundation tests call `searchAccessSuite` (one plan per file: the Pulumi runtime is global).
  */
-import { Plan } from "../../tools/plan/harness";
+import { type Plan } from "../../tools/plan/harness";
 import { RESOURCE_STATE } from "../../tools/plan/mocks";
-import { Inputs, inputs, ofType, one, T } from "../support/plan";
+import { type Inputs, inputs, ofType, one, T } from "../support/plan";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -21,11 +21,15 @@ export function searchAccessSuite(stack: "v1" | "v2", plan: () => Plan): void {
   };
   /** Roles whose trust policy names a service account of namespace `storyforge`. */
   const storyforgeRoles = () =>
-    ofType(plan(), ROLE).filter((r) => String(inputs(r).assumeRolePolicy).includes("system:serviceaccount:storyforge:"));
+    ofType(plan(), ROLE).filter((r) =>
+      String(inputs(r).assumeRolePolicy).includes("system:serviceaccount:storyforge:"),
+    );
   const account = (name: string): Inputs => {
-    const found = ofType(plan(), SERVICE_ACCOUNT).map(inputs).filter((sa) => sa.metadata.namespace === "storyforge" && sa.metadata.name === name);
+    const found = ofType(plan(), SERVICE_ACCOUNT)
+      .map(inputs)
+      .filter((sa) => sa.metadata.namespace === "storyforge" && sa.metadata.name === name);
     if (found.length !== 1) throw new Error(`expected one service account storyforge/${name}, found ${found.length}`);
-    return found[0]!;
+    return found[0];
   };
 
   describe(`${stack}: OpenSearch access (fine-grained access control with an IAM master user)`, () => {
@@ -37,7 +41,9 @@ export function searchAccessSuite(stack: "v1" | "v2", plan: () => Plan): void {
       });
       expect(plan().outputs.opensearch).toMatchObject({ clientRoleArn: roleArn("search-client-role") });
       expect(plan().outputs.opensearch).not.toHaveProperty("secretArn");
-      const searchChildren = plan().resources.filter((r) => r.parent === "search").map((r) => r.type);
+      const searchChildren = plan()
+        .resources.filter((r) => r.parent === "search")
+        .map((r) => r.type);
       expect(searchChildren).not.toContain("random:index/randomPassword:RandomPassword");
       expect(searchChildren).not.toContain("aws:secretsmanager/secret:Secret");
     });
@@ -48,31 +54,37 @@ export function searchAccessSuite(stack: "v1" | "v2", plan: () => Plan): void {
       const oidc = one(plan(), OIDC);
       const oidcArn = RESOURCE_STATE[OIDC](inputs(oidc), oidc.name, ENV).arn;
       const issuer = String(inputs(oidc).url).replace(/^https:\/\//, "");
-      expect(JSON.parse(inputs(roles[0]!).assumeRolePolicy)).toEqual({
+      expect(JSON.parse(inputs(roles[0]).assumeRolePolicy)).toEqual({
         Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Federated: oidcArn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${issuer}:sub`]: ["system:serviceaccount:storyforge:api", "system:serviceaccount:storyforge:worker"],
-              [`${issuer}:aud`]: "sts.amazonaws.com",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: oidcArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                [`${issuer}:sub`]: ["system:serviceaccount:storyforge:api", "system:serviceaccount:storyforge:worker"],
+                [`${issuer}:aud`]: "sts.amazonaws.com",
+              },
             },
           },
-        }],
+        ],
       });
     });
 
     test("the search client role may send only HTTP requests, only to this domain", () => {
-      const policies = ofType(plan(), ROLE_POLICY).map(inputs).filter((p) => p.role === "search-client-role-id");
+      const policies = ofType(plan(), ROLE_POLICY)
+        .map(inputs)
+        .filter((p) => p.role === "search-client-role-id");
       expect(policies).toHaveLength(1);
       const domainArn = RESOURCE_STATE[T.search](domain(), "search-domain", ENV).arn;
-      expect(JSON.parse(policies[0]!.policy).Statement).toEqual([{
-        Effect: "Allow",
-        Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
-        Resource: `${domainArn}/*`,
-      }]);
+      expect(JSON.parse(policies[0].policy).Statement).toEqual([
+        {
+          Effect: "Allow",
+          Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
+          Resource: `${domainArn}/*`,
+        },
+      ]);
     });
 
     test("the api and worker service accounts carry the search client role; the migrations' carries none", () => {

@@ -28,7 +28,7 @@ export function workloadsSuite(stack: string): void {
   const one = (type: string, name: string): Obj => {
     const found = plan.resources.find((r) => r.type === type && r.name === name);
     if (found === undefined) throw new Error(`${stack}: no ${type} named ${name} in the plan`);
-    return found.inputs as Obj;
+    return found.inputs;
   };
   const deployments = () => all("kubernetes:apps/v1:Deployment");
   const podSpecs = (): Array<[string, Obj]> => [
@@ -38,7 +38,7 @@ export function workloadsSuite(stack: string): void {
   const byMetadataName = (type: string, metadataName: string): Obj => {
     const found = all(type).find((r) => (r.inputs as Obj).metadata?.name === metadataName);
     if (found === undefined) throw new Error(`${stack}: no ${type} with metadata.name ${metadataName}`);
-    return found.inputs as Obj;
+    return found.inputs;
   };
 
   beforeAll(async () => {
@@ -48,14 +48,16 @@ export function workloadsSuite(stack: string): void {
   describe(`${stack} workloads`, () => {
     test("every Kubernetes object is a valid object of its API version, KEDA and TargetGroupBinding against their CRD schemas", () => {
       const results = validatePlanObjects(plan.resources);
-      expect(results.map((r) => r.type)).toEqual(expect.arrayContaining([
-        "kubernetes:apps/v1:Deployment",
-        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-        "kubernetes:keda.sh/v1alpha1:ScaledObject",
-        "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
-        "kubernetes:batch/v1:Job",
-        "kubernetes:policy/v1:PodDisruptionBudget",
-      ]));
+      expect(results.map((r) => r.type)).toEqual(
+        expect.arrayContaining([
+          "kubernetes:apps/v1:Deployment",
+          "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+          "kubernetes:keda.sh/v1alpha1:ScaledObject",
+          "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+          "kubernetes:batch/v1:Job",
+          "kubernetes:policy/v1:PodDisruptionBudget",
+        ]),
+      );
       expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
     });
 
@@ -67,8 +69,14 @@ export function workloadsSuite(stack: string): void {
         { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } },
         { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 75 } } },
       ]);
-      expect(hpa.spec.behavior.scaleUp).toMatchObject({ stabilizationWindowSeconds: 60, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] });
-      expect(hpa.spec.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] });
+      expect(hpa.spec.behavior.scaleUp).toMatchObject({
+        stabilizationWindowSeconds: 60,
+        policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
+      });
+      expect(hpa.spec.behavior.scaleDown).toMatchObject({
+        stabilizationWindowSeconds: 300,
+        policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+      });
     });
 
     test("the worker scales on the API's queue depth (waiting + delayed + prioritized) per jobsPerWorker and CPU 70 %, from at least 2, with seed 000 §4.1's behaviour", () => {
@@ -84,22 +92,34 @@ export function workloadsSuite(stack: string): void {
         targetValue: String(w.worker.jobsPerWorker),
       });
       expect(depth.metricType).toBe("AverageValue");
-      expect(so.spec.triggers.find((t: Obj) => t.type === "cpu")).toMatchObject({ metricType: "Utilization", metadata: { value: "70" } });
+      expect(so.spec.triggers.find((t: Obj) => t.type === "cpu")).toMatchObject({
+        metricType: "Utilization",
+        metadata: { value: "70" },
+      });
       expect(so.spec.triggers.some((t: Obj) => t.type === "redis")).toBe(false);
       const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
-      expect(behavior.scaleUp).toMatchObject({ stabilizationWindowSeconds: 60, policies: [{ type: "Pods", value: 4, periodSeconds: 60 }] });
-      expect(behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 25, periodSeconds: 120 }] });
+      expect(behavior.scaleUp).toMatchObject({
+        stabilizationWindowSeconds: 60,
+        policies: [{ type: "Pods", value: 4, periodSeconds: 60 }],
+      });
+      expect(behavior.scaleDown).toMatchObject({
+        stabilizationWindowSeconds: 300,
+        policies: [{ type: "Percent", value: 25, periodSeconds: 120 }],
+      });
     });
 
     test("Deployments under an HPA or ScaledObject set no spec.replicas; PgBouncer runs the tier's count", () => {
       const scaled = [
-        ...all("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map((r) => (r.inputs as Obj).spec.scaleTargetRef.name),
+        ...all("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map(
+          (r) => (r.inputs as Obj).spec.scaleTargetRef.name,
+        ),
         ...all("kubernetes:keda.sh/v1alpha1:ScaledObject").map((r) => (r.inputs as Obj).spec.scaleTargetRef.name),
       ];
       expect(scaled.sort()).toEqual(["api", "worker"]);
       for (const d of deployments()) {
         const spec = (d.inputs as Obj).spec;
-        if (scaled.includes((d.inputs as Obj).metadata.name)) expect({ name: d.name, replicas: spec.replicas }).toEqual({ name: d.name, replicas: undefined });
+        if (scaled.includes((d.inputs as Obj).metadata.name))
+          expect({ name: d.name, replicas: spec.replicas }).toEqual({ name: d.name, replicas: undefined });
       }
       expect(byMetadataName("kubernetes:apps/v1:Deployment", "pgbouncer").spec.replicas).toBe(w.pgbouncer.replicas);
     });
@@ -107,12 +127,22 @@ export function workloadsSuite(stack: string): void {
     test("every pod runs as non-root with a read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp and an emptyDir /tmp", () => {
       expect(podSpecs().length).toBeGreaterThanOrEqual(4);
       for (const [name, spec] of podSpecs()) {
-        expect({ name, pod: spec.securityContext }).toMatchObject({ name, pod: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } });
+        expect({ name, pod: spec.securityContext }).toMatchObject({
+          name,
+          pod: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        });
         expect(spec.securityContext.runAsUser).toBeGreaterThan(0);
         for (const c of spec.containers) {
           expect({ name, container: c.securityContext }).toEqual({
             name,
-            container: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+            container: {
+              runAsNonRoot: true,
+              readOnlyRootFilesystem: true,
+              allowPrivilegeEscalation: false,
+              privileged: false,
+              capabilities: { drop: ["ALL"] },
+              seccompProfile: { type: "RuntimeDefault" },
+            },
           });
           expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
         }
@@ -126,11 +156,15 @@ export function workloadsSuite(stack: string): void {
         worker: { role: "worker", pod: w.worker.pod },
         pgbouncer: { role: "system", pod: w.pgbouncer.pod },
       };
-      expect(deployments().map((d) => (d.inputs as Obj).metadata.name).sort()).toEqual(Object.keys(expected).sort());
+      expect(
+        deployments()
+          .map((d) => (d.inputs as Obj).metadata.name)
+          .sort(),
+      ).toEqual(Object.keys(expected).sort());
       for (const d of deployments()) {
         const meta = (d.inputs as Obj).metadata.name as string;
         const spec = (d.inputs as Obj).spec.template.spec;
-        const { role, pod } = expected[meta]!;
+        const { role, pod } = expected[meta];
         const c = spec.containers[0];
         expect({ meta, resources: c.resources }).toEqual({
           meta,
@@ -142,24 +176,39 @@ export function workloadsSuite(stack: string): void {
         expect(c.readinessProbe).toBeDefined();
         expect(c.livenessProbe).toBeDefined();
         expect(c.readinessProbe).not.toEqual(c.livenessProbe);
-        expect(spec.topologySpreadConstraints).toContainEqual(expect.objectContaining({ topologyKey: "topology.kubernetes.io/zone", maxSkew: 1 }));
+        expect(spec.topologySpreadConstraints).toContainEqual(
+          expect.objectContaining({ topologyKey: "topology.kubernetes.io/zone", maxSkew: 1 }),
+        );
         expect(spec.nodeSelector).toEqual({ "storyforge.io/role": role });
-        if (role !== "system") expect(spec.tolerations).toEqual([{ key: "storyforge.io/role", operator: "Equal", value: role, effect: "NoSchedule" }]);
+        if (role !== "system")
+          expect(spec.tolerations).toEqual([
+            { key: "storyforge.io/role", operator: "Equal", value: role, effect: "NoSchedule" },
+          ]);
         expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
         expect(spec.serviceAccountName).toBe(meta);
       }
       const api = byMetadataName("kubernetes:apps/v1:Deployment", "api").spec.template.spec.containers[0];
-      expect([api.readinessProbe.httpGet.path, api.livenessProbe.httpGet.path]).toEqual(["/health/ready", "/health/live"]);
+      expect([api.readinessProbe.httpGet.path, api.livenessProbe.httpGet.path]).toEqual([
+        "/health/ready",
+        "/health/live",
+      ]);
     });
 
     test("every Deployment has a PodDisruptionBudget that still allows one disruption at its minimum", () => {
-      const minimum: Record<string, number> = { api: w.api.minReplicas, worker: w.worker.minReplicas, pgbouncer: w.pgbouncer.replicas };
+      const minimum: Record<string, number> = {
+        api: w.api.minReplicas,
+        worker: w.worker.minReplicas,
+        pgbouncer: w.pgbouncer.replicas,
+      };
       for (const d of deployments()) {
         const meta = (d.inputs as Obj).metadata.name as string;
         const labels = (d.inputs as Obj).spec.selector.matchLabels;
-        const pdb = all("kubernetes:policy/v1:PodDisruptionBudget").map((p) => p.inputs as Obj).find((p) => JSON.stringify(p.spec.selector.matchLabels) === JSON.stringify(labels));
+        const pdb = all("kubernetes:policy/v1:PodDisruptionBudget")
+          .map((p) => p.inputs as Obj)
+          .find((p) => JSON.stringify(p.spec.selector.matchLabels) === JSON.stringify(labels));
         expect({ meta, pdb: pdb !== undefined }).toEqual({ meta, pdb: true });
-        const allowed = pdb!.spec.minAvailable !== undefined ? minimum[meta]! - pdb!.spec.minAvailable : pdb!.spec.maxUnavailable;
+        const allowed =
+          pdb!.spec.minAvailable !== undefined ? minimum[meta] - pdb!.spec.minAvailable : pdb!.spec.maxUnavailable;
         expect({ meta, allowed: allowed >= 1 }).toEqual({ meta, allowed: true });
         if (pdb!.spec.minAvailable !== undefined) expect(pdb!.spec.minAvailable).toBeGreaterThanOrEqual(1);
       }
@@ -172,25 +221,46 @@ export function workloadsSuite(stack: string): void {
         if (name.includes("pgbouncer")) continue;
         expect({ name, image: spec.containers[0].image }).toEqual({ name, image: app.imageRef });
       }
-      const repo = all("aws:ecr/repository:Repository")[0]!.inputs as Obj;
-      expect(repo).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }] });
-      const image = all("docker-build:index:Image")[0]!.inputs as Obj;
+      const repo = all("aws:ecr/repository:Repository")[0].inputs as Obj;
+      expect(repo).toMatchObject({
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS" }],
+      });
+      const image = all("docker-build:index:Image")[0].inputs as Obj;
       expect(image.platforms).toEqual(["linux/arm64"]);
       expect(image.push).toBe(true);
       // The tier's image is tagged `src-…`: the tag the lifecycle policy keeps 30 of, apart from preview pushes.
       expect(String((image.tags as string[])[0])).toMatch(new RegExp(`:${SOURCE_TAG_PREFIX}[0-9a-f]{16}$`));
-      const lifecycle = JSON.parse(all("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0]!.inputs.policy as string);
+      const lifecycle = JSON.parse(all("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string);
       expect(lifecycle).toEqual(lifecyclePolicy({ keepImages: 30, previewImageDays: 14 }));
     });
 
     test("PgBouncer carries seed 000 §3.4's settings, TLS to RDS, and spreads storyforge_replica over every replica", () => {
       const ini = byMetadataName("kubernetes:core/v1:ConfigMap", "pgbouncer-config").data["pgbouncer.ini"] as string;
-      const settings = Object.fromEntries(ini.split("\n").map((l) => /^(\w+) = (.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1], m[2]]));
+      const settings = Object.fromEntries(
+        ini
+          .split("\n")
+          .map((l) => /^(\w+) = (.*)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => [m[1], m[2]]),
+      );
       expect(settings).toMatchObject({
-        pool_mode: "transaction", max_client_conn: "1000", default_pool_size: "20", min_pool_size: "5", reserve_pool_size: "5",
-        server_connect_timeout: "5", server_idle_timeout: "600", server_lifetime: "3600", client_idle_timeout: "300",
-        log_connections: "0", log_disconnections: "0", log_pooler_errors: "1", stats_period: "60",
-        listen_port: "6432", server_tls_sslmode: "require",
+        pool_mode: "transaction",
+        max_client_conn: "1000",
+        default_pool_size: "20",
+        min_pool_size: "5",
+        reserve_pool_size: "5",
+        server_connect_timeout: "5",
+        server_idle_timeout: "600",
+        server_lifetime: "3600",
+        client_idle_timeout: "300",
+        log_connections: "0",
+        log_disconnections: "0",
+        log_pooler_errors: "1",
+        stats_period: "60",
+        listen_port: "6432",
+        server_tls_sslmode: "require",
       });
       const rds = all("aws:rds/instance:Instance").map((r) => r.inputs as Obj);
       const address = (i: Obj) => `${i.identifier}.c0mockdb0000.us-east-1.rds.amazonaws.com`;
@@ -201,23 +271,33 @@ export function workloadsSuite(stack: string): void {
       expect(ini).toContain(`storyforge = host=${primary[0]} port=5432 dbname=storyforge\n`);
       const replicaLine = ini.split("\n").find((l) => l.startsWith("storyforge_replica = "))!;
       expect(replicaLine).toContain("load_balance_hosts=round-robin");
-      expect(/host=(\S+)/.exec(replicaLine)![1]!.split(",").sort()).toEqual([...replicas].sort());
+      expect(/host=(\S+)/.exec(replicaLine)![1].split(",").sort()).toEqual([...replicas].sort());
       const service = byMetadataName("kubernetes:core/v1:Service", "pgbouncer");
       expect(service.spec.ports[0].port).toBe(6432);
-      expect(byMetadataName("kubernetes:apps/v1:Deployment", "pgbouncer").spec.template.spec.nodeSelector).toEqual({ "storyforge.io/role": "system" });
+      expect(byMetadataName("kubernetes:apps/v1:Deployment", "pgbouncer").spec.template.spec.nodeSelector).toEqual({
+        "storyforge.io/role": "system",
+      });
     });
 
     test("the migrations Job is named for the image digest and reads the direct primary URL from a Secret no Deployment reads", () => {
-      const job = all("kubernetes:batch/v1:Job")[0]!;
+      const job = all("kubernetes:batch/v1:Job")[0];
       const jobInputs = job.inputs as Obj;
       expect(jobInputs.metadata.name).toBe(plan.outputs.app && (plan.outputs.app as Obj).migrationJob);
-      expect(jobInputs.metadata.name).toBe(`migrate-${((plan.outputs.app as Obj).imageRef as string).split("sha256:")[1]!.slice(0, 12)}`);
+      expect(jobInputs.metadata.name).toBe(
+        `migrate-${((plan.outputs.app as Obj).imageRef as string).split("sha256:")[1].slice(0, 12)}`,
+      );
       const env = jobInputs.spec.template.spec.containers[0].env as Obj[];
-      expect(env.find((e) => e.name === "DATABASE_MIGRATION_URL")).toEqual({ name: "DATABASE_MIGRATION_URL", valueFrom: { secretKeyRef: { name: "storyforge-migrations", key: "DATABASE_MIGRATION_URL" } } });
+      expect(env.find((e) => e.name === "DATABASE_MIGRATION_URL")).toEqual({
+        name: "DATABASE_MIGRATION_URL",
+        valueFrom: { secretKeyRef: { name: "storyforge-migrations", key: "DATABASE_MIGRATION_URL" } },
+      });
       expect(env.some((e) => e.name === "DATABASE_URL")).toBe(false);
       for (const d of deployments()) {
         const refs = JSON.stringify((d.inputs as Obj).spec.template.spec.containers);
-        expect({ name: d.name, usesMigrationSecret: refs.includes("storyforge-migrations") }).toEqual({ name: d.name, usesMigrationSecret: false });
+        expect({ name: d.name, usesMigrationSecret: refs.includes("storyforge-migrations") }).toEqual({
+          name: d.name,
+          usesMigrationSecret: false,
+        });
       }
       expect(jobInputs.spec.template.spec.containers[0].command).toEqual(["node", "dist/app/migrate.js"]);
     });
@@ -226,12 +306,22 @@ export function workloadsSuite(stack: string): void {
       for (const [name, spec] of podSpecs()) {
         for (const c of spec.containers) {
           for (const e of (c.env ?? []) as Obj[]) {
-            if (SECRET_ENV.includes(e.name)) expect({ name, env: e.name, literal: e.value }).toEqual({ name, env: e.name, literal: undefined });
-            if (typeof e.value === "string") expect({ name, env: e.name, value: /postgres:\/\/|rediss?:\/\/|mock-/.test(e.value) }).toEqual({ name, env: e.name, value: false });
+            if (SECRET_ENV.includes(e.name))
+              expect({ name, env: e.name, literal: e.value }).toEqual({ name, env: e.name, literal: undefined });
+            if (typeof e.value === "string")
+              expect({ name, env: e.name, value: /postgres:\/\/|rediss?:\/\/|mock-/.test(e.value) }).toEqual({
+                name,
+                env: e.name,
+                value: false,
+              });
           }
         }
       }
-      for (const s of all("kubernetes:core/v1:Secret")) expect({ secret: s.name, stringData: (s.inputs as Obj).stringData }).toEqual({ secret: s.name, stringData: "[secret]" });
+      for (const s of all("kubernetes:core/v1:Secret"))
+        expect({ secret: s.name, stringData: (s.inputs as Obj).stringData }).toEqual({
+          secret: s.name,
+          stringData: "[secret]",
+        });
       const outputs = JSON.stringify(plan.outputs);
       expect(outputs).not.toMatch(/postgres:\/\/|rediss:\/\//);
       expect(outputs).not.toMatch(/"mock-[0-9a-f]{16,}"/);
@@ -240,11 +330,19 @@ export function workloadsSuite(stack: string): void {
     test("the ALB admits only CloudFront's origin-facing prefix list and forwards only requests carrying the origin secret", () => {
       const albSg = one("aws:ec2/securityGroup:SecurityGroup", "load-balancer-sg");
       expect(albSg.ingress ?? []).toEqual([]);
-      const ingress = all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("load-balancer-from"));
-      expect(ingress.map((r) => r.inputs as Obj)).toEqual([expect.objectContaining({ prefixListId: "pl-3b927c52", fromPort: 80, toPort: 80 })]);
+      const ingress = all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) =>
+        r.name.startsWith("load-balancer-from"),
+      );
+      expect(ingress.map((r) => r.inputs as Obj)).toEqual([
+        expect.objectContaining({ prefixListId: "pl-3b927c52", fromPort: 80, toPort: 80 }),
+      ]);
       expect(ingress.some((r) => (r.inputs as Obj).cidrIpv4 !== undefined)).toBe(false);
       const listener = one("aws:lb/listener:Listener", "load-balancer-listener");
-      expect(listener).toMatchObject({ port: 80, protocol: "HTTP", defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "403" } }] });
+      expect(listener).toMatchObject({
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "403" } }],
+      });
       const forward = one("aws:lb/listenerRule:ListenerRule", "load-balancer-from-cdn");
       expect(forward.conditions).toEqual([{ httpHeader: { httpHeaderName: "X-Origin-Verify", values: ["[secret]"] } }]);
       expect(forward.actions[0].type).toBe("forward");
@@ -252,17 +350,35 @@ export function workloadsSuite(stack: string): void {
       expect(internal.priority).toBeLessThan(forward.priority);
       expect(internal.conditions).toContainEqual({ pathPattern: { values: ["/internal/*", "/metrics"] } });
       const tg = one("aws:lb/targetGroup:TargetGroup", "load-balancer-api");
-      expect(tg).toMatchObject({ targetType: "ip", port: 3000, protocol: "HTTP", healthCheck: { path: "/health/ready" } });
+      expect(tg).toMatchObject({
+        targetType: "ip",
+        port: 3000,
+        protocol: "HTTP",
+        healthCheck: { path: "/health/ready" },
+      });
       const alb = one("aws:lb/loadBalancer:LoadBalancer", "load-balancer-alb");
-      expect(alb).toMatchObject({ internal: false, loadBalancerType: "application", dropInvalidHeaderFields: true, accessLogs: { enabled: true } });
+      expect(alb).toMatchObject({
+        internal: false,
+        loadBalancerType: "application",
+        dropInvalidHeaderFields: true,
+        accessLogs: { enabled: true },
+      });
       const fromAlb = one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "load-balancer-api-from-alb");
-      expect(fromAlb).toMatchObject({ fromPort: 3000, toPort: 3000, securityGroupId: plan.outputs.vpc && (plan.outputs.vpc as Obj).workloadSecurityGroupId });
+      expect(fromAlb).toMatchObject({
+        fromPort: 3000,
+        toPort: 3000,
+        securityGroupId: plan.outputs.vpc && (plan.outputs.vpc as Obj).workloadSecurityGroupId,
+      });
     });
 
     test("a TargetGroupBinding registers the API Service's pods in the ALB's target group", () => {
       const tgb = byMetadataName("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "api");
       expect(tgb.metadata.namespace).toBe("storyforge");
-      expect(tgb.spec).toEqual({ serviceRef: { name: "api", port: 3000 }, targetGroupARN: (plan.outputs.app as Obj).loadBalancer.targetGroupArn, targetType: "ip" });
+      expect(tgb.spec).toEqual({
+        serviceRef: { name: "api", port: 3000 },
+        targetGroupARN: (plan.outputs.app as Obj).loadBalancer.targetGroupArn,
+        targetType: "ip",
+      });
       expect((plan.outputs.app as Obj).loadBalancer.originProtocol).toBe("http-only");
     });
 
@@ -270,14 +386,18 @@ export function workloadsSuite(stack: string): void {
       const capacity = plan.outputs.capacity as Obj;
       expect(capacity.tier).toBe(stack);
       expect(Object.keys(capacity.nodeGroups).sort()).toEqual(["api", "system", "worker"]);
-      for (const g of Object.values(capacity.nodeGroups) as Obj[]) {
+      for (const g of Object.values<Obj>(capacity.nodeGroups)) {
         expect(g.requested.cpuMillicores).toBeLessThanOrEqual(g.maxAllocatable.cpuMillicores);
         expect(g.requested.memoryMiB).toBeLessThanOrEqual(g.maxAllocatable.memoryMiB);
         expect(g.nodesNeeded).toBeLessThanOrEqual(g.maxSize);
       }
       expect(capacity.pgbouncerClients.clientConnections).toBeLessThanOrEqual(capacity.pgbouncerClients.capacity);
-      expect(capacity.databaseConnections.primary.serverConnections).toBeLessThan(capacity.databaseConnections.primary.limit);
-      expect(capacity.databaseConnections.replica.serverConnections).toBeLessThan(capacity.databaseConnections.replica.limit);
+      expect(capacity.databaseConnections.primary.serverConnections).toBeLessThan(
+        capacity.databaseConnections.primary.limit,
+      );
+      expect(capacity.databaseConnections.replica.serverConnections).toBeLessThan(
+        capacity.databaseConnections.replica.limit,
+      );
       expect(capacity.throughput.originRps).toBeLessThanOrEqual(capacity.throughput.capacityRps);
       expect(capacity.throughput.apiMaxReplicas).toBe(w.api.maxReplicas);
     });

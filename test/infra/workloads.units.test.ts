@@ -7,24 +7,43 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 describe("PgBouncer configuration", () => {
-  const ini = pgbouncerIni({ primaryHost: "p.rds", replicaHosts: ["r1.rds", "r2.rds", "r3.rds"], port: 5432, dbname: "storyforge" });
+  const ini = pgbouncerIni({
+    primaryHost: "p.rds",
+    replicaHosts: ["r1.rds", "r2.rds", "r3.rds"],
+    port: 5432,
+    dbname: "storyforge",
+  });
 
   test("the seed 000 §3.4 settings match the seed exactly", () => {
     expect(PGBOUNCER_SETTINGS).toEqual({
-      pool_mode: "transaction", max_client_conn: 1000, default_pool_size: 20, min_pool_size: 5, reserve_pool_size: 5,
-      server_connect_timeout: 5, server_idle_timeout: 600, server_lifetime: 3600, client_idle_timeout: 300,
-      log_connections: 0, log_disconnections: 0, log_pooler_errors: 1, stats_period: 60,
+      pool_mode: "transaction",
+      max_client_conn: 1000,
+      default_pool_size: 20,
+      min_pool_size: 5,
+      reserve_pool_size: 5,
+      server_connect_timeout: 5,
+      server_idle_timeout: 600,
+      server_lifetime: 3600,
+      client_idle_timeout: 300,
+      log_connections: 0,
+      log_disconnections: 0,
+      log_pooler_errors: 1,
+      stats_period: 60,
     });
     for (const [k, v] of Object.entries(PGBOUNCER_SETTINGS)) expect(ini).toContain(`\n${k} = ${v}\n`);
   });
 
   test("storyforge goes to the primary and storyforge_replica round-robins over every replica", () => {
     expect(ini).toContain("\nstoryforge = host=p.rds port=5432 dbname=storyforge\n");
-    expect(ini).toContain("\nstoryforge_replica = host=r1.rds,r2.rds,r3.rds port=5432 dbname=storyforge load_balance_hosts=round-robin\n");
+    expect(ini).toContain(
+      "\nstoryforge_replica = host=r1.rds,r2.rds,r3.rds port=5432 dbname=storyforge load_balance_hosts=round-robin\n",
+    );
   });
 
   test("without replicas storyforge_replica reads from the primary", () => {
-    expect(pgbouncerIni({ primaryHost: "p", replicaHosts: [], port: 5432, dbname: "d" })).toContain("storyforge_replica = host=p port=5432");
+    expect(pgbouncerIni({ primaryHost: "p", replicaHosts: [], port: 5432, dbname: "d" })).toContain(
+      "storyforge_replica = host=p port=5432",
+    );
   });
 
   test("TLS to RDS is required and the pooler uses SCRAM against a userlist", () => {
@@ -36,19 +55,35 @@ describe("PgBouncer configuration", () => {
 
 describe("connection strings", () => {
   const urls = connectionUrls({
-    user: "storyforge", password: "pw", pgbouncerHost: "pgbouncer.storyforge.svc.cluster.local", pgbouncerPort: 6432,
-    primaryDatabase: "storyforge", replicaDatabase: "storyforge_replica", primaryAddress: "primary.rds", postgresPort: 5432,
-    databaseName: "storyforge", redisEndpoint: "clustercfg.redis", redisPort: 6379, redisToken: "tok",
+    user: "storyforge",
+    password: "pw",
+    pgbouncerHost: "pgbouncer.storyforge.svc.cluster.local",
+    pgbouncerPort: 6432,
+    primaryDatabase: "storyforge",
+    replicaDatabase: "storyforge_replica",
+    primaryAddress: "primary.rds",
+    postgresPort: 5432,
+    databaseName: "storyforge",
+    redisEndpoint: "clustercfg.redis",
+    redisPort: 6379,
+    redisToken: "tok",
   });
 
   test("the app reaches both logical databases through PgBouncer", () => {
     expect(urls.DATABASE_URL).toBe("postgres://storyforge:pw@pgbouncer.storyforge.svc.cluster.local:6432/storyforge");
-    expect(urls.DATABASE_REPLICA_URL).toBe("postgres://storyforge:pw@pgbouncer.storyforge.svc.cluster.local:6432/storyforge_replica");
+    expect(urls.DATABASE_REPLICA_URL).toBe(
+      "postgres://storyforge:pw@pgbouncer.storyforge.svc.cluster.local:6432/storyforge_replica",
+    );
   });
 
   test("migrations connect to the primary directly, over TLS, not through PgBouncer", () => {
     const url = new URL(urls.DATABASE_MIGRATION_URL);
-    expect([url.hostname, url.port, url.pathname, url.searchParams.get("sslmode")]).toEqual(["primary.rds", "5432", "/storyforge", "no-verify"]);
+    expect([url.hostname, url.port, url.pathname, url.searchParams.get("sslmode")]).toEqual([
+      "primary.rds",
+      "5432",
+      "/storyforge",
+      "no-verify",
+    ]);
   });
 
   test("Redis is reached over TLS with the auth token", () => {

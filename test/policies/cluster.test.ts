@@ -8,18 +8,39 @@ describeResourceRule(cluster.eksSecretsEncryption, T.eksCluster, eksCluster, [
 ]);
 
 describeResourceRule(cluster.eksEndpointNotOpen, T.eksCluster, eksCluster, [
-  ["the public endpoint is on with no CIDR list", (p) => (p.vpcConfig.endpointPublicAccess = true), /open to 0\.0\.0\.0\/0/],
-  ["the public endpoint is left at the provider default", (p) => delete p.vpcConfig.endpointPublicAccess, /open to 0\.0\.0\.0\/0/],
+  [
+    "the public endpoint is on with no CIDR list",
+    (p) => (p.vpcConfig.endpointPublicAccess = true),
+    /open to 0\.0\.0\.0\/0/,
+  ],
+  [
+    "the public endpoint is left at the provider default",
+    (p) => delete p.vpcConfig.endpointPublicAccess,
+    /open to 0\.0\.0\.0\/0/,
+  ],
 ]);
 describeResourceRule(
   cluster.eksEndpointNotOpen,
   T.eksCluster,
-  { ...eksCluster, vpcConfig: { ...eksCluster.vpcConfig, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } },
-  [["the allow-list includes 0.0.0.0/0", (p) => p.vpcConfig.publicAccessCidrs.push("0.0.0.0/0"), /admits 0\.0\.0\.0\/0/]],
+  {
+    ...eksCluster,
+    vpcConfig: { ...eksCluster.vpcConfig, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+  },
+  [
+    [
+      "the allow-list includes 0.0.0.0/0",
+      (p) => p.vpcConfig.publicAccessCidrs.push("0.0.0.0/0"),
+      /admits 0\.0\.0\.0\/0/,
+    ],
+  ],
 );
 
 describeResourceRule(cluster.eksControlPlaneLogging, T.eksCluster, eksCluster, [
-  ["audit logs are off", (p) => (p.enabledClusterLogTypes = p.enabledClusterLogTypes.filter((t: string) => t !== "audit")), /not enabled: audit/],
+  [
+    "audit logs are off",
+    (p) => (p.enabledClusterLogTypes = p.enabledClusterLogTypes.filter((t: string) => t !== "audit")),
+    /not enabled: audit/,
+  ],
 ]);
 
 describeResourceRule(cluster.eksNodesNoSsh, T.nodeGroup, nodeGroup, [
@@ -46,9 +67,19 @@ describe("eks-nodes-in-private-subnets (M)", () => {
   const subnet = (name: string, extra: Record<string, unknown> = {}) => ({
     type: T.subnet,
     name,
-    inputs: { vpcId: "vpc-id", cidrBlock: "10.0.0.0/20", tags: { ...tags, "kubernetes.io/role/internal-elb": "1" }, ...extra },
+    inputs: {
+      vpcId: "vpc-id",
+      cidrBlock: "10.0.0.0/20",
+      tags: { ...tags, "kubernetes.io/role/internal-elb": "1" },
+      ...extra,
+    },
   });
-  const plan = [subnet("private-0"), subnet("private-1"), subnet("private-2"), { type: T.nodeGroup, name: "nodes", inputs: nodeGroup }];
+  const plan = [
+    subnet("private-0"),
+    subnet("private-1"),
+    subnet("private-2"),
+    { type: T.nodeGroup, name: "nodes", inputs: nodeGroup },
+  ];
   it("passes node groups in private subnets", () => {
     expect(stackViolations(cluster.eksNodesInPrivateSubnets, plan)).toEqual([]);
   });
@@ -59,10 +90,14 @@ describe("eks-nodes-in-private-subnets (M)", () => {
     ]);
   });
   it("fails a node group in a subnet tagged for internet-facing load balancers", () => {
-    const elb = plan.map((r) => (r.name === "private-2" ? subnet("private-2", { tags: { ...tags, "kubernetes.io/role/elb": "1" } }) : r));
+    const elb = plan.map((r) =>
+      r.name === "private-2" ? subnet("private-2", { tags: { ...tags, "kubernetes.io/role/elb": "1" } }) : r,
+    );
     expect(stackViolations(cluster.eksNodesInPrivateSubnets, elb)[0]?.message).toMatch(/public subnet "private-2"/);
   });
   it("fails a node group in a subnet the stack does not declare", () => {
-    expect(stackViolations(cluster.eksNodesInPrivateSubnets, plan.slice(1))[0]?.message).toMatch(/"private-0-id" is not one of this stack's subnets/);
+    expect(stackViolations(cluster.eksNodesInPrivateSubnets, plan.slice(1))[0]?.message).toMatch(
+      /"private-0-id" is not one of this stack's subnets/,
+    );
   });
 });

@@ -4,7 +4,11 @@ import { describeResourceRule, mutate, stackViolations, violations } from "./sup
 
 describe("RDS", () => {
   describeResourceRule(data.rdsStorageEncrypted, T.rds, rdsPrimary, [
-    ["the primary's storageEncrypted is false", (p) => (p.storageEncrypted = false), /rds\.Instance "subject": storage is not encrypted/],
+    [
+      "the primary's storageEncrypted is false",
+      (p) => (p.storageEncrypted = false),
+      /rds\.Instance "subject": storage is not encrypted/,
+    ],
     ["the primary does not set storageEncrypted", (p) => delete p.storageEncrypted, /storage is not encrypted/],
   ]);
   describeResourceRule(data.rdsStorageEncrypted, T.rds, rdsReplica, [
@@ -33,7 +37,13 @@ describe("RDS", () => {
     data.rdsBackupRetention,
     T.rds,
     rdsPrimary,
-    [["retention is one day short of v2's 30", (p) => (p.backupRetentionPeriod = 29), /29 days; tier v2 requires at least 30/]],
+    [
+      [
+        "retention is one day short of v2's 30",
+        (p) => (p.backupRetentionPeriod = 29),
+        /29 days; tier v2 requires at least 30/,
+      ],
+    ],
     { tier: "v2" },
   );
   it("rds-backup-retention reads the tier's days: 14 passes v1 but fails v2", () => {
@@ -78,13 +88,19 @@ describe("RDS", () => {
       ]);
     });
     it("fails when the only replica sits in the primary's zone", () => {
-      const sameZone = [plan[0]!, { ...plan[1]!, inputs: mutate(rdsReplica, (p) => (p.availabilityZone = "us-east-1a")) }];
+      const sameZone = [
+        plan[0],
+        { ...plan[1], inputs: mutate(rdsReplica, (p) => (p.availabilityZone = "us-east-1a")) },
+      ];
       const found = stackViolations(data.rdsReplicaInAnotherZone, sameZone);
       expect(found).toHaveLength(1);
       expect(found[0]?.message).toMatch(/no read replica is pinned to a zone other than the primary's \(us-east-1a\)/);
     });
     it("fails when the replica replicates another database", () => {
-      const elsewhere = [plan[0]!, { ...plan[1]!, inputs: mutate(rdsReplica, (p) => (p.replicateSourceDb = "other-db")) }];
+      const elsewhere = [
+        plan[0],
+        { ...plan[1], inputs: mutate(rdsReplica, (p) => (p.replicateSourceDb = "other-db")) },
+      ];
       expect(stackViolations(data.rdsReplicaInAnotherZone, elsewhere)).toHaveLength(1);
     });
   });
@@ -96,7 +112,11 @@ describe("ElastiCache", () => {
   ]);
   describeResourceRule(data.cacheTransitEncryptionAuth, T.replicationGroup, replicationGroup, [
     ["transitEncryptionEnabled is false", (p) => (p.transitEncryptionEnabled = false), /transitEncryptionEnabled/],
-    ["transitEncryptionMode is preferred", (p) => (p.transitEncryptionMode = "preferred"), /"preferred", not "required"/],
+    [
+      "transitEncryptionMode is preferred",
+      (p) => (p.transitEncryptionMode = "preferred"),
+      /"preferred", not "required"/,
+    ],
     ["there is no AUTH token", (p) => delete p.authToken, /not authenticated/],
   ]);
   it("elasticache-transit-encryption-auth accepts RBAC user groups instead of an AUTH token", () => {
@@ -125,18 +145,34 @@ describe("ElastiCache", () => {
     });
     it("fails when the parameter group evicts (allkeys-lru), naming the replication group", () => {
       const evicting = [
-        { ...plan[0]!, inputs: mutate(cacheParameterGroup, (p) => (p.parameters[0]!.value = "allkeys-lru")) },
-        plan[1]!,
+        { ...plan[0], inputs: mutate(cacheParameterGroup, (p) => (p.parameters[0].value = "allkeys-lru")) },
+        plan[1],
       ];
       const found = stackViolations(data.cacheQueueNoEviction, evicting);
-      expect(found).toEqual([{ resource: "redis", message: expect.stringMatching(/sets maxmemory-policy "allkeys-lru", not "noeviction"/) }]);
+      expect(found).toEqual([
+        { resource: "redis", message: expect.stringMatching(/sets maxmemory-policy "allkeys-lru", not "noeviction"/) },
+      ]);
     });
     it("fails when the group uses a default parameter group", () => {
-      const defaulted = [plan[0]!, { ...plan[1]!, inputs: mutate(replicationGroup, (p) => (p.parameterGroupName = "default.redis7")) }];
-      expect(stackViolations(data.cacheQueueNoEviction, defaulted)[0]?.message).toMatch(/"default\.redis7", not one of this stack's/);
+      const defaulted = [
+        plan[0],
+        { ...plan[1], inputs: mutate(replicationGroup, (p) => (p.parameterGroupName = "default.redis7")) },
+      ];
+      expect(stackViolations(data.cacheQueueNoEviction, defaulted)[0]?.message).toMatch(
+        /"default\.redis7", not one of this stack's/,
+      );
     });
     it("leaves a group tagged role: cache alone", () => {
-      const cacheOnly = [plan[0]!, { ...plan[1]!, inputs: mutate(replicationGroup, (p: any) => { p.parameterGroupName = "default.redis7"; p.tags = { ...p.tags, role: "cache" }; }) }];
+      const cacheOnly = [
+        plan[0],
+        {
+          ...plan[1],
+          inputs: mutate(replicationGroup, (p: any) => {
+            p.parameterGroupName = "default.redis7";
+            p.tags = { ...p.tags, role: "cache" };
+          }),
+        },
+      ];
       expect(stackViolations(data.cacheQueueNoEviction, cacheOnly)).toEqual([]);
     });
   });
@@ -149,18 +185,30 @@ describe("OpenSearch", () => {
   ]);
   describeResourceRule(data.searchHttpsTls12, T.domain, searchDomain, [
     ["HTTPS is not enforced", (p) => (p.domainEndpointOptions.enforceHttps = false), /HTTPS is not enforced/],
-    ["the TLS policy allows TLS 1.0", (p) => (p.domainEndpointOptions.tlsSecurityPolicy = "Policy-Min-TLS-1-0-2019-07"), /TLS policy is "Policy-Min-TLS-1-0-2019-07"/],
+    [
+      "the TLS policy allows TLS 1.0",
+      (p) => (p.domainEndpointOptions.tlsSecurityPolicy = "Policy-Min-TLS-1-0-2019-07"),
+      /TLS policy is "Policy-Min-TLS-1-0-2019-07"/,
+    ],
   ]);
   describeResourceRule(data.searchVpcOnly, T.domain, searchDomain, [
     ["there are no VPC options", (p) => delete p.vpcOptions, /public endpoint/],
   ]);
   describeResourceRule(data.searchFineGrainedAccess, T.domain, searchDomain, [
-    ["fine-grained access control is off", (p) => (p.advancedSecurityOptions.enabled = false), /fine-grained access control is off/],
+    [
+      "fine-grained access control is off",
+      (p) => (p.advancedSecurityOptions.enabled = false),
+      /fine-grained access control is off/,
+    ],
     ["anonymous access is on", (p) => (p.advancedSecurityOptions.anonymousAuthEnabled = true), /anonymous access/],
   ]);
   describeResourceRule(data.searchClusterResilience, T.domain, searchDomain, [
     ["dedicated masters are off", (p) => (p.clusterConfig.dedicatedMasterEnabled = false), /dedicated masters are off/],
-    ["there are two dedicated masters", (p) => (p.clusterConfig.dedicatedMasterCount = 2), /dedicatedMasterCount` is 2/],
+    [
+      "there are two dedicated masters",
+      (p) => (p.clusterConfig.dedicatedMasterCount = 2),
+      /dedicatedMasterCount` is 2/,
+    ],
     ["zone awareness is off", (p) => (p.clusterConfig.zoneAwarenessEnabled = false), /zone awareness/],
     ["there are two data nodes", (p) => (p.clusterConfig.instanceCount = 2), /instanceCount` is 2/],
   ]);

@@ -155,7 +155,9 @@ export const apiDeployment = {
       metadata: { labels: { app: "api" } },
       spec: {
         securityContext: { runAsNonRoot: true },
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" },
+        ],
         containers: [
           {
             name: "api",
@@ -211,7 +213,12 @@ export const workerScaledObject = {
   apiVersion: "keda.sh/v1alpha1",
   kind: "ScaledObject",
   metadata: { name: "worker", namespace: "storyforge" },
-  spec: { scaleTargetRef: { name: "worker" }, minReplicaCount: 3, maxReplicaCount: 20, triggers: [{ type: "redis", metadata: { listName: "bull:generation:wait" } }] },
+  spec: {
+    scaleTargetRef: { name: "worker" },
+    minReplicaCount: 3,
+    maxReplicaCount: 20,
+    triggers: [{ type: "redis", metadata: { listName: "bull:generation:wait" } }],
+  },
 };
 
 export const distribution = {
@@ -223,11 +230,37 @@ export const distribution = {
       domainName: "storyforge-v2-media.s3.us-east-1.amazonaws.com",
       originAccessControlId: "media-oac-id",
     },
-    { originId: "api", domainName: "api.storyforge.example", customOriginConfig: { originProtocolPolicy: "https-only", httpPort: 80, httpsPort: 443, originSslProtocols: ["TLSv1.2"] } },
+    {
+      originId: "api",
+      domainName: "api.storyforge.example",
+      customOriginConfig: {
+        originProtocolPolicy: "https-only",
+        httpPort: 80,
+        httpsPort: 443,
+        originSslProtocols: ["TLSv1.2"],
+      },
+    },
   ],
-  defaultCacheBehavior: { targetOriginId: "media", viewerProtocolPolicy: "redirect-to-https", allowedMethods: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
-  orderedCacheBehaviors: [{ pathPattern: "/api/*", targetOriginId: "api", viewerProtocolPolicy: "https-only", allowedMethods: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] }],
-  viewerCertificate: { acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/cdn", sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
+  defaultCacheBehavior: {
+    targetOriginId: "media",
+    viewerProtocolPolicy: "redirect-to-https",
+    allowedMethods: ["GET", "HEAD"],
+    cachedMethods: ["GET", "HEAD"],
+  },
+  orderedCacheBehaviors: [
+    {
+      pathPattern: "/api/*",
+      targetOriginId: "api",
+      viewerProtocolPolicy: "https-only",
+      allowedMethods: ["GET", "HEAD"],
+      cachedMethods: ["GET", "HEAD"],
+    },
+  ],
+  viewerCertificate: {
+    acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/cdn",
+    sslSupportMethod: "sni-only",
+    minimumProtocolVersion: "TLSv1.2_2021",
+  },
   loggingConfig: { bucket: "storyforge-v2-logs.s3.amazonaws.com", prefix: "cdn/" },
   webAclId: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/1",
   restrictions: { geoRestriction: { restrictionType: "none" } },

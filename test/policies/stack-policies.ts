@@ -4,7 +4,13 @@
  * keeps global state), so each stack has a small file calling `describeStackPolicies`.
  */
 import { planStack, type Plan } from "../../tools/plan/harness";
-import { evaluatePolicies, offlineIdOf, policyResources, stackPolicyConfig, type Finding } from "../../policies/evaluate";
+import {
+  evaluatePolicies,
+  offlineIdOf,
+  policyResources,
+  stackPolicyConfig,
+  type Finding,
+} from "../../policies/evaluate";
 import { dataTierGroups } from "../../policies/rules/network";
 import { tierFromStackName } from "../../policies/tier";
 
@@ -32,7 +38,9 @@ export function describeStackPolicies(stack: string, expected: Expected = {}): v
 
     for (const { policy, resource } of expected.advisory ?? []) {
       it(`reports ${policy} on ${resource} as advisory`, () => {
-        expect(findings.find((f) => f.policy === policy && f.resource === resource)).toMatchObject({ enforcement: "advisory" });
+        expect(findings.find((f) => f.policy === policy && f.resource === resource)).toMatchObject({
+          enforcement: "advisory",
+        });
       });
     }
 
@@ -50,7 +58,9 @@ export function describeStackPolicies(stack: string, expected: Expected = {}): v
             : r,
         ),
       };
-      const replicas = plan.resources.filter((r) => r.type === "aws:rds/instance:Instance" && typeof r.inputs.replicateSourceDb === "string");
+      const replicas = plan.resources.filter(
+        (r) => r.type === "aws:rds/instance:Instance" && typeof r.inputs.replicateSourceDb === "string",
+      );
       expect(replicas.length).toBeGreaterThan(0);
       const found = evaluatePolicies(broken, tier).filter((f) => f.policy === "rds-storage-encrypted");
       expect(found.map((f) => [f.enforcement, f.resource])).toEqual(replicas.map((r) => ["mandatory", r.name]));

@@ -3,7 +3,13 @@
  * collect what it reports. Never constructs a PolicyPack.
  */
 import type { ResourceRule, RuleConfig, StackRule } from "../../policies/rules/kit";
-import { offlineIdOf, policyResources, resourceValidationArgs, stackValidationArgs, type PlannedResource } from "../../policies/evaluate";
+import {
+  offlineIdOf,
+  policyResources,
+  resourceValidationArgs,
+  stackValidationArgs,
+  type PlannedResource,
+} from "../../policies/evaluate";
 import type { PolicyTier } from "../../policies/tier";
 
 export interface RunOptions {
@@ -16,9 +22,17 @@ export interface RunOptions {
 }
 
 /** Violations `rule` reports for one resource of `type` with `props`. */
-export function violations(rule: ResourceRule, type: string, props: Record<string, unknown>, options: RunOptions = {}): string[] {
+export function violations(
+  rule: ResourceRule,
+  type: string,
+  props: Record<string, unknown>,
+  options: RunOptions = {},
+): string[] {
   const found: string[] = [];
-  const config: RuleConfig = { ...(options.tier === undefined ? {} : { tier: options.tier }), ...(options.config ?? {}) };
+  const config: RuleConfig = {
+    ...(options.tier === undefined ? {} : { tier: options.tier }),
+    ...(options.config ?? {}),
+  };
   const stack = options.stack ?? options.tier ?? "v1";
   const args = resourceValidationArgs(stack, { type, name: options.name ?? "subject", props }, config);
   const result = rule.validateResource(args, (message) => found.push(message));
@@ -32,12 +46,21 @@ export interface StackViolation {
 }
 
 /** Violations a stack rule reports over `resources` (ids as in the offline plan: `${name}-id`). */
-export function stackViolations(rule: StackRule, resources: readonly PlannedResource[], options: RunOptions = {}): StackViolation[] {
+export function stackViolations(
+  rule: StackRule,
+  resources: readonly PlannedResource[],
+  options: RunOptions = {},
+): StackViolation[] {
   const found: StackViolation[] = [];
-  const config: RuleConfig = { ...(options.tier === undefined ? {} : { tier: options.tier }), ...(options.config ?? {}) };
+  const config: RuleConfig = {
+    ...(options.tier === undefined ? {} : { tier: options.tier }),
+    ...(options.config ?? {}),
+  };
   const stack = options.stack ?? options.tier ?? "v1";
-  const result = rule.validateStack(stackValidationArgs(policyResources(stack, resources, offlineIdOf), config), (message, urn) =>
-    found.push(urn === undefined ? { message } : { message, resource: urn.slice(urn.lastIndexOf("::") + 2) }),
+  const result = rule.validateStack(
+    stackValidationArgs(policyResources(stack, resources, offlineIdOf), config),
+    (message, urn) =>
+      found.push(urn === undefined ? { message } : { message, resource: urn.slice(urn.lastIndexOf("::") + 2) }),
   );
   if (result instanceof Promise) throw new Error("rules in this pack are synchronous");
   return found;

@@ -11,12 +11,19 @@ describeResourceRule(requiredTags, T.rds, rdsPrimary, [
 ]);
 
 it("aws-required-tags leaves resources AWS cannot tag alone (route table associations, Kubernetes objects)", () => {
-  expect(violations(requiredTags, "aws:ec2/routeTableAssociation:RouteTableAssociation", { subnetId: "s", routeTableId: "r" })).toEqual([]);
+  expect(
+    violations(requiredTags, "aws:ec2/routeTableAssociation:RouteTableAssociation", {
+      subnetId: "s",
+      routeTableId: "r",
+    }),
+  ).toEqual([]);
   expect(violations(requiredTags, T.deployment, { metadata: { name: "api" } })).toEqual([]);
 });
 
 it("the committed taggable-types.json matches the installed @pulumi/aws (re-run tools/gen/taggable-types.ts)", () => {
   const committed = JSON.parse(readFileSync(OUTPUT, "utf8")) as string[];
   expect(committed).toEqual(taggableTypes());
-  expect(TAGGABLE_TYPES).toEqual(expect.arrayContaining([T.rds, T.subnet, T.bucketV2, T.nodeGroup, T.ingressRule, T.distribution]));
+  expect(TAGGABLE_TYPES).toEqual(
+    expect.arrayContaining([T.rds, T.subnet, T.bucketV2, T.nodeGroup, T.ingressRule, T.distribution]),
+  );
 });

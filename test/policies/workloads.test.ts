@@ -6,11 +6,19 @@ import { describeResourceRule, mutate, stackViolations, violations } from "./sup
 const container = (p: any) => p.spec.template.spec.containers[0];
 
 describeResourceRule(workloads.containerResources, T.deployment, apiDeployment, [
-  ["the CPU request is missing", (p) => delete container(p).resources.requests.cpu, /container "api" sets no requests\.cpu/],
+  [
+    "the CPU request is missing",
+    (p) => delete container(p).resources.requests.cpu,
+    /container "api" sets no requests\.cpu/,
+  ],
   ["the memory limit is missing", (p) => delete container(p).resources.limits.memory, /sets no limits\.memory/],
 ]);
 describeResourceRule(workloads.containerResources, T.job, migrateJob, [
-  ["a Job's container sets no resources", (p) => delete container(p).resources, /requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/],
+  [
+    "a Job's container sets no resources",
+    (p) => delete container(p).resources,
+    /requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/,
+  ],
 ]);
 
 describeResourceRule(workloads.readinessProbe, T.deployment, apiDeployment, [
@@ -22,33 +30,63 @@ it("k8s-readiness-probe does not ask run-to-completion Jobs for probes", () => {
 
 describeResourceRule(workloads.livenessProbe, T.deployment, apiDeployment, [
   ["the liveness probe is missing", (p) => delete container(p).livenessProbe, /no liveness probe/],
-  ["liveness checks the readiness endpoint", (p) => (container(p).livenessProbe.httpGet.path = "/ready"), /same check for liveness and readiness/],
+  [
+    "liveness checks the readiness endpoint",
+    (p) => (container(p).livenessProbe.httpGet.path = "/ready"),
+    /same check for liveness and readiness/,
+  ],
 ]);
 
 describeResourceRule(workloads.imagePinned, T.deployment, apiDeployment, [
-  ["the image is tagged latest", (p) => (container(p).image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-api:latest"), /is not pinned/],
-  ["the image has no tag", (p) => (container(p).image = "registry:5000/storyforge-api"), /"registry:5000\/storyforge-api" is not pinned/],
+  [
+    "the image is tagged latest",
+    (p) => (container(p).image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-api:latest"),
+    /is not pinned/,
+  ],
+  [
+    "the image has no tag",
+    (p) => (container(p).image = "registry:5000/storyforge-api"),
+    /"registry:5000\/storyforge-api" is not pinned/,
+  ],
 ]);
 it("k8s-image-pinned accepts a digest", () => {
   expect(violations(workloads.imagePinned, T.job, migrateJob)).toEqual([]);
 });
 
 describeResourceRule(workloads.securityContext, T.deployment, apiDeployment, [
-  ["the pod does not require a non-root user", (p) => (p.spec.template.spec.securityContext.runAsNonRoot = false), /may run as root/],
-  ["the root filesystem is writable", (p) => (container(p).securityContext.readOnlyRootFilesystem = false), /writable root filesystem/],
-  ["privilege escalation is left at its default", (p) => delete container(p).securityContext.allowPrivilegeEscalation, /allows privilege escalation/],
+  [
+    "the pod does not require a non-root user",
+    (p) => (p.spec.template.spec.securityContext.runAsNonRoot = false),
+    /may run as root/,
+  ],
+  [
+    "the root filesystem is writable",
+    (p) => (container(p).securityContext.readOnlyRootFilesystem = false),
+    /writable root filesystem/,
+  ],
+  [
+    "privilege escalation is left at its default",
+    (p) => delete container(p).securityContext.allowPrivilegeEscalation,
+    /allows privilege escalation/,
+  ],
   ["the container is privileged", (p) => (container(p).securityContext.privileged = true), /is privileged/],
 ]);
 
 describeResourceRule(workloads.zoneSpread, T.deployment, apiDeployment, [
-  ["the spread is by hostname only", (p) => (p.spec.template.spec.topologySpreadConstraints[0].topologyKey = "kubernetes.io/hostname"), /not spread over zones/],
+  [
+    "the spread is by hostname only",
+    (p) => (p.spec.template.spec.topologySpreadConstraints[0].topologyKey = "kubernetes.io/hostname"),
+    /not spread over zones/,
+  ],
 ]);
 it("k8s-zone-spread accepts zone anti-affinity instead of a spread constraint", () => {
   const affinity = mutate(apiDeployment, (p: any) => {
     delete p.spec.template.spec.topologySpreadConstraints;
     p.spec.template.spec.affinity = {
       podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "topology.kubernetes.io/zone" } }],
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: "topology.kubernetes.io/zone" } },
+        ],
       },
     };
   });
@@ -69,8 +107,12 @@ describe("k8s-min-replicas (T)", () => {
     expect(stackViolations(workloads.minReplicas, fixed, { tier: "v2" })).toEqual([]);
   });
   it("fails two fixed replicas at v2 but passes them at v1", () => {
-    const two = fixed.map((r) => (r.name === "api" ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.spec.replicas = 2)) } : r));
-    expect(stackViolations(workloads.minReplicas, two, { tier: "v2" })[0]?.message).toMatch(/runs 2 replica\(s\) and no autoscaler; tier v2 requires at least 3/);
+    const two = fixed.map((r) =>
+      r.name === "api" ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.spec.replicas = 2)) } : r,
+    );
+    expect(stackViolations(workloads.minReplicas, two, { tier: "v2" })[0]?.message).toMatch(
+      /runs 2 replica\(s\) and no autoscaler; tier v2 requires at least 3/,
+    );
     expect(stackViolations(workloads.minReplicas, two, { tier: "v1" })).toEqual([]);
   });
   it("leaves the count to the autoscaler when one targets the Deployment", () => {
@@ -88,18 +130,40 @@ describe("pdb-allows-disruption (M)", () => {
     ]);
   });
   it("fails a PDB whose selector matches other pods", () => {
-    expect(stackViolations(autoscaling.pdbAllowsDisruption, replace("api-pdb", (p) => (p.spec.selector.matchLabels.app = "worker")))).toHaveLength(1);
+    expect(
+      stackViolations(
+        autoscaling.pdbAllowsDisruption,
+        replace("api-pdb", (p) => (p.spec.selector.matchLabels.app = "worker")),
+      ),
+    ).toHaveLength(1);
   });
   it("fails minAvailable above the HPA minimum", () => {
-    const found = stackViolations(autoscaling.pdbAllowsDisruption, replace("api-pdb", (p) => { delete p.spec.maxUnavailable; p.spec.minAvailable = 4; }));
+    const found = stackViolations(
+      autoscaling.pdbAllowsDisruption,
+      replace("api-pdb", (p) => {
+        delete p.spec.maxUnavailable;
+        p.spec.minAvailable = 4;
+      }),
+    );
     expect(found[0]?.message).toMatch(/minAvailable 4 exceeds the autoscaler's minimum 3/);
   });
   it("fails minAvailable equal to the HPA minimum: no disruption allowed", () => {
-    const found = stackViolations(autoscaling.pdbAllowsDisruption, replace("api-pdb", (p) => { delete p.spec.maxUnavailable; p.spec.minAvailable = "100%"; }));
+    const found = stackViolations(
+      autoscaling.pdbAllowsDisruption,
+      replace("api-pdb", (p) => {
+        delete p.spec.maxUnavailable;
+        p.spec.minAvailable = "100%";
+      }),
+    );
     expect(found[0]?.message).toMatch(/allows no disruption at 3 replica\(s\) \(minAvailable 3\)/);
   });
   it("fails maxUnavailable 0", () => {
-    expect(stackViolations(autoscaling.pdbAllowsDisruption, replace("api-pdb", (p) => (p.spec.maxUnavailable = 0)))[0]?.message).toMatch(/maxUnavailable 0/);
+    expect(
+      stackViolations(
+        autoscaling.pdbAllowsDisruption,
+        replace("api-pdb", (p) => (p.spec.maxUnavailable = 0)),
+      )[0]?.message,
+    ).toMatch(/maxUnavailable 0/);
   });
 });
 
@@ -108,12 +172,25 @@ describe("autoscaler-targets-deployment (M)", () => {
     expect(stackViolations(autoscaling.autoscalerTargetsDeployment, stack)).toEqual([]);
   });
   it("fails an HPA whose target does not exist", () => {
-    expect(stackViolations(autoscaling.autoscalerTargetsDeployment, replace("api-hpa", (p) => (p.spec.scaleTargetRef.name = "api-v2")))).toEqual([
-      { resource: "api-hpa", message: expect.stringMatching(/targets Deployment "api-v2", which this stack does not declare/) },
+    expect(
+      stackViolations(
+        autoscaling.autoscalerTargetsDeployment,
+        replace("api-hpa", (p) => (p.spec.scaleTargetRef.name = "api-v2")),
+      ),
+    ).toEqual([
+      {
+        resource: "api-hpa",
+        message: expect.stringMatching(/targets Deployment "api-v2", which this stack does not declare/),
+      },
     ]);
   });
   it("fails an HPA whose Deployment sets spec.replicas", () => {
-    expect(stackViolations(autoscaling.autoscalerTargetsDeployment, replace("api", (p) => (p.spec.replicas = 3)))[0]?.message).toMatch(/sets spec\.replicas/);
+    expect(
+      stackViolations(
+        autoscaling.autoscalerTargetsDeployment,
+        replace("api", (p) => (p.spec.replicas = 3)),
+      )[0]?.message,
+    ).toMatch(/sets spec\.replicas/);
   });
   it("fails a KEDA ScaledObject whose target does not exist", () => {
     const keda = [...stack, { type: T.scaledObject, name: "worker-scaler", inputs: workerScaledObject }];
@@ -129,14 +206,27 @@ describe("autoscaler-min-max (T)", () => {
   });
   it("fails min 2 at v2 but passes it at v1", () => {
     const two = replace("api-hpa", (p) => (p.spec.minReplicas = 2));
-    expect(stackViolations(autoscaling.autoscalerMinMax, two, { tier: "v2" })[0]?.message).toMatch(/minimum is 2; tier v2 requires at least 3/);
+    expect(stackViolations(autoscaling.autoscalerMinMax, two, { tier: "v2" })[0]?.message).toMatch(
+      /minimum is 2; tier v2 requires at least 3/,
+    );
     expect(stackViolations(autoscaling.autoscalerMinMax, two, { tier: "v1" })).toEqual([]);
   });
   it("fails max equal to min", () => {
-    expect(stackViolations(autoscaling.autoscalerMinMax, replace("api-hpa", (p) => (p.spec.maxReplicas = 3)))[0]?.message).toMatch(/maximum 3 is not above the minimum 3/);
+    expect(
+      stackViolations(
+        autoscaling.autoscalerMinMax,
+        replace("api-hpa", (p) => (p.spec.maxReplicas = 3)),
+      )[0]?.message,
+    ).toMatch(/maximum 3 is not above the minimum 3/);
   });
   it("fails a ScaledObject that scales to zero, KEDA's default", () => {
-    const zero = [{ type: T.scaledObject, name: "worker-scaler", inputs: mutate(workerScaledObject, (p: any) => delete p.spec.minReplicaCount) }];
+    const zero = [
+      {
+        type: T.scaledObject,
+        name: "worker-scaler",
+        inputs: mutate(workerScaledObject, (p: any) => delete p.spec.minReplicaCount),
+      },
+    ];
     expect(stackViolations(autoscaling.autoscalerMinMax, zero, { tier: "v1" })[0]?.message).toMatch(/minimum is 0/);
   });
 });

@@ -3,9 +3,18 @@ import { parseArgs, UsageError } from "../../tools/preview/cli";
 describe("preview command line", () => {
   test("each command takes its own flags, with a value after a space or an equals sign", () => {
     expect(parseArgs(["up"])).toEqual({ command: "up", dryRun: false });
-    expect(parseArgs(["up", "--name", "demo", "--base=acme/storyforge/mvp"])).toEqual({ command: "up", name: "demo", base: "acme/storyforge/mvp", dryRun: false });
+    expect(parseArgs(["up", "--name", "demo", "--base=acme/storyforge/mvp"])).toEqual({
+      command: "up",
+      name: "demo",
+      base: "acme/storyforge/mvp",
+      dryRun: false,
+    });
     expect(parseArgs(["destroy", "--name=demo"])).toEqual({ command: "destroy", name: "demo", dryRun: false });
-    expect(parseArgs(["gc", "--idle", "3d", "--dry-run"])).toEqual({ command: "gc", idleMs: 3 * 86_400_000, dryRun: true });
+    expect(parseArgs(["gc", "--idle", "3d", "--dry-run"])).toEqual({
+      command: "gc",
+      idleMs: 3 * 86_400_000,
+      dryRun: true,
+    });
   });
 
   test.each([

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { destroy, gc, GitInfo, list, PREVIEW_TAGS, PreviewDeps, up } from "../../tools/preview/commands";
+import { destroy, gc, type GitInfo, list, PREVIEW_TAGS, type PreviewDeps, up } from "../../tools/preview/commands";
 import { previewStackName } from "../../stacks/preview/naming";
 import { FakePulumi } from "./fake-pulumi";
 
@@ -21,7 +21,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-function setup(git: GitInfo = { branch: "feature/Login", commit: "0123456789abcdef0123456789abcdef01234567", email: "jane@example.com" }) {
+function setup(
+  git: GitInfo = {
+    branch: "feature/Login",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    email: "jane@example.com",
+  },
+) {
   const pulumi = new FakePulumi();
   const output: string[] = [];
   const deps: PreviewDeps = {
@@ -172,7 +178,10 @@ describe("destroy", () => {
 
 describe("gc", () => {
   function population(pulumi: FakePulumi) {
-    const tagged = (hoursAgo: number) => ({ [PREVIEW_TAGS.lastDeploy]: ago(hoursAgo), [PREVIEW_TAGS.owner]: "jane@example.com" });
+    const tagged = (hoursAgo: number) => ({
+      [PREVIEW_TAGS.lastDeploy]: ago(hoursAgo),
+      [PREVIEW_TAGS.owner]: "jane@example.com",
+    });
     // Idle: deployed 80 h ago.
     pulumi.stacks.set("preview-old", { tags: tagged(80), config: {}, outputs: {}, lastUpdate: ago(80) });
     // Old but in use: the backend saw it long ago, its last deploy was an hour ago.
@@ -223,7 +232,9 @@ describe("gc", () => {
     const outcome = await gc({ idleMs: 72 * HOUR, dryRun: true }, deps);
     expect(outcome.idle).toEqual(["preview-old", "preview-untagged"]);
     expect(outcome.destroyed).toEqual([]);
-    expect(pulumi.argv.every((a) => ["whoami", "stack ls", "stack tag"].some((p) => a.join(" ").startsWith(p)))).toBe(true);
+    expect(pulumi.argv.every((a) => ["whoami", "stack ls", "stack tag"].some((p) => a.join(" ").startsWith(p)))).toBe(
+      true,
+    );
     expect(output()).toContain("would destroy preview-old: idle 3d 8h");
     expect(output()).toContain("would destroy preview-untagged: idle 4d 4h");
     expect(pulumi.stacks.size).toBe(5);
@@ -251,7 +262,11 @@ describe("list", () => {
   test("shows each preview's owner, branch, last deploy and idle time", async () => {
     const { pulumi, deps, output } = setup();
     pulumi.stacks.set("preview-a", {
-      tags: { [PREVIEW_TAGS.owner]: "jane@example.com", [PREVIEW_TAGS.branch]: "feature/a", [PREVIEW_TAGS.lastDeploy]: ago(5) },
+      tags: {
+        [PREVIEW_TAGS.owner]: "jane@example.com",
+        [PREVIEW_TAGS.branch]: "feature/a",
+        [PREVIEW_TAGS.lastDeploy]: ago(5),
+      },
       config: {},
       outputs: {},
     });
@@ -265,13 +280,23 @@ describe("list", () => {
 describe("the command line", () => {
   test("without the Pulumi CLI, up exits non-zero and says how to install it", () => {
     const repo = join(__dirname, "..", "..");
-    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "tools", "preview", "cli.ts"), "up", "--name", "x"], {
-      cwd: repo,
-      // Only node's own directory: no pulumi (nor git) on PATH.
-      env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(repo, "node_modules", "tsx", "dist", "cli.mjs"),
+        join(repo, "tools", "preview", "cli.ts"),
+        "up",
+        "--name",
+        "x",
+      ],
+      {
+        cwd: repo,
+        // Only node's own directory: no pulumi (nor git) on PATH.
+        env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("The Pulumi CLI is not installed");
     expect(result.stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
@@ -279,12 +304,22 @@ describe("the command line", () => {
 
   test("bad usage exits 2 with the usage text", () => {
     const repo = join(__dirname, "..", "..");
-    const result = spawnSync(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "tools", "preview", "cli.ts"), "gc", "--idle", "3 days"], {
-      cwd: repo,
-      env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(repo, "node_modules", "tsx", "dist", "cli.mjs"),
+        join(repo, "tools", "preview", "cli.ts"),
+        "gc",
+        "--idle",
+        "3 days",
+      ],
+      {
+        cwd: repo,
+        env: { PATH: dirname(process.execPath), HOME: process.env.HOME ?? "/tmp" },
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--idle must be a duration such as 90m, 72h, 3d or 1d12h, got "3 days"');
     expect(result.stderr).toContain("usage: npm run preview");

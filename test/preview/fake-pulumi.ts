@@ -9,10 +9,17 @@ import type { PulumiCommand } from "@pulumi/pulumi/automation";
 // exactly these, so `createOrSelect` and friends see what they would see from the CLI.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { CommandResult } = require("@pulumi/pulumi/automation/cmd") as {
-  CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => { stdout: string; stderr: string; code: number };
+  CommandResult: new (
+    stdout: string,
+    stderr: string,
+    code: number,
+    err?: Error,
+  ) => { stdout: string; stderr: string; code: number };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createCommandError } = require("@pulumi/pulumi/automation/errors") as { createCommandError(result: unknown): Error };
+const { createCommandError } = require("@pulumi/pulumi/automation/errors") as {
+  createCommandError(result: unknown): Error;
+};
 
 export interface FakeStack {
   tags: Record<string, string>;
@@ -35,7 +42,10 @@ export class FakePulumi {
   readonly failures = new Map<string, string>();
   loggedIn = true;
   /** What `up` creates: the outputs of the program. */
-  upOutputs: (stack: string) => Record<string, unknown> = (stack) => ({ url: `https://${stack}.preview.example.com`, namespace: stack });
+  upOutputs: (stack: string) => Record<string, unknown> = (stack) => ({
+    url: `https://${stack}.preview.example.com`,
+    namespace: stack,
+  });
 
   /** The object handed to `LocalWorkspace` as its `pulumiCommand`. */
   get command(): PulumiCommand {
@@ -45,7 +55,7 @@ export class FakePulumi {
       run: (args: string[], cwd: string, _env: Record<string, string>, onOutput?: (data: string) => void) =>
         this.run([...args], cwd, onOutput),
     };
-    return fake as unknown as PulumiCommand;
+    return fake;
   }
 
   /** Just the argument lists, in order. */
@@ -71,7 +81,8 @@ export class FakePulumi {
     this.calls.push({ args, cwd });
     const words = args.slice(0, 2).join(" ");
     const words3 = args.slice(0, 3).join(" ");
-    if (!this.loggedIn && args[0] !== "version") return this.fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
+    if (!this.loggedIn && args[0] !== "version")
+      return this.fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
     if (args[0] === "whoami") return this.ok("jane\n");
     if (args[0] === "stack" && args[1] === "select") {
       const name = this.stackArg(args);

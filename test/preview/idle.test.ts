@@ -42,7 +42,10 @@ describe("idle time", () => {
   });
 
   test("without a last-deploy tag the backend's last update is used", () => {
-    expect(lastDeployOf(undefined, "2026-11-20T12:00:00.000Z")).toEqual({ at: new Date("2026-11-20T12:00:00Z"), source: "backend" });
+    expect(lastDeployOf(undefined, "2026-11-20T12:00:00.000Z")).toEqual({
+      at: new Date("2026-11-20T12:00:00Z"),
+      source: "backend",
+    });
     expect(lastDeployOf("not a time", "2026-11-20T12:00:00.000Z")?.source).toBe("backend");
   });
 

@@ -2,7 +2,7 @@
  * The preview program under the mock runtime (`Pulumi.preview.yaml`, base stack organization/storyforge/v1
  * mocked from the tier model): what it creates, where, and what it keeps secret.
  */
-import { Plan, planStack, PlannedResource } from "../../tools/plan/harness";
+import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
 import { PREVIEW_ALB_GROUP } from "../../infra/components/preview";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
@@ -31,7 +31,9 @@ const one = (type: string): Resource => {
 };
 const podSpecs = (): Array<{ name: string; spec: Inputs }> =>
   all()
-    .filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job"].includes(r.type))
+    .filter((r) =>
+      ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job"].includes(r.type),
+    )
     .map((r) => ({ name: r.inputs.metadata.name, spec: r.inputs.spec.template.spec }));
 
 describe("the preview program", () => {
@@ -67,7 +69,9 @@ describe("the preview program", () => {
   test("every Kubernetes object but the namespace lives in the preview's namespace", () => {
     const ns = one("kubernetes:core/v1:Namespace").inputs.metadata.name;
     expect(ns).toBe("preview");
-    const namespaced = all().filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:core/v1:Namespace");
+    const namespaced = all().filter(
+      (r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:core/v1:Namespace",
+    );
     expect(namespaced.length).toBeGreaterThan(10);
     for (const r of namespaced) expect([r.name, r.inputs.metadata?.namespace]).toEqual([r.name, ns]);
   });
@@ -91,7 +95,11 @@ describe("the preview program", () => {
     const maxMemory = parseInt(limit.max.memory, 10);
     for (const { name, spec } of podSpecs()) {
       for (const c of spec.containers) {
-        expect([name, parseInt(c.resources.limits.cpu, 10) <= maxCpu, parseInt(c.resources.limits.memory, 10) <= maxMemory]).toEqual([name, true, true]);
+        expect([
+          name,
+          parseInt(c.resources.limits.cpu, 10) <= maxCpu,
+          parseInt(c.resources.limits.memory, 10) <= maxMemory,
+        ]).toEqual([name, true, true]);
       }
     }
   });
@@ -101,7 +109,10 @@ describe("the preview program", () => {
     expect(sets.map((s) => s.inputs.metadata.name).sort()).toEqual(["postgres", "redis"]);
     for (const s of sets) {
       expect(s.inputs.spec.replicas).toBe(1);
-      expect(s.inputs.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Delete" });
+      expect(s.inputs.spec.persistentVolumeClaimRetentionPolicy).toEqual({
+        whenDeleted: "Delete",
+        whenScaled: "Delete",
+      });
       expect(s.inputs.spec.volumeClaimTemplates).toHaveLength(1);
       expect(s.inputs.spec.volumeClaimTemplates[0].spec.storageClassName).toBe(PREVIEW_SPEC.storageClass);
     }
@@ -123,18 +134,35 @@ describe("the preview program", () => {
   test("the image is built into the base stack's repository under a preview tag, not a repository of its own", () => {
     const image = one("docker-build:index:Image");
     expect(image.inputs.registries[0].address).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app");
-    expect(image.inputs.tags).toEqual([expect.stringMatching(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/storyforge-v1-app:preview-[0-9a-f]{16}$/)]);
+    expect(image.inputs.tags).toEqual([
+      expect.stringMatching(
+        /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/storyforge-v1-app:preview-[0-9a-f]{16}$/,
+      ),
+    ]);
     expect(image.inputs.platforms).toEqual(["linux/arm64"]);
   });
 
   test("each pod lands on its node group: API and migrations on api, worker on worker, data on system", () => {
     const roles = Object.fromEntries(podSpecs().map((p) => [p.name, p.spec.nodeSelector["storyforge.io/role"]]));
-    expect(roles).toEqual({ api: "api", worker: "worker", postgres: "system", redis: "system", [podSpecs().find((p) => p.name.startsWith("migrate-"))!.name]: "api" });
+    expect(roles).toEqual({
+      api: "api",
+      worker: "worker",
+      postgres: "system",
+      redis: "system",
+      [podSpecs().find((p) => p.name.startsWith("migrate-"))!.name]: "api",
+    });
   });
 
   test("the API and the worker may be evicted by a node drain (a budget of one unavailable pod each)", () => {
-    const budgets = ofType("kubernetes:policy/v1:PodDisruptionBudget").map((p) => [p.inputs.metadata.name, p.inputs.spec.maxUnavailable, p.inputs.spec.selector.matchLabels["app.kubernetes.io/name"]]);
-    expect(budgets).toEqual([["api", 1, "api"], ["worker", 1, "worker"]]);
+    const budgets = ofType("kubernetes:policy/v1:PodDisruptionBudget").map((p) => [
+      p.inputs.metadata.name,
+      p.inputs.spec.maxUnavailable,
+      p.inputs.spec.selector.matchLabels["app.kubernetes.io/name"],
+    ]);
+    expect(budgets).toEqual([
+      ["api", 1, "api"],
+      ["worker", 1, "worker"],
+    ]);
   });
 
   test("the ingress is a host rule on the shared preview ALB", () => {
@@ -155,7 +183,10 @@ describe("the preview program", () => {
       "storyforge.io/last-deploy": "20261123T120000Z",
       "pod-security.kubernetes.io/enforce": "restricted",
     });
-    expect(annotations).toMatchObject({ "storyforge.io/owner": "jane.doe@example.com", "storyforge.io/branch": "feature/Login-Page" });
+    expect(annotations).toMatchObject({
+      "storyforge.io/owner": "jane.doe@example.com",
+      "storyforge.io/branch": "feature/Login-Page",
+    });
   });
 
   test("secrets are masked everywhere: the Secret's values, the registry password, the outputs", () => {
@@ -164,12 +195,16 @@ describe("the preview program", () => {
     expect(secret.stringData).toBe("[secret]");
     expect(one("docker-build:index:Image").inputs.registries[0].password).toBe("[secret]");
     // The mocked passwords all start with "mock-": none may appear outside their RandomPassword.
-    const visible = JSON.stringify({ resources: all().filter((r) => !r.type.startsWith("random:")), outputs: plan.outputs });
+    const visible = JSON.stringify({
+      resources: all().filter((r) => !r.type.startsWith("random:")),
+      outputs: plan.outputs,
+    });
     expect(visible).not.toMatch(/mock-[0-9a-f]{8}|mock-ecr-token/);
     // Containers read credentials from the Secret, never from a literal.
     for (const { spec } of podSpecs()) {
       for (const e of spec.containers[0].env ?? []) {
-        if (/PASSWORD|URL|SECRET/.test(e.name)) expect([e.name, e.valueFrom?.secretKeyRef?.name]).toEqual([e.name, "storyforge-preview"]);
+        if (/PASSWORD|URL|SECRET/.test(e.name))
+          expect([e.name, e.valueFrom?.secretKeyRef?.name]).toEqual([e.name, "storyforge-preview"]);
       }
     }
   });
@@ -177,12 +212,21 @@ describe("the preview program", () => {
   test("outputs: url, namespace, image digest, and the incremental cost priced at the base stack's node classes", () => {
     expect(plan.outputs.namespace).toBe("preview");
     expect(plan.outputs.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const cost = plan.outputs.incrementalCost as { monthlyUsd: number; lines: Array<{ item: string; basis: string; monthlyUsd: number }>; unpriced: string[] };
+    const cost = plan.outputs.incrementalCost as {
+      monthlyUsd: number;
+      lines: Array<{ item: string; basis: string; monthlyUsd: number }>;
+      unpriced: string[];
+    };
     expect(cost.unpriced).toEqual([]);
     expect(cost.lines.find((l) => l.item.startsWith("api "))!.basis).toContain(instanceClassOf("api", TIERS.v1));
     expect(cost.lines.find((l) => l.item.startsWith("worker "))!.basis).toContain(instanceClassOf("worker", TIERS.v1));
-    expect(cost.lines.find((l) => l.item.startsWith("postgres "))!.basis).toContain(instanceClassOf("system", TIERS.v1));
-    expect(cost.monthlyUsd).toBeCloseTo(cost.lines.reduce((t, l) => t + l.monthlyUsd, 0), 2);
+    expect(cost.lines.find((l) => l.item.startsWith("postgres "))!.basis).toContain(
+      instanceClassOf("system", TIERS.v1),
+    );
+    expect(cost.monthlyUsd).toBeCloseTo(
+      cost.lines.reduce((t, l) => t + l.monthlyUsd, 0),
+      2,
+    );
     expect(cost.monthlyUsd).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,9 @@
 import { allocatable } from "../../infra/lib/capacity";
 import { labelTime, repositoryOf } from "../../infra/components/preview";
-import { ConfigError, resolveStackConfig } from "../../stacks/config";
+import { type ConfigError, resolveStackConfig } from "../../stacks/config";
 import { resolvePreviewConfig } from "../../stacks/preview/config";
 import { previewCost } from "../../infra/lib/cost/preview";
-import { checkQuota, PREVIEW_SPEC, PreviewSpec, steadyPods } from "../../stacks/preview/spec";
+import { checkQuota, PREVIEW_SPEC, type PreviewSpec, steadyPods } from "../../stacks/preview/spec";
 
 const CLASSES = { system: "m7g.large", api: "c7g.xlarge", worker: "m7g.xlarge" } as const;
 
@@ -38,12 +38,18 @@ describe("preview incremental cost", () => {
     // m7g.large on-demand us-east-1 (infra/lib/cost/catalog.json) × 730 h.
     const line = cost.lines.find((l) => l.item.startsWith("postgres"))!;
     expect(line.monthlyUsd).toBeCloseTo(0.0816 * share * 730, 1);
-    expect(cost.lines.map((l) => l.item)).toEqual([...steadyPods().map((p) => `${p.name} pod (${p.role} nodes)`), "volumes"]);
+    expect(cost.lines.map((l) => l.item)).toEqual([
+      ...steadyPods().map((p) => `${p.name} pod (${p.role} nodes)`),
+      "volumes",
+    ]);
   });
 
   test("the total is the sum of its lines", () => {
     const cost = previewCost(CLASSES, "us-east-1");
-    expect(cost.monthlyUsd).toBeCloseTo(cost.lines.reduce((t, l) => t + l.monthlyUsd, 0), 2);
+    expect(cost.monthlyUsd).toBeCloseTo(
+      cost.lines.reduce((t, l) => t + l.monthlyUsd, 0),
+      2,
+    );
   });
 
   test("a region outside the catalog is reported unpriced, never zero", () => {
@@ -61,7 +67,8 @@ describe("preview config", () => {
     "storyforge:baseStack": "organization/storyforge/v1",
     "storyforge:previewDomain": "preview.example.com",
   };
-  const resolve = (values: Record<string, unknown>, stack = "preview-x") => resolvePreviewConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values });
+  const resolve = (values: Record<string, unknown>, stack = "preview-x") =>
+    resolvePreviewConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values });
   const problems = (values: Record<string, unknown>, stack?: string) => {
     try {
       resolve(values, stack);
@@ -72,7 +79,12 @@ describe("preview config", () => {
   };
 
   test("a valid template resolves, the stack name being the namespace", () => {
-    expect(resolve(valid)).toMatchObject({ stack: "preview-x", baseStack: "organization/storyforge/v1", domain: "preview.example.com", region: "us-east-1" });
+    expect(resolve(valid)).toMatchObject({
+      stack: "preview-x",
+      baseStack: "organization/storyforge/v1",
+      domain: "preview.example.com",
+      region: "us-east-1",
+    });
   });
 
   test("declared defaults of tier keys (as the engine passes them) are accepted", () => {
@@ -86,7 +98,15 @@ describe("preview config", () => {
   });
 
   test("unknown keys, a bad base stack, a bad domain and a bad stack name are each named", () => {
-    const found = problems({ ...valid, "storyforge:baseStak": "x", "storyforge:baseStack": "v1", "storyforge:previewDomain": "Not A Domain" }, "Preview_X");
+    const found = problems(
+      {
+        ...valid,
+        "storyforge:baseStak": "x",
+        "storyforge:baseStack": "v1",
+        "storyforge:previewDomain": "Not A Domain",
+      },
+      "Preview_X",
+    );
     expect(found).toEqual([
       "Pulumi.Preview_X.yaml: unknown config key storyforge:baseStak (did you mean storyforge:baseStack?)",
       'Pulumi.Preview_X.yaml: storyforge:baseStack must name the base stack as org/project/stack (e.g. organization/storyforge/v1), got "v1"',
@@ -104,8 +124,12 @@ describe("preview config", () => {
 
 describe("preview helpers", () => {
   test("the base stack's repository is read from its image reference", () => {
-    expect(repositoryOf("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app@sha256:abc")).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app");
-    expect(repositoryOf("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app:src-1")).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app");
+    expect(repositoryOf("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app@sha256:abc")).toBe(
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app",
+    );
+    expect(repositoryOf("123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app:src-1")).toBe(
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app",
+    );
     expect(() => repositoryOf("nginx:1.27")).toThrow('must be an ECR image reference, got "nginx:1.27"');
   });
 

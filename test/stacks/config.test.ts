@@ -1,6 +1,7 @@
+import type * as Yaml from "yaml";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_KEYS, ConfigError, resolveStackConfig, StackConfig } from "../../stacks/config";
+import { CONFIG_KEYS, ConfigError, resolveStackConfig, type StackConfig } from "../../stacks/config";
 import { renderProjectFile } from "../../tools/gen/project-config";
 import { refreshReadme } from "../../tools/gen/readme-tables";
 import { TIERS } from "../../stacks/tiers";
@@ -30,7 +31,11 @@ describe("stack config", () => {
   });
 
   it("an override replaces exactly the value it names", () => {
-    const config = resolve({ "storyforge:tier": "v1", "storyforge:dbReplicaCount": 4, "storyforge:dbInstanceClass": "db.r7g.2xlarge" });
+    const config = resolve({
+      "storyforge:tier": "v1",
+      "storyforge:dbReplicaCount": 4,
+      "storyforge:dbInstanceClass": "db.r7g.2xlarge",
+    });
     expect(config.tier.database.replicas.count).toBe(4);
     expect(config.tier.database.primary.instanceClass).toBe("db.r7g.2xlarge");
     expect(config.tier.database.replicas.instanceClass).toBe(TIERS.v1.database.replicas.instanceClass);
@@ -43,7 +48,11 @@ describe("stack config", () => {
   });
 
   it("values arrive as strings from the Pulumi engine and are parsed by their declared type", () => {
-    const config = resolve({ "storyforge:tier": "mvp", "storyforge:dbReplicaCount": "2", "storyforge:dbMultiAz": "true" });
+    const config = resolve({
+      "storyforge:tier": "mvp",
+      "storyforge:dbReplicaCount": "2",
+      "storyforge:dbMultiAz": "true",
+    });
     expect(config.tier.database.replicas.count).toBe(2);
     expect(config.tier.database.multiAz).toBe(true);
   });
@@ -54,7 +63,12 @@ describe("stack config", () => {
   });
 
   it("the inherit defaults declared in Pulumi.yaml (-1 and empty) keep the tier's value", () => {
-    const config = resolve({ "storyforge:tier": "v2", "storyforge:dbReplicaCount": -1, "storyforge:dbInstanceClass": "", "storyforge:dbMultiAz": "" });
+    const config = resolve({
+      "storyforge:tier": "v2",
+      "storyforge:dbReplicaCount": -1,
+      "storyforge:dbInstanceClass": "",
+      "storyforge:dbMultiAz": "",
+    });
     expect(config.tier).toEqual(TIERS.v2);
   });
 
@@ -65,12 +79,12 @@ describe("stack config", () => {
   });
 
   it.each([
-    ["storyforge:dbReplicaCount", "two", "must be an integer, got \"two\""],
+    ["storyforge:dbReplicaCount", "two", 'must be an integer, got "two"'],
     ["storyforge:dbReplicaCount", 2.5, "must be an integer, got 2.5"],
     ["storyforge:dbReplicaCount", 9, "must be at most 5, got 9"],
-    ["storyforge:dbMultiAz", "yes", "must be true or false, got \"yes\""],
+    ["storyforge:dbMultiAz", "yes", 'must be true or false, got "yes"'],
     ["storyforge:dbInstanceClass", 42, "must be a string, got 42"],
-    ["storyforge:tier", "v3", "must be one of mvp, v1, v2, preview, got \"v3\""],
+    ["storyforge:tier", "v3", 'must be one of mvp, v1, v2, preview, got "v3"'],
   ])("%s = %p is rejected: %s", (key, value, message) => {
     const values: Record<string, unknown> = { "storyforge:tier": "v1", [key]: value };
     expect(problemsOf(values)).toContain(`Pulumi.test.yaml: ${key} ${message}`);
@@ -137,7 +151,7 @@ describe("project file", () => {
 
   it.each(["mvp", "v1", "v2"])("Pulumi.%s.yaml holds only values the loader accepts", (stack) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parse } = require("yaml") as typeof import("yaml");
+    const { parse } = require("yaml") as typeof Yaml;
     const file = `Pulumi.${stack}.yaml`;
     const doc = parse(readFileSync(join(__dirname, "..", "..", file), "utf8")) as { config: Record<string, unknown> };
     const config = resolveStackConfig({ stack, stackFile: file, values: doc.config });

@@ -1,5 +1,5 @@
 /** Small readers over a plan, shared by the plan-based tests. */
-import { Plan, PlannedResource } from "../../tools/plan/harness";
+import { type Plan, type PlannedResource } from "../../tools/plan/harness";
 
 export type Inputs = Record<string, any>;
 
@@ -14,7 +14,7 @@ export function one(plan: Plan, type: string, name?: string): PlannedResource {
 }
 
 export function inputs(r: PlannedResource): Inputs {
-  return r.inputs as Inputs;
+  return r.inputs;
 }
 
 /** Plans can take a few seconds on a loaded 2-core machine. */

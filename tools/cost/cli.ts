@@ -25,10 +25,14 @@ class UsageError extends Error {}
 /** Runs the offline plan of `stack` in its own process and returns the parsed `--json` output. */
 export function planInChild(stack: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "tools/plan/cli.ts", "--stack", stack, "--json"], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [require.resolve("tsx/cli"), "tools/plan/cli.ts", "--stack", stack, "--json"],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -36,7 +40,8 @@ export function planInChild(stack: string): Promise<unknown> {
     child.on("error", reject);
     child.on("close", (code) => {
       // Exit 3: the plan printed but is over budget; the cost report still shows it (and says OVER).
-      if (code !== 0 && code !== 3) return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
+      if (code !== 0 && code !== 3)
+        return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
       try {
         resolve(JSON.parse(out));
       } catch (e) {
@@ -77,8 +82,10 @@ async function main(argv: string[]): Promise<number> {
     if (modes !== 1) throw new UsageError("give exactly one of --stack, --diff, --from");
     if (values.diff !== undefined) {
       if (positionals.length !== 1) throw new UsageError(`--diff takes two operands, got ${1 + positionals.length}`);
-      const [a, b] = await Promise.all([operand(values.diff, values.tier), operand(positionals[0]!, values.tier)]);
-      process.stdout.write(`${diffEstimates(a.estimate, b.estimate, { before: values.diff, after: positionals[0] })}\n`);
+      const [a, b] = await Promise.all([operand(values.diff, values.tier), operand(positionals[0], values.tier)]);
+      process.stdout.write(
+        `${diffEstimates(a.estimate, b.estimate, { before: values.diff, after: positionals[0] })}\n`,
+      );
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -86,17 +93,24 @@ async function main(argv: string[]): Promise<number> {
       values.stack !== undefined
         ? priceDocument(await planInChild(values.stack), { label: `stack ${values.stack}`, tier: values.tier })
         : priceDocument(readJsonFile(values.from!), { label: values.from!, tier: values.tier });
-    process.stdout.write(values.json ? `${JSON.stringify(priced.estimate, null, 2)}\n` : `${renderEstimate(priced.estimate, priced.tier)}\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(priced.estimate, null, 2)}\n`
+        : `${renderEstimate(priced.estimate, priced.tier)}\n`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${USAGE}\n`);
       return 2;
     }
-    process.stderr.write(`${err instanceof Error && err.name !== "Error" ? err.message : String((err as Error).stack ?? err)}\n`);
+    process.stderr.write(
+      `${err instanceof Error && err.name !== "Error" ? err.message : String((err as Error).stack ?? err)}\n`,
+    );
     return 1;
   }
 }
 
 // Exit only once stdout has drained: large --json output written to a pipe is cut short by an immediate exit.
-if (require.main === module) main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
+if (require.main === module)
+  void main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));

@@ -56,22 +56,35 @@ function convertStates(states: RawState[]): CostResource[] {
   const regions = new Map<string, string>();
   for (const s of states) {
     const region = s.inputs?.region;
-    if ((typeOf.get(s.urn) ?? "").startsWith("pulumi:providers:") && typeof region === "string") regions.set(s.urn, region);
+    if ((typeOf.get(s.urn) ?? "").startsWith("pulumi:providers:") && typeof region === "string")
+      regions.set(s.urn, region);
   }
   return states.map((s) => {
-    const parent = s.parent !== undefined && s.parent !== "" && typeOf.get(s.parent) !== "pulumi:pulumi:Stack" ? nameFromUrn(s.parent) : null;
+    const parent =
+      s.parent !== undefined && s.parent !== "" && typeOf.get(s.parent) !== "pulumi:pulumi:Stack"
+        ? nameFromUrn(s.parent)
+        : null;
     const region = s.provider !== undefined ? regions.get(providerUrn(s.provider)) : undefined;
     return {
       type: typeOf.get(s.urn)!,
       name: nameFromUrn(s.urn),
       parent,
-      inputs: (maskSecrets(s.inputs ?? {}) as Record<string, unknown>),
+      inputs: maskSecrets(s.inputs ?? {}) as Record<string, unknown>,
       ...(region !== undefined ? { region } : {}),
     };
   });
 }
 
-const GONE = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "read", "read-replacement", "read-discard", "remove-pending-replace"]);
+const GONE = new Set([
+  "delete",
+  "delete-replaced",
+  "discard",
+  "discard-replaced",
+  "read",
+  "read-replacement",
+  "read-discard",
+  "remove-pending-replace",
+]);
 
 /** Resources a `pulumi preview --json` would leave in place or create. */
 export function fromPreviewJson(doc: unknown): CostResource[] {
@@ -89,7 +102,8 @@ export function fromPreviewJson(doc: unknown): CostResource[] {
 /** Resources of a `pulumi stack export` (pending deletions and external reads left out). */
 export function fromStackExport(doc: unknown): CostResource[] {
   const resources = (doc as { deployment?: { resources?: unknown } }).deployment?.resources;
-  if (!Array.isArray(resources)) throw new ConvertError("not a `pulumi stack export` document: no `deployment.resources` array");
+  if (!Array.isArray(resources))
+    throw new ConvertError("not a `pulumi stack export` document: no `deployment.resources` array");
   const states = (resources as Array<RawState & { delete?: boolean; external?: boolean }>).filter(
     (r) => typeof r.urn === "string" && r.delete !== true && r.external !== true,
   );
@@ -98,13 +112,19 @@ export function fromStackExport(doc: unknown): CostResource[] {
 
 /** Stack outputs recorded in an export (the root Stack's outputs), e.g. `tier`. */
 export function exportOutputs(doc: unknown): Record<string, unknown> {
-  const resources = (doc as { deployment?: { resources?: Array<{ type?: string; outputs?: Record<string, unknown> }> } }).deployment?.resources ?? [];
+  const resources =
+    (doc as { deployment?: { resources?: Array<{ type?: string; outputs?: Record<string, unknown> }> } }).deployment
+      ?.resources ?? [];
   return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
 }
 
 /** Either format, told apart by shape. */
 export function fromPulumiJson(doc: unknown): { format: "preview" | "export"; resources: CostResource[] } {
-  if (typeof doc === "object" && doc !== null && "steps" in doc) return { format: "preview", resources: fromPreviewJson(doc) };
-  if (typeof doc === "object" && doc !== null && "deployment" in doc) return { format: "export", resources: fromStackExport(doc) };
-  throw new ConvertError("unrecognised JSON: expected `pulumi preview --json` (steps) or `pulumi stack export` (deployment)");
+  if (typeof doc === "object" && doc !== null && "steps" in doc)
+    return { format: "preview", resources: fromPreviewJson(doc) };
+  if (typeof doc === "object" && doc !== null && "deployment" in doc)
+    return { format: "export", resources: fromStackExport(doc) };
+  throw new ConvertError(
+    "unrecognised JSON: expected `pulumi preview --json` (steps) or `pulumi stack export` (deployment)",
+  );
 }

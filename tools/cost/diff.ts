@@ -19,7 +19,10 @@ function item(line: LineItem): string {
 
 function normalise(resource: string, stack: string | undefined): string {
   if (stack === undefined) return resource;
-  return resource.replace(new RegExp(`(^|[-_.])${stack.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[-_.])`, "g"), "$1{stack}");
+  return resource.replace(
+    new RegExp(`(^|[-_.])${stack.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[-_.])`, "g"),
+    "$1{stack}",
+  );
 }
 
 function keyed(estimate: CostEstimate, stackAware: boolean): Map<string, Keyed> {
@@ -74,7 +77,10 @@ export function diffEstimates(a: CostEstimate, b: CostEstimate, labels: DiffLabe
     }
   }
   for (const [key, { line }] of left) if (!right.has(key)) rows.push({ mark: "-", from: line, delta: -expected(line) });
-  rows.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || (x.to ?? x.from)!.resource.localeCompare((y.to ?? y.from)!.resource));
+  rows.sort(
+    (x, y) =>
+      Math.abs(y.delta) - Math.abs(x.delta) || (x.to ?? x.from)!.resource.localeCompare((y.to ?? y.from)!.resource),
+  );
 
   const out: string[] = [];
   out.push(`### Monthly cost: ${before} → ${after}`, "");
@@ -82,16 +88,24 @@ export function diffEstimates(a: CostEstimate, b: CostEstimate, labels: DiffLabe
   for (const point of ["min", "expected", "max"] as const) {
     const from = a.monthly[point];
     const to = b.monthly[point];
-    out.push(`| ${point} | ${usd(from)} | ${usd(to)} | ${signedUsd(Math.round((to - from) * 100) / 100)} (${percent(from, to)}) |`);
+    out.push(
+      `| ${point} | ${usd(from)} | ${usd(to)} | ${signedUsd(Math.round((to - from) * 100) / 100)} (${percent(from, to)}) |`,
+    );
   }
   out.push("");
   const count = (m: Row["mark"]) => rows.filter((r) => r.mark === m).length;
   out.push(`**${count("+")} added, ${count("-")} removed, ${count("~")} changed** (${unchanged} unchanged)`, "");
   if (rows.length > 0) {
-    out.push(`| | Component | Resource | Item | SKU | ${before} | ${after} | Change (expected) |`, "|---|---|---|---|---|---:|---:|---:|");
+    out.push(
+      `| | Component | Resource | Item | SKU | ${before} | ${after} | Change (expected) |`,
+      "|---|---|---|---|---|---:|---:|---:|",
+    );
     for (const r of rows) {
       const line = (r.to ?? r.from)!;
-      const sku = r.from !== undefined && r.to !== undefined && r.from.sku !== r.to.sku ? `${r.from.sku} → ${r.to.sku}` : line.sku;
+      const sku =
+        r.from !== undefined && r.to !== undefined && r.from.sku !== r.to.sku
+          ? `${r.from.sku} → ${r.to.sku}`
+          : line.sku;
       out.push(
         `| ${r.mark} | ${shortComponent(line.component)} | ${line.resource} | ${item(line)} | \`${sku}\` | ${cell(r.from)} | ${cell(r.to)} | ${signedUsd(Math.round(r.delta * 100) / 100)} |`,
       );
@@ -100,7 +114,8 @@ export function diffEstimates(a: CostEstimate, b: CostEstimate, labels: DiffLabe
   }
   if (b.unpricedLines > 0) {
     out.push(`⚠ ${after} has ${b.unpricedLines} unpriced line(s), not in its totals:`);
-    for (const l of b.lineItems.filter((x) => x.monthly === null)) out.push(`- ${l.resource} \`${l.sku}\`: ${l.unpriced}`);
+    for (const l of b.lineItems.filter((x) => x.monthly === null))
+      out.push(`- ${l.resource} \`${l.sku}\`: ${l.unpriced}`);
     out.push("");
   }
   out.push(

@@ -35,16 +35,25 @@ export function renderEstimate(estimate: CostEstimate, tier?: { name: string; bu
   );
   const header = `${pad("Resource", COLUMNS.resource)} ${pad("Item", COLUMNS.item)} ${pad("Quantity x unit price", COLUMNS.qty + 14)} ${"min".padStart(COLUMNS.money)} ${"expected".padStart(COLUMNS.money)} ${"max".padStart(COLUMNS.money)}`;
   const rule = "-".repeat(header.length);
-  for (const [component, total] of Object.entries(estimate.byComponent).sort((x, y) => y[1].monthly.expected - x[1].monthly.expected)) {
+  for (const [component, total] of Object.entries(estimate.byComponent).sort(
+    (x, y) => y[1].monthly.expected - x[1].monthly.expected,
+  )) {
     out.push(component, rule, header, rule);
     for (const line of estimate.lineItems.filter((l) => l.component === component)) {
-      out.push(`${pad(line.resource, COLUMNS.resource)} ${pad(line.description, COLUMNS.item)} ${pad(qty(line), COLUMNS.qty + 14)} ${money(line.monthly)}`);
+      out.push(
+        `${pad(line.resource, COLUMNS.resource)} ${pad(line.description, COLUMNS.item)} ${pad(qty(line), COLUMNS.qty + 14)} ${money(line.monthly)}`,
+      );
     }
     const unpriced = total.unpriced > 0 ? `  (+${total.unpriced} unpriced)` : "";
-    out.push(rule, `${pad(`Subtotal ${component.split(":").pop() ?? component}${unpriced}`, COLUMNS.resource + COLUMNS.item + COLUMNS.qty + 16)} ${money(total.monthly)}`, "");
+    out.push(
+      rule,
+      `${pad(`Subtotal ${component.split(":").pop() ?? component}${unpriced}`, COLUMNS.resource + COLUMNS.item + COLUMNS.qty + 16)} ${money(total.monthly)}`,
+      "",
+    );
   }
   out.push(`${pad("TOTAL", COLUMNS.resource + COLUMNS.item + COLUMNS.qty + 16)} ${money(estimate.monthly)}`);
-  if (estimate.unpricedLines > 0) out.push(`(${estimate.unpricedLines} unpriced line(s) are not in the totals; listed below)`);
+  if (estimate.unpricedLines > 0)
+    out.push(`(${estimate.unpricedLines} unpriced line(s) are not in the totals; listed below)`);
   out.push("");
 
   if (tier !== undefined) {
@@ -53,13 +62,16 @@ export function renderEstimate(estimate: CostEstimate, tier?: { name: string; bu
     const where = e < low ? `below it by ${usd(low - e)}` : e > high ? `above it by ${usd(e - high)}` : "inside it";
     out.push(`Seed 000 §8.2 projection for ${tier.name}: ${usd(low)} - ${usd(high)} per month; expected is ${where}`);
     const budget = checkBudget(estimate, tier);
-    out.push(`Budget ceiling ${usd(tier.budget.monthlyCeilingUsd)}: ${budget.ok ? "OK" : "OVER"} - ${budget.message.split("\n")[0]}`);
+    out.push(
+      `Budget ceiling ${usd(tier.budget.monthlyCeilingUsd)}: ${budget.ok ? "OK" : "OVER"} - ${budget.message.split("\n")[0]}`,
+    );
     if (!budget.ok) out.push(...budget.message.split("\n").slice(1));
     out.push("");
   }
 
   out.push("Usage assumptions (per month; stored volumes in GB):");
-  for (const [key, value] of Object.entries(estimate.assumptions.usage)) out.push(`  ${key.padEnd(22)} ${quantity(value)}`);
+  for (const [key, value] of Object.entries(estimate.assumptions.usage))
+    out.push(`  ${key.padEnd(22)} ${quantity(value)}`);
   out.push("", "Notes:");
   for (const note of estimate.assumptions.notes) out.push(`  - ${note}`);
   const unpriced = estimate.lineItems.filter((l) => l.monthly === null);

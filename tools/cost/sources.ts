@@ -37,7 +37,8 @@ export function stackContext(stack: string, root: string = REPO_ROOT): StackCont
 }
 
 function tierNamed(name: unknown, where: string): TierSpec {
-  if (!isTierName(name)) throw new SourceError(`${where}: unknown tier ${JSON.stringify(name)} (expected mvp, v1 or v2)`);
+  if (!isTierName(name))
+    throw new SourceError(`${where}: unknown tier ${JSON.stringify(name)} (expected mvp, v1 or v2)`);
   return TIERS[name];
 }
 
@@ -60,7 +61,7 @@ export function priceDocument(doc: unknown, opts: { tier?: string; label: string
 
   let resources: CostResource[];
   let stack: string | undefined;
-  let hints: Record<string, unknown> = {};
+  let hints: Record<string, unknown>;
   if (Array.isArray(record.resources) && typeof record.stack === "string") {
     resources = record.resources as CostResource[];
     stack = record.stack;
@@ -99,9 +100,13 @@ export function readJsonFile(path: string): unknown {
  * The budget check of an offline plan, as `npm run plan` runs it: the plan's `cost` output when the program
  * exports one, else the estimate of its resources, against the stack's tier (with the stack file's overrides).
  */
-export function planBudget(plan: { stack: string; resources: CostResource[]; outputs?: Record<string, unknown> }, root?: string): BudgetResult {
+export function planBudget(
+  plan: { stack: string; resources: CostResource[]; outputs?: Record<string, unknown> },
+  root?: string,
+): BudgetResult {
   const context = stackContext(plan.stack, root);
-  if (context === undefined) return { ok: true, message: `${plan.stack}: no Pulumi.${plan.stack}.yaml, budget not checked` };
+  if (context === undefined)
+    return { ok: true, message: `${plan.stack}: no Pulumi.${plan.stack}.yaml, budget not checked` };
   const exported = plan.outputs?.cost as CostEstimate | undefined;
   const estimate =
     exported !== undefined && Array.isArray(exported.lineItems)

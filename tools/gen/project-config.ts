@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { CONFIG_KEYS, ConfigKeyDef, PROJECT } from "../../stacks/config";
+import { CONFIG_KEYS, type ConfigKeyDef, PROJECT } from "../../stacks/config";
 
 function declaration(def: ConfigKeyDef): Record<string, unknown> {
   // A `flag` is declared as a string so that "" can mean "inherit the tier's value".
@@ -19,7 +19,8 @@ function declaration(def: ConfigKeyDef): Record<string, unknown> {
 export function renderProjectFile(): string {
   const project = {
     name: PROJECT,
-    description: "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
+    description:
+      "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
     runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
     // infra/index.ts picks the program: infra/tier.ts for a tier, infra/preview.ts for a preview stack.
     main: "infra/",

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, PROJECT } from "../../stacks/config";
-import { TIER_NAMES, TIERS, Sized } from "../../stacks/tiers";
+import { TIER_NAMES, TIERS, type Sized } from "../../stacks/tiers";
 
 const usd = (n: number) => `$${n.toLocaleString("en-US")}`;
 const sized = (count: number, s: Sized) => `${count} × ${s.instanceClass} (${s.vcpu} vCPU, ${s.memoryGiB} GiB)`;
@@ -18,22 +18,47 @@ export function renderTierTable(): string {
     ["Worker nodes", (t) => sized(t.compute.workers.nodes, t.compute.workers)],
     ["API pods (HPA min–max)", (t) => `${t.workloads.api.minReplicas}–${t.workloads.api.maxReplicas}`],
     ["Worker pods (KEDA min–max)", (t) => `${t.workloads.worker.minReplicas}–${t.workloads.worker.maxReplicas}`],
-    ["PostgreSQL primary", (t) => `${t.database.primary.instanceClass}, ${t.database.primary.storageGb.toLocaleString("en-US")} GB gp3${t.database.multiAz ? ", Multi-AZ" : ""}`],
+    [
+      "PostgreSQL primary",
+      (t) =>
+        `${t.database.primary.instanceClass}, ${t.database.primary.storageGb.toLocaleString("en-US")} GB gp3${t.database.multiAz ? ", Multi-AZ" : ""}`,
+    ],
     ["PostgreSQL replicas", (t) => sized(t.database.replicas.count, t.database.replicas)],
-    ["Backups / deletion protection / final snapshot", (t) => `${t.database.backupRetentionDays} days / ${t.database.deletionProtection ? "on" : "off"} / ${t.database.finalSnapshot ? "on" : "off"}`],
-    ["Redis (cluster mode)", (t) => `${sized(t.cache.nodes, t.cache)}: ${t.cache.shards} shard(s) × ${1 + t.cache.replicasPerShard}`],
-    ["OpenSearch", (t) => (t.search ? `${sized(t.search.dataNodes, t.search)} + 3 × ${t.search.masterInstanceClass} masters, ${t.search.volumeGb} GB gp3 each` : "none (PostgreSQL full-text search)")],
-    ["Monthly budget (seed 000 §8.2)", (t) => `${usd(t.budget.monthlyCeilingUsd)} (seed projects ${usd(t.budget.projectionUsd.low)}–${usd(t.budget.projectionUsd.high)})`],
+    [
+      "Backups / deletion protection / final snapshot",
+      (t) =>
+        `${t.database.backupRetentionDays} days / ${t.database.deletionProtection ? "on" : "off"} / ${t.database.finalSnapshot ? "on" : "off"}`,
+    ],
+    [
+      "Redis (cluster mode)",
+      (t) => `${sized(t.cache.nodes, t.cache)}: ${t.cache.shards} shard(s) × ${1 + t.cache.replicasPerShard}`,
+    ],
+    [
+      "OpenSearch",
+      (t) =>
+        t.search
+          ? `${sized(t.search.dataNodes, t.search)} + 3 × ${t.search.masterInstanceClass} masters, ${t.search.volumeGb} GB gp3 each`
+          : "none (PostgreSQL full-text search)",
+    ],
+    [
+      "Monthly budget (seed 000 §8.2)",
+      (t) =>
+        `${usd(t.budget.monthlyCeilingUsd)} (seed projects ${usd(t.budget.projectionUsd.low)}–${usd(t.budget.projectionUsd.high)})`,
+    ],
   ];
   const header = `| | ${TIER_NAMES.join(" | ")} |\n|---|${TIER_NAMES.map(() => "---").join("|")}|`;
-  return [header, ...rows.map(([label, cell]) => `| ${label} | ${TIER_NAMES.map((n) => cell(TIERS[n])).join(" | ")} |`)].join("\n");
+  return [
+    header,
+    ...rows.map(([label, cell]) => `| ${label} | ${TIER_NAMES.map((n) => cell(TIERS[n])).join(" | ")} |`),
+  ].join("\n");
 }
 
 export function renderConfigTable(): string {
   const lines = ["| Key | Type | Default | Description |", "|---|---|---|---|"];
   for (const def of CONFIG_KEYS) {
     const type = def.type === "flag" ? "true/false" : def.type;
-    const dflt = def.default === undefined ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
+    const dflt =
+      def.default === undefined ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
     lines.push(`| \`${PROJECT}:${def.key}\` | ${type} | ${dflt} | ${def.description.replace(/\|/g, "\\|")} |`);
   }
   return lines.join("\n");

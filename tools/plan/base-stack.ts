@@ -4,7 +4,7 @@
  * preview plan sees the node classes and image repository a real base stack would export.
  */
 import { createHash } from "node:crypto";
-import { instanceClassOf, NodeRole } from "../../infra/lib/capacity";
+import { instanceClassOf, type NodeRole } from "../../infra/lib/capacity";
 import { physicalName } from "../../infra/lib/naming";
 import { PROJECT } from "../../stacks/config";
 import { isTierName, TIERS } from "../../stacks/tiers";
@@ -13,7 +13,9 @@ import { isTierName, TIERS } from "../../stacks/tiers";
 export function mockBaseStackOutputs(reference: string, region: string, accountId: string): Record<string, unknown> {
   const stack = reference.split("/").pop() ?? "";
   if (!isTierName(stack)) {
-    throw new Error(`strict mocks: StackReference ${JSON.stringify(reference)}: the mocked base stack must be a tier (mvp, v1, v2)`);
+    throw new Error(
+      `strict mocks: StackReference ${JSON.stringify(reference)}: the mocked base stack must be a tier (mvp, v1, v2)`,
+    );
   }
   const tier = TIERS[stack];
   const digest = createHash("sha256").update(`base-image-${stack}`).digest("hex");
@@ -24,8 +26,15 @@ export function mockBaseStackOutputs(reference: string, region: string, accountI
       name: physicalName(PROJECT, stack, "cluster"),
       endpoint: `https://${digest.slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
       // What the preview reads of `cluster.nodeGroups` (the cluster exports full NodeGroupSpecs): each role's class.
-      nodeGroups: Object.fromEntries((["system", "api", "worker"] as NodeRole[]).map((role) => [role, { instanceClass: instanceClassOf(role, tier) }])),
+      nodeGroups: Object.fromEntries(
+        (["system", "api", "worker"] as NodeRole[]).map((role) => [
+          role,
+          { instanceClass: instanceClassOf(role, tier) },
+        ]),
+      ),
     },
-    app: { imageRef: `${accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName(PROJECT, stack, "app")}@sha256:${digest}` },
+    app: {
+      imageRef: `${accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName(PROJECT, stack, "app")}@sha256:${digest}`,
+    },
   };
 }

@@ -17,7 +17,11 @@ const USAGE = "usage: npm run plan -- --stack <stack> [--json]";
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
+    args = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, json: { type: "boolean", default: false } },
+      strict: true,
+    });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -42,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
     }
     return reportPolicies(stack, plan);
   } catch (err) {
-    const message = err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name) ? (err as Error).message : String((err as Error).stack ?? err);
+    const message =
+      err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name)
+        ? (err as Error).message
+        : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
     return 1;
   }
@@ -58,10 +65,12 @@ function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack
   const findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
-  process.stderr.write(`policy pack (tier ${tier}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`);
+  process.stderr.write(
+    `policy pack (tier ${tier}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`,
+  );
   for (const line of formatFindings([...mandatory, ...advisory])) process.stderr.write(`  ${line}\n`);
   return mandatory.length > 0 ? 4 : 0;
 }
 
 // Exit only once stdout has drained: a large --json plan written to a pipe is cut short by an immediate exit.
-main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
+void main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { PROJECT } from "../../stacks/config";
-import { PlannedResource, resolveMasked, inventory } from "../../infra/lib/inventory";
+import { type PlannedResource, resolveMasked, inventory } from "../../infra/lib/inventory";
 import { PlanError, readStackFile, REPO_ROOT } from "./stack-files";
 import { StrictMocks } from "./mocks";
 
@@ -34,7 +34,7 @@ export interface PlanOptions {
 export async function planStack(stack: string, opts: PlanOptions = {}): Promise<Plan> {
   const { values } = readStackFile(stack);
   const merged = { ...values, ...(opts.config ?? {}) };
-  const region = typeof merged["aws:region"] === "string" ? (merged["aws:region"] as string) : "us-east-1";
+  const region = typeof merged["aws:region"] === "string" ? merged["aws:region"] : "us-east-1";
 
   // Pulumi hands config to programs as strings; objects and lists as JSON.
   const asStrings = Object.fromEntries(
@@ -43,14 +43,14 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   pulumi.runtime.setAllConfig(asStrings);
   const mocks = new StrictMocks({ region });
   // preview=false: every value is known, so applies run and nothing waits forever on an unknown.
-  pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
 
   let exported: Record<string, unknown> = {};
-  await pulumi.runtime.runInPulumiStack(async () => {
+  await pulumi.runtime.runInPulumiStack(() => {
     // Imported inside the stack so the program's stack transformation (the inventory) applies.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = { ...require(PROGRAM) };
-    return undefined;
+    return Promise.resolve(undefined);
   });
 
   const resources = await new Promise<PlannedResource[]>((resolve) => inventory.resources().apply(resolve));

@@ -3,12 +3,13 @@
  * listed here with what the cloud would fill in (ids, ARNs, endpoints, Kubernetes names), so references resolve.
  * Anything not listed fails the plan loudly instead of quietly returning `{}`.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { mockBaseStackOutputs } from "./base-stack";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs and state are whatever the provider's schema says
 type Inputs = Record<string, any>;
 export interface MockEnv {
   region: string;
@@ -17,9 +18,11 @@ export interface MockEnv {
 type StateFn = (inputs: Inputs, name: string, env: MockEnv) => Inputs;
 
 const none: StateFn = () => ({});
-const arn = (service: string, kind: string): StateFn => (_i, name, env) => ({
-  arn: `arn:aws:${service}:${env.region}:${MOCK_ACCOUNT_ID}:${kind}${name}`,
-});
+const arn =
+  (service: string, kind: string): StateFn =>
+  (_i, name, env) => ({
+    arn: `arn:aws:${service}:${env.region}:${MOCK_ACCOUNT_ID}:${kind}${name}`,
+  });
 const hash = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** AWS, random and provider resource types the program declares, with their computed outputs. */
@@ -27,10 +30,17 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "pulumi:providers:aws": none,
   "pulumi:providers:kubernetes": none,
   // Network
-  "aws:ec2/vpc:Vpc": (i, name, env) => ({ ...arn("ec2", "vpc/")(i, name, env), defaultSecurityGroupId: `sg-default-${name}`, mainRouteTableId: `rtb-main-${name}` }),
+  "aws:ec2/vpc:Vpc": (i, name, env) => ({
+    ...arn("ec2", "vpc/")(i, name, env),
+    defaultSecurityGroupId: `sg-default-${name}`,
+    mainRouteTableId: `rtb-main-${name}`,
+  }),
   "aws:ec2/subnet:Subnet": arn("ec2", "subnet/"),
   "aws:ec2/internetGateway:InternetGateway": arn("ec2", "internet-gateway/"),
-  "aws:ec2/eip:Eip": (_i, name) => ({ publicIp: `198.51.100.${parseInt(hash(name).slice(0, 2), 16) % 250}`, allocationId: `eipalloc-${name}` }),
+  "aws:ec2/eip:Eip": (_i, name) => ({
+    publicIp: `198.51.100.${parseInt(hash(name).slice(0, 2), 16) % 250}`,
+    allocationId: `eipalloc-${name}`,
+  }),
   "aws:ec2/natGateway:NatGateway": none,
   "aws:ec2/routeTable:RouteTable": arn("ec2", "route-table/"),
   "aws:ec2/route:Route": none,
@@ -40,16 +50,28 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "aws:ec2/securityGroup:SecurityGroup": arn("ec2", "security-group/"),
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": arn("ec2", "security-group-rule/"),
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": arn("ec2", "security-group-rule/"),
-  "aws:cloudwatch/logGroup:LogGroup": (i, name, env) => ({ arn: `arn:aws:logs:${env.region}:${MOCK_ACCOUNT_ID}:log-group:${i.name ?? name}`, name: i.name ?? name }),
+  "aws:cloudwatch/logGroup:LogGroup": (i, name, env) => ({
+    arn: `arn:aws:logs:${env.region}:${MOCK_ACCOUNT_ID}:log-group:${i.name ?? name}`,
+    name: i.name ?? name,
+  }),
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": none,
   // IAM and keys
-  "aws:iam/role:Role": (i, name) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${i.name ?? name}`, name: i.name ?? name, uniqueId: `AROA${hash(name).slice(0, 16).toUpperCase()}` }),
+  "aws:iam/role:Role": (i, name) => ({
+    arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${i.name ?? name}`,
+    name: i.name ?? name,
+    uniqueId: `AROA${hash(name).slice(0, 16).toUpperCase()}`,
+  }),
   "aws:iam/rolePolicy:RolePolicy": none,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": none,
   "aws:iam/policy:Policy": (i, name) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${i.name ?? name}` }),
-  "aws:kms/key:Key": (_i, name, env) => ({ arn: `arn:aws:kms:${env.region}:${MOCK_ACCOUNT_ID}:key/${name}`, keyId: `${name}-key-id` }),
+  "aws:kms/key:Key": (_i, name, env) => ({
+    arn: `arn:aws:kms:${env.region}:${MOCK_ACCOUNT_ID}:key/${name}`,
+    keyId: `${name}-key-id`,
+  }),
   "aws:kms/alias:Alias": arn("kms", "alias/"),
-  "random:index/randomPassword:RandomPassword": (i, name) => ({ result: `mock-${hash(name).slice(0, Math.min(Number(i.length ?? 32), 64))}` }),
+  "random:index/randomPassword:RandomPassword": (i, name) => ({
+    result: `mock-${hash(name).slice(0, Math.min(Number(i.length ?? 32), 64))}`,
+  }),
   "aws:secretsmanager/secret:Secret": arn("secretsmanager", "secret:"),
   "aws:secretsmanager/secretVersion:SecretVersion": (_i, name) => ({ versionId: `${name}-v1` }),
   // PostgreSQL
@@ -99,7 +121,11 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
       endpoint: `https://${id}.gr7.${env.region}.eks.amazonaws.com`,
       certificateAuthority: { data: Buffer.from(ca).toString("base64") },
       identities: [{ oidcs: [{ issuer: `https://oidc.eks.${env.region}.amazonaws.com/id/${id}` }] }],
-      vpcConfig: { ...(i.vpcConfig ?? {}), clusterSecurityGroupId: `sg-eks-cluster-${hash(cluster).slice(0, 12)}`, vpcId: "vpc-mock" },
+      vpcConfig: {
+        ...(i.vpcConfig ?? {}),
+        clusterSecurityGroupId: `sg-eks-cluster-${hash(cluster).slice(0, 12)}`,
+        vpcId: "vpc-mock",
+      },
       platformVersion: "eks.1",
       status: "ACTIVE",
     };
@@ -110,7 +136,9 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
       nodeGroupName: group,
       arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:nodegroup/${i.clusterName}/${group}/${hash(name).slice(0, 36)}`,
       status: "ACTIVE",
-      resources: [{ autoscalingGroups: [{ name: `eks-${group}-${hash(name).slice(0, 8)}` }], remoteAccessSecurityGroupId: "" }],
+      resources: [
+        { autoscalingGroups: [{ name: `eks-${group}-${hash(name).slice(0, 8)}` }], remoteAccessSecurityGroupId: "" },
+      ],
     };
   },
   "aws:eks/addon:Addon": (i, name, env) => ({
@@ -134,7 +162,11 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "kubernetes:helm.sh/v3:Release": (i, name) => {
     const release = i.name ?? name;
     const namespace = i.namespace ?? "default";
-    return { name: release, namespace, status: { name: release, namespace, chart: i.chart, version: i.version, status: "deployed", revision: 1 } };
+    return {
+      name: release,
+      namespace,
+      status: { name: release, namespace, chart: i.chart, version: i.version, status: "deployed", revision: 1 },
+    };
   },
   // CDN: buckets, their settings, CloudFront
   "aws:s3/bucket:Bucket": (i, name, env) => {
@@ -155,9 +187,13 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": none,
   "aws:s3/bucketAcl:BucketAcl": none,
   "aws:s3/bucketPolicy:BucketPolicy": none,
-  "aws:cloudfront/originAccessControl:OriginAccessControl": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
+  "aws:cloudfront/originAccessControl:OriginAccessControl": (_i, name) => ({
+    etag: `E${hash(name).slice(0, 12).toUpperCase()}`,
+  }),
   "aws:cloudfront/cachePolicy:CachePolicy": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
-  "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": (_i, name) => ({ etag: `E${hash(name).slice(0, 12).toUpperCase()}` }),
+  "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": (_i, name) => ({
+    etag: `E${hash(name).slice(0, 12).toUpperCase()}`,
+  }),
   "aws:cloudfront/distribution:Distribution": (_i, name) => {
     const id = `E${hash(name).slice(0, 13).toUpperCase()}`;
     return {
@@ -175,13 +211,15 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
  * Kubernetes objects: the name the API server keeps (metadata.name, else `${name}-<hash>` like Pulumi's
  * auto-naming) and the namespace ("default" for namespaced kinds when absent).
  */
-const k8sObject = (namespaced: boolean): StateFn => (i, name) => {
-  const metadata = { ...(i.metadata ?? {}) };
-  metadata.name ??= `${name}-${hash(name).slice(0, 8)}`;
-  if (namespaced) metadata.namespace ??= "default";
-  metadata.uid ??= hash(`${metadata.namespace ?? ""}/${metadata.name}`).slice(0, 32);
-  return { metadata };
-};
+const k8sObject =
+  (namespaced: boolean): StateFn =>
+  (i, name) => {
+    const metadata = { ...(i.metadata ?? {}) };
+    metadata.name ??= `${name}-${hash(name).slice(0, 8)}`;
+    if (namespaced) metadata.namespace ??= "default";
+    metadata.uid ??= hash(`${metadata.namespace ?? ""}/${metadata.name}`).slice(0, 32);
+    return { metadata };
+  };
 
 // Compute tier: image, workloads, the API's load balancer (image.ts, pgbouncer.ts, workloads.ts, load-balancer.ts)
 Object.assign(RESOURCE_STATE, {
@@ -212,7 +250,11 @@ Object.assign(RESOURCE_STATE, {
   "aws:lb/targetGroup:TargetGroup": (i: Inputs, name: string, env: MockEnv) => {
     const tg = i.name ?? name;
     const id = hash(tg).slice(0, 16);
-    return { arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:targetgroup/${tg}/${id}`, arnSuffix: `targetgroup/${tg}/${id}`, name: tg };
+    return {
+      arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:targetgroup/${tg}/${id}`,
+      arnSuffix: `targetgroup/${tg}/${id}`,
+      name: tg,
+    };
   },
   "aws:lb/listener:Listener": (_i: Inputs, name: string, env: MockEnv) => ({
     arn: `arn:aws:elasticloadbalancing:${env.region}:${MOCK_ACCOUNT_ID}:listener/app/${hash(name).slice(0, 16)}`,
@@ -226,7 +268,10 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:core/v1:ServiceAccount": k8sObject(true),
   "kubernetes:core/v1:Service": (i: Inputs, name: string, env: MockEnv) => ({
     ...k8sObject(true)(i, name, env),
-    spec: { ...(i.spec ?? {}), clusterIP: `172.20.${parseInt(hash(name).slice(0, 2), 16)}.${parseInt(hash(name).slice(2, 4), 16)}` },
+    spec: {
+      ...(i.spec ?? {}),
+      clusterIP: `172.20.${parseInt(hash(name).slice(0, 2), 16)}.${parseInt(hash(name).slice(2, 4), 16)}`,
+    },
   }),
   "kubernetes:apps/v1:Deployment": k8sObject(true),
   "kubernetes:batch/v1:Job": k8sObject(true),
@@ -278,7 +323,10 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
   }),
   "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i, env) => ({
     // us-east-1's CloudFront origin-facing list id.
-    id: i.name === "com.amazonaws.global.cloudfront.origin-facing" ? "pl-3b927c52" : `pl-${createHash("sha256").update(String(i.name)).digest("hex").slice(0, 8)}`,
+    id:
+      i.name === "com.amazonaws.global.cloudfront.origin-facing"
+        ? "pl-3b927c52"
+        : `pl-${createHash("sha256").update(String(i.name)).digest("hex").slice(0, 8)}`,
     name: i.name,
     arn: `arn:aws:ec2:${env.region}:aws:prefix-list/pl-3b927c52`,
     addressFamily: "IPv4",
@@ -294,13 +342,20 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
       name: i.name,
       arn: `arn:aws:eks:${env.region}:${MOCK_ACCOUNT_ID}:cluster/${i.name}`,
       endpoint: `https://${id}.gr7.${env.region}.eks.amazonaws.com`,
-      certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nMOCK-${id}\n-----END CERTIFICATE-----\n`).toString("base64") }],
+      certificateAuthorities: [
+        {
+          data: Buffer.from(`-----BEGIN CERTIFICATE-----\nMOCK-${id}\n-----END CERTIFICATE-----\n`).toString("base64"),
+        },
+      ],
       status: "ACTIVE",
     };
   },
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
-  "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({ id: hash(`canonical-${MOCK_ACCOUNT_ID}`), displayName: "storyforge-plan" }),
+  "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({
+    id: hash(`canonical-${MOCK_ACCOUNT_ID}`),
+    displayName: "storyforge-plan",
+  }),
 };
 
 /** Component types of this project (`storyforge:*`) register without a provider and need no state. */
@@ -313,8 +368,9 @@ export class StrictMocks implements pulumi.runtime.Mocks {
 
   constructor(private readonly env: MockEnv) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
-    if (!args.custom && (args.type.startsWith(COMPONENT_PREFIX) || args.type === ROOT_STACK)) return { id: undefined, state: {} };
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Inputs } {
+    if (!args.custom && (args.type.startsWith(COMPONENT_PREFIX) || args.type === ROOT_STACK))
+      return { id: undefined, state: {} };
     const stateFn = RESOURCE_STATE[args.type];
     if (!stateFn) {
       const message = `strict mocks: unknown resource type ${args.type} (resource "${args.name}"); list it in tools/plan/mocks.ts`;
@@ -325,7 +381,7 @@ export class StrictMocks implements pulumi.runtime.Mocks {
     return { id: `${args.name}-id`, state };
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): Inputs {
     const result = CALL_RESULTS[args.token];
     if (!result) {
       const message = `strict mocks: unknown provider function ${args.token}; list it in tools/plan/mocks.ts`;

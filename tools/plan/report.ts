@@ -2,9 +2,10 @@
  * The human-readable plan: every resource grouped by the component that owns it, with its key sizing
  * (class, count, storage, zones), so a platform engineer can review a stack without a cloud account.
  */
-import { Plan, PlannedResource } from "./harness";
-import { CapacityFigures, formatCapacity } from "../../infra/lib/capacity";
+import { type Plan, type PlannedResource } from "./harness";
+import { type CapacityFigures, formatCapacity } from "../../infra/lib/capacity";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs and state are whatever the provider's schema says
 type Inputs = Record<string, any>;
 
 /** One-line sizing per resource type; types without an entry show only their name. */
@@ -46,7 +47,9 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
   "aws:eks/cluster:Cluster": (i) =>
     [
       `Kubernetes ${i.version}`,
-      i.vpcConfig?.endpointPublicAccess ? `API endpoint public to ${(i.vpcConfig?.publicAccessCidrs ?? []).join(", ")}` : "API endpoint private only",
+      i.vpcConfig?.endpointPublicAccess
+        ? `API endpoint public to ${(i.vpcConfig?.publicAccessCidrs ?? []).join(", ")}`
+        : "API endpoint private only",
       i.encryptionConfig?.resources?.includes("secrets") ? "secrets KMS-encrypted" : "secrets NOT encrypted",
       `logs ${(i.enabledClusterLogTypes ?? []).join("/") || "none"}`,
       `auth ${i.accessConfig?.authenticationMode ?? "CONFIG_MAP"}`,
@@ -60,10 +63,13 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     `IMDS tokens ${i.metadataOptions?.httpTokens ?? "optional"}, hop limit ${i.metadataOptions?.httpPutResponseHopLimit ?? "default"}, root ${i.blockDeviceMappings?.[0]?.ebs?.volumeSize} GiB ${i.blockDeviceMappings?.[0]?.ebs?.volumeType}${i.blockDeviceMappings?.[0]?.ebs?.encrypted === "true" ? " encrypted" : " UNENCRYPTED"}`,
   "aws:eks/addon:Addon": (i) => `${i.addonName}@${i.addonVersion}${i.serviceAccountRoleArn ? " (IRSA)" : ""}`,
   "kubernetes:helm.sh/v3:Release": (i) => `${i.chart}@${i.version} in ${i.namespace}`,
-  "kubernetes:storage.k8s.io/v1:StorageClass": (i) => `${i.parameters?.type}${i.parameters?.encrypted === "true" ? " encrypted" : ""}, ${i.volumeBindingMode}${i.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" ? ", default" : ""}`,
+  "kubernetes:storage.k8s.io/v1:StorageClass": (i) =>
+    `${i.parameters?.type}${i.parameters?.encrypted === "true" ? " encrypted" : ""}, ${i.volumeBindingMode}${i.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" ? ", default" : ""}`,
   // Compute tier workloads
-  "aws:ecr/repository:Repository": (i) => `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"}`,
-  "docker-build:index:Image": (i) => `${(i.platforms ?? []).join(", ")} from ${i.dockerfile?.location ?? "Dockerfile"}, push ${i.push ? "on" : "off"}`,
+  "aws:ecr/repository:Repository": (i) =>
+    `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"}`,
+  "docker-build:index:Image": (i) =>
+    `${(i.platforms ?? []).join(", ")} from ${i.dockerfile?.location ?? "Dockerfile"}, push ${i.push ? "on" : "off"}`,
   "kubernetes:apps/v1:Deployment": (i) => {
     const c = i.spec?.template?.spec?.containers?.[0] ?? {};
     const count = i.spec?.replicas !== undefined ? `${i.spec.replicas} replicas` : "replicas from its autoscaler";
@@ -73,21 +79,31 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
     `${i.spec?.minReplicas}-${i.spec?.maxReplicas} pods on ${(i.spec?.metrics ?? []).map((m: Inputs) => `${m.resource?.name} ${m.resource?.target?.averageUtilization} %`).join(", ")}`,
   "kubernetes:keda.sh/v1alpha1:ScaledObject": (i) =>
     `${i.spec?.minReplicaCount}-${i.spec?.maxReplicaCount} pods on ${(i.spec?.triggers ?? []).map((t: Inputs) => (t.type === "metrics-api" ? `queue depth / ${t.metadata?.targetValue}` : `${t.type} ${t.metadata?.value} %`)).join(", ")}`,
-  "kubernetes:policy/v1:PodDisruptionBudget": (i) => (i.spec?.minAvailable !== undefined ? `minAvailable ${i.spec.minAvailable}` : `maxUnavailable ${i.spec?.maxUnavailable}`),
-  "kubernetes:batch/v1:Job": (i) => `${i.metadata?.name}: ${(i.spec?.template?.spec?.containers?.[0]?.command ?? []).join(" ")}`,
+  "kubernetes:policy/v1:PodDisruptionBudget": (i) =>
+    i.spec?.minAvailable !== undefined
+      ? `minAvailable ${i.spec.minAvailable}`
+      : `maxUnavailable ${i.spec?.maxUnavailable}`,
+  "kubernetes:batch/v1:Job": (i) =>
+    `${i.metadata?.name}: ${(i.spec?.template?.spec?.containers?.[0]?.command ?? []).join(" ")}`,
   // Preview stacks (infra/components/preview.ts)
   "kubernetes:apps/v1:StatefulSet": (i) =>
     `${i.spec?.replicas} × ${i.spec?.template?.spec?.containers?.[0]?.image}, ${(i.spec?.volumeClaimTemplates ?? []).map((v: Inputs) => `${v.spec?.resources?.requests?.storage} ${v.spec?.storageClassName}`).join(", ")}`,
-  "kubernetes:core/v1:ResourceQuota": (i) => Object.entries(i.spec?.hard ?? {}).map(([k, v]) => `${k}=${v}`).join(", "),
+  "kubernetes:core/v1:ResourceQuota": (i) =>
+    Object.entries(i.spec?.hard ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", "),
   "kubernetes:core/v1:LimitRange": (i) => {
     const l = i.spec?.limits?.[0] ?? {};
     return `default ${l.defaultRequest?.cpu}/${l.defaultRequest?.memory}, max ${l.max?.cpu}/${l.max?.memory} per container`;
   },
   "kubernetes:networking.k8s.io/v1:Ingress": (i) =>
     `${(i.spec?.rules ?? []).map((r: Inputs) => r.host).join(", ")} on ALB group ${i.metadata?.annotations?.["alb.ingress.kubernetes.io/group.name"]}`,
-  "aws:lb/loadBalancer:LoadBalancer": (i) => `${i.internal ? "internal" : "internet-facing"} ${i.loadBalancerType}, access logs ${i.accessLogs?.enabled ? "on" : "off"}`,
-  "aws:lb/targetGroup:TargetGroup": (i) => `${i.targetType} targets on ${i.protocol} ${i.port}, health ${i.healthCheck?.path}`,
-  "aws:lb/listener:Listener": (i) => `${i.protocol} ${i.port}, default ${i.defaultActions?.[0]?.fixedResponse?.statusCode ?? i.defaultActions?.[0]?.type}`,
+  "aws:lb/loadBalancer:LoadBalancer": (i) =>
+    `${i.internal ? "internal" : "internet-facing"} ${i.loadBalancerType}, access logs ${i.accessLogs?.enabled ? "on" : "off"}`,
+  "aws:lb/targetGroup:TargetGroup": (i) =>
+    `${i.targetType} targets on ${i.protocol} ${i.port}, health ${i.healthCheck?.path}`,
+  "aws:lb/listener:Listener": (i) =>
+    `${i.protocol} ${i.port}, default ${i.defaultActions?.[0]?.fixedResponse?.statusCode ?? i.defaultActions?.[0]?.type}`,
 };
 
 /** The capacity figures of issue 3 §6, when the stack exports them. */
@@ -123,7 +139,9 @@ export function renderPlan(plan: Plan): string {
   const lines: string[] = [`Stack ${plan.stack}: ${plan.resources.length} resources`, ""];
   for (const [component, members] of groups) {
     const head = byName.get(component);
-    lines.push(`${component} (${head ? head.type : "?"}) — ${members.length - (head && members.includes(head) ? 1 : 0)} resources`);
+    lines.push(
+      `${component} (${head ? head.type : "?"}) — ${members.length - (head && members.includes(head) ? 1 : 0)} resources`,
+    );
     for (const r of members) {
       if (r.name === component) continue;
       const sizing = SIZING[r.type]?.(r.inputs);

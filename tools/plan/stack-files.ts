@@ -28,7 +28,10 @@ export function validStacks(root: string = stackDir()): string[] {
 }
 
 /** The `config:` map of a stack file, as typed YAML values. */
-export function readStackFile(stack: string, root: string = stackDir()): { file: string; values: Record<string, unknown> } {
+export function readStackFile(
+  stack: string,
+  root: string = stackDir(),
+): { file: string; values: Record<string, unknown> } {
   const file = `Pulumi.${stack}.yaml`;
   const path = join(root, file);
   if (!hasStackFile(stack, root)) {

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { destroy, gc, GitInfo, list, PreviewDeps, PreviewError, up } from "./commands";
+import { destroy, gc, type GitInfo, list, type PreviewDeps, PreviewError, up } from "./commands";
 import { parseDuration } from "../../stacks/preview/idle";
 
 export const USAGE = `usage: npm run preview -- <command>

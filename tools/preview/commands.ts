@@ -10,8 +10,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigMap, LocalWorkspace, PulumiCommand, Stack, StackSummary, TagMap } from "@pulumi/pulumi/automation";
-import { formatDuration, idleFor, isIdle, lastDeployOf, LastDeploy } from "../../stacks/preview/idle";
+import {
+  type ConfigMap,
+  LocalWorkspace,
+  PulumiCommand,
+  Stack,
+  type StackSummary,
+  type TagMap,
+} from "@pulumi/pulumi/automation";
+import { formatDuration, idleFor, isIdle, lastDeployOf, type LastDeploy } from "../../stacks/preview/idle";
 import { isPreviewStack, previewStackName, shortStackName } from "../../stacks/preview/naming";
 
 /** Stack tags every preview carries. Pulumi tag names allow letters, digits, `-_.:`; values up to 256 chars. */
@@ -163,14 +170,18 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
   const template = readTemplate(deps.workDir);
   const baseStack = opts.baseStack ?? template[PREVIEW_CONFIG.baseStack];
   if (baseStack === undefined || baseStack === "") {
-    throw new PreviewError(`${PREVIEW_CONFIG.baseStack} is not set in Pulumi.${TEMPLATE_STACK}.yaml: pass --base org/storyforge/<stack>`);
+    throw new PreviewError(
+      `${PREVIEW_CONFIG.baseStack} is not set in Pulumi.${TEMPLATE_STACK}.yaml: pass --base org/storyforge/<stack>`,
+    );
   }
   const owner = git.email ?? deps.env.USER ?? "unknown";
   const branch = git.branch ?? opts.name ?? "";
   const commit = git.commit ?? "";
   const deployedAt = deps.now().toISOString();
 
-  deps.write(`Preview ${stackName} (base ${baseStack}, branch ${branch || "-"}, commit ${commit.slice(0, 12) || "-"})\n`);
+  deps.write(
+    `Preview ${stackName} (base ${baseStack}, branch ${branch || "-"}, commit ${commit.slice(0, 12) || "-"})\n`,
+  );
   const stack = await Stack.createOrSelect(stackName, workspace);
 
   const config: ConfigMap = {};
@@ -195,11 +206,14 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
   });
 
   const result = await stack.up({ onOutput: deps.write });
-  const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+  const outputs = Object.fromEntries(
+    Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+  );
   const url = typeof outputs.url === "string" ? outputs.url : undefined;
   if (url) await stack.setTag(PREVIEW_TAGS.url, url);
   deps.write(`\n${stackName} is up${url ? `: ${url}` : " (no url output)"}\n`);
-  if (outputs.incrementalCost !== undefined) deps.write(`incremental cost: ${JSON.stringify(outputs.incrementalCost)}\n`);
+  if (outputs.incrementalCost !== undefined)
+    deps.write(`incremental cost: ${JSON.stringify(outputs.incrementalCost)}\n`);
   return { stackName, url, outputs };
 }
 
@@ -281,13 +295,24 @@ export function formatPreviews(previews: PreviewInfo[]): string {
     p.owner ?? "-",
     p.branch ?? "-",
     p.commit?.slice(0, 12) ?? "-",
-    p.lastDeploy ? `${p.lastDeploy.at.toISOString()}${p.lastDeploy.source === "backend" ? " (backend)" : ""}` : "unknown",
+    p.lastDeploy
+      ? `${p.lastDeploy.at.toISOString()}${p.lastDeploy.source === "backend" ? " (backend)" : ""}`
+      : "unknown",
     p.idleMs === undefined ? "-" : formatDuration(p.idleMs),
     p.url ?? "-",
   ]);
   const header = ["STACK", "OWNER", "BRANCH", "COMMIT", "LAST DEPLOY", "IDLE", "URL"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    [header, ...rows]
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 export async function list(deps: PreviewDeps): Promise<PreviewInfo[]> {

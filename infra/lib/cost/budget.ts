@@ -21,7 +21,10 @@ export function checkBudget(estimate: CostEstimate, tier: { name: string; budget
   const expected = estimate.monthly.expected;
   const unpriced = estimate.unpricedLines > 0 ? ` (${estimate.unpricedLines} unpriced line(s) not included)` : "";
   if (expected <= ceiling) {
-    return { ok: true, message: `${tier.name}: expected ${usd(expected)}/month is within the ${usd(ceiling)} budget${unpriced}` };
+    return {
+      ok: true,
+      message: `${tier.name}: expected ${usd(expected)}/month is within the ${usd(ceiling)} budget${unpriced}`,
+    };
   }
   const lines = topLines(estimate, top).map(
     (l) => `  ${usd(l.monthly?.expected ?? 0).padStart(12)}  ${l.resource}: ${l.description} [${l.sku}]`,

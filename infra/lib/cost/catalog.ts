@@ -31,7 +31,8 @@ export function parseCatalog(raw: unknown): Catalog {
       throw new Error(`catalog \`${key}\` must be a non-empty string, got ${JSON.stringify(data[key])}`);
     }
   }
-  if (data.currency !== "USD") throw new Error(`catalog \`currency\` must be "USD", got ${JSON.stringify(data.currency)}`);
+  if (data.currency !== "USD")
+    throw new Error(`catalog \`currency\` must be "USD", got ${JSON.stringify(data.currency)}`);
   if (typeof data.prices !== "object" || data.prices === null) throw new Error("catalog `prices` must be an object");
   const prices: Record<string, CatalogEntry> = {};
   for (const [sku, value] of Object.entries(data.prices as Record<string, unknown>)) {
@@ -40,7 +41,8 @@ export function parseCatalog(raw: unknown): Catalog {
       throw new Error(`catalog price \`${sku}\` must be a number >= 0, got ${JSON.stringify(entry.price)}`);
     }
     if (typeof entry.unit !== "string" || entry.unit === "") throw new Error(`catalog price \`${sku}\` has no unit`);
-    if (typeof entry.source !== "string" || entry.source === "") throw new Error(`catalog price \`${sku}\` has no source`);
+    if (typeof entry.source !== "string" || entry.source === "")
+      throw new Error(`catalog price \`${sku}\` has no source`);
     prices[sku] = { unit: entry.unit, price: entry.price, source: entry.source, note: entry.note };
   }
   return { catalogDate: data.catalogDate as string, region: data.region as string, currency: "USD", prices };

@@ -38,7 +38,7 @@ function toRange(quantity: Range | number): Range {
 function providerRegion(resources: readonly CostResource[]): string | undefined {
   const providers = resources.filter((r) => r.type === "pulumi:providers:aws");
   const preferred = providers.find((p) => p.name.startsWith("default")) ?? providers[0];
-  return preferred !== undefined ? str(preferred.inputs.region) ?? preferred.region : undefined;
+  return preferred !== undefined ? (str(preferred.inputs.region) ?? preferred.region) : undefined;
 }
 
 /** Top-level component of each resource: walk `parent` up to a resource with no (known) parent. */
@@ -55,11 +55,18 @@ export function componentOf(resource: CostResource, byName: ReadonlyMap<string, 
 }
 
 function sumRanges(ranges: readonly Range[]): Range {
-  const total = ranges.reduce((acc, r) => ({ min: acc.min + r.min, expected: acc.expected + r.expected, max: acc.max + r.max }), fixed(0));
+  const total = ranges.reduce(
+    (acc, r) => ({ min: acc.min + r.min, expected: acc.expected + r.expected, max: acc.max + r.max }),
+    fixed(0),
+  );
   return { min: round2(total.min), expected: round2(total.expected), max: round2(total.max) };
 }
 
-export function estimateCost(resources: readonly CostResource[], usage: UsageAssumptions, opts: EstimateOptions = {}): CostEstimate {
+export function estimateCost(
+  resources: readonly CostResource[],
+  usage: UsageAssumptions,
+  opts: EstimateOptions = {},
+): CostEstimate {
   const catalog = opts.catalog ?? DEFAULT_CATALOG;
   const declaredRegion = opts.region ?? providerRegion(resources);
   const defaultRegion = declaredRegion ?? catalog.region;
@@ -86,20 +93,48 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
     let drafts: Draft[];
     if (rule !== undefined) drafts = rule(resource, ctx);
     else if (isFreeType(resource.type)) drafts = [];
-    else drafts = [{ sku: resource.type, description: "Resource", unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/lib/cost/rules/index.ts` }];
+    else
+      drafts = [
+        {
+          sku: resource.type,
+          description: "Resource",
+          unpriced: `no pricing rule for type ${resource.type}: add one, or list it as free in infra/lib/cost/rules/index.ts`,
+        },
+      ];
 
     const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
     const component = componentOf(resource, byName);
     for (const draft of drafts) {
-      const base = { resource: resource.name, type: resource.type, component, sku: draft.sku, description: draft.description };
+      const base = {
+        resource: resource.name,
+        type: resource.type,
+        component,
+        sku: draft.sku,
+        description: draft.description,
+      };
       if (isUnpriced(draft)) {
-        lineItems.push({ ...base, quantity: fixed(0), unit: "", unitPrice: null, monthly: null, unpriced: draft.unpriced });
+        lineItems.push({
+          ...base,
+          quantity: fixed(0),
+          unit: "",
+          unitPrice: null,
+          monthly: null,
+          unpriced: draft.unpriced,
+        });
         continue;
       }
       const quantity = toRange(draft.quantity);
       const found = lookupPrice(catalog, draft.sku, region);
       if ("unpriced" in found) {
-        lineItems.push({ ...base, quantity, unit: "", unitPrice: null, monthly: null, unpriced: found.unpriced, note: draft.note });
+        lineItems.push({
+          ...base,
+          quantity,
+          unit: "",
+          unitPrice: null,
+          monthly: null,
+          unpriced: found.unpriced,
+          note: draft.note,
+        });
         continue;
       }
       const { price, unit } = found.entry;
@@ -108,19 +143,29 @@ export function estimateCost(resources: readonly CostResource[], usage: UsageAss
         quantity,
         unit,
         unitPrice: price,
-        monthly: { min: round2(quantity.min * price), expected: round2(quantity.expected * price), max: round2(quantity.max * price) },
+        monthly: {
+          min: round2(quantity.min * price),
+          expected: round2(quantity.expected * price),
+          max: round2(quantity.max * price),
+        },
         note: draft.note,
       });
     }
   }
 
-  const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v3:Chart");
+  const charts = resources.filter(
+    (r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v3:Chart",
+  );
   if (charts.length > 0) {
-    notes.add(`Helm releases (${charts.map((r) => r.name).join(", ")}): what a chart creates in AWS by itself (load balancers, volumes) is not visible to the estimate`);
+    notes.add(
+      `Helm releases (${charts.map((r) => r.name).join(", ")}): what a chart creates in AWS by itself (load balancers, volumes) is not visible to the estimate`,
+    );
   }
   for (const pool of usagePools(resources)) {
     if (usage[pool.key] > 0 && !resources.some(pool.isCarrier)) {
-      notes.add(`usage ${pool.key} (${usage[pool.key].toLocaleString("en-US")}) not priced: the stack declares no ${pool.carriers}`);
+      notes.add(
+        `usage ${pool.key} (${usage[pool.key].toLocaleString("en-US")}) not priced: the stack declares no ${pool.carriers}`,
+      );
     }
   }
   const groups = describeNodeGroups(resources);

@@ -9,7 +9,7 @@
 import { DEFAULT_CATALOG, lookupPrice, type Catalog } from "./catalog";
 import { HOURS_PER_MONTH } from "./rules/common";
 import { allocatable } from "../capacity";
-import { PREVIEW_SPEC, PreviewNodeRole, PreviewSpec, steadyPods } from "../../../stacks/preview/spec";
+import { PREVIEW_SPEC, type PreviewNodeRole, type PreviewSpec, steadyPods } from "../../../stacks/preview/spec";
 
 export interface PreviewCostLine {
   item: string;
@@ -55,6 +55,11 @@ export function previewCost(
   const sku = `ebs/${spec.storageClass}-storage`;
   const ebs = lookupPrice(catalog, sku, region);
   if ("unpriced" in ebs) unpriced.push(`volumes (${storageGiB} GiB ${spec.storageClass}): ${ebs.unpriced}`);
-  else lines.push({ item: "volumes", basis: `${storageGiB} GiB ${spec.storageClass}`, monthlyUsd: round2(ebs.entry.price * storageGiB) });
+  else
+    lines.push({
+      item: "volumes",
+      basis: `${storageGiB} GiB ${spec.storageClass}`,
+      monthlyUsd: round2(ebs.entry.price * storageGiB),
+    });
   return { monthlyUsd: round2(lines.reduce((t, l) => t + l.monthlyUsd, 0)), lines, unpriced };
 }

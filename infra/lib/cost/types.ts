@@ -5,7 +5,6 @@
  */
 import type { PlannedResource } from "../inventory";
 
-
 /** One declared resource: the plan's `PlannedResource`, plus the provider's region when the source knows it. */
 export interface CostResource extends PlannedResource {
   /** Region of the resource's provider (real previews and exports carry it); else `inputs.region`, else the stack's. */

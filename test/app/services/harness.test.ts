@@ -229,7 +229,7 @@ describe("the shared instance started by the app project's global setup", () => 
       }
       // Every master serves its own slot range: the 16384 slots are split three ways.
       const slots = await cluster.cluster("SLOTS");
-      expect(new Set(slots.map((range) => range[2]![1]))).toEqual(new Set(shared.redisNodes.map((n) => n.port)));
+      expect(new Set(slots.map((range) => range[2][1]))).toEqual(new Set(shared.redisNodes.map((n) => n.port)));
     } finally {
       cluster.disconnect();
     }
@@ -245,7 +245,7 @@ describe("the shared instance started by the app project's global setup", () => 
       const slotA = await cluster.cluster("KEYSLOT", a);
       const slotB = await cluster.cluster("KEYSLOT", b);
       expect(slotA).not.toBe(slotB);
-      const master = cluster.nodes("master").find((m) => m.options.port === shared.redisNodes[0]!.port)!;
+      const master = cluster.nodes("master").find((m) => m.options.port === shared.redisNodes[0].port)!;
       await expect(master.call("MSET", a, "1", b, "2")).rejects.toThrow(/CROSSSLOT/);
       await cluster.mset(`bull:${tag}:x`, "1", `bull:${tag}:y`, "2");
       expect(await cluster.mget(`bull:${tag}:x`, `bull:${tag}:y`)).toEqual(["1", "2"]);

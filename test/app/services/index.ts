@@ -224,7 +224,10 @@ class Instance implements Services {
 
   /** Keeps the owner record's pid list current, for the reaper. */
   recordPids(): void {
-    recordOwner(this.dir, this.servers().flatMap((s) => (s.running && s.pid !== undefined ? [s.pid] : [])));
+    recordOwner(
+      this.dir,
+      this.servers().flatMap((s) => (s.running && s.pid !== undefined ? [s.pid] : [])),
+    );
   }
 
   urls(): ServiceUrls {

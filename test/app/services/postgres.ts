@@ -101,9 +101,12 @@ export async function initPrimary(ctx: PostgresContext, port: number): Promise<S
   if (ctx.runAs !== undefined) chownSync(pwfile, ctx.runAs.uid, ctx.runAs.gid);
   try {
     await runAsUser(ctx, ctx.bin.initdb, [
-      "-D", dataDir,
-      "--username", SUPERUSER,
-      "--pwfile", pwfile,
+      "-D",
+      dataDir,
+      "--username",
+      SUPERUSER,
+      "--pwfile",
+      pwfile,
       "--auth-host=scram-sha-256",
       "--auth-local=scram-sha-256",
       "--encoding=UTF8",
@@ -149,13 +152,20 @@ export async function cloneReplica(ctx: PostgresContext, primaryPort: number, po
     ctx,
     ctx.bin.pgBasebackup,
     [
-      "-h", LOOPBACK,
-      "-p", String(primaryPort),
-      "-U", REPLICATION_ROLE,
-      "-D", dataDir,
+      "-h",
+      LOOPBACK,
+      "-p",
+      String(primaryPort),
+      "-U",
+      REPLICATION_ROLE,
+      "-D",
+      dataDir,
       "-R",
-      "-X", "stream",
-      "-C", "-S", REPLICATION_SLOT,
+      "-X",
+      "stream",
+      "-C",
+      "-S",
+      REPLICATION_SLOT,
       "--checkpoint=fast",
       "--no-sync",
     ],
@@ -178,10 +188,10 @@ export async function waitForReplay(primaryUrl: string, replicaUrl: string, time
     const [replay] = await runSql<{ caught_up: boolean }>(
       replicaUrl,
       "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS caught_up",
-      [current!.lsn],
+      [current.lsn],
     );
     if (replay?.caught_up === true) return;
-    if (Date.now() > deadline) throw new Error(`replica did not replay up to ${current!.lsn} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`replica did not replay up to ${current.lsn} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

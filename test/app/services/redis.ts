@@ -53,7 +53,7 @@ export function configureRedis(ctx: RedisContext): ServerProcess[] {
     const nodeDir = join(ctx.dir, `redis-${i + 1}`);
     mkdirSync(nodeDir, { mode: 0o700 });
     const conf = join(nodeDir, "redis.conf");
-    writeFileSync(conf, redisConf(ctx, port, ctx.busPorts[i]!, nodeDir), { mode: 0o600 });
+    writeFileSync(conf, redisConf(ctx, port, ctx.busPorts[i], nodeDir), { mode: 0o600 });
     if (ctx.runAs !== undefined) {
       chownSync(nodeDir, ctx.runAs.uid, ctx.runAs.gid);
       chownSync(conf, ctx.runAs.uid, ctx.runAs.gid);
@@ -114,17 +114,13 @@ export async function startRedisNodes(servers: ServerProcess[], nodes: RedisNode
   for (const server of servers) server.start();
   await Promise.all(
     servers.map((server, i) =>
-      server.waitUntil(async () => (await redisCommand(nodes[i]!, password, "PING")) === "PONG", "answering PING"),
+      server.waitUntil(async () => (await redisCommand(nodes[i], password, "PING")) === "PONG", "answering PING"),
     ),
   );
 }
 
 /** Assigns the slots across the nodes (all masters) and waits until the cluster is healthy. */
-export async function createCluster(
-  ctx: RedisContext,
-  servers: ServerProcess[],
-  nodes: RedisNode[],
-): Promise<void> {
+export async function createCluster(ctx: RedisContext, servers: ServerProcess[], nodes: RedisNode[]): Promise<void> {
   await execFileAsync(
     ctx.bin.redisCli,
     ["--cluster", "create", ...nodes.map((n) => `${n.host}:${n.port}`), "--cluster-replicas", "0", "--cluster-yes"],
@@ -139,7 +135,7 @@ export async function waitForHealthyCluster(
   nodes: RedisNode[],
   password: string,
 ): Promise<void> {
-  await servers[0]!.waitUntil(async () => {
+  await servers[0].waitUntil(async () => {
     if (servers.some((s) => !s.running)) return false;
     return clusterIsHealthy(nodes, password);
   }, "a healthy cluster (cluster_state:ok on every node)");

@@ -52,11 +52,11 @@ function findBinaries(): Binaries | { missing: Missing[] } {
         .filter((v) => /^\d+$/.test(v) && existsSync(join(pgRoot, v, "bin", "postgres")))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  const pgBin = versions.length > 0 ? join(pgRoot, versions[0]!, "bin") : undefined;
+  const pgBin = versions.length > 0 ? join(pgRoot, versions[0], "bin") : undefined;
   if (pgBin === undefined) missing.push({ path: `${pgRoot}/<version>/bin/postgres`, debianPackage: "postgresql" });
   const pick = (debianPackage: string, candidates: string[]): string => {
     const found = candidates.find((c) => existsSync(c));
-    if (found === undefined) missing.push({ path: candidates[0]!, debianPackage });
+    if (found === undefined) missing.push({ path: candidates[0], debianPackage });
     return found ?? "";
   };
   const binaries: Binaries = {
@@ -115,7 +115,9 @@ export interface RunAs {
 /** `postgres` (created by the Debian package), else `nobody`; undefined when we are not root (run as ourselves). */
 export function serverUser(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const passwd = readFileSync("/etc/passwd", "utf8").split("\n").map((line) => line.split(":"));
+  const passwd = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .map((line) => line.split(":"));
   for (const wanted of ["postgres", "nobody"]) {
     const entry = passwd.find((fields) => fields[0] === wanted);
     if (entry !== undefined) return { name: wanted, uid: Number(entry[2]), gid: Number(entry[3]) };

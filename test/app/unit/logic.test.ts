@@ -19,10 +19,14 @@ const now = 1_800_000_000;
 describe("cursor encoding", () => {
   test("any (timestamp, uuid) survives encode/decode", () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }), fc.uuid(), (d, id) => {
-        const c = { createdAt: d.toISOString(), id };
-        expect(decodeCursor(encodeCursor(c))).toEqual(c);
-      }),
+      fc.property(
+        fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }),
+        fc.uuid(),
+        (d, id) => {
+          const c = { createdAt: d.toISOString(), id };
+          expect(decodeCursor(encodeCursor(c))).toEqual(c);
+        },
+      ),
     );
   });
 
@@ -53,8 +57,20 @@ describe("HS256 verification", () => {
     ["not yet valid", () => valid({ nbf: now + 120 }), /not yet valid/],
     ["without exp", () => signHs256({ sub: "alice" }, SECRET), /expiry/],
     ["without sub", () => signHs256({ sub: "", exp: now + 60 }, SECRET), /subject/],
-    ["alg none", () => `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"a","exp":9999999999}').toString("base64url")}.`, /HS256/],
-    ["a tampered payload", () => { const [h, , s] = valid().split("."); return `${h}.${Buffer.from('{"sub":"admin","exp":9999999999}').toString("base64url")}.${s}`; }, /signature/],
+    [
+      "alg none",
+      () =>
+        `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"a","exp":9999999999}').toString("base64url")}.`,
+      /HS256/,
+    ],
+    [
+      "a tampered payload",
+      () => {
+        const [h, , s] = valid().split(".");
+        return `${h}.${Buffer.from('{"sub":"admin","exp":9999999999}').toString("base64url")}.${s}`;
+      },
+      /signature/,
+    ],
     ["two parts", () => "a.b", /three parts/],
   ])("rejects %s", (_name, make, message) => {
     expect(() => verifyHs256(make(), SECRET, { nowSec: now })).toThrow(message);
@@ -119,12 +135,22 @@ describe("validation", () => {
 });
 
 describe("configuration", () => {
-  const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:6432/storyforge", REDIS_URL: "redis://127.0.0.1:7000", JWT_SECRET: "s".repeat(32) };
+  const base = {
+    DATABASE_URL: "postgres://u:p@127.0.0.1:6432/storyforge",
+    REDIS_URL: "redis://127.0.0.1:7000",
+    JWT_SECRET: "s".repeat(32),
+  };
   test("defaults follow the seeds: 5 s query timeout, 120/30/20 per minute limits, backoff 30 s to 10 min", () => {
     const c = loadConfig(base, "api");
-    expect([c.dbQueryTimeoutMs, c.rateLimitReadPerMin, c.rateLimitWritePerMin, c.rateLimitSceneCreatePerMin, c.backoffMinMs, c.backoffMaxMs, c.queuePrefix]).toEqual([
-      5000, 120, 30, 20, 30_000, 600_000, "{storyforge}",
-    ]);
+    expect([
+      c.dbQueryTimeoutMs,
+      c.rateLimitReadPerMin,
+      c.rateLimitWritePerMin,
+      c.rateLimitSceneCreatePerMin,
+      c.backoffMinMs,
+      c.backoffMaxMs,
+      c.queuePrefix,
+    ]).toEqual([5000, 120, 30, 20, 30_000, 600_000, "{storyforge}"]);
     expect(c.databaseReplicaUrl).toBe(base.DATABASE_URL);
   });
 
@@ -152,18 +178,33 @@ describe("configuration", () => {
 describe("partitions, playlists, job ids, errors", () => {
   test("maintenance covers this month and the next N, across a year end", () => {
     expect(monthsToEnsure(new Date(Date.UTC(2026, 10, 23)), 3)).toEqual([
-      { year: 2026, month: 11 }, { year: 2026, month: 12 }, { year: 2027, month: 1 }, { year: 2027, month: 2 },
+      { year: 2026, month: 11 },
+      { year: 2026, month: 12 },
+      { year: 2027, month: 1 },
+      { year: 2027, month: 2 },
     ]);
     expect(partitionName("segments", 2027, 1)).toBe("segments_2027_01");
   });
 
   test("the playlist lists segments with their durations and the longest as target duration", () => {
-    const m3u8 = buildPlaylist([{ sequence: 1, durationMs: 4200, uri: "a/1.ts" }, { sequence: 2, durationMs: 2000, uri: "https://cdn/x.ts" }], "/media");
-    expect(m3u8).toBe("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-TARGETDURATION:5\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.200,\n/media/a/1.ts\n#EXTINF:2.000,\nhttps://cdn/x.ts\n");
+    const m3u8 = buildPlaylist(
+      [
+        { sequence: 1, durationMs: 4200, uri: "a/1.ts" },
+        { sequence: 2, durationMs: 2000, uri: "https://cdn/x.ts" },
+      ],
+      "/media",
+    );
+    expect(m3u8).toBe(
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-TARGETDURATION:5\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.200,\n/media/a/1.ts\n#EXTINF:2.000,\nhttps://cdn/x.ts\n",
+    );
   });
 
   test("BullMQ job ids never contain ':'", () => {
-    fc.assert(fc.property(fc.uuid(), fc.integer({ min: 1, max: 100_000 }), (id, seq) => expect(generationJobId(id, seq)).not.toContain(":")));
+    fc.assert(
+      fc.property(fc.uuid(), fc.integer({ min: 1, max: 100_000 }), (id, seq) =>
+        expect(generationJobId(id, seq)).not.toContain(":"),
+      ),
+    );
   });
 
   test("client errors from the body parser map to 413/415/400, dependency failures to 503, anything else to 500", () => {
@@ -192,8 +233,15 @@ describe("partitions, playlists, job ids, errors", () => {
     log.debug("hidden");
     log.info("hello", { jwtSecret: "s3cr3t", authorization: "Bearer x", n: 1 });
     expect(lines).toHaveLength(1);
-    const entry = JSON.parse(lines[0] as string);
-    expect(entry).toMatchObject({ level: "info", msg: "hello", service: "api", jwtSecret: "[redacted]", authorization: "[redacted]", n: 1 });
+    const entry = JSON.parse(lines[0]);
+    expect(entry).toMatchObject({
+      level: "info",
+      msg: "hello",
+      service: "api",
+      jwtSecret: "[redacted]",
+      authorization: "[redacted]",
+      n: 1,
+    });
     expect(lines[0]).not.toContain("s3cr3t");
   });
 });

@@ -3,18 +3,7 @@
  * the Kubernetes objects that make AWS create billable things (ALB Ingresses, LoadBalancer Services, volumes).
  */
 import type { CostResource } from "../types";
-import {
-  HOURS_PER_MONTH,
-  type Draft,
-  type Rule,
-  arr,
-  fixed,
-  num,
-  obj,
-  range,
-  scale,
-  str,
-} from "./common";
+import { HOURS_PER_MONTH, type Draft, type Rule, arr, fixed, num, obj, range, scale, str } from "./common";
 import { INGRESS, albDrafts, annotations, isAlbIngress, logDrafts } from "./network";
 
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
@@ -61,10 +50,22 @@ const nodeGroup: Rule = (group, ctx) => {
   const instanceTypes = arr(group.inputs.instanceTypes).filter((t): t is string => typeof t === "string");
   const instanceType = instanceTypes[0] ?? str(template?.inputs.instanceType);
   if (min === undefined || desired === undefined || max === undefined) {
-    return [{ sku: `ec2/${instanceType ?? "unknown"}`, description: "Node instance hours", unpriced: "scalingConfig.minSize/desiredSize/maxSize missing" }];
+    return [
+      {
+        sku: `ec2/${instanceType ?? "unknown"}`,
+        description: "Node instance hours",
+        unpriced: "scalingConfig.minSize/desiredSize/maxSize missing",
+      },
+    ];
   }
   if (instanceType === undefined) {
-    return [{ sku: "ec2/unknown", description: "Node instance hours", unpriced: "no instanceTypes on the node group and no launch template instanceType found" }];
+    return [
+      {
+        sku: "ec2/unknown",
+        description: "Node instance hours",
+        unpriced: "no instanceTypes on the node group and no launch template instanceType found",
+      },
+    ];
   }
   const nodes = range(min, desired, max);
   const notes: string[] = [];
@@ -78,7 +79,9 @@ const nodeGroup: Rule = (group, ctx) => {
       note: notes.length > 0 ? notes.join("; ") : undefined,
     },
   ];
-  const ebs = arr(template?.inputs.blockDeviceMappings).map((m) => obj(obj(m).ebs)).find((e) => num(e.volumeSize) !== undefined);
+  const ebs = arr(template?.inputs.blockDeviceMappings)
+    .map((m) => obj(obj(m).ebs))
+    .find((e) => num(e.volumeSize) !== undefined);
   if (ebs !== undefined) {
     const volumeType = str(ebs.volumeType) ?? "gp2";
     drafts.push({
@@ -133,7 +136,11 @@ const ingress: Rule = (resource, ctx) => {
   if (!internal && subnets === undefined) {
     ctx.note(`ALB of Ingress ${resource.name}: one public IPv4 address per zone, 3 zones assumed`);
   }
-  return albDrafts(resource, ctx, { internal, zones, description: "ALB (AWS Load Balancer Controller, from the Ingress)" });
+  return albDrafts(resource, ctx, {
+    internal,
+    zones,
+    description: "ALB (AWS Load Balancer Controller, from the Ingress)",
+  });
 };
 
 const service: Rule = (resource, ctx) => {
@@ -147,7 +154,16 @@ export function parseStorage(quantity: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(quantity.trim());
   if (match === null) return undefined;
   const value = Number(match[1]);
-  const factor: Record<string, number> = { Ki: 1 / 1024 ** 2, Mi: 1 / 1024, Gi: 1, Ti: 1024, K: 1e3 / 1024 ** 3, M: 1e6 / 1024 ** 3, G: 1e9 / 1024 ** 3, T: 1e12 / 1024 ** 3 };
+  const factor: Record<string, number> = {
+    Ki: 1 / 1024 ** 2,
+    Mi: 1 / 1024,
+    Gi: 1,
+    Ti: 1024,
+    K: 1e3 / 1024 ** 3,
+    M: 1e6 / 1024 ** 3,
+    G: 1e9 / 1024 ** 3,
+    T: 1e12 / 1024 ** 3,
+  };
   return value * (factor[match[2] ?? ""] ?? 1 / 1024 ** 3);
 }
 
@@ -155,9 +171,17 @@ const pvc: Rule = (resource) => {
   const request = str(obj(obj(obj(resource.inputs.spec).resources).requests).storage);
   const size = request !== undefined ? parseStorage(request) : undefined;
   if (size === undefined) {
-    return [{ sku: "ebs/gp3-storage", description: "Persistent volume", unpriced: `spec.resources.requests.storage unreadable: ${String(request)}` }];
+    return [
+      {
+        sku: "ebs/gp3-storage",
+        description: "Persistent volume",
+        unpriced: `spec.resources.requests.storage unreadable: ${String(request)}`,
+      },
+    ];
   }
-  return [{ sku: "ebs/gp3-storage", description: `Persistent volume (${request}, EBS gp3 assumed)`, quantity: fixed(size) }];
+  return [
+    { sku: "ebs/gp3-storage", description: `Persistent volume (${request}, EBS gp3 assumed)`, quantity: fixed(size) },
+  ];
 };
 
 /** Node groups' combined size, for the note that says how the range was built. */
@@ -180,4 +204,3 @@ export const COMPUTE_RULES: Record<string, Rule> = {
   [SCALED_OBJECT]: scaledObject,
   ...Object.fromEntries(HPA_TYPES.map((t) => [t, hpa])),
 };
-

@@ -22,7 +22,10 @@ export function findReplicaSource(replica: CostResource, resources: readonly Cos
   const primaries = resources.filter((r) => r.type === RDS_INSTANCE && !isReplica(r));
   const match = primaries.find((p) => {
     const identifier = str(p.inputs.identifier);
-    return source === p.name || (identifier !== undefined && (source === identifier || source?.endsWith(`:${identifier}`) === true));
+    return (
+      source === p.name ||
+      (identifier !== undefined && (source === identifier || source?.endsWith(`:${identifier}`) === true))
+    );
   });
   return match ?? (primaries.length === 1 ? primaries[0] : undefined);
 }
@@ -48,29 +51,57 @@ const rdsInstance: Rule = (db, ctx) => {
   const drafts: Draft[] = [];
 
   if (instanceClass === undefined) {
-    drafts.push({ sku: `${engineSku}/unknown`, description: `${role} instance hours`, unpriced: "instanceClass missing" });
+    drafts.push({
+      sku: `${engineSku}/unknown`,
+      description: `${role} instance hours`,
+      unpriced: "instanceClass missing",
+    });
   } else {
-    drafts.push({ sku: `${engineSku}/${instanceClass}`, description: `${role} instance hours${az}`, quantity: HOURS_PER_MONTH * copies });
+    drafts.push({
+      sku: `${engineSku}/${instanceClass}`,
+      description: `${role} instance hours${az}`,
+      quantity: HOURS_PER_MONTH * copies,
+    });
   }
 
   const storage = allocatedStorage(db, ctx.resources);
   const storageType = str(pick("storageType")) ?? (num(pick("iops")) !== undefined ? "io1" : "gp2");
   if (storage === undefined) {
-    drafts.push({ sku: `rds/${storageType}-storage`, description: "Storage", unpriced: "allocatedStorage missing (and no replica source to inherit it from)" });
+    drafts.push({
+      sku: `rds/${storageType}-storage`,
+      description: "Storage",
+      unpriced: "allocatedStorage missing (and no replica source to inherit it from)",
+    });
   } else {
-    drafts.push({ sku: `rds/${storageType}-storage`, description: `Storage (${gb(storage)} ${storageType})${az}`, quantity: storage * copies });
+    drafts.push({
+      sku: `rds/${storageType}-storage`,
+      description: `Storage (${gb(storage)} ${storageType})${az}`,
+      quantity: storage * copies,
+    });
     if (storageType === "gp3") {
       const baseline = rdsGp3Baseline(storage);
       const iops = num(pick("iops")) ?? baseline.iops;
       const throughput = num(pick("storageThroughput")) ?? baseline.throughputMiBps;
       if (iops > baseline.iops) {
-        drafts.push({ sku: "rds/gp3-iops", description: `IOPS above the ${baseline.iops.toLocaleString("en-US")} baseline${az}`, quantity: (iops - baseline.iops) * copies });
+        drafts.push({
+          sku: "rds/gp3-iops",
+          description: `IOPS above the ${baseline.iops.toLocaleString("en-US")} baseline${az}`,
+          quantity: (iops - baseline.iops) * copies,
+        });
       }
       if (throughput > baseline.throughputMiBps) {
-        drafts.push({ sku: "rds/gp3-throughput", description: `Throughput above the ${baseline.throughputMiBps} MiB/s baseline${az}`, quantity: (throughput - baseline.throughputMiBps) * copies });
+        drafts.push({
+          sku: "rds/gp3-throughput",
+          description: `Throughput above the ${baseline.throughputMiBps} MiB/s baseline${az}`,
+          quantity: (throughput - baseline.throughputMiBps) * copies,
+        });
       }
     } else if (storageType === "io1" || storageType === "io2") {
-      drafts.push({ sku: `rds/${storageType}-iops`, description: "Provisioned IOPS", unpriced: `${storageType} IOPS are not in the catalog` });
+      drafts.push({
+        sku: `rds/${storageType}-iops`,
+        description: "Provisioned IOPS",
+        unpriced: `${storageType} IOPS are not in the catalog`,
+      });
     }
   }
 
@@ -120,16 +151,30 @@ const replicationGroup: Rule = (resource) => {
     nodes = num(resource.inputs.numCacheClusters) ?? 1;
     shape = `${nodes} cache clusters`;
   }
-  if (nodeType === undefined) return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
-  return [{ sku: cacheSku(engine, nodeType), description: `Cache node hours (${shape} = ${nodes} nodes)`, quantity: HOURS_PER_MONTH * nodes }];
+  if (nodeType === undefined)
+    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+  return [
+    {
+      sku: cacheSku(engine, nodeType),
+      description: `Cache node hours (${shape} = ${nodes} nodes)`,
+      quantity: HOURS_PER_MONTH * nodes,
+    },
+  ];
 };
 
 const cacheCluster: Rule = (resource) => {
   const nodeType = str(resource.inputs.nodeType);
   const nodes = num(resource.inputs.numCacheNodes) ?? 1;
   const engine = str(resource.inputs.engine);
-  if (nodeType === undefined) return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
-  return [{ sku: cacheSku(engine, nodeType), description: `Cache node hours (${nodes} nodes)`, quantity: HOURS_PER_MONTH * nodes }];
+  if (nodeType === undefined)
+    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+  return [
+    {
+      sku: cacheSku(engine, nodeType),
+      description: `Cache node hours (${nodes} nodes)`,
+      quantity: HOURS_PER_MONTH * nodes,
+    },
+  ];
 };
 
 const domain: Rule = (resource) => {
@@ -139,38 +184,74 @@ const domain: Rule = (resource) => {
   const dataCount = num(cluster.instanceCount) ?? 1;
   const drafts: Draft[] = [];
   if (dataType === undefined) {
-    drafts.push({ sku: "opensearch/unknown", description: "Data node hours", unpriced: "clusterConfig.instanceType missing" });
+    drafts.push({
+      sku: "opensearch/unknown",
+      description: "Data node hours",
+      unpriced: "clusterConfig.instanceType missing",
+    });
   } else {
-    drafts.push({ sku: `opensearch/${dataType}`, description: `Data node hours (${dataCount} nodes)`, quantity: HOURS_PER_MONTH * dataCount });
+    drafts.push({
+      sku: `opensearch/${dataType}`,
+      description: `Data node hours (${dataCount} nodes)`,
+      quantity: HOURS_PER_MONTH * dataCount,
+    });
   }
   if (bool(cluster.dedicatedMasterEnabled) === true) {
     const masterType = str(cluster.dedicatedMasterType);
     const masterCount = num(cluster.dedicatedMasterCount) ?? 3;
     drafts.push(
       masterType === undefined
-        ? { sku: "opensearch/unknown", description: "Dedicated master hours", unpriced: "clusterConfig.dedicatedMasterType missing" }
-        : { sku: `opensearch/${masterType}`, description: `Dedicated master hours (${masterCount} nodes)`, quantity: HOURS_PER_MONTH * masterCount },
+        ? {
+            sku: "opensearch/unknown",
+            description: "Dedicated master hours",
+            unpriced: "clusterConfig.dedicatedMasterType missing",
+          }
+        : {
+            sku: `opensearch/${masterType}`,
+            description: `Dedicated master hours (${masterCount} nodes)`,
+            quantity: HOURS_PER_MONTH * masterCount,
+          },
     );
   }
   if (bool(cluster.warmEnabled) === true) {
     const warmType = str(cluster.warmType) ?? "unknown";
     const warmCount = num(cluster.warmCount) ?? 1;
-    drafts.push({ sku: `opensearch/${warmType}`, description: `UltraWarm node hours (${warmCount} nodes)`, quantity: HOURS_PER_MONTH * warmCount });
+    drafts.push({
+      sku: `opensearch/${warmType}`,
+      description: `UltraWarm node hours (${warmCount} nodes)`,
+      quantity: HOURS_PER_MONTH * warmCount,
+    });
   }
   if (bool(ebs.ebsEnabled) === true) {
     const size = num(ebs.volumeSize);
     const volumeType = str(ebs.volumeType) ?? "gp2";
     if (size === undefined) {
-      drafts.push({ sku: `opensearch/${volumeType}-storage`, description: "EBS storage", unpriced: "ebsOptions.volumeSize missing" });
+      drafts.push({
+        sku: `opensearch/${volumeType}-storage`,
+        description: "EBS storage",
+        unpriced: "ebsOptions.volumeSize missing",
+      });
     } else {
-      drafts.push({ sku: `opensearch/${volumeType}-storage`, description: `EBS storage (${gb(size)} ${volumeType} x ${dataCount} data nodes)`, quantity: size * dataCount });
+      drafts.push({
+        sku: `opensearch/${volumeType}-storage`,
+        description: `EBS storage (${gb(size)} ${volumeType} x ${dataCount} data nodes)`,
+        quantity: size * dataCount,
+      });
       const iops = num(ebs.iops) ?? 3_000;
       const throughput = num(ebs.throughput) ?? 125;
       if (volumeType === "gp3" && iops > 3_000) {
-        drafts.push({ sku: "opensearch/gp3-iops", description: "IOPS above 3,000 per volume", quantity: (iops - 3_000) * dataCount });
+        drafts.push({
+          sku: "opensearch/gp3-iops",
+          description: "IOPS above 3,000 per volume",
+          quantity: (iops - 3_000) * dataCount,
+        });
       }
       if (volumeType === "gp3" && throughput > 125) {
-        drafts.push({ sku: "opensearch/gp3-throughput", description: "Throughput above 125 MiB/s per volume", quantity: (throughput - 125) * dataCount });
+        drafts.push({
+          sku: "opensearch/gp3-throughput",
+          description: "Throughput above 125 MiB/s per volume",
+          quantity: (throughput - 125) * dataCount,
+        });
       }
     }
   }

@@ -109,15 +109,25 @@ export function isFreeType(type: string): boolean {
 }
 
 /** Which declared resources carry each usage assumption; with none declared, the usage is not priced (and said so). */
-export function usagePools(resources: readonly CostResource[]): Array<{ key: keyof UsageAssumptions; carriers: string; isCarrier: (r: CostResource) => boolean }> {
+export function usagePools(
+  resources: readonly CostResource[],
+): Array<{ key: keyof UsageAssumptions; carriers: string; isCarrier: (r: CostResource) => boolean }> {
   return [
     { key: "cdnEgressGb", carriers: "CloudFront distribution", isCarrier: isType(DISTRIBUTION) },
     { key: "cdnRequestsMillions", carriers: "CloudFront distribution", isCarrier: isType(DISTRIBUTION) },
     { key: "natProcessedGb", carriers: "NAT gateway", isCarrier: isType(NAT_GATEWAY) },
     { key: "albProcessedGb", carriers: "application load balancer (or ALB Ingress)", isCarrier: isAlb },
-    { key: "logIngestGb", carriers: "CloudWatch log group (or EKS cluster shipping logs)", isCarrier: isLogCarrier(resources) },
+    {
+      key: "logIngestGb",
+      carriers: "CloudWatch log group (or EKS cluster shipping logs)",
+      isCarrier: isLogCarrier(resources),
+    },
     { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isStorageCarrier(resources) },
     { key: "ecrStoredGb", carriers: "ECR repository", isCarrier: isType(REPOSITORY) },
-    { key: "dbBackupGb", carriers: "RDS primary instance", isCarrier: (r) => r.type === RDS_INSTANCE && r.inputs.replicateSourceDb === undefined },
+    {
+      key: "dbBackupGb",
+      carriers: "RDS primary instance",
+      isCarrier: (r) => r.type === RDS_INSTANCE && r.inputs.replicateSourceDb === undefined,
+    },
   ];
 }

@@ -4,7 +4,19 @@
  * on the first resource that carries them (see PricingContext.carriesPool).
  */
 import type { CostResource } from "../types";
-import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, num, obj, str, tiered } from "./common";
+import {
+  HOURS_PER_MONTH,
+  type Draft,
+  type PricingContext,
+  type Rule,
+  arr,
+  bool,
+  gb,
+  num,
+  obj,
+  str,
+  tiered,
+} from "./common";
 
 export const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
 export const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
@@ -22,7 +34,8 @@ export function annotations(resource: CostResource): Record<string, unknown> {
 /** An Ingress of the ALB class: the AWS Load Balancer Controller makes one ALB per Ingress, or per `group.name`. */
 export function isAlbIngress(resource: CostResource): boolean {
   if (resource.type !== INGRESS) return false;
-  const className = str(obj(resource.inputs.spec).ingressClassName) ?? str(annotations(resource)["kubernetes.io/ingress.class"]);
+  const className =
+    str(obj(resource.inputs.spec).ingressClassName) ?? str(annotations(resource)["kubernetes.io/ingress.class"]);
   return className === "alb";
 }
 
@@ -33,7 +46,10 @@ export function isAlb(resource: CostResource): boolean {
   return isAlbIngress(resource);
 }
 
-export const isType = (...types: string[]) => (r: CostResource) => types.includes(r.type);
+export const isType =
+  (...types: string[]) =>
+  (r: CostResource) =>
+    types.includes(r.type);
 
 /** An ALB's lines: hours, LCUs from the `albProcessedGb` pool, and a public IPv4 address per zone if internet-facing. */
 export function albDrafts(
@@ -52,7 +68,11 @@ export function albDrafts(
     });
   }
   if (!shape.internal) {
-    drafts.push({ sku: "vpc/public-ipv4", description: `Public IPv4 addresses (${shape.zones} zones)`, quantity: HOURS_PER_MONTH * shape.zones });
+    drafts.push({
+      sku: "vpc/public-ipv4",
+      description: `Public IPv4 addresses (${shape.zones} zones)`,
+      quantity: HOURS_PER_MONTH * shape.zones,
+    });
   }
   return drafts;
 }
@@ -65,10 +85,21 @@ const loadBalancer: Rule = (resource, ctx) => {
   if (kind === "network") {
     ctx.note(`NLB ${resource.name}: NLCUs not modelled (no usage assumption)`);
     const drafts: Draft[] = [{ sku: "elb/nlb", description: "NLB hours", quantity: HOURS_PER_MONTH }];
-    if (!internal) drafts.push({ sku: "vpc/public-ipv4", description: `Public IPv4 addresses (${zones} zones)`, quantity: HOURS_PER_MONTH * zones });
+    if (!internal)
+      drafts.push({
+        sku: "vpc/public-ipv4",
+        description: `Public IPv4 addresses (${zones} zones)`,
+        quantity: HOURS_PER_MONTH * zones,
+      });
     return drafts;
   }
-  return [{ sku: `elb/${kind}`, description: `${kind} load balancer hours`, unpriced: `load balancer type ${kind} has no pricing rule` }];
+  return [
+    {
+      sku: `elb/${kind}`,
+      description: `${kind} load balancer hours`,
+      unpriced: `load balancer type ${kind} has no pricing rule`,
+    },
+  ];
 };
 
 const natGateway: Rule = (resource, ctx) => {
@@ -83,16 +114,30 @@ const natGateway: Rule = (resource, ctx) => {
   return drafts;
 };
 
-const eip: Rule = () => [{ sku: "vpc/public-ipv4", description: "Public IPv4 address hours", quantity: HOURS_PER_MONTH }];
+const eip: Rule = () => [
+  { sku: "vpc/public-ipv4", description: "Public IPv4 address hours", quantity: HOURS_PER_MONTH },
+];
 
 const vpcEndpoint: Rule = (resource) => {
   const kind = str(resource.inputs.vpcEndpointType) ?? "Gateway";
   if (kind === "Gateway") return []; // S3 and DynamoDB gateway endpoints are free
   const zones = Math.max(1, arr(resource.inputs.subnetIds).length);
   if (kind !== "Interface") {
-    return [{ sku: `vpc/${kind.toLowerCase()}-endpoint`, description: `${kind} endpoint hours`, unpriced: `endpoint type ${kind} has no pricing rule` }];
+    return [
+      {
+        sku: `vpc/${kind.toLowerCase()}-endpoint`,
+        description: `${kind} endpoint hours`,
+        unpriced: `endpoint type ${kind} has no pricing rule`,
+      },
+    ];
   }
-  return [{ sku: "vpc/interface-endpoint", description: `Interface endpoint hours (${zones} zones)`, quantity: HOURS_PER_MONTH * zones }];
+  return [
+    {
+      sku: "vpc/interface-endpoint",
+      description: `Interface endpoint hours (${zones} zones)`,
+      quantity: HOURS_PER_MONTH * zones,
+    },
+  ];
 };
 
 /** CloudFront data-out tiers (GB, US/Canada/Mexico rates); the catalog holds the price of each. */
@@ -150,14 +195,22 @@ const bucket: Rule = (resource, ctx) => {
 
 const repository: Rule = (resource, ctx) => {
   if (!ctx.carriesPool(resource, isType(REPOSITORY))) return [];
-  return [{ sku: "ecr/storage", description: `Image storage (usage ecrStoredGb ${gb(ctx.usage.ecrStoredGb)}, all repositories)`, quantity: ctx.usage.ecrStoredGb }];
+  return [
+    {
+      sku: "ecr/storage",
+      description: `Image storage (usage ecrStoredGb ${gb(ctx.usage.ecrStoredGb)}, all repositories)`,
+      quantity: ctx.usage.ecrStoredGb,
+    },
+  ];
 };
 
 /** Log groups carry the log pool; with none declared, an EKS cluster shipping control-plane logs carries it. */
 export function isLogCarrier(resources: readonly CostResource[]): (r: CostResource) => boolean {
   const anyGroup = resources.some((r) => r.type === LOG_GROUP);
   return (r) =>
-    anyGroup ? r.type === LOG_GROUP : r.type === "aws:eks/cluster:Cluster" && arr(r.inputs.enabledClusterLogTypes).length > 0;
+    anyGroup
+      ? r.type === LOG_GROUP
+      : r.type === "aws:eks/cluster:Cluster" && arr(r.inputs.enabledClusterLogTypes).length > 0;
 }
 
 /** Ingest plus steady-state storage: a month's ingest kept for the longest retention declared (12 months if none). */
@@ -169,7 +222,11 @@ export function logDrafts(resource: CostResource, ctx: PricingContext): Draft[] 
   if (neverExpires) ctx.note("a log group without retention (or none declared): log storage priced at 12 months kept");
   const stored = ctx.usage.logIngestGb * (days / 30);
   return [
-    { sku: "logs/ingest", description: `Log ingestion (usage logIngestGb ${gb(ctx.usage.logIngestGb)}, all log groups)`, quantity: ctx.usage.logIngestGb },
+    {
+      sku: "logs/ingest",
+      description: `Log ingestion (usage logIngestGb ${gb(ctx.usage.logIngestGb)}, all log groups)`,
+      quantity: ctx.usage.logIngestGb,
+    },
     { sku: "logs/storage", description: `Log storage (${days} days kept, uncompressed upper bound)`, quantity: stored },
   ];
 }
@@ -190,6 +247,8 @@ export const NETWORK_RULES: Record<string, Rule> = {
   [REPOSITORY]: repository,
   [LOG_GROUP]: logDrafts,
   "aws:ec2/flowLog:FlowLog": flowLog,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": () => [{ sku: "cloudwatch/alarm", description: "Metric alarm", quantity: 1 }],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": () => [
+    { sku: "cloudwatch/alarm", description: "Metric alarm", quantity: 1 },
+  ],
   "aws:route53/zone:Zone": () => [{ sku: "route53/hosted-zone", description: "Hosted zone", quantity: 1 }],
 };
