@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from "../lib/addon-policies";
+import { clusterAutoscalerPolicy } from "../lib/addon-policies";
 import { type PodRequest, SYSTEM_ADDON_PODS } from "../lib/capacity";
+import { assertPinListed } from "../lib/charts/pins";
+import { loadBalancerControllerPolicy } from "../lib/load-balancer-controller-policy";
 import { type StackContext } from "../lib/context";
 import { type Cluster, ROLE_LABEL } from "./cluster";
 import { ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
@@ -19,10 +21,11 @@ export interface ChartPin {
 }
 
 /**
- * Chart versions, each the chart's release for the pinned Kubernetes minor (1.35):
- * metrics-server chart 3.13.1 = metrics-server 0.8.1; KEDA chart 2.21.1 = KEDA 2.21.1; cluster-autoscaler chart
- * 9.54.0 (image pinned to the cluster's minor, see KUBERNETES_PINS); AWS Load Balancer Controller chart 3.4.0 =
- * controller v3.4.0 (IAM policy unchanged from v2).
+ * Chart versions, each listed in its repository's index (copied to infra/lib/charts/chart-index.json, which the
+ * program checks every pin against) and each supporting the pinned Kubernetes minor (1.35): metrics-server chart
+ * 3.13.1 = metrics-server 0.8.1; KEDA chart 2.20.2 = KEDA 2.20.2 (the index's newest; KEDA 2.20 is tested on
+ * Kubernetes 1.33-1.35, keda.sh/docs/2.20/operate/cluster); cluster-autoscaler chart 9.54.0 (image pinned to the
+ * cluster's minor, see KUBERNETES_PINS); AWS Load Balancer Controller chart 3.4.0 = controller v3.4.0.
  */
 export const CHARTS = {
   metricsServer: {
@@ -34,7 +37,7 @@ export const CHARTS = {
   },
   keda: {
     chart: "keda",
-    version: "2.21.1",
+    version: "2.20.2",
     repo: "https://kedacore.github.io/charts",
     namespace: "keda",
     release: "keda",
@@ -72,6 +75,15 @@ export const EBS_CSI = {
   policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
   provisioner: "ebs.csi.aws.com",
 } as const;
+
+/**
+ * Pods the Load Balancer Controller's pod webhook sees (chart value `objectSelector`): the API's only. With
+ * `failurePolicy: Fail`, an API pod is never created without its readiness gate while the webhook is down, and no
+ * other pod waits on the webhook: upstream's recommended pairing (its guide, "Pod readiness gate").
+ */
+export const READINESS_GATE_PODS = { "app.kubernetes.io/name": "api" } as const;
+/** The namespace label under which the controller injects readiness gates. */
+export const READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
 
 /** The cluster's default StorageClass: encrypted gp3, bound where the pod lands (its zone), deleted with its claim. */
 export const DEFAULT_STORAGE_CLASS = "gp3";
@@ -119,8 +131,10 @@ export interface AddonsArgs {
  * metrics API server), cluster-autoscaler (nodes follow pending pods within each group's min/max) and the AWS Load
  * Balancer Controller (TargetGroupBinding of the API Service to the ALB Pulumi owns); and the EBS CSI driver as a
  * pinned EKS managed add-on with a default encrypted gp3 StorageClass (the previews' PostgreSQL and Redis volumes).
- * Add-ons that call AWS (cluster-autoscaler, Load Balancer Controller, EBS CSI controller) get their own
- * least-privilege IRSA role; metrics-server and KEDA (with metrics-api and cpu triggers) call none.
+ * Add-ons that call AWS (cluster-autoscaler, Load Balancer Controller, EBS CSI controller) get their own IRSA role;
+ * metrics-server and KEDA (with metrics-api and cpu triggers) call none. The Load Balancer Controller's is sized to
+ * what the cluster uses it for (infra/lib/load-balancer-controller-policy.ts): a TargetGroupBinding only, unless
+ * the cluster hosts previews, whose ALB Ingresses need the controller's full Ingress rights.
  *
  * Why cluster-autoscaler and not Karpenter: the tier table fixes one class per role and the capacity check sizes
  * managed node groups from it; cluster-autoscaler scales exactly those groups within min/max, with no extra
@@ -137,6 +151,10 @@ export class Addons extends pulumi.ComponentResource {
   readonly keda: k8s.helm.v3.Release;
   /** AWS Load Balancer Controller: TargetGroupBindings depend on its CRDs and webhook. */
   readonly loadBalancerController: k8s.helm.v3.Release;
+  /** Name of the controller's IRSA role: the load balancer adds registration in its target group. */
+  readonly loadBalancerControllerRoleName: pulumi.Output<string>;
+  /** The controller also serves preview stacks' ALB Ingresses (`storyforge:hostsPreviews`). */
+  readonly hostsPreviews: boolean;
   /** EBS CSI driver (EKS managed add-on): persistent volumes depend on it. */
   readonly ebsCsiDriver: aws.eks.Addon;
   /** The default StorageClass (encrypted gp3). */
@@ -157,6 +175,7 @@ export class Addons extends pulumi.ComponentResource {
       extra: Partial<k8s.helm.v3.ReleaseArgs> = {},
     ) => {
       const pin: ChartPin = CHARTS[addon];
+      assertPinListed(pin);
       return new k8s.helm.v3.Release(
         `${name}-${pin.release}`,
         {
@@ -248,14 +267,18 @@ export class Addons extends pulumi.ComponentResource {
       },
     });
 
-    // AWS Load Balancer Controller: binds the API Service to the ALB target group Pulumi owns (TargetGroupBinding).
+    // AWS Load Balancer Controller: binds the API Service to the ALB target group Pulumi owns (TargetGroupBinding),
+    // and on a preview host also turns the previews' Ingresses into their shared ALB.
+    const hostsPreviews = context.config.cluster.hostsPreviews;
     const lbcAccount = ADDON_SERVICE_ACCOUNTS.loadBalancerController;
     const lbcRole = serviceAccountRole(`${name}-lb-controller`, {
       context,
       cluster,
       namespace: CHARTS.loadBalancerController.namespace,
       serviceAccount: lbcAccount,
-      policy: loadBalancerControllerPolicy(),
+      policy: pulumi
+        .all([cluster.clusterName, partition.partition])
+        .apply(([clusterName, part]) => loadBalancerControllerPolicy({ clusterName, hostsPreviews, partition: part })),
       parent: this,
     });
     const lbcPod = budgeted("aws-load-balancer-controller");
@@ -272,6 +295,12 @@ export class Addons extends pulumi.ComponentResource {
       topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
       // Services of type LoadBalancer are not used; the ALB is Pulumi's.
       enableServiceMutatorWebhook: false,
+      controllerConfig: { featureGates: { EnableServiceController: false } },
+      // The `alb` IngressClass exists only where previews create Ingresses.
+      createIngressClassResource: hostsPreviews,
+      // Readiness gates: API pods are refused rather than created without one while the webhook is down.
+      podMutatorWebhookConfig: { failurePolicy: "Fail" },
+      objectSelector: { matchLabels: { ...READINESS_GATE_PODS } },
     });
 
     // EBS CSI driver (EKS managed add-on): since EKS 1.23 the in-tree EBS plugin is gone, and without it the
@@ -325,6 +354,8 @@ export class Addons extends pulumi.ComponentResource {
     this.releases = { metricsServer, keda, clusterAutoscaler, loadBalancerController };
     this.keda = keda;
     this.loadBalancerController = loadBalancerController;
+    this.loadBalancerControllerRoleName = lbcRole.name;
+    this.hostsPreviews = hostsPreviews;
     this.ebsCsiDriver = ebsCsiDriver;
     this.storageClassName = storageClass.metadata.name;
     this.roleArns = { clusterAutoscaler: caRole.arn, loadBalancerController: lbcRole.arn, ebsCsiDriver: ebsRole.arn };

@@ -79,6 +79,21 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: "ACM certificate for domainName, in us-east-1 as CloudFront requires (empty: none)",
     default: "",
   },
+  // The API origin's TLS (both or neither; empty: CloudFront reaches the internal ALB over HTTP through its VPC origin)
+  {
+    key: "originCertificateArn",
+    type: "string",
+    description:
+      "ACM certificate in the stack's region for the internal API load balancer, covering originDomainName: CloudFront then reaches it over HTTPS (empty: HTTP inside the VPC origin)",
+    default: "",
+  },
+  {
+    key: "originDomainName",
+    type: "string",
+    description:
+      "Name on originCertificateArn that CloudFront asks the API load balancer for, e.g. origin.app.example.com (empty: none)",
+    default: "",
+  },
   // Network
   override("azCount", "integer", "network.azCount", "Availability zones used", { min: 2, max: 3 }),
   override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", {
@@ -120,6 +135,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description:
       "IAM role developers deploy previews with: an EKS access entry with AmazonEKSEditPolicy on `preview-*` namespaces only (empty: none)",
     default: "",
+  },
+  {
+    key: "hostsPreviews",
+    type: "boolean",
+    description:
+      "The cluster hosts preview stacks (their storyforge:baseStack): the Load Balancer Controller may build the previews' ALB from their Ingresses (false: TargetGroupBinding rights only)",
+    default: false,
   },
   // Workloads (HPA bounds, PgBouncer, throughput of issue 3 §6's capacity check)
   override("apiMinReplicas", "integer", "workloads.api.minReplicas", "API HPA minimum pods", { min: 2, max: 500 }),

@@ -8,7 +8,13 @@ import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
 import { type ConfigKeyDef, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
-import { checkTierConsistency, clusterSettingsProblems, customDomainProblems, isPinnedImage } from "./validators";
+import {
+  checkTierConsistency,
+  clusterSettingsProblems,
+  customDomainProblems,
+  isPinnedImage,
+  originCertificateProblems,
+} from "./validators";
 
 /** The validated configuration of one stack. */
 export interface StackConfig {
@@ -28,6 +34,8 @@ export interface StackConfig {
   pgbouncerImage: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
+  /** The API load balancer's regional certificate and the name CloudFront asks for, or null for HTTP. */
+  originCertificate: { certificateArn: string; domainName: string } | null;
 }
 
 export interface ClusterSettings {
@@ -39,6 +47,8 @@ export interface ClusterSettings {
   adminRoleArn: string | null;
   /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
   developerRoleArn: string | null;
+  /** Preview stacks deploy into this cluster: the Load Balancer Controller also serves their Ingresses. */
+  hostsPreviews: boolean;
 }
 
 /**
@@ -113,11 +123,18 @@ export function resolveStackConfig(input: {
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
     developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
+    hostsPreviews: (settings.get("hostsPreviews") as boolean | undefined) ?? false,
   };
   problems.push(...clusterSettingsProblems(cluster).map((p) => `${stackFile}: ${p}`));
   const domainName = (settings.get("domainName") as string | undefined) ?? "";
   const certificateArn = (settings.get("certificateArn") as string | undefined) ?? "";
   problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
+  const originCertificateArn = (settings.get("originCertificateArn") as string | undefined) ?? "";
+  const originDomainName = (settings.get("originDomainName") as string | undefined) ?? "";
+  if (typeof region === "string")
+    problems.push(
+      ...originCertificateProblems(originCertificateArn, originDomainName, region).map((p) => `${stackFile}: ${p}`),
+    );
   const pgbouncerImage = (settings.get("pgbouncerImage") as string | undefined) ?? "";
   if (pgbouncerImage !== "" && !isPinnedImage(pgbouncerImage)) {
     problems.push(
@@ -137,6 +154,8 @@ export function resolveStackConfig(input: {
     overrides,
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
+    originCertificate:
+      originCertificateArn === "" ? null : { certificateArn: originCertificateArn, domainName: originDomainName },
   };
 }
 

@@ -83,6 +83,36 @@ export function customDomainProblems(domainName: string, certificateArn: string)
   return problems;
 }
 
+/**
+ * The API origin's certificate: both keys or neither, a DNS name, and an ACM certificate in the stack's own region
+ * (an ALB can only use certificates of its region).
+ */
+export function originCertificateProblems(certificateArn: string, domainName: string, region: string): string[] {
+  const key = (k: string) => `${PROJECT}:${k}`;
+  if (certificateArn === "" && domainName === "") return [];
+  const problems: string[] = [];
+  if (domainName === "")
+    problems.push(`${key("originDomainName")} is required when ${key("originCertificateArn")} is set`);
+  else if (!DOMAIN.test(domainName) || domainName.startsWith("*."))
+    problems.push(
+      `${key("originDomainName")} must be a lower-case DNS name like origin.app.example.com, got ${JSON.stringify(domainName)}`,
+    );
+  if (certificateArn === "") {
+    problems.push(`${key("originCertificateArn")} is required when ${key("originDomainName")} is set`);
+    return problems;
+  }
+  const m = ACM_ARN.exec(certificateArn);
+  if (!m)
+    problems.push(
+      `${key("originCertificateArn")} must be an ACM certificate ARN (arn:aws:acm:${region}:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`,
+    );
+  else if (m[2] !== region)
+    problems.push(
+      `${key("originCertificateArn")} must be in the stack's region ${region} (a load balancer uses certificates of its own region), got region ${m[2]} in ${JSON.stringify(certificateArn)}`,
+    );
+  return problems;
+}
+
 /** Rules that tie values together, checked after overrides so an override cannot make the tier contradict itself. */
 export function checkTierConsistency(tier: TierSpec): string[] {
   const problems: string[] = [];

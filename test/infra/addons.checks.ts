@@ -9,9 +9,24 @@ import { ROLE_LABEL } from "../../infra/components/cluster";
 import { KUBERNETES_PINS } from "../../stacks/kubernetes";
 import { ADDON_SERVICE_ACCOUNTS, CHARTS, DEFAULT_CLASS_ANNOTATION, EBS_CSI } from "../../infra/components/addons";
 import type { TierName } from "../../stacks/tiers";
+import { indexEntry, unknownValuePaths, valuesShape } from "../../infra/lib/charts/pins";
+import { readStackFile } from "../../tools/plan/harness";
+import { resolveStackConfig } from "../../stacks/config";
 import { ENV, type Inputs, type PlanView, T, trust } from "./cluster.checks";
 
+/**
+ * Values whose keys are ours by the chart's design, checked no deeper than the path: cluster-autoscaler's
+ * `extraArgs` become `--<key>=<value>` flags (its README lists them) whatever its defaults show; metrics-server's
+ * `resources` is rendered with toYaml into the container (templates/deployment.yaml), its default only shows requests.
+ */
+const FREE_FORM_VALUES: Record<string, string[]> = {
+  "cluster-autoscaler": ["extraArgs"],
+  "metrics-server": ["resources"],
+};
+
 export function addonsSuite(stack: TierName, view: () => PlanView): void {
+  const { file, values } = readStackFile(stack);
+  const hostsPreviews = resolveStackConfig({ stack, stackFile: file, values }).cluster.hostsPreviews;
   describe(`${stack}: add-ons`, () => {
     const pins = () => KUBERNETES_PINS[view().eks.inputs.version];
 
@@ -204,22 +219,80 @@ export function addonsSuite(stack: TierName, view: () => PlanView): void {
       expect(ca.image.tag.startsWith(`v${view().eks.inputs.version}.`)).toBe(true);
     });
 
-    test("the Load Balancer Controller is told the VPC, cluster and region and may register targets in a target group it did not create", () => {
+    test("the Load Balancer Controller is told the VPC, cluster and region, and registers targets only in the API's target group", () => {
       const lbc = view().release("loadBalancerController").inputs.values;
       expect(lbc.vpcId).toBe("network-vpc-id");
       expect(lbc.clusterName).toBe(view().eks.inputs.name);
       expect(lbc.region).toBe("us-east-1");
-      const [policy] = view().inlinePolicies(
-        view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController),
+      const role = view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController);
+      const statements = view()
+        .inlinePolicies(role)
+        .flatMap((p: Inputs) => p.Statement);
+      const register = statements.filter(
+        (s: Inputs) => s.Effect === "Allow" && [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"),
       );
-      const register = policy.Statement.filter((s: Inputs) =>
-        [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"),
+      const apiTargetGroup = (view().plan.outputs.app as Inputs).loadBalancer.targetGroupArn;
+      const onApi = register.filter((s: Inputs) => s.Resource === apiTargetGroup);
+      expect(onApi).toHaveLength(1);
+      // Elsewhere only the controller's own k8s- target groups (preview hosts), never every target group.
+      for (const s of register.filter((s: Inputs) => s !== onApi[0]))
+        expect(s.Resource).toBe("arn:aws:elasticloadbalancing:*:*:targetgroup/k8s-*/*");
+    });
+
+    test(`the Load Balancer Controller's rights match its use: ${hostsPreviews ? "previews' ALB Ingresses, scoped" : "a TargetGroupBinding only"}`, () => {
+      const role = view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController);
+      const statements: Inputs[] = view()
+        .inlinePolicies(role)
+        .flatMap((p: Inputs) => p.Statement);
+      const allows = statements.filter((s) => s.Effect === "Allow");
+      const actions = allows.flatMap((s) => [s.Action].flat() as string[]);
+      const writes = actions.filter((a) => !/:(Describe|Get|List)/.test(a));
+      // Opening a security group is never unconditioned on every group (upstream's statement 3).
+      for (const s of allows.filter((s) => [s.Action].flat().includes("ec2:AuthorizeSecurityGroupIngress")))
+        expect(s.Condition).toBeDefined();
+      if (!hostsPreviews) {
+        expect(writes.sort()).toEqual([
+          "elasticloadbalancing:DeregisterTargets",
+          "elasticloadbalancing:RegisterTargets",
+        ]);
+        expect(view().release("loadBalancerController").inputs.values.createIngressClassResource).toBe(false);
+        return;
+      }
+      const clusterName = view().eks.inputs.name;
+      const sgOpen = allows.find((s) => s.Sid === "IngressOpensOnlyClusterSecurityGroups")!;
+      expect(sgOpen.Condition).toEqual({ Null: { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "false" } });
+      expect(actions).toEqual(
+        expect.arrayContaining(["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateRule"]),
       );
-      expect(
-        register.some(
-          (s: Inputs) => s.Condition === undefined && s.Resource === "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-        ),
-      ).toBe(true);
+      expect(view().release("loadBalancerController").inputs.values.createIngressClassResource).toBe(true);
+      // The controller may write listeners and rules on `*` here, so it is denied the Pulumi-owned ALB.
+      const deny = statements.find((s) => s.Effect === "Deny")!;
+      const alb = view().named("load-balancer-alb");
+      const albArn = RESOURCE_STATE["aws:lb/loadBalancer:LoadBalancer"](alb.inputs, alb.name, ENV).arn as string;
+      expect(deny.Resource).toContain(albArn);
+      expect(deny.Action).toEqual(
+        expect.arrayContaining(["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteListener"]),
+      );
+      expect([deny.Action].flat()).not.toContain("elasticloadbalancing:RegisterTargets");
+    });
+
+    test("every Helm release pins a chart version its repository's index lists (vendored in infra/lib/charts/chart-index.json)", () => {
+      const releases = view().ofType(T.release);
+      expect(releases.length).toBe(Object.keys(CHARTS).length);
+      for (const r of releases) {
+        const { chart, version } = r.inputs;
+        const entry = indexEntry(chart, version, r.inputs.repositoryOpts.repo);
+        expect({ chart, version, listed: entry !== undefined }).toEqual({ chart, version, listed: true });
+        expect(entry!.digest).toMatch(/^[0-9a-f]{64}$/);
+      }
+    });
+
+    test("every value a release sets is a key of its pinned chart's default values", () => {
+      for (const r of view().ofType(T.release)) {
+        const shape = valuesShape(r.inputs.chart, r.inputs.version);
+        const problems = unknownValuePaths(r.inputs.values, shape, FREE_FORM_VALUES[r.inputs.chart] ?? []);
+        expect({ chart: r.inputs.chart, problems }).toEqual({ chart: r.inputs.chart, problems: [] });
+      }
     });
   });
 }

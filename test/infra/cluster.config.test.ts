@@ -44,6 +44,7 @@ test("cluster settings default to the pinned version, a private endpoint and no 
     publicAccessCidrs: [],
     adminRoleArn: null,
     developerRoleArn: null,
+    hostsPreviews: false,
   });
 });
 
@@ -76,13 +77,14 @@ test("every offered Kubernetes version has pinned add-ons", () => {
 });
 
 test.each(TIER_NAMES)(
-  "%s: node group maxima never fall below minima, and an override of the node count moves both",
+  "%s: node group maxima never fall below minima, and an override of the node count moves the desired size",
   (name) => {
     const specs = nodeGroupSpecs(TIERS[name]);
     for (const spec of Object.values(specs)) expect(spec.maxSize).toBeGreaterThanOrEqual(spec.minSize);
     const bigger = load({ "storyforge:tier": name, "storyforge:apiNodes": TIERS[name].compute.api.nodes + 7 }).tier;
     const api = nodeGroupSpecs(bigger).api;
-    expect(api.minSize).toBe(TIERS[name].compute.api.nodes + 7);
-    expect(api.maxSize).toBeGreaterThanOrEqual(api.minSize);
+    expect(api.desiredSize).toBe(TIERS[name].compute.api.nodes + 7);
+    expect(api.maxSize).toBeGreaterThanOrEqual(api.desiredSize);
+    expect(api.minSize).toBe(nodeGroupSpecs(TIERS[name]).api.minSize);
   },
 );
