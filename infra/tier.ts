@@ -14,7 +14,7 @@ import { Search } from "./components/search";
 import { Cluster } from "./components/cluster";
 import { Addons } from "./components/addons";
 import { Image } from "./components/image";
-import { NAMESPACE, Workloads } from "./components/workloads";
+import { API_PORT, NAMESPACE, Workloads } from "./components/workloads";
 import { LoadBalancer } from "./components/load-balancer";
 import { Cdn } from "./components/cdn";
 import { assertCapacity, checkCapacity } from "./lib/capacity";
@@ -43,13 +43,25 @@ const addons = new Addons("addons", { context, cluster, network });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
-const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search, addons });
+// Before the workloads: the API's TargetGroupBinding, created ahead of the API pods, names its target group.
 const loadBalancer = new LoadBalancer("load-balancer", {
   context,
   network,
+  apiPort: API_PORT,
+  controller: { roleName: addons.loadBalancerControllerRoleName, hostsPreviews: addons.hostsPreviews },
+  certificate: config.originCertificate
+    ? { arn: config.originCertificate.certificateArn, originDomainName: config.originCertificate.domainName }
+    : undefined,
+});
+const workloads = new Workloads("workloads", {
+  context,
   cluster,
-  api: workloads,
-  dependsOn: [addons],
+  image,
+  database,
+  cache,
+  search,
+  addons,
+  apiTargetGroup: loadBalancer.apiTargetGroup,
 });
 const cdn = new Cdn("cdn", { context, loadBalancer });
 
@@ -94,6 +106,8 @@ const clusterOutput = {
   kubernetesVersion: cluster.kubernetesVersion,
   oidcProviderArn: cluster.oidcProviderArn,
   nodeGroups: cluster.nodeGroups,
+  /** Preview stacks may deploy here: the Load Balancer Controller serves their ALB Ingresses. */
+  hostsPreviews: config.cluster.hostsPreviews,
 };
 // Exported as `cluster`; the local name `cluster` is the component, which later wiring passes around.
 export { clusterOutput as cluster };
@@ -108,6 +122,7 @@ export const app = {
   loadBalancer: {
     originDomainName: loadBalancer.originDomainName,
     originProtocol: loadBalancer.originProtocol,
+    vpcOriginId: loadBalancer.vpcOriginId,
     targetGroupArn: loadBalancer.targetGroupArn,
   },
 };

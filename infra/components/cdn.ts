@@ -11,21 +11,18 @@ import {
   DEFAULT_BEHAVIOUR,
   MANAGED_POLICIES,
   ORDERED_BEHAVIOURS,
-  ORIGIN_VERIFY_HEADER,
   PRICE_CLASS,
 } from "../lib/cdn-behaviours";
 
 /**
- * What the CDN needs from the API's load balancer (the workloads engineer's `LoadBalancer` component has this
- * shape): where to reach it, over which protocol, and the secret its listener requires in `X-Origin-Verify`.
+ * What the CDN needs from the API's load balancer (`LoadBalancer` has this shape): the CloudFront VPC origin in
+ * front of the internal ALB, and the name CloudFront gives the origin (Host, and SNI when the VPC origin is HTTPS).
  */
 export interface ApiOrigin {
-  /** DNS name of the ALB. */
+  /** The ALB's DNS name, or the name on its certificate. */
   readonly originDomainName: pulumi.Input<string>;
-  /** Value of `X-Origin-Verify`; the listener answers 403 without it. A Pulumi secret. */
-  readonly originSecret: pulumi.Input<string>;
-  /** CloudFront origin protocol policy towards the ALB: `https-only` or `http-only`. */
-  readonly originProtocol: pulumi.Input<string>;
+  /** The VPC origin (`aws.cloudfront.VpcOrigin`) whose endpoint is the internal ALB. */
+  readonly vpcOriginId: pulumi.Input<string>;
 }
 
 export interface CdnArgs {
@@ -55,8 +52,9 @@ export interface CdnArgs {
 export const CLOUDFRONT_LOG_DELIVERY_CANONICAL_ID = "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0";
 
 /**
- * CloudFront in front of everything (seed 000 §2.1 layers 1-2): the API behind its ALB (cached reads of topics,
- * scenes and playlists, every other request passed through uncached) and a private S3 bucket of static assets and
+ * CloudFront in front of everything (seed 000 §2.1 layers 1-2): the API behind its internal ALB, reached through a
+ * VPC origin over AWS's network (cached reads of topics, scenes and playlists, every other request passed through
+ * uncached) and a private S3 bucket of static assets and
  * video segments read through Origin Access Control. HTTPS only, HTTP/2 and 3, IPv6, compression, access logs to
  * a private logs bucket, an optional custom domain and an optional WAF web ACL.
  *
@@ -228,16 +226,13 @@ export class Cdn extends pulumi.ComponentResource {
           {
             originId: "api" satisfies CdnOrigin,
             domainName: loadBalancer.originDomainName,
-            customOriginConfig: {
-              httpPort: 80,
-              httpsPort: 443,
-              originProtocolPolicy: loadBalancer.originProtocol,
-              originSslProtocols: ["TLSv1.2"],
+            // Protocol, ports and TLS versions are the VPC origin's; no custom origin, no shared-secret header.
+            vpcOriginConfig: {
+              vpcOriginId: loadBalancer.vpcOriginId,
               // Scene creation enqueues and returns; 30 s is CloudFront's default and enough for any API call.
               originReadTimeout: 30,
               originKeepaliveTimeout: 5,
             },
-            customHeaders: [{ name: ORIGIN_VERIFY_HEADER, value: pulumi.secret(loadBalancer.originSecret) }],
           },
           {
             originId: "assets" satisfies CdnOrigin,
@@ -262,7 +257,7 @@ export class Cdn extends pulumi.ComponentResource {
         webAclId: args.webAclArn,
         tags: context.tags({ Name: distributionName }),
       },
-      { parent: this, dependsOn: [logsAcl], additionalSecretOutputs: ["origins"] },
+      { parent: this, dependsOn: [logsAcl] },
     );
 
     // Only this distribution may read the assets, and only over TLS.

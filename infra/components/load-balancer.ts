@@ -1,17 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { type StackContext } from "../lib/context";
+import { protectLoadBalancerPolicy, targetRegistrationPolicy } from "../lib/load-balancer-controller-policy";
 import { NAME_LIMITS } from "../lib/naming";
 import { type Network } from "./network";
 
-/** CloudFront's origin-facing addresses, an AWS-managed prefix list (one per region, same name everywhere). */
-export const CLOUDFRONT_ORIGIN_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
-/** The header CloudFront adds and the listener requires (infra/lib/cdn-behaviours.ts ORIGIN_VERIFY_HEADER). */
-export const ORIGIN_VERIFY_HEADER = "X-Origin-Verify";
+/**
+ * The security group CloudFront creates in a VPC with its first VPC origin; its service-managed ENIs carry it, so
+ * the origin's group admits exactly this one (CloudFront Developer Guide, "Restrict access with VPC origins").
+ */
+export const CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG";
 /** Paths for the cluster only (autoscaler, scrapers), never served through the CDN. */
 export const INTERNAL_PATHS = ["/internal/*", "/metrics"];
+/** TLS versions CloudFront may use towards the origin: TLS 1.2 only (SSLv3, TLSv1 and 1.1 are refused). */
+export const ORIGIN_SSL_PROTOCOLS = ["TLSv1.2"];
+/** The ALB's TLS policy when the origin has a certificate: TLS 1.3 and 1.2 only. */
+export const ORIGIN_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /**
  * ELB's log-delivery accounts for regions older than Aug 2022 (ELB user guide, "Enable access logs"); newer regions
@@ -26,17 +31,29 @@ const ELB_LOG_ACCOUNTS: Record<string, string> = {
   "eu-central-1": "054676820928",
 };
 
+/** The target group the API's TargetGroupBinding registers pods in, and what the binding must wait for. */
+export interface ApiTargetGroup {
+  readonly arn: pulumi.Output<string>;
+  /** Physical name; the binding is named after it, so a new target group gets a new binding before the old goes. */
+  readonly name: pulumi.Output<string>;
+  readonly vpcId: pulumi.Output<string>;
+  readonly port: number;
+  /** The controller's permission to register targets here (and, on preview hosts, its denial on this ALB). */
+  readonly permissions: pulumi.Resource[];
+}
+
 export interface LoadBalancerArgs {
   context: StackContext;
-  /** Public subnets for the ALB; the workload security group the API pods are in. */
+  /** Private subnets for the internal ALB; the workload security group the API pods are in. */
   network: Network;
-  /** The API Service to bind the target group to (Workloads satisfies it). */
-  api: { namespace: pulumi.Input<string>; apiServiceName: pulumi.Input<string>; apiPort: number };
-  /** The cluster's provider, for the TargetGroupBinding. */
-  cluster: { provider: k8s.Provider };
+  /** Port the API pods listen on (the target group's port). */
+  apiPort: number;
+  /** The AWS Load Balancer Controller's IRSA role (Addons), which gets registration in this target group only. */
+  controller: { roleName: pulumi.Input<string>; hostsPreviews: boolean };
   /**
-   * A regional ACM certificate for the ALB and the name CloudFront reaches it by. Without one, CloudFront talks to
-   * the ALB over HTTP (the ALB admits only CloudFront's addresses and the secret header).
+   * A regional ACM certificate (the stack's region) for the ALB, and the name on it CloudFront asks for (SNI and
+   * certificate check). Without one, CloudFront reaches the internal ALB over HTTP through the VPC origin, inside
+   * AWS's network and the VPC. Changing it replaces nothing but the listener and the VPC origin's protocol.
    * @default none
    */
   certificate?: { arn: pulumi.Input<string>; originDomainName: pulumi.Input<string> };
@@ -45,33 +62,38 @@ export interface LoadBalancerArgs {
    * @default 30
    */
   accessLogDays?: number;
-  /** Resources the binding waits for (the AWS Load Balancer Controller that reconciles it). */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
- * The API's Application Load Balancer, owned by Pulumi so plans, policies and cost estimates see it: public subnets,
- * a security group admitting only CloudFront's origin-facing prefix list, a listener that answers 403 unless the
- * request carries the secret `X-Origin-Verify` header (404 for cluster-internal paths), an `ip` target group on the
- * API pods' port 3000 health-checked on `/health/ready`, and a TargetGroupBinding through which the AWS Load
- * Balancer Controller registers the API Service's pods. Access logs go to an S3 bucket.
+ * The API's Application Load Balancer, owned by Pulumi so plans, policies and cost estimates see it: internal, in
+ * the private subnets, reached only through a CloudFront VPC origin (no public address, no shared-secret header).
+ * Its security group admits only CloudFront's VPC-origin service group, on the listener's port; the listener
+ * forwards to an `ip` target group on the API pods' port health-checked on `/health/ready`, and answers 404 for
+ * cluster-internal paths. The AWS Load Balancer Controller registers the API pods through a TargetGroupBinding
+ * (`apiTargetGroupBinding`, created by the workloads before the API rolls out). Access logs go to an S3 bucket.
+ *
+ * Why HTTP by default: with no custom domain there is no certificate the ALB could present. VPC-origin traffic
+ * enters the VPC through CloudFront-managed ENIs over AWS's network, never the internet; the `certificate` arg
+ * (stack config `originCertificateArn` + `originDomainName`) turns it into HTTPS end to end.
  *
  * Monthly cost (us-east-1): $16.43 per ALB + $5.84 per LCU; ≈ $25 mvp, $60 v1, $300 v2 at the tier's traffic.
+ * VPC origins and an internal ALB need no public IPv4 addresses.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
-  /** Where CloudFront reaches the ALB. */
+  /** The name CloudFront uses for the origin: the ALB's DNS name, or the certificate's name. */
   readonly originDomainName: pulumi.Output<string>;
-  /** Value of X-Origin-Verify; a Pulumi secret. */
-  readonly originSecret: pulumi.Output<string>;
-  /** CloudFront origin protocol policy: `http-only` or `https-only`. */
+  /** CloudFront origin protocol policy: `http-only`, or `https-only` with a certificate. */
   readonly originProtocol: pulumi.Output<string>;
+  /** The CloudFront VPC origin a distribution's API origin names (`vpcOriginConfig.vpcOriginId`). */
+  readonly vpcOriginId: pulumi.Output<string>;
   readonly loadBalancerArn: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  readonly apiTargetGroup: ApiTargetGroup;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("storyforge:compute:LoadBalancer", name, {}, opts);
-    const { context, network, api } = args;
+    const { context, network, apiPort } = args;
     const accessLogDays = args.accessLogDays ?? 30;
     if (!Number.isInteger(accessLogDays) || accessLogDays < 1)
       throw new Error(`accessLogDays must be a positive integer, got ${accessLogDays}`);
@@ -79,39 +101,15 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const https = args.certificate !== undefined;
     const listenerPort = https ? 443 : 80;
 
-    const secret = new random.RandomPassword(
-      `${name}-origin-secret`,
-      {
-        // ALB header conditions match up to 128 characters; * and ? are wildcards there, so letters and digits only.
-        length: 48,
-        special: false,
-      },
-      parent,
-    );
-    const originSecret = pulumi.secret(secret.result);
-
-    // Security group: in from CloudFront only, out to the API pods only.
-    const cloudfront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_PREFIX_LIST }, parent);
+    // Security group: in from CloudFront's VPC-origin ENIs only (rule below, once CloudFront made its group), out to
+    // the API pods only. Named and described once: both are ForceNew, and a replacement under the same name fails.
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: network.vpcId,
-        name: context.name("alb"),
-        description: `StoryForge API load balancer: port ${listenerPort} from CloudFront only`,
-        tags: context.tags({ Name: context.name("alb") }),
-      },
-      parent,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-from-cloudfront`,
-      {
-        securityGroupId: sg.id,
-        prefixListId: cloudfront.id,
-        ipProtocol: "tcp",
-        fromPort: listenerPort,
-        toPort: listenerPort,
-        description: "CloudFront origin-facing addresses",
-        tags: context.tags(),
+        name: context.name("api-origin"),
+        description: "StoryForge API load balancer: CloudFront VPC origins only",
+        tags: context.tags({ Name: context.name("api-origin") }),
       },
       parent,
     );
@@ -121,8 +119,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
         securityGroupId: sg.id,
         referencedSecurityGroupId: network.workloadSecurityGroup.id,
         ipProtocol: "tcp",
-        fromPort: api.apiPort,
-        toPort: api.apiPort,
+        fromPort: apiPort,
+        toPort: apiPort,
         description: "API pods",
         tags: context.tags(),
       },
@@ -134,22 +132,189 @@ export class LoadBalancer extends pulumi.ComponentResource {
         securityGroupId: network.workloadSecurityGroup.id,
         referencedSecurityGroupId: sg.id,
         ipProtocol: "tcp",
-        fromPort: api.apiPort,
-        toPort: api.apiPort,
+        fromPort: apiPort,
+        toPort: apiPort,
         description: "API pods from the load balancer",
         tags: context.tags(),
       },
       parent,
     );
 
-    // Access logs: SSE-S3 (ALB log delivery does not support KMS keys), expired after accessLogDays.
-    const logs = new aws.s3.Bucket(
-      `${name}-logs`,
+    const logs = this.accessLogs(name, context, accessLogDays);
+
+    // Internal, in the private subnets: CloudFront's VPC origin reaches it, the internet cannot. `internal` and the
+    // name are ForceNew: the name differs from the former internet-facing ALB's, so the replacement can coexist.
+    const alb = new aws.lb.LoadBalancer(
+      `${name}-alb`,
       {
-        bucket: context.name("alb-logs", NAME_LIMITS.s3),
-        forceDestroy: true,
+        name: context.name("api-origin", NAME_LIMITS.loadBalancer),
+        loadBalancerType: "application",
+        internal: true,
+        subnets: network.privateSubnetIds,
+        securityGroups: [sg.id],
+        dropInvalidHeaderFields: true,
+        idleTimeout: 60,
+        enableDeletionProtection: context.config.tier.database.deletionProtection,
+        accessLogs: { bucket: logs.bucket, prefix: "alb", enabled: true },
         tags: context.tags(),
       },
+      { ...parent, dependsOn: [logs.policy] },
+    );
+
+    const targetGroup = new aws.lb.TargetGroup(
+      `${name}-api`,
+      {
+        name: context.name("api-origin-tg", NAME_LIMITS.loadBalancer),
+        targetType: "ip",
+        ipAddressType: "ipv4",
+        port: apiPort,
+        protocol: "HTTP",
+        vpcId: network.vpcId,
+        // The API fails readiness for 10 s before it stops; 30 s lets the ALB finish in-flight requests.
+        deregistrationDelay: 30,
+        healthCheck: {
+          path: "/health/ready",
+          port: "traffic-port",
+          protocol: "HTTP",
+          matcher: "200",
+          interval: 10,
+          timeout: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+        },
+        tags: context.tags(),
+      },
+      parent,
+    );
+
+    const listener = new aws.lb.Listener(
+      `${name}-listener`,
+      {
+        loadBalancerArn: alb.arn,
+        port: listenerPort,
+        protocol: https ? "HTTPS" : "HTTP",
+        ...(https ? { certificateArn: args.certificate!.arn, sslPolicy: ORIGIN_TLS_POLICY } : {}),
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        tags: context.tags(),
+      },
+      parent,
+    );
+    new aws.lb.ListenerRule(
+      `${name}-internal-paths`,
+      {
+        listenerArn: listener.arn,
+        priority: 10,
+        conditions: [{ pathPattern: { values: INTERNAL_PATHS } }],
+        actions: [
+          {
+            type: "fixed-response",
+            fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: '{"error":"not_found"}' },
+          },
+        ],
+        tags: context.tags(),
+      },
+      parent,
+    );
+
+    // CloudFront's VPC origin: CloudFront puts ENIs in the ALB's subnets and, with the first VPC origin of the VPC,
+    // creates CloudFront-VPCOrigins-Service-SG for them. The VPC needs an internet gateway attached (the network has
+    // one); it is not on the path.
+    const originProtocol = https ? "https-only" : "http-only";
+    const vpcOrigin = new aws.cloudfront.VpcOrigin(
+      `${name}-vpc-origin`,
+      {
+        vpcOriginEndpointConfig: {
+          name: context.name("api-origin", 64),
+          arn: alb.arn,
+          httpPort: 80,
+          httpsPort: 443,
+          originProtocolPolicy: originProtocol,
+          originSslProtocols: { items: ORIGIN_SSL_PROTOCOLS, quantity: ORIGIN_SSL_PROTOCOLS.length },
+        },
+        tags: context.tags(),
+      },
+      parent,
+    );
+    // The group exists once the VPC origin is deployed (its create waits for that), so look it up after it.
+    const cloudfrontGroup = aws.ec2.getSecurityGroupOutput(
+      {
+        filters: [
+          { name: "group-name", values: [CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP] },
+          { name: "vpc-id", values: [network.vpcId] },
+        ],
+      },
+      { parent: this, dependsOn: [vpcOrigin] },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-from-cloudfront`,
+      {
+        securityGroupId: sg.id,
+        referencedSecurityGroupId: cloudfrontGroup.id,
+        ipProtocol: "tcp",
+        fromPort: listenerPort,
+        toPort: listenerPort,
+        description: `CloudFront VPC origin ENIs, ${https ? "HTTPS" : "HTTP"}`,
+        tags: context.tags(),
+      },
+      parent,
+    );
+
+    // The controller may register targets in this target group only; on a preview host, where it also writes
+    // listeners and rules on `*`, it is denied this ALB outright.
+    const controllerPolicies: pulumi.Resource[] = [
+      new aws.iam.RolePolicy(
+        `${name}-controller-registers`,
+        {
+          role: args.controller.roleName,
+          name: "register-api-targets",
+          policy: targetGroup.arn.apply((arn) => JSON.stringify(targetRegistrationPolicy(arn))),
+        },
+        parent,
+      ),
+    ];
+    if (args.controller.hostsPreviews) {
+      controllerPolicies.push(
+        new aws.iam.RolePolicy(
+          `${name}-controller-keeps-off`,
+          {
+            role: args.controller.roleName,
+            name: "never-change-the-api-load-balancer",
+            policy: pulumi
+              .all([alb.arn, targetGroup.arn])
+              .apply(([lb, tg]) => JSON.stringify(protectLoadBalancerPolicy(lb, tg))),
+          },
+          parent,
+        ),
+      );
+    }
+
+    this.originDomainName = https ? pulumi.output(args.certificate!.originDomainName) : alb.dnsName;
+    this.originProtocol = pulumi.output(originProtocol);
+    this.vpcOriginId = vpcOrigin.id;
+    this.loadBalancerArn = alb.arn;
+    this.targetGroupArn = targetGroup.arn;
+    this.securityGroupId = sg.id;
+    this.apiTargetGroup = {
+      arn: targetGroup.arn,
+      name: targetGroup.name,
+      vpcId: pulumi.output(network.vpcId),
+      port: apiPort,
+      permissions: controllerPolicies,
+    };
+    this.registerOutputs({
+      originDomainName: this.originDomainName,
+      originProtocol: this.originProtocol,
+      vpcOriginId: this.vpcOriginId,
+      targetGroupArn: this.targetGroupArn,
+    });
+  }
+
+  /** Access logs: SSE-S3 (ALB log delivery does not support KMS keys), expired after `days`. */
+  private accessLogs(name: string, context: StackContext, days: number) {
+    const parent = { parent: this };
+    const logs = new aws.s3.Bucket(
+      `${name}-logs`,
+      { bucket: context.name("alb-logs", NAME_LIMITS.s3), forceDestroy: true, tags: context.tags() },
       parent,
     );
     new aws.s3.BucketPublicAccessBlock(
@@ -165,18 +330,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-logs-sse`,
-      {
-        bucket: logs.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
+      { bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
       parent,
     );
     const versioning = new aws.s3.BucketVersioning(
       `${name}-logs-versioning`,
-      {
-        bucket: logs.id,
-        versioningConfiguration: { status: "Enabled" },
-      },
+      { bucket: logs.id, versioningConfiguration: { status: "Enabled" } },
       parent,
     );
     new aws.s3.BucketLifecycleConfiguration(
@@ -188,7 +347,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             id: "expire",
             status: "Enabled",
             filter: {},
-            expiration: { days: accessLogDays },
+            expiration: { days },
             noncurrentVersionExpiration: { noncurrentDays: 7 },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
           },
@@ -197,7 +356,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       { ...parent, dependsOn: [versioning] },
     );
     const logAccount = ELB_LOG_ACCOUNTS[context.config.region];
-    const logPolicy = new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
       `${name}-logs-policy`,
       {
         bucket: logs.id,
@@ -227,121 +386,53 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    const alb = new aws.lb.LoadBalancer(
-      `${name}-alb`,
-      {
-        name: context.name("api", NAME_LIMITS.loadBalancer),
-        loadBalancerType: "application",
-        internal: false,
-        subnets: network.publicSubnetIds,
-        securityGroups: [sg.id],
-        dropInvalidHeaderFields: true,
-        idleTimeout: 60,
-        enableDeletionProtection: context.config.tier.database.deletionProtection,
-        accessLogs: { bucket: logs.bucket, prefix: "alb", enabled: true },
-        tags: context.tags(),
-      },
-      { ...parent, dependsOn: [logPolicy] },
-    );
-
-    const targetGroup = new aws.lb.TargetGroup(
-      `${name}-api`,
-      {
-        name: context.name("api-tg", NAME_LIMITS.loadBalancer),
-        targetType: "ip",
-        port: api.apiPort,
-        protocol: "HTTP",
-        vpcId: network.vpcId,
-        // The API fails readiness for 10 s before it stops; 30 s lets the ALB finish in-flight requests.
-        deregistrationDelay: 30,
-        healthCheck: {
-          path: "/health/ready",
-          port: "traffic-port",
-          protocol: "HTTP",
-          matcher: "200",
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
-        },
-        tags: context.tags(),
-      },
-      parent,
-    );
-
-    const listener = new aws.lb.Listener(
-      `${name}-listener`,
-      {
-        loadBalancerArn: alb.arn,
-        port: listenerPort,
-        protocol: https ? "HTTPS" : "HTTP",
-        ...(https ? { certificateArn: args.certificate!.arn, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" } : {}),
-        defaultActions: [
-          {
-            type: "fixed-response",
-            fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" },
-          },
-        ],
-        tags: context.tags(),
-      },
-      parent,
-    );
-    const fromCdn = { httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [originSecret] } };
-    new aws.lb.ListenerRule(
-      `${name}-internal-paths`,
-      {
-        listenerArn: listener.arn,
-        priority: 10,
-        conditions: [fromCdn, { pathPattern: { values: INTERNAL_PATHS } }],
-        actions: [
-          {
-            type: "fixed-response",
-            fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: '{"error":"not_found"}' },
-          },
-        ],
-        tags: context.tags(),
-      },
-      parent,
-    );
-    new aws.lb.ListenerRule(
-      `${name}-from-cdn`,
-      {
-        listenerArn: listener.arn,
-        priority: 20,
-        conditions: [fromCdn],
-        actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-        tags: context.tags(),
-      },
-      parent,
-    );
-
-    // The AWS Load Balancer Controller registers the API Service's pod IPs in the target group.
-    new k8s.apiextensions.CustomResource(
-      `${name}-binding`,
-      {
-        apiVersion: "elbv2.k8s.aws/v1beta1",
-        kind: "TargetGroupBinding",
-        metadata: { name: "api", namespace: api.namespace },
-        spec: {
-          serviceRef: { name: api.apiServiceName, port: api.apiPort },
-          targetGroupARN: targetGroup.arn,
-          targetType: "ip",
-        },
-      },
-      { parent: this, provider: args.cluster.provider, dependsOn: args.dependsOn ?? [] },
-    );
-
-    this.originDomainName = https ? pulumi.output(args.certificate!.originDomainName) : alb.dnsName;
-    this.originSecret = originSecret;
-    this.originProtocol = pulumi.output(https ? "https-only" : "http-only");
-    this.loadBalancerArn = alb.arn;
-    this.targetGroupArn = targetGroup.arn;
-    this.securityGroupId = sg.id;
-    this.registerOutputs({
-      originDomainName: this.originDomainName,
-      originProtocol: this.originProtocol,
-      targetGroupArn: this.targetGroupArn,
-    });
+    return { bucket: logs.bucket, policy };
   }
+}
+
+export interface ApiTargetGroupBindingArgs {
+  /** Namespace and Service of the API (the Service's pods are registered). */
+  namespace: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+  targetGroup: ApiTargetGroup;
+  provider: k8s.Provider;
+  /** The Load Balancer Controller release, whose CRD and webhooks the binding needs. */
+  controller: pulumi.Resource;
+  parent: pulumi.Resource;
+}
+
+/**
+ * The TargetGroupBinding through which the AWS Load Balancer Controller registers the API Service's pods in the
+ * ALB's target group. Every field the controller's mutating webhook would default is set here (`ipAddressType`,
+ * `vpcID`, `targetGroupProtocol`, `targetType`): under server-side apply a webhook-defaulted field belongs to
+ * Pulumi's field manager, so the next apply without it would unset it, which the validator refuses as a change of
+ * an immutable field (webhooks/elbv2/targetgroupbinding_validator.go `checkImmutableFields`, v3.4.0). The target
+ * group ARN is immutable too: a new target group replaces the binding, named after the group so both coexist
+ * until the old one is deleted. Create it before the API's pods: the controller injects readiness gates only into
+ * pods created while a binding refers to their Service.
+ */
+export function apiTargetGroupBinding(name: string, args: ApiTargetGroupBindingArgs): k8s.apiextensions.CustomResource {
+  const { targetGroup } = args;
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: "elbv2.k8s.aws/v1beta1",
+      kind: "TargetGroupBinding",
+      metadata: { name: targetGroup.name, namespace: args.namespace },
+      spec: {
+        serviceRef: { name: args.serviceName, port: targetGroup.port },
+        targetGroupARN: targetGroup.arn,
+        targetType: "ip",
+        ipAddressType: "ipv4",
+        targetGroupProtocol: "HTTP",
+        vpcID: targetGroup.vpcId,
+      },
+    },
+    {
+      parent: args.parent,
+      provider: args.provider,
+      dependsOn: [args.controller, ...targetGroup.permissions],
+      replaceOnChanges: ["spec.targetGroupARN"],
+    },
+  );
 }

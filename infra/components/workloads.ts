@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { POOLS_PER_PROCESS, workerPoolSize } from "../lib/capacity";
+import { POOLS_PER_PROCESS, ROLLOUT_MAX_SURGE, workerPoolSize } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
 import {
   hardenedContainer,
@@ -15,7 +15,9 @@ import {
 } from "../lib/pod-spec";
 import { type Cache } from "./cache";
 import { type Database } from "./database";
+import { READINESS_GATE_LABEL } from "./addons";
 import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
+import { type ApiTargetGroup, apiTargetGroupBinding } from "./load-balancer";
 import { PgBouncer } from "./pgbouncer";
 import { type Search } from "./search";
 
@@ -79,10 +81,16 @@ export interface WorkloadsArgs {
   /** OpenSearch; absent for tiers without one (the API searches with PostgreSQL). */
   search?: Search;
   /**
-   * The cluster's add-ons: the worker's ScaledObject waits for KEDA, whose chart installs its CRD.
-   * @default none (the CRD must already exist)
+   * The cluster's add-ons: the worker's ScaledObject waits for KEDA, whose chart installs its CRD; the API's
+   * TargetGroupBinding (and so the API) waits for the Load Balancer Controller, whose webhook injects readiness gates.
+   * @default none (the CRDs must already exist)
    */
-  addons?: { keda: pulumi.Resource };
+  addons?: { keda: pulumi.Resource; loadBalancerController?: pulumi.Resource };
+  /**
+   * The ALB target group the API's pods are registered in, through a TargetGroupBinding created before the API.
+   * @default none (no binding: the API is reached only inside the cluster)
+   */
+  apiTargetGroup?: ApiTargetGroup;
   /**
    * Log level of the API and the worker.
    * @default "info"
@@ -179,6 +187,9 @@ export class Workloads extends pulumi.ComponentResource {
             // Pod Security Admission: every pod here must meet the "restricted" profile.
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
+            // A pod counts as ready only once its target is healthy in the ALB's target group, so a rolling update
+            // never leaves the target group without a healthy target (AWS Load Balancer Controller readiness gates).
+            ...(args.apiTargetGroup !== undefined ? { [READINESS_GATE_LABEL]: "enabled" } : {}),
           },
         },
       },
@@ -306,6 +317,33 @@ export class Workloads extends pulumi.ComponentResource {
     // API
     const apiLabels = { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "storyforge" };
     const apiAccount = accountFor("api");
+    const apiService = new k8s.core.v1.Service(
+      `${name}-api-service`,
+      {
+        metadata: { name: "api", namespace: ns, labels: apiLabels },
+        spec: {
+          type: "ClusterIP",
+          selector: apiLabels,
+          ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }],
+        },
+      },
+      k8sOpts,
+    );
+    // Readiness gates are injected only into pods created while the Service and a binding to it exist.
+    const controller = args.addons?.loadBalancerController;
+    if (args.apiTargetGroup !== undefined && controller === undefined)
+      throw new Error("addons.loadBalancerController is required with apiTargetGroup: the binding needs its CRD");
+    const binding =
+      args.apiTargetGroup !== undefined && controller !== undefined
+        ? apiTargetGroupBinding(`${name}-api-binding`, {
+            namespace: ns,
+            serviceName: apiService.metadata.name,
+            targetGroup: args.apiTargetGroup,
+            provider: cluster.provider,
+            controller,
+            parent: this,
+          })
+        : undefined;
     const api = new k8s.apps.v1.Deployment(
       `${name}-api`,
       {
@@ -313,7 +351,10 @@ export class Workloads extends pulumi.ComponentResource {
         spec: {
           // No `replicas`: the HPA owns the count.
           selector: { matchLabels: apiLabels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          strategy: {
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: 0, maxSurge: `${ROLLOUT_MAX_SURGE * 100}%` },
+          },
           template: {
             metadata: { labels: apiLabels },
             spec: {
@@ -367,19 +408,10 @@ export class Workloads extends pulumi.ComponentResource {
           },
         },
       },
-      { ...k8sOpts, dependsOn: [migration] },
-    );
-    const apiService = new k8s.core.v1.Service(
-      `${name}-api-service`,
       {
-        metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          type: "ClusterIP",
-          selector: apiLabels,
-          ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }],
-        },
+        ...k8sOpts,
+        dependsOn: [migration, ...(binding !== undefined ? [binding] : []), ...(controller ? [controller] : [])],
       },
-      k8sOpts,
     );
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-api-hpa`,
@@ -423,7 +455,10 @@ export class Workloads extends pulumi.ComponentResource {
         spec: {
           // No `replicas`: KEDA's HPA owns the count.
           selector: { matchLabels: workerLabels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          strategy: {
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: 0, maxSurge: `${ROLLOUT_MAX_SURGE * 100}%` },
+          },
           template: {
             metadata: { labels: workerLabels },
             spec: {

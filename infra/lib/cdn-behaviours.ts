@@ -187,9 +187,6 @@ export const API_WRITE_HEADERS: readonly string[] = [
   "X-Request-Id",
 ];
 
-/** Header the ALB listener requires (the LoadBalancer component checks it); value is a Pulumi secret. */
-export const ORIGIN_VERIFY_HEADER = "X-Origin-Verify";
-
 /**
  * Name of the cache policy a behaviour uses, equal for behaviours with the same TTLs and query key (they share
  * one policy); null for an uncached behaviour (the managed CachingDisabled policy).

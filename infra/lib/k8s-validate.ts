@@ -162,8 +162,9 @@ export const SCALED_OBJECT_SCHEMA = {
 
 /**
  * elbv2.k8s.aws/v1beta1 TargetGroupBinding, from kubernetes-sigs/aws-load-balancer-controller
- * config/crd/bases/elbv2.k8s.aws_targetgroupbindings.yaml: serviceRef (name, port) required; targetType instance|ip;
- * ipAddressType ipv4|ipv6; networking.ingress rules.
+ * config/crd/bases/elbv2.k8s.aws_targetgroupbindings.yaml as chart 3.4.0 ships it (crds/crds.yaml): serviceRef
+ * (name, port) required; targetType instance|ip; ipAddressType ipv4|ipv6; targetGroupProtocol; networking.ingress
+ * rules; cross-account role fields.
  */
 export const TARGET_GROUP_BINDING_SCHEMA = {
   type: "object",
@@ -182,8 +183,11 @@ export const TARGET_GROUP_BINDING_SCHEMA = {
         targetGroupName: { type: "string" },
         targetType: { enum: ["instance", "ip"] },
         ipAddressType: { enum: ["ipv4", "ipv6"] },
+        targetGroupProtocol: { enum: ["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "QUIC", "TCP_QUIC"] },
         vpcID: { type: "string" },
         multiClusterTargetGroup: { type: "boolean" },
+        iamRoleArnToAssume: { type: "string" },
+        assumeRoleExternalId: { type: "string" },
         nodeSelector: { type: "object" },
         serviceRef: {
           type: "object",

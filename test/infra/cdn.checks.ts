@@ -3,8 +3,8 @@
  * (one plan per file: the Pulumi runtime is global).
  */
 import { type Plan, type PlannedResource } from "../../tools/plan/harness";
-import { RESOURCE_STATE } from "../../tools/plan/mocks";
-import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
+import { CALL_RESULTS, RESOURCE_STATE } from "../../tools/plan/mocks";
+import { CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP } from "../../infra/components/load-balancer";
 import {
   ALL_METHODS,
   behaviourFor,
@@ -16,7 +16,7 @@ import {
 } from "../../infra/lib/cdn-behaviours";
 import { REQUIRED_TAGS } from "../../infra/lib/context";
 import { type TierName } from "../../stacks/tiers";
-import { CDN, planCdn } from "./cdn.support";
+import { CDN, EDGE, planCdn } from "./cdn.support";
 
 type Inputs = Record<string, any>;
 const PLAN_TIMEOUT_MS = 120_000;
@@ -172,14 +172,6 @@ export function cdnSuite(stack: TierName): void {
       expect(dist.aliases ?? []).toEqual([]);
     });
 
-    it("the API origin is the load balancer, reached with its protocol, TLS 1.2 only when over HTTPS", () => {
-      const api = dist.origins.find((o: Inputs) => o.originId === "api");
-      const lb = (plan.outputs.app as Inputs).loadBalancer;
-      expect(api.domainName).toBe(lb.originDomainName);
-      expect(api.customOriginConfig.originProtocolPolicy).toBe(lb.originProtocol);
-      expect(api.customOriginConfig.originSslProtocols).toEqual(["TLSv1.2"]);
-    });
-
     it("compression is on for every behaviour, HTTP/2 and 3 and IPv6 are on", () => {
       for (const b of [dist.defaultCacheBehavior, ...dist.orderedCacheBehaviors]) expect(b.compress).toBe(true);
       expect(dist.httpVersion).toBe("http2and3");
@@ -197,12 +189,85 @@ export function cdnSuite(stack: TierName): void {
     });
   });
 
-  describe(`${stack}: the origin secret`, () => {
-    it("the API origin sends X-Origin-Verify, shown as [secret] in the plan", () => {
-      const api = dist.origins.find((o: Inputs) => o.originId === "api");
-      expect(api.customHeaders).toEqual([{ name: "X-Origin-Verify", value: SECRET_PLACEHOLDER }]);
+  describe(`${stack}: the API origin is never reached in cleartext over the internet`, () => {
+    const api = () => dist.origins.find((o: Inputs) => o.originId === "api");
+    const one = (type: string, name: string): Inputs => {
+      const found = ofType(type).filter((r) => r.name === name);
+      expect(found).toHaveLength(1);
+      return found[0].inputs;
+    };
+    const albArn = () => {
+      const alb = ofType(EDGE.loadBalancer).find((r) => r.name === "load-balancer-alb")!;
+      return RESOURCE_STATE[EDGE.loadBalancer](alb.inputs, alb.name, { region: "us-east-1" }).arn;
+    };
+
+    it("the API origin is a CloudFront VPC origin whose endpoint is the ALB: no custom origin, no shared-secret header", () => {
+      const origin = api();
+      expect(origin.customOriginConfig).toBeUndefined();
+      expect(origin.customHeaders ?? []).toEqual([]);
+      const [vpcOrigin, ...more] = ofType(EDGE.vpcOrigin);
+      expect(more).toEqual([]);
+      expect(origin.vpcOriginConfig.vpcOriginId).toBe(`${vpcOrigin.name}-id`);
+      expect((vpcOrigin.inputs as Inputs).vpcOriginEndpointConfig.arn).toBe(albArn());
+      expect(origin.domainName).toBe((plan.outputs.app as Inputs).loadBalancer.originDomainName);
     });
 
+    it("the ALB is internal, in the private subnets, so it has no address on the internet", () => {
+      const alb = one(EDGE.loadBalancer, "load-balancer-alb");
+      expect(alb.internal).toBe(true);
+      const privateSubnets = ofType(EDGE.subnet)
+        .filter((s) => (s.inputs as Inputs).tags?.["subnet-role"] === "private")
+        .map((s) => `${s.name}-id`);
+      expect([...alb.subnets].sort()).toEqual(privateSubnets.sort());
+    });
+
+    it("the ALB admits only CloudFront's VPC-origin service security group, on the listener's port", () => {
+      const sgId = "load-balancer-sg-id";
+      expect(one(EDGE.securityGroup, "load-balancer-sg").ingress ?? []).toEqual([]);
+      const ingress = ofType(EDGE.ingressRule).filter((r) => (r.inputs as Inputs).securityGroupId === sgId);
+      expect(ingress).toHaveLength(1);
+      const rule = ingress[0].inputs as Inputs;
+      const listener = one(EDGE.listener, "load-balancer-listener");
+      const vpcId = (plan.outputs.vpc as Inputs).id;
+      const cloudfrontGroup = CALL_RESULTS["aws:ec2/getSecurityGroup:getSecurityGroup"](
+        {
+          filters: [
+            { name: "group-name", values: [CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP] },
+            { name: "vpc-id", values: [vpcId] },
+          ],
+        },
+        { region: "us-east-1" },
+      );
+      expect(rule).toMatchObject({
+        referencedSecurityGroupId: cloudfrontGroup.id,
+        ipProtocol: "tcp",
+        fromPort: listener.port,
+        toPort: listener.port,
+      });
+      expect(rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.prefixListId).toBeUndefined();
+    });
+
+    it("the ALB's security group is named and described without its port: both are ForceNew, and a replacement under a fixed name fails", () => {
+      const sg = one(EDGE.securityGroup, "load-balancer-sg");
+      expect(sg.description).toBe("StoryForge API load balancer: CloudFront VPC origins only");
+      expect(`${sg.name} ${sg.description}`).not.toMatch(/\b(80|443)\b/);
+    });
+
+    it("the ALB's VPC has an internet gateway attached, which CloudFront VPC origins require (it carries none of their traffic)", () => {
+      const vpcId = (plan.outputs.vpc as Inputs).id;
+      expect(ofType(EDGE.internetGateway).filter((g) => (g.inputs as Inputs).vpcId === vpcId)).toHaveLength(1);
+    });
+
+    it("without an origin certificate the VPC origin speaks HTTP to the internal listener on port 80, TLS 1.2 only if it ever speaks HTTPS", () => {
+      const config = one(EDGE.vpcOrigin, "load-balancer-vpc-origin").vpcOriginEndpointConfig;
+      expect(config).toMatchObject({ originProtocolPolicy: "http-only", httpPort: 80, httpsPort: 443 });
+      expect(config.originSslProtocols).toEqual({ items: ["TLSv1.2"], quantity: 1 });
+      expect(one(EDGE.listener, "load-balancer-listener")).toMatchObject({ port: 80, protocol: "HTTP" });
+      expect((plan.outputs.app as Inputs).loadBalancer.originProtocol).toBe("http-only");
+    });
+  });
+
+  describe(`${stack}: secrets`, () => {
     it("no generated secret's value appears in the distribution or the outputs", () => {
       const values = ofType(CDN.randomPassword).map(
         (r) => RESOURCE_STATE[CDN.randomPassword](r.inputs as Inputs, r.name, { region: "us-east-1" }).result as string,

@@ -22,3 +22,14 @@ export const CDN = {
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
+
+/** The API origin's resources: the VPC origin, the internal ALB and its network. */
+export const EDGE = {
+  vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  listener: "aws:lb/listener:Listener",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  subnet: "aws:ec2/subnet:Subnet",
+  internetGateway: "aws:ec2/internetGateway:InternetGateway",
+} as const;

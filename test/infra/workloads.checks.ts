@@ -327,42 +327,24 @@ export function workloadsSuite(stack: string): void {
       expect(outputs).not.toMatch(/"mock-[0-9a-f]{16,}"/);
     });
 
-    test("the ALB admits only CloudFront's origin-facing prefix list and forwards only requests carrying the origin secret", () => {
-      const albSg = one("aws:ec2/securityGroup:SecurityGroup", "load-balancer-sg");
-      expect(albSg.ingress ?? []).toEqual([]);
-      const ingress = all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) =>
-        r.name.startsWith("load-balancer-from"),
-      );
-      expect(ingress.map((r) => r.inputs as Obj)).toEqual([
-        expect.objectContaining({ prefixListId: "pl-3b927c52", fromPort: 80, toPort: 80 }),
-      ]);
-      expect(ingress.some((r) => (r.inputs as Obj).cidrIpv4 !== undefined)).toBe(false);
+    test("the internal ALB forwards to the API pods' ip target group and answers 404 for cluster-internal paths", () => {
       const listener = one("aws:lb/listener:Listener", "load-balancer-listener");
-      expect(listener).toMatchObject({
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "403" } }],
-      });
-      const forward = one("aws:lb/listenerRule:ListenerRule", "load-balancer-from-cdn");
-      expect(forward.conditions).toEqual([{ httpHeader: { httpHeaderName: "X-Origin-Verify", values: ["[secret]"] } }]);
-      expect(forward.actions[0].type).toBe("forward");
-      const internal = one("aws:lb/listenerRule:ListenerRule", "load-balancer-internal-paths");
-      expect(internal.priority).toBeLessThan(forward.priority);
-      expect(internal.conditions).toContainEqual({ pathPattern: { values: ["/internal/*", "/metrics"] } });
       const tg = one("aws:lb/targetGroup:TargetGroup", "load-balancer-api");
       expect(tg).toMatchObject({
         targetType: "ip",
+        ipAddressType: "ipv4",
         port: 3000,
         protocol: "HTTP",
         healthCheck: { path: "/health/ready" },
       });
-      const alb = one("aws:lb/loadBalancer:LoadBalancer", "load-balancer-alb");
-      expect(alb).toMatchObject({
-        internal: false,
-        loadBalancerType: "application",
-        dropInvalidHeaderFields: true,
-        accessLogs: { enabled: true },
-      });
+      const tgArn = (plan.outputs.app as Obj).loadBalancer.targetGroupArn;
+      expect(listener.defaultActions).toEqual([{ type: "forward", targetGroupArn: tgArn }]);
+      const rules = all("aws:lb/listenerRule:ListenerRule").map((r) => r.inputs as Obj);
+      expect(rules).toHaveLength(1);
+      expect(rules[0].conditions).toEqual([{ pathPattern: { values: ["/internal/*", "/metrics"] } }]);
+      expect(rules[0].actions[0].fixedResponse.statusCode).toBe("404");
+      // No rule or header reads a shared secret: the internal ALB is reached through CloudFront's VPC origin only.
+      expect(JSON.stringify(rules)).not.toMatch(/httpHeader|X-Origin-Verify/i);
       const fromAlb = one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "load-balancer-api-from-alb");
       expect(fromAlb).toMatchObject({
         fromPort: 3000,
@@ -371,15 +353,42 @@ export function workloadsSuite(stack: string): void {
       });
     });
 
-    test("a TargetGroupBinding registers the API Service's pods in the ALB's target group", () => {
-      const tgb = byMetadataName("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "api");
-      expect(tgb.metadata.namespace).toBe("storyforge");
-      expect(tgb.spec).toEqual({
+    test("the TargetGroupBinding sets every field the controller's webhook would default, so server-side apply never unsets an immutable one", () => {
+      const [tgb, ...more] = all("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding");
+      expect(more).toEqual([]);
+      const tg = one("aws:lb/targetGroup:TargetGroup", "load-balancer-api");
+      const spec = (tgb.inputs as Obj).spec;
+      // webhooks/elbv2/targetgroupbinding_mutator.go MutateCreate defaults these four; checkImmutableFields refuses
+      // ipAddressType and vpcID going from set to unset, and any targetGroupARN change.
+      expect(spec).toEqual({
         serviceRef: { name: "api", port: 3000 },
         targetGroupARN: (plan.outputs.app as Obj).loadBalancer.targetGroupArn,
-        targetType: "ip",
+        targetType: tg.targetType,
+        ipAddressType: tg.ipAddressType,
+        targetGroupProtocol: tg.protocol,
+        vpcID: tg.vpcId,
       });
-      expect((plan.outputs.app as Obj).loadBalancer.originProtocol).toBe("http-only");
+      // Named after its target group: a replaced target group gets a new binding beside the old one.
+      expect((tgb.inputs as Obj).metadata).toEqual({ name: tg.name, namespace: "storyforge" });
+    });
+
+    test("the API's namespace injects readiness gates, and the API pods are the ones the controller's pod webhook selects", () => {
+      const ns = byMetadataName("kubernetes:core/v1:Namespace", "storyforge");
+      expect(ns.metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"]).toBe("enabled");
+      const lbc = all("kubernetes:helm.sh/v3:Release").find(
+        (r) => (r.inputs as Obj).chart === "aws-load-balancer-controller",
+      )!;
+      const values = (lbc.inputs as Obj).values;
+      expect(values.podMutatorWebhookConfig).toEqual({ failurePolicy: "Fail" });
+      const selector: Record<string, string> = values.objectSelector.matchLabels;
+      const templates = [...deployments(), ...all("kubernetes:batch/v1:Job")].map((r) => ({
+        name: String((r.inputs as Obj).metadata.name),
+        labels: (r.inputs as Obj).spec.template.metadata.labels as Record<string, string>,
+      }));
+      const selected = templates.filter((t) => Object.entries(selector).every(([k, v]) => t.labels[k] === v));
+      // Only the API's pods wait on the webhook (failurePolicy Fail): PgBouncer, the worker and migrations never do.
+      expect(selected.map((t) => t.name)).toEqual(["api"]);
+      expect(templates.length).toBeGreaterThanOrEqual(4);
     });
 
     test("the capacity output holds every inequality's figures for the tier", () => {

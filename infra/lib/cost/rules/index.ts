@@ -89,6 +89,8 @@ export const FREE_TYPES: readonly string[] = [
   "aws:cloudfront/cachePolicy:CachePolicy",
   "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
   "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+  // A VPC origin has no charge of its own; the ALB behind it and the distribution's transfer are priced.
+  "aws:cloudfront/vpcOrigin:VpcOrigin",
   // Load balancer wiring, public certificates, DNS records (queries not modelled).
   "aws:lb/listener:Listener",
   "aws:lb/listenerRule:ListenerRule",
