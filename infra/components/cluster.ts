@@ -26,6 +26,25 @@ export const PREVIEW_NAMESPACES = `${PREVIEW_PREFIX}*`;
 /** Label and taint key that places pods on their role's node group. */
 export const ROLE_LABEL = "storyforge.io/role";
 
+/** `arn:<partition>:iam::<account>:role/<path/>name`, split so paths do not hide a match. */
+const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/** Two IAM role ARNs name the same role (same partition, account and role name; paths aside). */
+export function sameIamRole(a: string, b: string): boolean {
+  const [ma, mb] = [ROLE_ARN.exec(a), ROLE_ARN.exec(b)];
+  return ma !== null && mb !== null && ma[1] === mb[1] && ma[2] === mb[2] && ma[3] === mb[3];
+}
+
+/**
+ * The problem with an access entry for `roleArn` when `deployerRoleArn` (the IAM role behind the session running
+ * `pulumi up`) is that role: EKS already made the cluster creator's entry (bootstrapClusterCreatorAdminPermissions),
+ * so CreateAccessEntry answers ResourceInUseException. The flag is ForceNew and stays on: leave the key empty.
+ */
+export function creatorEntryProblem(key: string, roleArn: string, deployerRoleArn: string): string | undefined {
+  if (!sameIamRole(roleArn, deployerRoleArn)) return undefined;
+  return `${PROJECT}:${key} ${roleArn} is the role deploying the stack (${deployerRoleArn}), which EKS gives cluster-admin as the cluster's creator (bootstrapClusterCreatorAdminPermissions); a second access entry for it fails with ResourceInUseException. Leave ${PROJECT}:${key} empty, or deploy with another role.`;
+}
+
 /** A managed node group as the workloads and the capacity check see it. */
 export interface NodeGroupSpec extends NodeGroupSize {
   /** Node labels; pods select their role with `storyforge.io/role`. */
@@ -260,13 +279,24 @@ export class Cluster extends pulumi.ComponentResource {
     this.oidcProviderArn = oidcProvider.arn;
     this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
 
+    // Access entries of configured roles, refused when the role is the deployer's: EKS made that entry already. The
+    // deployer's role is the issuer of its STS session (iam:GetRole on it resolves the path).
+    const caller = aws.getCallerIdentityOutput({}, parent);
+    const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, parent);
+    const entryPrincipal = (key: string, roleArn: string) =>
+      deployer.issuerArn.apply((issuer) => {
+        const problem = creatorEntryProblem(key, roleArn, issuer);
+        if (problem !== undefined) throw new Error(problem);
+        return roleArn;
+      });
+
     // Operators: an optional admin role gets cluster-admin through an access entry.
     if (settings.adminRoleArn !== null) {
       const entry = new aws.eks.AccessEntry(
         `${name}-admin`,
         {
           clusterName: cluster.name,
-          principalArn: settings.adminRoleArn,
+          principalArn: entryPrincipal("clusterAdminRoleArn", settings.adminRoleArn),
           type: "STANDARD",
           tags: context.tags(),
         },
@@ -291,7 +321,7 @@ export class Cluster extends pulumi.ComponentResource {
         `${name}-developer`,
         {
           clusterName: cluster.name,
-          principalArn: settings.developerRoleArn,
+          principalArn: entryPrincipal("clusterDeveloperRoleArn", settings.developerRoleArn),
           type: "STANDARD",
           tags: context.tags(),
         },

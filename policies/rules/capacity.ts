@@ -1,7 +1,7 @@
 /**
  * Capacity: issue 3's inequalities (HPA maxima fit the node groups' maximum allocatable; PgBouncer client and
  * RDS connection budgets hold), computed by `checkCapacity` in infra/lib/capacity/, the same function behind the
- * program's `capacity` output. The rule feeds it what the stack declares: node groups (class, maxSize), RDS
+ * program's `capacity` output. The rule feeds it what the stack declares: node groups (class, minSize, maxSize), RDS
  * classes and replica count, autoscaler maxima, pod requests and PgBouncer replicas. Whatever the stack does not
  * declare is taken from the tier model, as the program does.
  */
@@ -71,8 +71,9 @@ export function declaredTier(
     const role = nodeRoleOf(group);
     const instanceClass: unknown = asArray(group.props.instanceTypes)[0];
     const maxSize: unknown = group.props.scalingConfig?.maxSize;
+    const minSize: unknown = group.props.scalingConfig?.minSize;
     if (role !== undefined && typeof instanceClass === "string" && typeof maxSize === "number")
-      nodeGroups[role] = { instanceClass, maxSize };
+      nodeGroups[role] = { instanceClass, maxSize, ...(typeof minSize === "number" ? { minSize } : {}) };
   }
 
   const database = { ...tier.database, primary: { ...tier.database.primary }, replicas: { ...tier.database.replicas } };

@@ -2,8 +2,10 @@ import {
   allocatable,
   checkCapacity,
   maxPods,
+  nodesAtMinimum,
   nodesNeeded,
   podsPerNode,
+  ROLLOUT_MAX_SURGE,
   rdsMaxConnections,
   reservedCpuMillicores,
   nodeGroupSizes,
@@ -60,34 +62,33 @@ describe("allocatable", () => {
 });
 
 describe("nodesNeeded", () => {
-  test.each(TIER_NAMES)("%s: node-group maxima hold every HPA pod and never drop below the tier's nodes", (name) => {
-    const tier = TIERS[name];
-    const checks: Array<[NodeRole, number, { cpuMillicores: number; memoryMiB: number }, string]> = [
-      [
-        "api",
-        tier.workloads.api.maxReplicas,
-        {
-          cpuMillicores: tier.workloads.api.pod.cpuRequestMillicores,
-          memoryMiB: tier.workloads.api.pod.memoryRequestMiB,
-        },
-        tier.compute.api.instanceClass,
-      ],
-      [
-        "worker",
-        tier.workloads.worker.maxReplicas,
-        {
-          cpuMillicores: tier.workloads.worker.pod.cpuRequestMillicores,
-          memoryMiB: tier.workloads.worker.pod.memoryRequestMiB,
-        },
-        tier.compute.workers.instanceClass,
-      ],
-    ];
-    for (const [role, replicas, pod, instanceClass] of checks) {
-      const nodes = nodesNeeded(role, tier);
-      expect(nodes * podsPerNode(pod, allocatable(instanceClass))).toBeGreaterThanOrEqual(replicas);
-      expect(nodes).toBeGreaterThanOrEqual(role === "api" ? tier.compute.api.nodes : tier.compute.workers.nodes);
-    }
+  const autoscaled = (tier: TierSpec) =>
+    [
+      ["api", tier.workloads.api, tier.compute.api.instanceClass],
+      ["worker", tier.workloads.worker, tier.compute.workers.instanceClass],
+    ] as const;
+  const podOf = (w: TierSpec["workloads"]["api"] | TierSpec["workloads"]["worker"]) => ({
+    cpuMillicores: w.pod.cpuRequestMillicores,
+    memoryMiB: w.pod.memoryRequestMiB,
   });
+
+  test.each(TIER_NAMES)(
+    "%s: an autoscaled group reaches the HPA maximum plus a 25 %% rollout surge on every zone, and the HPA maximum on one zone fewer",
+    (name) => {
+      const tier = TIERS[name];
+      const zones = tier.network.azCount;
+      for (const [role, w, instanceClass] of autoscaled(tier)) {
+        const perNode = podsPerNode(podOf(w), allocatable(instanceClass));
+        const nodes = nodesNeeded(role, tier);
+        const surge = Math.ceil(w.maxReplicas * (1 + ROLLOUT_MAX_SURGE));
+        // Each zone holds its share of the pods on whole nodes, as the zone spread places them.
+        expect(Math.floor(nodes / zones) * perNode).toBeGreaterThanOrEqual(Math.ceil(surge / zones));
+        expect(Math.floor(nodes / (zones - 1)) * perNode).toBeGreaterThanOrEqual(
+          Math.ceil(w.maxReplicas / (zones - 1)),
+        );
+      }
+    },
+  );
 
   test("more replicas than the tier's nodes hold raise the maximum above the node count", () => {
     const tier = tierWith(TIERS.v1, (t) => {
@@ -105,11 +106,58 @@ describe("nodesNeeded", () => {
     expect(nodesNeeded("api", tier)).toBe(6);
   });
 
+  test("a zone loss can need more nodes than the surge: 11 pods at 5 per node need 4 nodes on two zones, 3 on three", () => {
+    const tier = tierWith(TIERS.mvp, (t) => {
+      t.workloads.api.maxReplicas = 11;
+      t.workloads.api.pod.cpuRequestMillicores = 350;
+      t.workloads.api.pod.memoryRequestMiB = 256;
+    });
+    expect(podsPerNode({ cpuMillicores: 350, memoryMiB: 256 }, allocatable("c7g.large"))).toBe(5);
+    // surge: 14 pods, 5 per zone, 1 node each (3); zone loss: 11 pods on 2 zones, 6 per zone, 2 nodes each (4).
+    expect(nodesNeeded("api", tier)).toBe(4);
+  });
+
   test("a pod larger than a node is an error naming the role", () => {
     const tier = tierWith(TIERS.mvp, (t) => {
       t.workloads.api.pod.memoryRequestMiB = 64 * 1024;
     });
     expect(() => nodesNeeded("api", tier)).toThrow(/^api: a pod does not fit/);
+  });
+});
+
+describe("nodeGroupSizes", () => {
+  test.each(TIER_NAMES)(
+    "%s: api and worker groups can scale: minimum holds the HPA minimum, desired is the tier's node count, maximum reaches nodesNeeded",
+    (name) => {
+      const tier = TIERS[name];
+      const sizes = nodeGroupSizes(tier);
+      for (const [role, nodes] of [
+        ["api", tier.compute.api.nodes],
+        ["worker", tier.compute.workers.nodes],
+      ] as const) {
+        const g = sizes[role];
+        expect({ role, minBelowMax: g.minSize < g.maxSize }).toEqual({ role, minBelowMax: true });
+        expect(g.minSize).toBe(nodesAtMinimum(role, tier));
+        expect(g.desiredSize).toBe(nodes);
+        expect(g.maxSize).toBe(Math.max(nodesNeeded(role, tier), nodes));
+        expect(g.minSize).toBeLessThanOrEqual(g.desiredSize);
+      }
+    },
+  );
+
+  test("the v2 sizes follow from the HPAs: api 3/10/10 and worker 3/20/20 (the tier's counts exceed what the maxima need)", () => {
+    const { api, worker } = nodeGroupSizes(TIERS.v2);
+    expect([api.minSize, api.desiredSize, api.maxSize]).toEqual([3, 10, 10]);
+    expect([worker.minSize, worker.desiredSize, worker.maxSize]).toEqual([3, 20, 20]);
+    const mvp = nodeGroupSizes(TIERS.mvp).api;
+    expect([mvp.minSize, mvp.desiredSize, mvp.maxSize]).toEqual([3, 3, 6]);
+  });
+
+  test("a tier node count below the HPA minimum's nodes is raised to it; above the maximum it raises the maximum", () => {
+    const low = nodeGroupSizes(tierWith(TIERS.v1, (t) => (t.compute.api.nodes = 1))).api;
+    expect(low.desiredSize).toBe(low.minSize);
+    const high = nodeGroupSizes(tierWith(TIERS.v1, (t) => (t.compute.api.nodes = 40))).api;
+    expect([high.desiredSize, high.maxSize]).toEqual([40, 40]);
   });
 });
 
@@ -157,7 +205,16 @@ describe("checkCapacity", () => {
     const nodeGroups = { ...nodeGroupSizes(TIERS.mvp), api: { instanceClass: "c7g.large", maxSize: 3 } };
     const { problems } = checkCapacity(tier, { nodeGroups });
     expect(problems).toEqual([
-      "api nodes: 4 api pods need 6 × c7g.large (whole pods per node, spread over 3 zones) > maxSize 3",
+      "api nodes: 4 api pods need 6 × c7g.large (whole pods per node, spread over 3 zones, with a 25 % rollout surge or on one zone fewer after a zone loss) > maxSize 3",
+    ]);
+  });
+
+  test("(a) an api or worker group that cannot grow while its HPA can fails (min == max leaves cluster-autoscaler nothing)", () => {
+    const tier = TIERS.v2;
+    const fixed = { instanceClass: tier.compute.api.instanceClass, minSize: 10, maxSize: 10 };
+    const { problems } = checkCapacity(tier, { nodeGroups: { ...nodeGroupSizes(tier), api: fixed } });
+    expect(problems).toEqual([
+      "api nodes: minSize 10 ≥ maxSize 10 leaves cluster-autoscaler no room while the HPA moves between 10 and 30 pods",
     ]);
   });
 

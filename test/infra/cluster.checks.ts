@@ -5,7 +5,7 @@
 import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
-import { checkCapacity, nodesNeeded } from "../../infra/lib/capacity";
+import { checkCapacity, nodesAtMinimum, nodesNeeded } from "../../infra/lib/capacity";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../../infra/lib/addon-policies";
 import { CONTROL_PLANE_LOG_TYPES, NODE_AMI_TYPE, ROLE_LABEL } from "../../infra/components/cluster";
 import { KUBERNETES_PINS } from "../../stacks/kubernetes";
@@ -87,9 +87,12 @@ export class PlanView {
     return matches[0];
   }
   inlinePolicies(role: Res): Inputs[] {
-    return this.ofType(T.rolePolicy)
-      .filter((p) => p.inputs.role === `${role.name}-id`)
-      .map((p) => JSON.parse(p.inputs.policy));
+    return (
+      this.ofType(T.rolePolicy)
+        // RolePolicy.role takes the role's name or id.
+        .filter((p) => p.inputs.role === `${role.name}-id` || p.inputs.role === role.inputs.name)
+        .map((p) => JSON.parse(p.inputs.policy))
+    );
   }
   attachedPolicies(role: Res): string[] {
     const roleName = role.inputs.name;
@@ -199,11 +202,17 @@ export function clusterSuite(stack: TierName): void {
   });
 
   describe(`${stack}: node groups`, () => {
-    test("api and worker groups start at the tier's node count (seed 000 §8.1) as minimum and desired size", () => {
-      const api = view().nodeGroup("api").inputs.scalingConfig;
-      const worker = view().nodeGroup("worker").inputs.scalingConfig;
-      expect([api.minSize, api.desiredSize]).toEqual([tier.compute.api.nodes, tier.compute.api.nodes]);
-      expect([worker.minSize, worker.desiredSize]).toEqual([tier.compute.workers.nodes, tier.compute.workers.nodes]);
+    test("api and worker groups can scale: from the HPA minimum's nodes, through the tier's node count (seed 000 §8.1), to the HPA maximum with surge and zone loss", () => {
+      for (const [role, nodes] of [
+        ["api", tier.compute.api.nodes],
+        ["worker", tier.compute.workers.nodes],
+      ] as const) {
+        const { minSize, desiredSize, maxSize } = view().nodeGroup(role).inputs.scalingConfig;
+        expect({ role, canScale: minSize < maxSize }).toEqual({ role, canScale: true });
+        expect(minSize).toBe(nodesAtMinimum(role, tier));
+        expect(desiredSize).toBe(nodes);
+        expect(maxSize).toBe(Math.max(nodesNeeded(role, tier), nodes));
+      }
     });
 
     test("every group's maximum holds every pod its HPAs may create and is never below its minimum", () => {
@@ -216,9 +225,10 @@ export function clusterSuite(stack: TierName): void {
       const declared = Object.fromEntries(
         NODE_ROLES.map((role) => {
           const group = view().nodeGroup(role).inputs;
-          return [role, { instanceClass: group.instanceTypes[0], maxSize: group.scalingConfig.maxSize }];
+          const { minSize, maxSize } = group.scalingConfig;
+          return [role, { instanceClass: group.instanceTypes[0], minSize, maxSize }];
         }),
-      ) as Record<NodeRole, { instanceClass: string; maxSize: number }>;
+      ) as Record<NodeRole, { instanceClass: string; minSize: number; maxSize: number }>;
       const nodeProblems = checkCapacity(tier, { nodeGroups: declared }).problems.filter((p) => / nodes: /.test(p));
       expect(nodeProblems).toEqual([]);
     });

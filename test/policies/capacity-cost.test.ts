@@ -31,7 +31,7 @@ describe("capacity-adds-up (M)", () => {
   });
   it("feeds the stack's node groups and autoscaler maxima to checkCapacity", () => {
     const { spec, nodeGroups } = declaredTier(policyResources("v1", plan, offlineIdOf), v1);
-    expect(nodeGroups.api).toEqual({ instanceClass: v1.compute.api.instanceClass, maxSize: 20 });
+    expect(nodeGroups.api).toEqual({ instanceClass: v1.compute.api.instanceClass, minSize: 5, maxSize: 20 });
     expect(spec.workloads.api.maxReplicas).toBe(v1.workloads.api.maxReplicas);
   });
   it("passes v1 with the api node group at 20 nodes", () => {

@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { mockBaseStackOutputs } from "./base-stack";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
+/** The IAM role whose session runs the plan (see getCallerIdentity below). */
+export const MOCK_DEPLOYER_ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/storyforge-deployer`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs and state are whatever the provider's schema says
 type Inputs = Record<string, any>;
@@ -194,6 +196,14 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": (_i, name) => ({
     etag: `E${hash(name).slice(0, 12).toUpperCase()}`,
   }),
+  // CloudFront VPC origin (infra/components/load-balancer.ts): CloudFront ids are upper-case, vo_ for VPC origins.
+  "aws:cloudfront/vpcOrigin:VpcOrigin": (_i, name) => {
+    const id = `vo_${hash(name).slice(0, 20).toUpperCase()}`;
+    return {
+      arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:vpcorigin/${id}`,
+      etag: `E${hash(name).slice(0, 12).toUpperCase()}`,
+    };
+  },
   "aws:cloudfront/distribution:Distribution": (_i, name) => {
     const id = `E${hash(name).slice(0, 13).toUpperCase()}`;
     return {
@@ -306,12 +316,26 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     names: ["a", "b", "c", "d"].map((z) => `${env.region}${z}`),
     zoneIds: [1, 2, 3, 4].map((n) => `use1-az${n}`),
   }),
+  // The plan deploys as a session of MOCK_DEPLOYER_ROLE, as CI does (an assumed role, not a user).
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT_ID,
-    arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`,
-    userId: "AIDAPLAN",
+    arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/${MOCK_DEPLOYER_ROLE.split("/").pop()}/plan`,
+    userId: "AROAPLAN:plan",
     id: MOCK_ACCOUNT_ID,
   }),
+  // STS session → its role (terraform's aws_iam_session_context looks the role up, path included).
+  "aws:iam/getSessionContext:getSessionContext": (i) => {
+    const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(String(i.arn));
+    const issuer = m && m[1] === MOCK_ACCOUNT_ID && MOCK_DEPLOYER_ROLE.endsWith(`/${m[2]}`) ? MOCK_DEPLOYER_ROLE : null;
+    return {
+      id: i.arn,
+      arn: i.arn,
+      issuerArn: issuer ?? i.arn,
+      issuerId: issuer ? "AROAPLAN" : "",
+      issuerName: m?.[2] ?? "",
+      sessionName: m?.[3] ?? "",
+    };
+  },
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (i, env) => ({
     id: env.region,
     registryId: i.registryId ?? MOCK_ACCOUNT_ID,
@@ -348,6 +372,22 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
         },
       ],
       status: "ACTIVE",
+    };
+  },
+  // Security groups looked up by filters: CloudFront's VPC-origin service group in the VPC the filter names.
+  "aws:ec2/getSecurityGroup:getSecurityGroup": (i, env) => {
+    const filter = (key: string) =>
+      (i.filters as Array<{ name: string; values: string[] }> | undefined)?.find((f) => f.name === key)?.values[0];
+    const groupName = filter("group-name") ?? i.name ?? "group";
+    const vpcId = filter("vpc-id") ?? i.vpcId ?? "vpc-mock";
+    const id = `sg-${hash(`${vpcId}/${groupName}`).slice(0, 17)}`;
+    return {
+      id,
+      name: groupName,
+      vpcId,
+      arn: `arn:aws:ec2:${env.region}:${MOCK_ACCOUNT_ID}:security-group/${id}`,
+      description: groupName,
+      tags: {},
     };
   },
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),

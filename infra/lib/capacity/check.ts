@@ -4,8 +4,8 @@
  * `pulumi up` both refuse a tier that does not add up.
  */
 import { NODE_ROLES, type NodeRole, type TierSpec } from "../../../stacks/tiers";
-import { allocatable, nodesFor } from "./nodes";
-import { podsOf } from "./node-groups";
+import { allocatable } from "./nodes";
+import { nodesNeeded, podsOf, ROLLOUT_MAX_SURGE } from "./node-groups";
 import {
   PGBOUNCER_SETTINGS,
   POOLS_PER_PROCESS,
@@ -17,6 +17,8 @@ import {
 /** A node group as the cluster declares it. */
 export interface NodeGroupCapacity {
   instanceClass: string;
+  /** When given, an autoscaled role's group must be able to grow past it (minSize < maxSize). */
+  minSize?: number;
   maxSize: number;
 }
 
@@ -35,6 +37,7 @@ export interface NodeGroupFigures {
   maxAllocatable: { cpuMillicores: number; memoryMiB: number };
   /** Pods at their requests at the HPA maxima. */
   requested: { cpuMillicores: number; memoryMiB: number; pods: number };
+  /** Nodes the group must reach: the HPA maxima plus a rollout's surge, or on one zone fewer (`nodesNeeded`). */
   nodesNeeded: number;
 }
 
@@ -79,7 +82,8 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
   const problems: string[] = [];
   const w = tier.workloads;
 
-  // (a) every pod at the HPA maxima fits the node groups' maximum allocatable, whole pods per node.
+  // (a) every pod at the HPA maxima fits the node groups' maximum allocatable, whole pods per node, through a rollout's
+  // surge and after a zone loss; and a group whose pods autoscale can itself grow.
   const nodeGroups = {} as Record<NodeRole, NodeGroupFigures>;
   for (const role of NODE_ROLES) {
     const group = inputs.nodeGroups[role];
@@ -90,7 +94,12 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
       memoryMiB: pods.reduce((s, p) => s + p.replicas * p.memoryMiB, 0),
       pods: pods.reduce((s, p) => s + p.replicas, 0),
     };
-    const needed = nodesFor(pods, node, tier.network.azCount);
+    let needed: number;
+    try {
+      needed = nodesNeeded(role, tier, group.instanceClass);
+    } catch {
+      needed = Number.POSITIVE_INFINITY;
+    }
     const figures: NodeGroupFigures = {
       instanceClass: group.instanceClass,
       maxSize: group.maxSize,
@@ -112,9 +121,20 @@ export function checkCapacity(tier: TierSpec, inputs: CapacityInputs): CapacityR
       );
     }
     if (needed > group.maxSize) {
+      const margins =
+        role === "system"
+          ? ""
+          : `, with a ${ROLLOUT_MAX_SURGE * 100} % rollout surge or on one zone fewer after a zone loss`;
       problems.push(
-        `${role} nodes: ${names} pods need ${Number.isFinite(needed) ? needed : "∞"} × ${group.instanceClass} (whole pods per node, spread over ${tier.network.azCount} zones) > maxSize ${group.maxSize}`,
+        `${role} nodes: ${names} pods need ${Number.isFinite(needed) ? needed : "∞"} × ${group.instanceClass} (whole pods per node, spread over ${tier.network.azCount} zones${margins}) > maxSize ${group.maxSize}`,
       );
+    }
+    const hpa = role === "api" ? w.api : role === "worker" ? w.worker : undefined;
+    if (hpa !== undefined && hpa.maxReplicas > hpa.minReplicas && group.minSize !== undefined) {
+      if (group.minSize >= group.maxSize)
+        problems.push(
+          `${role} nodes: minSize ${group.minSize} ≥ maxSize ${group.maxSize} leaves cluster-autoscaler no room while the HPA moves between ${hpa.minReplicas} and ${hpa.maxReplicas} pods`,
+        );
     }
   }
 

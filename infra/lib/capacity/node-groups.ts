@@ -55,7 +55,7 @@ export function instanceClassOf(role: NodeRole, tier: TierSpec): string {
   }
 }
 
-/** The tier's node count for a role (the group's minimum and desired size). */
+/** The tier's node count for a role (seed 000 §8.1): the api and worker groups' desired size. */
 export function minimumNodesOf(role: NodeRole, tier: TierSpec): number {
   switch (role) {
     case "api":
@@ -68,45 +68,93 @@ export function minimumNodesOf(role: NodeRole, tier: TierSpec): number {
 }
 
 /**
- * The node-group maximum for `role`: nodes of its class that hold every pod the HPA may create, never below the
- * tier's node count. `instanceClass` overrides the tier's class (the system group's class is the cluster's choice).
+ * Extra pods a rolling update adds: the API and worker Deployments' `maxSurge` (25 %, rounded up as Kubernetes
+ * rounds it), so the last step of a rollout at the HPA maximum runs max × 1.25 pods at once.
  */
-export function nodesNeeded(role: NodeRole, tier: TierSpec, instanceClass?: string): number {
+export const ROLLOUT_MAX_SURGE = 0.25;
+
+function nodesForReplicas(role: NodeRole, tier: TierSpec, replicas: number, zones: number, instanceClass?: string) {
   const node = allocatable(instanceClass ?? instanceClassOf(role, tier));
-  const needed = nodesFor(podsOf(role, tier), node, tier.network.azCount);
+  const pods = podsOf(role, tier).map((p) => ({ ...p, replicas }));
+  const needed = nodesFor(pods, node, zones);
   if (!Number.isFinite(needed)) {
     throw new Error(
       `${role}: a pod does not fit one ${node.instanceClass} node (${node.cpuMillicores}m / ${node.memoryMiB} MiB allocatable)`,
     );
   }
-  return Math.max(needed, minimumNodesOf(role, tier));
+  return needed;
+}
+
+/** The HPA's bounds for an autoscaled role. */
+function replicasOf(role: "api" | "worker", tier: TierSpec): { min: number; max: number } {
+  const w = role === "api" ? tier.workloads.api : tier.workloads.worker;
+  return { min: w.minReplicas, max: w.maxReplicas };
+}
+
+/**
+ * Nodes an autoscaled role (api, worker) must be able to reach, the largest of: every pod at the HPA maximum plus a
+ * rollout's surge, spread over all zones; and every pod at the HPA maximum on the zones left after one is lost (the
+ * pods' zone spread counts only zones that still have nodes). For `system`, its pods spread over the zones.
+ */
+export function nodesNeeded(role: NodeRole, tier: TierSpec, instanceClass?: string): number {
+  const zones = tier.network.azCount;
+  if (role === "system") {
+    const pods = podsOf(role, tier);
+    const node = allocatable(instanceClass ?? instanceClassOf(role, tier));
+    const needed = nodesFor(pods, node, zones);
+    if (!Number.isFinite(needed))
+      throw new Error(
+        `system: a pod does not fit one ${node.instanceClass} node (${node.cpuMillicores}m / ${node.memoryMiB} MiB allocatable)`,
+      );
+    return needed;
+  }
+  const { max } = replicasOf(role, tier);
+  const surge = nodesForReplicas(role, tier, Math.ceil(max * (1 + ROLLOUT_MAX_SURGE)), zones, instanceClass);
+  const zoneLoss = zones > 1 ? nodesForReplicas(role, tier, max, zones - 1, instanceClass) : 0;
+  return Math.max(surge, zoneLoss);
+}
+
+/** Nodes that hold an autoscaled role's HPA minimum, one zone spread: the group's floor. */
+export function nodesAtMinimum(role: "api" | "worker", tier: TierSpec, instanceClass?: string): number {
+  return nodesForReplicas(role, tier, replicasOf(role, tier).min, tier.network.azCount, instanceClass);
 }
 
 /** A node group's class and sizes. */
 export interface NodeGroupSize {
   /** EC2 class of every node in the group. */
   instanceClass: string;
-  /** The tier's node count: the group never shrinks below it. */
+  /** The group never shrinks below it. */
   minSize: number;
   /** Nodes at creation; cluster-autoscaler moves it afterwards (Pulumi ignores later drift). */
   desiredSize: number;
-  /** Nodes that hold every pod the autoscalers may create (`nodesNeeded`). */
+  /** The most nodes cluster-autoscaler may run. */
   maxSize: number;
 }
 
 /**
- * Node group sizes of a tier. api and worker: minimum = desired = the tier's node count (seed 000 §8.1), maximum from
- * `nodesNeeded` (every pod at the HPA maxima, spread over the zones). system (add-ons and PgBouncer, untainted): one
- * node per PgBouncer replica and at least two, so a node can be drained; maximum = what its pods need plus one node
- * for a node replacement or a zone loss.
+ * Node group sizes of a tier; each number's reason:
+ * - api and worker: minimum = the nodes the HPA minimum needs (one zone spread, whole pods), so cluster-autoscaler
+ *   can give back what quiet hours do not use; desired = the tier's node count (seed 000 §8.1), the size a deploy
+ *   starts at and the cost estimate's expected figure (kept within min and max); maximum = `nodesNeeded` (the HPA
+ *   maximum plus a rollout's 25 % surge, or the HPA maximum on one zone fewer), and never below the desired size.
+ * - system (add-ons and PgBouncer, untainted, no HPA): one node per PgBouncer replica and at least two, so a node
+ *   can be drained; maximum = what its pods need plus one node for a node replacement or a zone loss.
  */
 export function nodeGroupSizes(
   tier: TierSpec,
   systemInstanceClass: string = SYSTEM_INSTANCE_CLASS,
 ): Record<NodeRole, NodeGroupSize> {
   const systemMin = Math.max(SYSTEM_MIN_NODES, tier.workloads.pgbouncer.replicas);
-  const apiMin = tier.compute.api.nodes;
-  const workerMin = tier.compute.workers.nodes;
+  const autoscaled = (role: "api" | "worker"): NodeGroupSize => {
+    const minSize = nodesAtMinimum(role, tier);
+    const maxSize = Math.max(nodesNeeded(role, tier), minimumNodesOf(role, tier), minSize);
+    return {
+      instanceClass: instanceClassOf(role, tier),
+      minSize,
+      desiredSize: Math.min(Math.max(minimumNodesOf(role, tier), minSize), maxSize),
+      maxSize,
+    };
+  };
   return {
     system: {
       instanceClass: systemInstanceClass,
@@ -114,17 +162,7 @@ export function nodeGroupSizes(
       desiredSize: systemMin,
       maxSize: Math.max(nodesNeeded("system", tier, systemInstanceClass), systemMin) + 1,
     },
-    api: {
-      instanceClass: tier.compute.api.instanceClass,
-      minSize: apiMin,
-      desiredSize: apiMin,
-      maxSize: Math.max(nodesNeeded("api", tier), apiMin),
-    },
-    worker: {
-      instanceClass: tier.compute.workers.instanceClass,
-      minSize: workerMin,
-      desiredSize: workerMin,
-      maxSize: Math.max(nodesNeeded("worker", tier), workerMin),
-    },
+    api: autoscaled("api"),
+    worker: autoscaled("worker"),
   };
 }
