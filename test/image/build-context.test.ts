@@ -70,7 +70,14 @@ describe("the image tag follows the build context after .dockerignore", () => {
   });
 
   test("an edit of the app's, the worker's or the shared core's sources, the lockfile or the Dockerfile is a new tag", () => {
-    const edits = ["app/main.ts", "worker/main.ts", "core/config.ts", "package-lock.json", "Dockerfile", ".dockerignore"];
+    const edits = [
+      "app/main.ts",
+      "worker/main.ts",
+      "core/config.ts",
+      "package-lock.json",
+      "Dockerfile",
+      ".dockerignore",
+    ];
     const seen = new Set([contextHash(repo)]);
     for (const file of edits) {
       writeFileSync(join(repo, file), `// edited\n`, { flag: "a" });
