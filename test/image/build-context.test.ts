@@ -105,13 +105,13 @@ describe("the image tag follows the build context after .dockerignore", () => {
 
 describe(".dockerignore is read with Docker's rules, not gitignore's", () => {
   test("`*` and `*.md` are the root's entries only; `**` crosses folders; a folder's rule covers its contents", () => {
-    const rules = parseDockerignore("*.md\ntest\ndocs/**/*.png\n");
+    const rules = parseDockerignore("*.md\nspec\nassets/**/*.png\n");
     expect(rules.ignores("README.md")).toBe(true);
-    expect(rules.ignores("app/NOTES.md")).toBe(false); // gitignore would leave this out
-    expect(rules.ignores("test/a.test.ts")).toBe(true);
-    expect(rules.ignores("app/test/a.ts")).toBe(false); // gitignore would leave this out
-    expect(rules.ignores("docs/a/b/c.png")).toBe(true);
-    expect(rules.ignores("docs/c.png")).toBe(true);
+    expect(rules.ignores("src/NOTES.md")).toBe(false); // gitignore would leave this out
+    expect(rules.ignores("spec/a.test.ts")).toBe(true);
+    expect(rules.ignores("src/spec/a.ts")).toBe(false); // gitignore would leave this out
+    expect(rules.ignores("assets/a/b/c.png")).toBe(true);
+    expect(rules.ignores("assets/c.png")).toBe(true);
   });
 
   test("the last matching rule wins and `!` re-includes, even inside an excluded folder; matching is case-sensitive", () => {

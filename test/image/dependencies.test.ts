@@ -51,7 +51,7 @@ function programPackages(entry: string): Set<string> {
 }
 
 /** The programs: main: infra/ (its index.ts), and previews/ once it is its own project. */
-const PROGRAMS = ["infra/index.ts", "previews/index.ts"].map((p) => join(ROOT, p)).filter((p) => existsSync(p));
+const PROGRAMS = [join(ROOT, "infra", "index.ts"), join(ROOT, "previews", "index.ts")].filter((p) => existsSync(p));
 
 test("a production install keeps everything the Pulumi program imports, and ts-node, TypeScript and Node's types", () => {
   const imported = new Set(PROGRAMS.flatMap((entry) => [...programPackages(entry)]));
