@@ -154,15 +154,16 @@ describe("the app image, built from the Dockerfile as it is with buildah and run
     } finally {
       await podman(engine, ["image", "unmount", image.name]);
     }
-    const config = JSON.parse(
-      (await podman(engine, ["image", "inspect", "--format", "{{json .Config}}", image.name])).stdout,
-    );
-    expect({ user: config.User, cmd: config.Cmd, workdir: config.WorkingDir }).toEqual({
+    const [inspected] = JSON.parse((await podman(engine, ["image", "inspect", image.name])).stdout);
+    const config = inspected.Config;
+    expect({ user: config.User, cmd: config.Cmd, workdir: config.WorkingDir, stop: config.StopSignal }).toEqual({
       user: "1000:1000",
       cmd: ["node", "dist/app/main.js"],
       workdir: "/app",
+      stop: "SIGTERM",
     });
     expect(config.Env).toEqual(expect.arrayContaining(["NODE_ENV=production", "NODE_OPTIONS=--enable-source-maps"]));
+    expect(inspected.Healthcheck?.Test?.slice(0, 2)).toEqual(["CMD", "node"]);
   });
 
   test("migrations run from the image as uid 1000 on a read-only root filesystem and create the schema", async () => {
@@ -218,6 +219,8 @@ describe("the app image, built from the Dockerfile as it is with buildah and run
       podman(engine, ["exec", api, "node", "-e", `require("fs").writeFileSync(${JSON.stringify(path)}, "x")`]);
     await expect(write("/app/probe")).rejects.toThrow(/EROFS|read-only file system/);
     await expect(write("/tmp/probe")).resolves.toBeDefined();
+    // The image's HEALTHCHECK passes inside it (as the image's user, on the read-only filesystem).
+    await expect(podman(engine, ["healthcheck", "run", api])).resolves.toBeDefined();
 
     // request -> job -> segment
     const topicId = await insertTopic(sql, "Image");

@@ -205,9 +205,19 @@ export async function ensureBaseImage(
       { timeoutMs: 10 * 60_000, logFile },
     );
     await checkBase(e, name, spec);
+    await untagOtherBases(e, name);
     return { name, built: true, ms: Date.now() - started };
   } finally {
     await removeScratch(work);
+  }
+}
+
+/** Older stand-ins (another Node version, an older recipe): untagged, their layers go with the next prune. */
+async function untagOtherBases(e: Engine, keep: string): Promise<void> {
+  const repository = keep.slice(0, keep.lastIndexOf(":"));
+  const listed = await podman(e, ["images", "--format", "{{.Repository}}:{{.Tag}}", repository]);
+  for (const tag of listed.stdout.split("\n").map((l) => l.trim())) {
+    if (tag.startsWith(`${repository}:`) && tag !== keep) await podman(e, ["untag", tag, tag]);
   }
 }
 

@@ -6,6 +6,8 @@ import { buildah, buildCaFile, imageSize, podman, type Engine } from "./engine";
 
 /** Local name of the app image; the tag is the one ECR would get (`src-<context hash>`, infra/components/image.ts). */
 export const APP_REPOSITORY = "localhost/storyforge-app";
+/** The Dockerfile's build stage, kept tagged as the layer cache of the next build. */
+const BUILD_STAGE_REPOSITORY = "localhost/storyforge-app-build";
 
 export interface BuiltImage {
   name: string;
@@ -38,26 +40,35 @@ export async function buildAppImage(e: Engine, opts: BuildOptions): Promise<Buil
   const name = `${APP_REPOSITORY}:src-${hash}`;
   const caFile = opts.caFile === null ? undefined : (opts.caFile ?? (await buildCaFile()));
   opts.log?.(`build: ${name} on ${opts.base}${caFile === undefined ? "" : ` (build CA ${caFile})`}`);
-  await buildah(
-    e,
-    [
-      "build",
-      "--isolation",
-      "chroot",
-      "--layers",
-      "--pull=never",
-      "--build-arg",
-      `NODE_IMAGE=${opts.base}`,
-      ...(caFile === undefined ? [] : ["--secret", `id=build_ca,src=${caFile}`]),
-      "--file",
-      join(e.repoRoot, "Dockerfile"),
-      "--tag",
-      name,
-      e.repoRoot,
-    ],
-    { timeoutMs: 40 * 60_000, logFile: join(e.dir, "build.log") },
-  );
-  await removeOtherAppTags(e, name);
+  const build = (target: string[], tag: string) =>
+    buildah(
+      e,
+      [
+        "build",
+        "--isolation",
+        "chroot",
+        "--layers",
+        "--pull=never",
+        // Docker's image format, as buildx pushes it: OCI's config has no HEALTHCHECK
+        "--format",
+        "docker",
+        "--build-arg",
+        `NODE_IMAGE=${opts.base}`,
+        ...(caFile === undefined ? [] : ["--secret", `id=build_ca,src=${caFile}`]),
+        ...target,
+        "--file",
+        join(e.repoRoot, "Dockerfile"),
+        "--tag",
+        tag,
+        e.repoRoot,
+      ],
+      { timeoutMs: 40 * 60_000, logFile: join(e.dir, "build.log") },
+    );
+  await build([], name);
+  // The build stage under a tag of its own (all cached, seconds): its layers (the npm install) stay the cache
+  // of the next build while everything no tag leads to is pruned.
+  await build(["--target", "build"], `${BUILD_STAGE_REPOSITORY}:src-${hash}`);
+  await pruneStale(e, [name, `${BUILD_STAGE_REPOSITORY}:src-${hash}`]);
   const sizeBytes = await imageSize(e, name);
   const baseBytes = await imageSize(e, opts.base);
   return {
@@ -71,12 +82,16 @@ export async function buildAppImage(e: Engine, opts: BuildOptions): Promise<Buil
   };
 }
 
-/** Older `src-` tags of this checkout's storage: their layers would pile up build after build. */
-async function removeOtherAppTags(e: Engine, keep: string): Promise<void> {
-  const listed = await podman(e, ["images", "--format", "{{.Repository}}:{{.Tag}}", APP_REPOSITORY]);
+/**
+ * Removes older `src-` tags of the app and of its build stage, then the layers no tag leads to any more, so the
+ * storage keeps one build's worth of layers (and the base) instead of growing with every lockfile change.
+ */
+async function pruneStale(e: Engine, keep: string[]): Promise<void> {
+  const listed = await podman(e, ["images", "--format", "{{.Repository}}:{{.Tag}}"]);
   const stale = listed.stdout
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l.startsWith(`${APP_REPOSITORY}:`) && l !== keep);
+    .filter((l) => [APP_REPOSITORY, BUILD_STAGE_REPOSITORY].some((r) => l.startsWith(`${r}:`)) && !keep.includes(l));
   if (stale.length > 0) await podman(e, ["rmi", ...stale]);
+  await podman(e, ["image", "prune", "--force"]);
 }

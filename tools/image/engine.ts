@@ -2,7 +2,7 @@
 // .tmp/image/ (its cache between runs; a fresh clone starts cold), and the flags these machines need.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -74,6 +74,8 @@ export function engineFor(repoRoot: string): Engine {
   const short = createHash("sha256").update(root).digest("hex").slice(0, 12);
   const run = `/run/storyforge-image/${short}`;
   const engine = { repoRoot, dir, root, runRoot: `${run}/run`, tmpDir: `${run}/tmp`, buildTmp: join(dir, "tmp") };
+  // A storage removed by hand leaves podman's run state behind, naming layers that are gone: start that afresh.
+  if (!existsSync(root)) rmSync(run, { recursive: true, force: true });
   for (const d of [dir, root, engine.runRoot, engine.tmpDir, engine.buildTmp]) mkdirSync(d, { recursive: true });
   return engine;
 }
