@@ -133,7 +133,9 @@ export interface CommandOptions {
 /** Runs a command; rejects naming it, its exit code and the tail of its output. */
 export function run(command: string, args: string[], opts: CommandOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+    // setpriv execs the command in place with a parent-death signal: a build or a debootstrap never outlives a
+    // test run that was killed (podman forwards the signal to an attached container).
+    const child = spawn("setpriv", ["--pdeathsig", "SIGTERM", "--", command, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: opts.inherit === true ? "inherit" : ["ignore", "pipe", "pipe"],
