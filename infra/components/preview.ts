@@ -3,7 +3,7 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { PreviewConfig } from "../../stacks/preview/config";
 import { previewCost, type PreviewCost } from "../lib/cost/preview";
 import { labelValue } from "../../stacks/preview/naming";
@@ -19,7 +19,7 @@ import {
   TMP_VOLUME,
   zoneSpread,
 } from "../lib/pod-spec";
-import { sourceHash } from "./image";
+import { contextHash, relativeContext } from "../lib/build-context";
 import { eksKubeconfig } from "../lib/kubeconfig";
 import { API_PORT, APP_UID, migrationJobName, WORKER_METRICS_PORT } from "./workloads";
 
@@ -99,7 +99,8 @@ export class Preview extends pulumi.ComponentResource {
     super("storyforge:preview:Preview", name, {}, opts);
     const { config } = args;
     const spec = args.spec ?? PREVIEW_SPEC;
-    const contextPath = args.contextPath ?? REPO_ROOT;
+    const contextPath = resolve(args.contextPath ?? REPO_ROOT);
+    const build = relativeContext(contextPath);
     const quotaProblems = checkQuota(spec);
     if (quotaProblems.length > 0) throw new Error(`preview spec: ${quotaProblems.join("; ")}`);
     const host = `${config.stack}.${config.domain}`;
@@ -129,11 +130,11 @@ export class Preview extends pulumi.ComponentResource {
     const image = new dockerBuild.Image(
       `${name}-image`,
       {
-        context: { location: contextPath },
-        dockerfile: { location: join(contextPath, "Dockerfile") },
+        context: { location: build.location },
+        dockerfile: { location: build.dockerfile },
         platforms: [dockerBuild.Platform.Linux_arm64],
         push: true,
-        tags: [pulumi.interpolate`${repository}:${config.stack}-${sourceHash(contextPath)}`],
+        tags: [pulumi.interpolate`${repository}:${config.stack}-${contextHash(contextPath)}`],
         registries: [{ address: repository, username: auth.userName, password: pulumi.secret(auth.password) }],
         buildOnPreview: false,
       },
