@@ -36,8 +36,11 @@ async function registrations(stack: string): Promise<Registered[]> {
   });
   const out: Registered[] = [];
   for (const r of seen) {
-    const deps = await pulumi.output(r.dependsOn as pulumi.Input<pulumi.Resource[]>).promise();
-    const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+    // The program passes plain resources (never Outputs) to dependsOn.
+    const list = (
+      r.dependsOn === undefined ? [] : Array.isArray(r.dependsOn) ? r.dependsOn : [r.dependsOn]
+    ) as unknown[];
+    if (!list.every((d) => pulumi.Resource.isInstance(d))) throw new Error(`${r.name}: dependsOn holds a non-resource`);
     out.push({ type: r.type, name: r.name, dependsOn: list.map((d) => names.get(d) ?? "?") });
   }
   await pulumi.runtime.disconnect();
