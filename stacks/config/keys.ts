@@ -86,6 +86,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     max: 3,
   }),
   override("vpcCidr", "string", "network.vpcCidr", "IPv4 block of the VPC, a /16 to /20"),
+  {
+    key: "zoneIds",
+    type: "array",
+    description:
+      "Availability zone ids of the VPC in subnet-slot order, the first azCount used, e.g. [use1-az1, use1-az2, use1-az4]; pin them so a deployed VPC never moves (empty: the lowest-numbered zone ids that offer every node class)",
+    default: [],
+  },
   // Compute (node counts and classes of seed 000 §8.1)
   override("apiNodes", "integer", "compute.api.nodes", "API nodes (seed 000 §8.1 API servers)", { min: 1, max: 100 }),
   override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
@@ -181,6 +188,12 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     min: 1,
     max: 5,
   }),
+  override(
+    "redisFinalSnapshot",
+    "flag",
+    "cache.finalSnapshot",
+    "Final snapshot, protect and a retained key for the Redis group: true or false",
+  ),
   // OpenSearch
   override("searchDataNodes", "integer", "search.dataNodes", "OpenSearch data nodes; 0 removes the domain", {
     min: 0,
@@ -188,6 +201,19 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   }),
   override("searchInstanceClass", "string", "search.instanceClass", "OpenSearch data node class"),
   override("searchMasterInstanceClass", "string", "search.masterInstanceClass", "OpenSearch dedicated master class"),
+  override(
+    "searchCoordinatorNodes",
+    "integer",
+    "search.coordinatorNodes",
+    "OpenSearch dedicated coordinator nodes, 0 or a multiple of azCount",
+    { min: 0, max: 30 },
+  ),
+  override(
+    "searchCoordinatorInstanceClass",
+    "string",
+    "search.coordinatorInstanceClass",
+    "OpenSearch dedicated coordinator class",
+  ),
   override("searchVolumeGb", "integer", "search.volumeGb", "gp3 volume per OpenSearch data node in GB", {
     min: 10,
     max: 24576,
