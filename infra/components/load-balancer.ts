@@ -97,7 +97,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
       {
         vpcId: network.vpcId,
         name: context.name("alb"),
-        description: `StoryForge API load balancer: port ${listenerPort} from CloudFront only`,
+        // Fixed text: a certificate (80 → 443) must not replace the group (description is ForceNew, name is fixed).
+        description: "StoryForge API load balancer: admits CloudFront only",
         tags: context.tags({ Name: context.name("alb") }),
       },
       parent,

@@ -6,5 +6,5 @@
 export const GOLDEN_MONTHLY: Record<"mvp" | "v1" | "v2", { min: number; expected: number; max: number }> = {
   mvp: { min: 2080.88, expected: 2080.88, max: 2254.29 },
   v1: { min: 8128.8, expected: 8128.8, max: 8192.36 },
-  v2: { min: 35680.65, expected: 35680.65, max: 35744.22 },
+  v2: { min: 36432.96, expected: 36432.96, max: 36496.53 },
 };
