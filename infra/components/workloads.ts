@@ -14,7 +14,9 @@ import {
   zoneSpread,
 } from "../lib/pod-spec";
 import { type Cache } from "./cache";
+import { RDS_CA_FILE, RDS_CA_MOUNT_DIR } from "../lib/db-roles";
 import { type Database } from "./database";
+import { type DatabaseAccess } from "./database-access";
 import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
 import { PgBouncer } from "./pgbouncer";
 import { type Search } from "./search";
@@ -75,6 +77,8 @@ export interface WorkloadsArgs {
   /** The image the API, the worker and the migrations run (by digest). */
   image: { imageRef: pulumi.Input<string> };
   database: Database;
+  /** The database's roles (the app's and the migrations' logins) and the bootstrap Job the migrations wait for. */
+  databaseAccess: DatabaseAccess;
   cache: Cache;
   /** OpenSearch; absent for tiers without one (the API searches with PostgreSQL). */
   search?: Search;
@@ -98,8 +102,12 @@ export function migrationJobName(imageRef: string): string {
 }
 
 export interface ConnectionInput {
-  user: string;
-  password: string;
+  /** The app's login (DML only), through PgBouncer. */
+  app: { user: string; password: string };
+  /** The migrations' login (owns the schema), straight to the primary. */
+  migrator: { user: string; password: string };
+  /** Path of the RDS CA bundle in the migrations pod. */
+  caFile: string;
   pgbouncerHost: string;
   pgbouncerPort: number;
   primaryDatabase: string;
@@ -115,17 +123,21 @@ export interface ConnectionInput {
 
 /**
  * The connection strings the app reads (core/config.ts): reads and writes through PgBouncer's two logical
- * databases, migrations straight to the primary (DDL and advisory locks do not belong behind a transaction pooler;
- * RDS forces TLS, `no-verify` encrypts without the RDS CA bundle the image does not carry yet), Redis over TLS.
+ * databases as the app role, migrations straight to the primary as the schema owner (DDL and advisory locks do not
+ * belong behind a transaction pooler) over TLS verified against the RDS CA bundle (`verify-full`: chain and host
+ * name; node-postgres reads `sslrootcert` as the CA), Redis over TLS.
  */
 export function connectionUrls(
   c: ConnectionInput,
 ): Record<"DATABASE_URL" | "DATABASE_REPLICA_URL" | "DATABASE_MIGRATION_URL" | "REDIS_URL", string> {
-  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  const login = (l: { user: string; password: string }) =>
+    `${encodeURIComponent(l.user)}:${encodeURIComponent(l.password)}`;
+  const auth = login(c.app);
+  const tls = `sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`;
   return {
     DATABASE_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.primaryDatabase}`,
     DATABASE_REPLICA_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.replicaDatabase}`,
-    DATABASE_MIGRATION_URL: `postgres://${auth}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?sslmode=no-verify`,
+    DATABASE_MIGRATION_URL: `postgres://${login(c.migrator)}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?${tls}`,
     REDIS_URL: `rediss://:${encodeURIComponent(c.redisToken)}@${c.redisEndpoint}:${c.redisPort}`,
   };
 }
@@ -153,7 +165,7 @@ export class Workloads extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("storyforge:compute:Workloads", name, {}, opts);
-    const { context, cluster, database, cache, search } = args;
+    const { context, cluster, database, databaseAccess, cache, search } = args;
     const w = context.config.tier.workloads;
     const logLevel = args.logLevel ?? "info";
     if (w.api.minReplicas < 2)
@@ -188,20 +200,36 @@ export class Workloads extends pulumi.ComponentResource {
 
     this.pgbouncer = new PgBouncer(
       `${name}-pgbouncer`,
-      { context, cluster, database, namespace: ns },
+      {
+        context,
+        cluster,
+        database,
+        namespace: ns,
+        auth: databaseAccess.pgbouncerAuth,
+        caBundle: databaseAccess.caBundle,
+      },
       { parent: this },
     );
     const pgb = this.pgbouncer;
 
     // Secrets: built from secret Outputs, delivered as k8s Secrets, read with secretKeyRef.
     const jwt = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
+    const { app: appLogin, owner: ownerLogin } = databaseAccess;
     const urls = pulumi.secret(
       pulumi
-        .all([database.masterPassword, pgb.host, database.primaryAddress, cache.configurationEndpoint, cache.authToken])
-        .apply(([password, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
+        .all([
+          appLogin.password,
+          ownerLogin.password,
+          pgb.host,
+          database.primaryAddress,
+          cache.configurationEndpoint,
+          cache.authToken,
+        ])
+        .apply(([appPassword, ownerPassword, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
           connectionUrls({
-            user: database.masterUsername,
-            password,
+            app: { user: appLogin.user, password: appPassword },
+            migrator: { user: ownerLogin.user, password: ownerPassword },
+            caFile: `${RDS_CA_MOUNT_DIR}/${RDS_CA_FILE}`,
             pgbouncerHost,
             pgbouncerPort: pgb.port,
             primaryDatabase: pgb.primaryDatabase,
@@ -237,6 +265,12 @@ export class Workloads extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: { DATABASE_MIGRATION_URL: urls.DATABASE_MIGRATION_URL },
       },
+      k8sOpts,
+    );
+    // The RDS CA bundle the migrations verify the primary with.
+    const rdsCa = new k8s.core.v1.ConfigMap(
+      `${name}-rds-ca`,
+      { metadata: { name: "rds-ca", namespace: ns }, data: { [RDS_CA_FILE]: databaseAccess.caBundle } },
       k8sOpts,
     );
     const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
@@ -296,11 +330,16 @@ export class Workloads extends pulumi.ComponentResource {
               serviceAccountName: migrationAccount.metadata.name,
               env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
               pod: w.api.pod,
+              files: {
+                volume: { name: "rds-ca", configMap: { name: rdsCa.metadata.name } },
+                mountPath: RDS_CA_MOUNT_DIR,
+              },
             }),
           },
         },
       },
-      { ...k8sOpts, dependsOn: [pgb] },
+      // The roles exist (and own what they must) before the migrations log in as the owner.
+      { ...k8sOpts, dependsOn: [pgb, databaseAccess.bootstrapJob] },
     );
 
     // API
