@@ -9,6 +9,7 @@ import { loadStackConfig } from "../stacks/config";
 import { createContext } from "./lib/context";
 import { Network } from "./components/network";
 import { Database } from "./components/database";
+import { DatabaseAccess } from "./components/database-access";
 import { Cache } from "./components/cache";
 import { Search } from "./components/search";
 import { Cluster } from "./components/cluster";
@@ -43,7 +44,18 @@ const addons = new Addons("addons", { context, cluster, network });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
-const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search, addons });
+// Issue 12: the roles the workloads log in as, created by a Job that alone uses the master password.
+const databaseAccess = new DatabaseAccess("database-access", { context, cluster, database });
+const workloads = new Workloads("workloads", {
+  context,
+  cluster,
+  image,
+  database,
+  databaseAccess,
+  cache,
+  search,
+  addons,
+});
 const loadBalancer = new LoadBalancer("load-balancer", {
   context,
   network,
@@ -70,6 +82,11 @@ export const postgres = {
   port: database.port,
   database: database.databaseName,
   username: database.masterUsername,
+  roles: {
+    owner: databaseAccess.owner.user,
+    app: databaseAccess.app.user,
+    pgbouncer: databaseAccess.pgbouncerAuth.user,
+  },
   secretArn: database.secretArn,
   securityGroupId: database.securityGroupId,
 };
@@ -85,6 +102,7 @@ export const opensearch = search
       endpoint: search.endpoint,
       port: search.port,
       clientRoleArn: search.clientRoleArn,
+      adminRoleArn: search.adminRoleArn,
       securityGroupId: search.securityGroupId,
     }
   : null;
