@@ -5,6 +5,7 @@
  * per file: the Pulumi runtime is global).
  */
 import { createHash } from "node:crypto";
+import * as harness from "../../tools/plan/harness";
 import { type Plan } from "../../tools/plan/harness";
 import { mockRegionZones, RESOURCE_STATE } from "../../tools/plan/mocks";
 import { RDS_CA_BUNDLE_SHA256, RDS_CA_FILE } from "../../infra/lib/db-roles";
@@ -51,6 +52,21 @@ function policyStatements(plan: Plan): Array<{ resource: string; statement: Stat
   }
   return out;
 }
+
+/**
+ * Resource options (protect, retainOnDelete, ignoreChanges, dependsOn) and dependencies are in the plan once the
+ * harness runs the program through the CLI's program runner (branch `deploy`, issue 11); until then the checks that
+ * read them are skipped, visibly.
+ */
+const PLAN_HAS_OPTIONS = "runProgram" in harness;
+const withOptions = PLAN_HAS_OPTIONS ? test : test.skip;
+const named = (plan: Plan, name: string): Inputs => {
+  const found = plan.resources.filter((r) => r.name === name);
+  if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+  return found[0];
+};
+const options = (plan: Plan, name: string): Inputs => named(plan, name).options;
+const dependencies = (plan: Plan, name: string): string[] => named(plan, name).dependencies;
 
 export function dataTierSuite(stack: TierName, plan: () => Plan): void {
   const tier = TIERS[stack];
@@ -161,6 +177,53 @@ export function dataTierSuite(stack: TierName, plan: () => Plan): void {
           expect(search.coordinatorNodes % cluster.zoneAwarenessConfig.availabilityZoneCount).toBe(0);
         }
       });
+    }
+  });
+
+  describe(`${stack}: what a delete or a replacement may not take (issue 12, resource options)`, () => {
+    withOptions("the primary, and at v1/v2 Redis and OpenSearch, are protected from pulumi destroy", () => {
+      expect(options(plan(), "database-primary").protect).toBe(true);
+      expect(options(plan(), "cache-redis").protect).toBe(stack !== "mvp");
+      if (tier.search !== null) expect(options(plan(), "search-domain").protect).toBe(true);
+    });
+
+    withOptions(
+      "a KMS key that encrypts a final snapshot outlives the stack (ScheduleKeyDeletion would orphan it)",
+      () => {
+        expect(options(plan(), "database-key").retainOnDelete).toBe(true);
+        expect(options(plan(), "cache-key").retainOnDelete).toBe(stack !== "mvp");
+      },
+    );
+
+    withOptions("a changed zone choice never replaces an RDS instance (availability_zone is ForceNew)", () => {
+      for (const r of ofType(plan(), T.rds))
+        expect([r.name, options(plan(), r.name).ignoreChanges]).toEqual([r.name, ["availabilityZone"]]);
+    });
+
+    withOptions(
+      "the master password reaches RDS, its Secrets Manager copy and the bootstrap Job's Secret, nothing else",
+      () => {
+        const users = plan()
+          .resources.filter((r) => dependencies(plan(), r.name).includes("database-master-password"))
+          .map((r) => r.name)
+          .sort();
+        expect(users).toEqual(["database-access-secret", "database-master-secret-value", "database-primary"]);
+      },
+    );
+
+    withOptions("the migrations wait for the db-bootstrap Job, which creates the roles they log in as", () => {
+      expect(dependencies(plan(), "workloads-migrate")).toContain("database-access-bootstrap");
+    });
+
+    if (tier.search !== null) {
+      withOptions(
+        "the OpenSearch security function runs only after its HTTP permission and its network path exist",
+        () => {
+          expect(dependencies(plan(), "search-security-apply")).toEqual(
+            expect.arrayContaining(["search-security-http-policy", "search-security-to-search", "search-domain"]),
+          );
+        },
+      );
     }
   });
 
