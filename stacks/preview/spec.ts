@@ -1,7 +1,7 @@
 /**
  * What a preview runs, written once as data: one pod of each kind, small, on the base stack's node groups, and
  * the ResourceQuota and LimitRange that keep one preview from starving the shared cluster. The Preview component
- * (infra/components/preview.ts), its incremental cost and the tests read this table.
+ * (previews/components/preview.ts), its incremental cost and the tests read this table.
  */
 import type { PodResources } from "../tiers";
 

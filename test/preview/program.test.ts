@@ -1,10 +1,10 @@
 /**
- * The preview program under the mock runtime (`Pulumi.preview.yaml`, base stack organization/storyforge/v1
- * mocked from the tier model): what it creates, where, and what it keeps secret.
+ * The previews program (previews/, its template `previews/Pulumi.preview.yaml`, base stack organization/storyforge/v1
+ * mocked from Pulumi.v1.yaml) under the mock runtime: what it creates, where, and what it keeps secret.
  */
 import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
-import { PREVIEW_ALB_GROUP } from "../../infra/components/preview";
+import { PREVIEW_ALB_GROUP } from "../../previews/components/app";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
 import { TIERS } from "../../stacks/tiers";
 
@@ -12,10 +12,10 @@ type Inputs = Record<string, any>;
 type Resource = PlannedResource & { inputs: Inputs };
 let plan: Plan;
 const DEPLOYED = {
-  "storyforge:previewBranch": "feature/Login-Page",
-  "storyforge:previewCommit": "0123456789abcdef0123456789abcdef01234567",
-  "storyforge:previewOwner": "jane.doe@example.com",
-  "storyforge:previewDeployedAt": "2026-11-23T12:00:00.000Z",
+  "storyforge-preview:branch": "feature/Login-Page",
+  "storyforge-preview:commit": "0123456789abcdef0123456789abcdef01234567",
+  "storyforge-preview:owner": "jane.doe@example.com",
+  "storyforge-preview:deployedAt": "2026-11-23T12:00:00.000Z",
 };
 
 beforeAll(async () => {
