@@ -1,20 +1,27 @@
 /**
- * The app in a preview: the migrations Job, the API and the worker (one pod each, the branch's image by digest),
- * their disruption budgets, and the API's host rule on the shared preview ALB.
+ * The app in a preview: the migrations Job, the API and the worker (one pod each, the branch's image by digest), the
+ * API's Service, their disruption budgets, and the API's host rule on the shared preview ALB. How the API and the
+ * worker run (commands, ports, probes, environment, security) is the tiers' own definition (infra/lib/app-pods.ts);
+ * what differs is said here: one replica, no autoscaler, no OpenSearch, a single Redis node, the ALB as the one proxy.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import {
-  hardenedContainer,
-  migrationPodSpec,
-  podSecurity,
-  resourcesOf,
-  roleScheduling,
-  TMP_MOUNT,
-  TMP_VOLUME,
-  zoneSpread,
-} from "../../infra/lib/pod-spec";
-import { API_PORT, APP_UID, migrationJobName, WORKER_METRICS_PORT } from "../../infra/components/workloads";
+  apiEnv,
+  API_PORT,
+  API_SECRET_KEYS,
+  apiServiceSpec,
+  appDeploymentSpec,
+  APP_UID,
+  commonEnv,
+  disruptionBudgetSpec,
+  MIGRATION_SECRET_KEYS,
+  migrationJobName,
+  READY_PATH,
+  WORKER_SECRET_KEYS,
+  workerEnv,
+} from "../../infra/lib/app-pods";
+import { migrationPodSpec } from "../../infra/lib/pod-spec";
 import { type PreviewConfig } from "../../stacks/preview/config";
 import { type PreviewSpec } from "../../stacks/preview/spec";
 import { type PreviewDataStores, type PreviewLabels } from "./data-stores";
@@ -44,13 +51,8 @@ export function previewApp(
 ): PreviewApp {
   const { config, spec, namespace: ns, host, imageRef, labels: labelsOf, data, guards } = args;
   const { secretEnv } = data;
-  const commonEnv = [
-    { name: "NODE_ENV", value: "production" },
-    { name: "LOG_LEVEL", value: "debug" },
-    { name: "REDIS_CLUSTER", value: "false" },
-    { name: "AWS_REGION", value: config.region },
-    // No OPENSEARCH_URL: search falls back to PostgreSQL full-text search.
-  ];
+  // No OpenSearch: search falls back to PostgreSQL full-text search.
+  const common = commonEnv({ logLevel: "debug", redisCluster: false, region: config.region });
 
   // Migrations: one Job per image digest, before the API and the worker start.
   const migrationLabels = labelsOf("migrations");
@@ -67,7 +69,7 @@ export function previewApp(
             image: imageRef,
             uid: APP_UID,
             role: spec.api.role,
-            env: [{ name: "LOG_LEVEL", value: "info" }, ...secretEnv("DATABASE_MIGRATION_URL")],
+            env: [{ name: "LOG_LEVEL", value: "info" }, ...secretEnv(...MIGRATION_SECRET_KEYS)],
             pod: spec.migrations.pod,
           }),
         },
@@ -75,7 +77,6 @@ export function previewApp(
     },
     { ...opts, dependsOn: [...guards, data.postgres] },
   );
-
   const started = { ...opts, dependsOn: [...guards, migration, data.redis] };
 
   // API: one replica, a plain Deployment (no HPA: a preview is for trying, not for load).
@@ -84,64 +85,27 @@ export function previewApp(
     `${name}-api`,
     {
       metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: {
+      spec: appDeploymentSpec("api", {
+        image: imageRef,
+        labels: apiLabels,
+        role: spec.api.role,
+        pod: spec.api.pod,
         replicas: 1,
-        selector: { matchLabels: apiLabels },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: {
-          metadata: { labels: apiLabels },
-          spec: {
-            automountServiceAccountToken: false,
-            ...roleScheduling(spec.api.role),
-            topologySpreadConstraints: zoneSpread(apiLabels),
-            securityContext: podSecurity(APP_UID),
-            containers: [
-              {
-                ...hardenedContainer(),
-                name: "api",
-                image: imageRef,
-                command: ["node", "dist/app/main.js"],
-                ports: [{ name: "http", containerPort: API_PORT }],
-                env: [
-                  ...commonEnv,
-                  { name: "PORT", value: String(API_PORT) },
-                  { name: "DATABASE_POOL_MAX", value: "5" },
-                  // The ALB is the one proxy in front of a preview.
-                  { name: "TRUST_PROXY", value: "1" },
-                  ...secretEnv("DATABASE_URL", "REDIS_URL", "JWT_SECRET"),
-                ],
-                resources: resourcesOf(spec.api.pod),
-                readinessProbe: {
-                  httpGet: { path: "/health/ready", port: API_PORT },
-                  periodSeconds: 5,
-                  failureThreshold: 2,
-                },
-                livenessProbe: {
-                  httpGet: { path: "/health/live", port: API_PORT },
-                  initialDelaySeconds: 10,
-                  periodSeconds: 15,
-                  failureThreshold: 3,
-                },
-                volumeMounts: [TMP_MOUNT],
-              },
-            ],
-            volumes: [TMP_VOLUME],
-          },
-        },
-      },
+        maxSurge: 1,
+        env: apiEnv({
+          common,
+          dbPoolMax: spec.api.dbPoolMax,
+          // The ALB is the one proxy in front of a preview.
+          trustProxy: 1,
+          secrets: secretEnv(...API_SECRET_KEYS),
+        }),
+      }),
     },
     started,
   );
   const apiService = new k8s.core.v1.Service(
     `${name}-api-service`,
-    {
-      metadata: { name: "api", namespace: ns, labels: apiLabels },
-      spec: {
-        type: "ClusterIP",
-        selector: apiLabels,
-        ports: [{ name: "http", port: API_PORT, targetPort: API_PORT }],
-      },
-    },
+    { metadata: { name: "api", namespace: ns, labels: apiLabels }, spec: apiServiceSpec(apiLabels) },
     opts,
   );
 
@@ -151,65 +115,32 @@ export function previewApp(
     `${name}-worker`,
     {
       metadata: { name: "worker", namespace: ns, labels: workerLabels },
-      spec: {
+      spec: appDeploymentSpec("worker", {
+        image: imageRef,
+        labels: workerLabels,
+        role: spec.worker.role,
+        pod: spec.worker.pod,
         replicas: 1,
-        selector: { matchLabels: workerLabels },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: {
-          metadata: { labels: workerLabels },
-          spec: {
-            automountServiceAccountToken: false,
-            ...roleScheduling(spec.worker.role),
-            topologySpreadConstraints: zoneSpread(workerLabels),
-            securityContext: podSecurity(APP_UID),
-            containers: [
-              {
-                ...hardenedContainer(),
-                name: "worker",
-                image: imageRef,
-                command: ["node", "dist/worker/main.js"],
-                ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT }],
-                env: [
-                  ...commonEnv,
-                  { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
-                  { name: "WORKER_CONCURRENCY", value: String(spec.worker.concurrency) },
-                  { name: "DATABASE_POOL_MAX", value: String(spec.worker.concurrency * 2) },
-                  ...secretEnv("DATABASE_URL", "REDIS_URL"),
-                ],
-                resources: resourcesOf(spec.worker.pod),
-                readinessProbe: {
-                  httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT },
-                  periodSeconds: 10,
-                  failureThreshold: 3,
-                },
-                livenessProbe: {
-                  httpGet: { path: "/health/live", port: WORKER_METRICS_PORT },
-                  initialDelaySeconds: 15,
-                  periodSeconds: 20,
-                  failureThreshold: 3,
-                },
-                volumeMounts: [TMP_MOUNT],
-              },
-            ],
-            volumes: [TMP_VOLUME],
-          },
-        },
-      },
+        maxSurge: 1,
+        env: workerEnv({
+          common,
+          concurrency: spec.worker.concurrency,
+          dbPoolMax: spec.worker.concurrency * 2,
+          secrets: secretEnv(...WORKER_SECRET_KEYS),
+        }),
+      }),
     },
     started,
   );
 
-  // One pod each: a budget that lets a node drain evict it (a preview may blink; a node upgrade must not stall).
+  // One pod each: a budget that lets a node drain evict it.
   for (const [part, labels] of [
     ["api", apiLabels],
     ["worker", workerLabels],
   ] as const) {
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-${part}-pdb`,
-      {
-        metadata: { name: part, namespace: ns, labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-      },
+      { metadata: { name: part, namespace: ns, labels }, spec: disruptionBudgetSpec(labels, 1) },
       opts,
     );
   }
@@ -229,7 +160,7 @@ export function previewApp(
           "alb.ingress.kubernetes.io/target-type": "ip",
           "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTPS: 443 }]),
           "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          "alb.ingress.kubernetes.io/healthcheck-path": "/health/ready",
+          "alb.ingress.kubernetes.io/healthcheck-path": READY_PATH,
         },
       },
       spec: {

@@ -66,7 +66,9 @@ export function previewDataStores(
       stringData: {
         POSTGRES_PASSWORD: pulumi.secret(dbPassword.result),
         REDIS_PASSWORD: pulumi.secret(redisPassword.result),
+        // One PostgreSQL, no pooler: the app's writes, its replica reads and the migrations use the same URL.
         DATABASE_URL: databaseUrl,
+        DATABASE_REPLICA_URL: databaseUrl,
         DATABASE_MIGRATION_URL: databaseUrl,
         REDIS_URL: pulumi.secret(
           pulumi.interpolate`redis://:${redisPassword.result}@redis.${ns}.svc.cluster.local:${REDIS_PORT}`,

@@ -1,6 +1,7 @@
 import { PGBOUNCER_SETTINGS } from "../../infra/lib/capacity";
 import { pgbouncerIni, userlistLine } from "../../infra/components/pgbouncer";
-import { connectionUrls, migrationJobName, pdbMinAvailable } from "../../infra/components/workloads";
+import { connectionUrls } from "../../infra/components/workloads";
+import { migrationJobName, pdbMinAvailable } from "../../infra/lib/app-pods";
 import { sourceHash } from "../../infra/components/image";
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

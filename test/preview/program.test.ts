@@ -4,6 +4,7 @@
  */
 import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
+import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { PREVIEW_ALB_GROUP } from "../../previews/components/app";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
 import { TIERS } from "../../stacks/tiers";
@@ -57,6 +58,18 @@ describe("the preview program", () => {
       "kubernetes:networking.k8s.io/v1:Ingress": 1,
       "kubernetes:policy/v1:PodDisruptionBudget": 2,
     });
+  });
+
+  test("every Kubernetes object is a valid object of its API version", () => {
+    const results = validatePlanObjects(plan.resources);
+    expect(results.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:apps/v1:StatefulSet",
+        "kubernetes:batch/v1:Job",
+      ]),
+    );
+    expect(results.filter((r) => r.errors.length > 0).map((r) => [r.name, r.errors])).toEqual([]);
   });
 
   test("creates no AWS resource: no RDS, ElastiCache, OpenSearch, EKS, CloudFront, load balancer or repository", () => {
