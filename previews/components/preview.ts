@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { sourceHash } from "../../infra/components/image";
 import { previewCost, type PreviewCost } from "../../infra/lib/cost/preview";
-import { NODE_ROLES } from "../../infra/components/cluster";
+import { NODE_ROLES } from "../../stacks/tiers";
 import { type PreviewConfig } from "../../stacks/preview/config";
 import { checkQuota, PREVIEW_SPEC, type PreviewNodeRole, type PreviewSpec } from "../../stacks/preview/spec";
 import { previewApp } from "./app";

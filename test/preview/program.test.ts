@@ -69,7 +69,7 @@ describe("the preview program", () => {
         "kubernetes:batch/v1:Job",
       ]),
     );
-    expect(results.filter((r) => r.errors.length > 0).map((r) => [r.name, r.errors])).toEqual([]);
+    expect(results.filter((r) => r.errors.length > 0).map((r) => [r.resource, r.errors])).toEqual([]);
   });
 
   test("creates no AWS resource: no RDS, ElastiCache, OpenSearch, EKS, CloudFront, load balancer or repository", () => {

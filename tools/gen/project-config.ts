@@ -1,6 +1,6 @@
 /**
  * Renders the two project files from their key lists, so each key is declared once and a project file cannot drift
- * from its loader: Pulumi.yaml (the tier project) from CONFIG_KEYS (stacks/config.ts), previews/Pulumi.yaml (the
+ * from its loader: Pulumi.yaml (the tier project) from CONFIG_KEYS (stacks/config/keys.ts), previews/Pulumi.yaml (the
  * previews project) from PREVIEW_CONFIG_KEYS (stacks/preview/config.ts). `npm run gen:project-config` rewrites both;
  * a test fails when either is stale.
  */
@@ -30,7 +30,7 @@ function render(header: string, project: Record<string, unknown>, keys: readonly
 /** The tier project's Pulumi.yaml (repository root). */
 export function renderProjectFile(): string {
   return render(
-    "# Generated from stacks/config.ts by `npm run gen:project-config`; edit the key list there.\n" +
+    "# Generated from stacks/config/keys.ts by `npm run gen:project-config`; edit the key list there.\n" +
       "# Stack files (Pulumi.<stack>.yaml) hold only values: aws:region, storyforge:tier and overrides.\n",
     {
       name: PROJECT,
