@@ -144,14 +144,14 @@ describe("preview config", () => {
     );
   });
 
-  test("the tier loader refuses a preview stack and points at the preview loader", () => {
+  test("the tier loader knows no preview tier: a preview is a stack of the previews project", () => {
     expect(() =>
       resolveStackConfig({
         stack: "preview",
         stackFile: "Pulumi.preview.yaml",
         values: { "aws:region": "us-east-1", "storyforge:tier": "preview" },
       }),
-    ).toThrow("storyforge:tier is preview: a preview stack is read by resolvePreviewConfig");
+    ).toThrow('Pulumi.preview.yaml: storyforge:tier must be one of mvp, v1, v2, got "preview"');
   });
 });
 
@@ -172,6 +172,19 @@ describe("the previews project", () => {
     expect(previews.runtime).toEqual(tier.runtime);
     expect(previews.main).toBe("index.ts");
     expect(readFileSync(join(repo, "previews", previews.main as string), "utf8")).toContain("new Preview(");
+  });
+
+  test("the tier project declares no preview key", () => {
+    const tierKeys = Object.keys(yaml("Pulumi.yaml").config);
+    for (const key of [
+      "baseStack",
+      "previewDomain",
+      "previewBranch",
+      "previewCommit",
+      "previewOwner",
+      "previewDeployedAt",
+    ])
+      expect(tierKeys).not.toContain(key);
   });
 
   test("the template previews/Pulumi.preview.yaml holds only values the preview loader accepts", () => {

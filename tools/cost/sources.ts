@@ -29,9 +29,9 @@ export interface StackContext {
 /** The tier (with the stack file's overrides) and region of `stack`, if `Pulumi.<stack>.yaml` exists. */
 export function stackContext(stack: string, root: string = REPO_ROOT): StackContext | undefined {
   if (!hasStackFile(stack, root)) return undefined;
+  // Only tier stacks have a file here: a preview stack (previews/) has no tier and no budget, its cost is its
+  // `incrementalCost` output.
   const { file: stackFile, values } = readStackFile(stack, root);
-  // A preview stack (issue 7) has no tier and no budget: its cost is its `incrementalCost` output.
-  if (values["storyforge:tier"] === "preview") return undefined;
   const config = resolveStackConfig({ stack, stackFile, values });
   return { tier: config.tier, region: config.region };
 }
