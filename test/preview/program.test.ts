@@ -2,7 +2,8 @@
  * The previews program (previews/, its template `previews/Pulumi.preview.yaml`, base stack organization/storyforge/v1
  * mocked from Pulumi.v1.yaml) under the mock runtime: what it creates, where, and what it keeps secret.
  */
-import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { packTargetOf, type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
 import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { PREVIEW_ALB_GROUP } from "../../previews/components/app";
@@ -70,6 +71,13 @@ describe("the preview program", () => {
       ]),
     );
     expect(results.filter((r) => r.errors.length > 0).map((r) => [r.resource, r.errors])).toEqual([]);
+  });
+
+  test("passes the policy pack's preview rule set (what the pack checks a preview stack by) with no finding", () => {
+    const target = packTargetOf("preview", { env: undefined });
+    expect(target).toBe("preview");
+    const findings = evaluatePolicies(plan, target);
+    expect(findings.map((f) => `${f.enforcement} ${f.policy}: ${f.message}`)).toEqual([]);
   });
 
   test("creates no AWS resource: no RDS, ElastiCache, OpenSearch, EKS, CloudFront, load balancer or repository", () => {

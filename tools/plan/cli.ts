@@ -7,11 +7,11 @@
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { planStack, PlanError, projectOf, type ProjectName, validStacks } from "./harness";
+import { packTargetOf, planStack, PlanError, projectOf, type ProjectName, validStacks } from "./harness";
 import { renderPlan } from "./report";
 import { planBudget } from "../cost/sources";
 import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
-import { tierFromStackName } from "../../policies/tier";
+import { TIER_ENV } from "../../policies/tier";
 
 const USAGE = "usage: npm run plan -- --stack <stack> [--json] [--project tier|previews]";
 const PROJECT_NAMES: readonly ProjectName[] = ["tier", "previews"];
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return reportPolicies(stack, plan, (project as ProjectName | undefined) ?? projectOf(stack));
   } catch (err) {
     const message =
-      err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name)
+      err instanceof PlanError || ["ConfigError", "CapacityError", "PackTargetError"].includes((err as Error).name)
         ? (err as Error).message
         : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
@@ -64,16 +64,13 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs the policy pack's rules over the plan; prints every finding; 4 when a mandatory one fails. */
 function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>, project: ProjectName): number {
-  const tier = project === "previews" ? "preview" : tierFromStackName(stack);
-  if (tier === undefined) {
-    process.stderr.write(`policy pack: stack "${stack}" names no tier; set STORYFORGE_POLICY_TIER to check it\n`);
-    return 0;
-  }
-  const findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
+  // As the pack under the CLI: the stack's project and its config's tier, never its name.
+  const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
+  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack) });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
   process.stderr.write(
-    `policy pack (tier ${tier}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`,
+    `policy pack (${target === "preview" ? "preview rule set" : `tier ${target}`}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`,
   );
   for (const line of formatFindings([...mandatory, ...advisory])) process.stderr.write(`  ${line}\n`);
   return mandatory.length > 0 ? 4 : 0;

@@ -20,6 +20,7 @@ import {
   stackDir,
 } from "./stack-files";
 import { StrictMocks } from "./mocks";
+import { resolvePackTarget, TIER_ENV, type PolicyTarget } from "../../policies/tier";
 
 export type { PlannedResource } from "../../infra/lib/inventory";
 export { PlanError, projectOf, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
@@ -78,4 +79,22 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   await pulumi.runtime.disconnect();
   if (mocks.errors.length > 0) throw new PlanError(mocks.errors.join("\n"));
   return { stack, resources, outputs };
+}
+
+/**
+ * What the policy pack checks `stack` as, derived as the pack derives it under the CLI: its project, and for a tier
+ * stack the `storyforge:tier` of its stack file (STORYFORGE_POLICY_TIER may confirm or raise it). Never its name.
+ */
+export function packTargetOf(
+  stack: string,
+  opts: { project?: ProjectName; env?: string | undefined } = { env: process.env[TIER_ENV] },
+): PolicyTarget {
+  const project = opts.project ?? projectOf(stack);
+  const { values } = readStackFile(stack, projectStackDir(project, stackDir()));
+  return resolvePackTarget({
+    project: PROJECTS[project].name,
+    stack,
+    configTier: values[`${PROJECT}:tier`],
+    env: opts.env,
+  });
 }
