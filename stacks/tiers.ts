@@ -106,9 +106,15 @@ export interface DatabaseTier {
   multiAz: boolean;
   /** Days of automated backups kept. */
   backupRetentionDays: number;
-  /** Refuse `pulumi destroy` of the primary. */
+  /**
+   * RDS deletion protection and Pulumi `protect` on the primary. On at every tier: mvp serves real users (10K),
+   * and its data is as unrecoverable as v2's.
+   */
   deletionProtection: boolean;
-  /** Take a final snapshot when the primary is deleted. */
+  /**
+   * Take a final snapshot when the primary is deleted, keep its automated backups (`deleteAutomatedBackups:
+   * false`) and keep the KMS key that encrypts both when the stack is destroyed (`retainOnDelete`).
+   */
   finalSnapshot: boolean;
 }
 
@@ -119,11 +125,29 @@ export interface CacheTier extends Sized {
   shards: number;
   /** Replicas in each shard; at least 1 so failover has somewhere to go. */
   replicasPerShard: number;
+  /**
+   * Take a final snapshot when the group is deleted, protect it from `pulumi destroy` and keep its KMS key. v1 and
+   * v2: the queue holds jobs in flight; mvp: a rebuilt queue is acceptable and teardown stays one command.
+   */
+  finalSnapshot: boolean;
 }
 
 export interface SearchTier extends Sized {
-  /** OpenSearch data nodes of seed 000 §8.1 (v1 3, v2 5). */
+  /**
+   * OpenSearch data nodes: seed 000 §8.1 has v1 3 and v2 5; v2 runs 6. Zone awareness spreads shard copies evenly
+   * over the zones, so with 5 nodes on 3 zones (2/2/1) the lone node holds a third of the copies, twice its peers'
+   * share (seed 000 §6.2: 5 primaries and 1 replica, 10 copies), and losing its zone or another one costs 1 or 2
+   * nodes. A multiple of the zone count keeps every node's share equal; the config check enforces it.
+   */
   dataNodes: number;
+  /**
+   * Dedicated coordinator nodes (seed 000 §6.1 "coordinators"). In a VPC domain the coordinators hold the
+   * domain's network interfaces, so the count is a multiple of the zones: seed 000 §6.1's 2 would leave one zone
+   * without an endpoint and put half the request capacity in one zone; v2 runs 3. 0: none (v1).
+   */
+  coordinatorNodes: number;
+  /** Class of the coordinators: seed 000 §6.1 asks 1 vCPU / 2 GiB requests; m7g.large.search is the smallest current class. */
+  coordinatorInstanceClass: string;
   /** Dedicated cluster-manager nodes: always three (seed 000 §6.1), so a quorum survives one loss. */
   masterNodes: number;
   /** Class of the dedicated masters: seed 000 §6.1 asks 1 vCPU / 2 GiB requests; m7g.large.search is the smallest current class. */
@@ -211,11 +235,19 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       replicas: { count: 1, vcpu: 4, memoryGiB: 16, instanceClass: "db.m7g.xlarge" },
       multiAz: false,
       backupRetentionDays: 7,
-      deletionProtection: false,
-      finalSnapshot: false,
+      deletionProtection: true,
+      finalSnapshot: true,
     },
     // 2 nodes: one shard, one replica.
-    cache: { nodes: 2, shards: 1, replicasPerShard: 1, vcpu: 2, memoryGiB: 8, instanceClass: "cache.m7g.large" },
+    cache: {
+      nodes: 2,
+      shards: 1,
+      replicasPerShard: 1,
+      vcpu: 2,
+      memoryGiB: 8,
+      instanceClass: "cache.m7g.large",
+      finalSnapshot: false,
+    },
     search: null,
     budget: { monthlyCeilingUsd: 3_000, projectionUsd: { low: 2_000, high: 3_000 } },
     usage: {
@@ -268,7 +300,15 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       finalSnapshot: true,
     },
     // 3 nodes: one shard, two replicas (each zone holds a copy).
-    cache: { nodes: 3, shards: 1, replicasPerShard: 2, vcpu: 4, memoryGiB: 16, instanceClass: "cache.m7g.xlarge" },
+    cache: {
+      nodes: 3,
+      shards: 1,
+      replicasPerShard: 2,
+      vcpu: 4,
+      memoryGiB: 16,
+      instanceClass: "cache.m7g.xlarge",
+      finalSnapshot: true,
+    },
     search: {
       dataNodes: 3,
       vcpu: 4,
@@ -276,6 +316,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       instanceClass: "m7g.xlarge.search",
       masterNodes: 3,
       masterInstanceClass: "m7g.large.search",
+      // Three data nodes coordinate themselves; dedicated coordinators pay off on v2's larger cluster.
+      coordinatorNodes: 0,
+      coordinatorInstanceClass: "m7g.large.search",
       // Half of v2's 500 GB: a tenth of the users; gp3 volumes grow online.
       volumeGb: 250,
     },
@@ -331,14 +374,26 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       finalSnapshot: true,
     },
     // 6 nodes: three shards, one replica each, so writes spread over three primaries.
-    cache: { nodes: 6, shards: 3, replicasPerShard: 1, vcpu: 4, memoryGiB: 32, instanceClass: "cache.r7g.xlarge" },
+    cache: {
+      nodes: 6,
+      shards: 3,
+      replicasPerShard: 1,
+      vcpu: 4,
+      memoryGiB: 32,
+      instanceClass: "cache.r7g.xlarge",
+      finalSnapshot: true,
+    },
     search: {
-      dataNodes: 5,
+      // Two per zone, not seed 000 §8.1's 5 (see SearchTier.dataNodes).
+      dataNodes: 6,
       vcpu: 8,
       memoryGiB: 32,
       instanceClass: "m7g.2xlarge.search",
       masterNodes: 3,
       masterInstanceClass: "m7g.large.search",
+      // One per zone, not seed 000 §6.1's 2 (see SearchTier.coordinatorNodes).
+      coordinatorNodes: 3,
+      coordinatorInstanceClass: "m7g.large.search",
       volumeGb: 500,
     },
     budget: { monthlyCeilingUsd: 100_000, projectionUsd: { low: 50_000, high: 100_000 } },

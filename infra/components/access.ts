@@ -36,7 +36,10 @@ export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArg
     {
       vpcId: args.vpcId,
       name: context.name(part),
-      description: `StoryForge ${part}: port ${port} from ${sources.map((s) => s.label).join(", ")} only`,
+      // Fixed text: `description` forces replacement (terraform-provider-aws aws_security_group), and the
+      // replacement would be created first under the same `name` (InvalidGroup.Duplicate) with RDS, ElastiCache or
+      // OpenSearch still attached. Sources and the port live in the rules' descriptions, which update in place.
+      description: `StoryForge ${part}: admits named security groups only`,
       tags: context.tags({ Name: context.name(part) }),
     },
     { parent },
@@ -59,8 +62,23 @@ export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArg
   return group;
 }
 
+export interface EncryptionKeyOptions {
+  /**
+   * Keep the key when the stack is destroyed (Pulumi `retainOnDelete`): a final snapshot or retained backup
+   * outlives its database, and one whose key is scheduled for deletion can never be restored.
+   * @default false
+   */
+  outlivesStack?: boolean;
+}
+
 /** A customer-managed KMS key with yearly rotation, and an alias naming its stack and use. */
-export function encryptionKey(name: string, context: StackContext, part: string, parent: pulumi.Resource): aws.kms.Key {
+export function encryptionKey(
+  name: string,
+  context: StackContext,
+  part: string,
+  parent: pulumi.Resource,
+  opts: EncryptionKeyOptions = {},
+): aws.kms.Key {
   const key = new aws.kms.Key(
     `${name}-key`,
     {
@@ -69,7 +87,7 @@ export function encryptionKey(name: string, context: StackContext, part: string,
       deletionWindowInDays: 30,
       tags: context.tags(),
     },
-    { parent },
+    { parent, retainOnDelete: opts.outlivesStack ?? false },
   );
   new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${context.name(part)}`, targetKeyId: key.keyId }, { parent });
   return key;

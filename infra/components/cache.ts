@@ -31,6 +31,9 @@ export interface CacheArgs {
  * replica per shard; TLS in transit with an AUTH token (a Pulumi secret); encryption at rest with its own key;
  * `maxmemory-policy noeviction`, because an evicted queue key is a lost job.
  *
+ * With `tier.cache.finalSnapshot` (v1, v2) deleting the group takes a final snapshot, the group is `protect`ed and
+ * its KMS key outlives the stack, so the snapshot stays restorable.
+ *
  * Monthly cost (us-east-1 on-demand, 730 h): mvp 2 × cache.m7g.large ≈ $230; v1 3 × cache.m7g.xlarge ≈ $690;
  * v2 6 × cache.r7g.xlarge ≈ $1,880.
  */
@@ -67,7 +70,7 @@ export class Cache extends pulumi.ComponentResource {
     this.shards = spec.shards;
     this.replicasPerShard = spec.replicasPerShard;
 
-    const key = encryptionKey(name, context, "cache", this);
+    const key = encryptionKey(name, context, "cache", this, { outlivesStack: spec.finalSnapshot });
     const securityGroup = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
@@ -119,6 +122,14 @@ export class Cache extends pulumi.ComponentResource {
     this.authToken = pulumi.secret(token.result);
 
     const groupId = context.name("redis", NAME_LIMITS.elasticache);
+    // One final snapshot name per stack generation (see database.ts): unique after a rebuild, stable across updates.
+    const generation = spec.finalSnapshot
+      ? new random.RandomId(
+          `${name}-final-snapshot-suffix`,
+          { byteLength: 4, keepers: { replicationGroupId: groupId } },
+          parent,
+        )
+      : undefined;
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-redis`,
       {
@@ -143,23 +154,26 @@ export class Cache extends pulumi.ComponentResource {
         authToken: this.authToken,
         authTokenUpdateStrategy: "ROTATE",
         snapshotRetentionLimit: snapshotRetentionDays,
+        // DeleteReplicationGroup takes this snapshot first; automatic snapshots are deleted with the group.
+        finalSnapshotIdentifier: generation ? pulumi.interpolate`${groupId}-final-${generation.hex}` : undefined,
         snapshotWindow: "02:00-03:00",
         maintenanceWindow: "sun:05:30-sun:06:30",
         autoMinorVersionUpgrade: true,
         applyImmediately: false,
         tags: context.tags({ Name: groupId }),
       },
-      parent,
+      { parent: this, protect: spec.finalSnapshot },
     );
     this.configurationEndpoint = group.configurationEndpointAddress;
 
     const secret = new aws.secretsmanager.Secret(
       `${name}-auth-secret`,
       {
-        name: `storyforge/${context.config.stack}/redis-auth`,
+        // A prefix, as for the database secret: a rebuilt stack must not collide with one pending deletion.
+        namePrefix: `storyforge/${context.config.stack}/redis-auth-`,
         description: "StoryForge Redis AUTH token and endpoint",
         kmsKeyId: key.arn,
-        recoveryWindowInDays: context.config.tier.database.deletionProtection ? 30 : 0,
+        recoveryWindowInDays: 30,
         tags: context.tags(),
       },
       parent,

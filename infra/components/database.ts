@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
+import { serviceTrustPolicy } from "../lib/trust";
 import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
 import { type Network } from "./network";
 
@@ -10,6 +11,29 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_MAJOR = "16";
 export const DATABASE_NAME = "storyforge";
 export const MASTER_USERNAME = "storyforge_admin";
+
+/** The component's own arguments, checked before anything is declared; each problem names its argument. */
+export function databaseArgsProblems(a: {
+  replicas: number;
+  maxStorageFactor: number;
+  monitoringInterval: number;
+}): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(a.replicas) || a.replicas < 0 || a.replicas > 5) {
+    problems.push(`database.replicas.count must be between 0 and 5, got ${a.replicas}`);
+  }
+  // RDS User Guide (USER_PIOPS.Autoscaling): the maximum storage threshold must be at least 10 % above the
+  // allocated storage, or the API answers "Invalid max storage size".
+  if (!(a.maxStorageFactor >= 1.1)) {
+    problems.push(
+      `maxStorageFactor must be at least 1.1 (RDS needs the autoscaling ceiling 10 % above the allocated storage), got ${a.maxStorageFactor}`,
+    );
+  }
+  if (![0, 1, 5, 10, 15, 30, 60].includes(a.monitoringInterval)) {
+    problems.push(`monitoringIntervalSeconds must be one of 0, 1, 5, 10, 15, 30, 60, got ${a.monitoringInterval}`);
+  }
+  return problems;
+}
 
 export interface DatabaseArgs {
   /** Stack context; sizing from `tier.database` (class, storage, replicas, Multi-AZ, backups, protection). */
@@ -22,7 +46,8 @@ export interface DatabaseArgs {
    */
   extraSources?: TrafficSource[];
   /**
-   * Storage autoscaling ceiling as a multiple of the allocated storage.
+   * Storage autoscaling ceiling as a multiple of the allocated storage, for the primary and every replica. At
+   * least 1.1: RDS takes a maximum storage threshold only 10 % or more above the allocated storage.
    * @default 2
    */
   maxStorageFactor?: number;
@@ -69,17 +94,15 @@ export class Database extends pulumi.ComponentResource {
     const zones = context.config.tier.network.azCount;
     const maxStorageFactor = args.maxStorageFactor ?? 2;
     const monitoringInterval = args.monitoringIntervalSeconds ?? 60;
-    if (spec.replicas.count < 0 || spec.replicas.count > 5) {
-      throw new Error(`database.replicas.count must be between 0 and 5, got ${spec.replicas.count}`);
-    }
-    if (maxStorageFactor < 1) throw new Error(`maxStorageFactor must be at least 1, got ${maxStorageFactor}`);
-    if (![0, 1, 5, 10, 15, 30, 60].includes(monitoringInterval)) {
-      throw new Error(`monitoringIntervalSeconds must be one of 0, 1, 5, 10, 15, 30, 60, got ${monitoringInterval}`);
-    }
+    const problems = databaseArgsProblems({ replicas: spec.replicas.count, maxStorageFactor, monitoringInterval });
+    if (problems.length > 0) throw new Error(problems.join("\n"));
     const parent = { parent: this };
     this.primaryInstanceClass = spec.primary.instanceClass;
+    const region = context.config.region;
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = aws.getPartitionOutput({}, parent).partition;
 
-    const key = encryptionKey(name, context, "database", this);
+    const key = encryptionKey(name, context, "database", this, { outlivesStack: spec.finalSnapshot });
     const securityGroup = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
@@ -141,12 +164,13 @@ export class Database extends pulumi.ComponentResource {
             `${name}-monitoring-role`,
             {
               name: context.name("rds-monitoring", NAME_LIMITS.iamRole),
-              assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                  { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
-                ],
-              }),
+              // RDS User Guide, "Setting up and enabling Enhanced Monitoring": both keys, the instances' ARNs.
+              assumeRolePolicy: pulumi.jsonStringify(
+                serviceTrustPolicy("monitoring.rds.amazonaws.com", {
+                  sourceAccount: account,
+                  sourceArn: pulumi.interpolate`arn:${partition}:rds:${region}:${account}:db:${context.name("postgres", NAME_LIMITS.rds)}*`,
+                }),
+              ),
               tags: context.tags(),
             },
             parent,
@@ -163,11 +187,14 @@ export class Database extends pulumi.ComponentResource {
       );
     }
 
+    // Settings the primary and the replicas share. Not `kmsKeyId`: a same-region replica is encrypted with its
+    // source's key, and CreateDBInstanceReadReplica given one answers InvalidParameterCombination ("Your request
+    // does not require the KMS key parameter"); terraform passes `kms_key_id` straight through for a replica.
     const common = {
       instanceClass: spec.primary.instanceClass,
       storageType: "gp3",
+      // Stated for review; the replica create ignores it and reads back its source's encryption.
       storageEncrypted: true,
-      kmsKeyId: key.arn,
       publiclyAccessible: false,
       vpcSecurityGroupIds: [securityGroup.id],
       parameterGroupName: parameters.name,
@@ -183,6 +210,16 @@ export class Database extends pulumi.ComponentResource {
     };
 
     const primaryId = context.name("postgres", NAME_LIMITS.rds);
+    const maxAllocatedStorage = Math.round(spec.primary.storageGb * maxStorageFactor);
+    // A final snapshot's name must be new in the account; one per stack generation, stable across updates (a new
+    // value every run would be a diff every run), new when the stack is destroyed and built again.
+    const generation = new random.RandomId(
+      `${name}-final-snapshot-suffix`,
+      { byteLength: 4, keepers: { identifier: primaryId } },
+      parent,
+    );
+    // RDS moves an instance between zones only by failover or restore; a changed zone choice must not replace it.
+    const zonePinned = { ignoreChanges: ["availabilityZone"] };
     this.primary = new aws.rds.Instance(
       `${name}-primary`,
       {
@@ -190,8 +227,9 @@ export class Database extends pulumi.ComponentResource {
         identifier: primaryId,
         engine: "postgres",
         engineVersion: POSTGRES_MAJOR,
+        kmsKeyId: key.arn,
         allocatedStorage: spec.primary.storageGb,
-        maxAllocatedStorage: Math.round(spec.primary.storageGb * maxStorageFactor),
+        maxAllocatedStorage,
         dbName: DATABASE_NAME,
         username: MASTER_USERNAME,
         password: this.masterPassword,
@@ -204,10 +242,14 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: "sun:04:30-sun:05:30",
         deletionProtection: spec.deletionProtection,
         skipFinalSnapshot: !spec.finalSnapshot,
-        finalSnapshotIdentifier: spec.finalSnapshot ? `${primaryId}-final` : undefined,
+        finalSnapshotIdentifier: spec.finalSnapshot
+          ? pulumi.interpolate`${primaryId}-final-${generation.hex}`
+          : undefined,
+        // The provider's default (true) deletes the automated backups with the instance.
+        deleteAutomatedBackups: !spec.finalSnapshot,
         tags: context.tags({ Name: primaryId, role: "primary" }),
       },
-      { parent: this, protect: spec.deletionProtection },
+      { parent: this, protect: spec.deletionProtection, ...zonePinned },
     );
     this.primaryAddress = this.primary.address;
 
@@ -222,12 +264,15 @@ export class Database extends pulumi.ComponentResource {
           instanceClass: spec.replicas.instanceClass,
           replicateSourceDb: this.primary.identifier,
           availabilityZone: network.zones[(i + 1) % zones],
+          // A replica inherits the primary's storage at creation only; it must grow as the primary does, or it
+          // fills up and stops replicating (terraform applies this with a ModifyDBInstance after the create).
+          maxAllocatedStorage,
           // Backups come from the primary; a replica keeps none and is rebuilt from it.
           backupRetentionPeriod: 0,
           skipFinalSnapshot: true,
           tags: context.tags({ Name: id, role: "replica" }),
         },
-        parent,
+        { parent: this, ...zonePinned },
       );
     });
     this.replicaAddresses = this.replicas.map((r) => r.address);
@@ -235,10 +280,12 @@ export class Database extends pulumi.ComponentResource {
     const secret = new aws.secretsmanager.Secret(
       `${name}-master-secret`,
       {
-        name: `storyforge/${context.config.stack}/postgres-master`,
+        // A prefix, not a name: a deleted secret keeps its name for the 30-day recovery window, and a stack
+        // rebuilt within it would collide (InvalidRequestException: scheduled for deletion). Consumers use the ARN.
+        namePrefix: `storyforge/${context.config.stack}/postgres-master-`,
         description: "StoryForge PostgreSQL master credentials",
         kmsKeyId: key.arn,
-        recoveryWindowInDays: spec.deletionProtection ? 30 : 0,
+        recoveryWindowInDays: 30,
         tags: context.tags(),
       },
       parent,

@@ -2,6 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type StackContext } from "../lib/context";
 import { planSubnets, type SubnetPlan } from "../lib/cidr";
+import { instanceClassOf } from "../lib/capacity";
+import { serviceTrustPolicy } from "../lib/trust";
+import { chooseZones } from "../lib/zones";
+import { NODE_ROLES } from "../../stacks/tiers";
 
 export interface NetworkArgs {
   /** The stack's context: tier sizing (`network.azCount`, `natGateways`, `vpcCidr`), names and tags. */
@@ -16,7 +20,13 @@ export interface NetworkArgs {
 /**
  * The VPC: per zone a public subnet (load balancers, NAT), a private subnet (EKS nodes and pods) and an isolated
  * data subnet (RDS, ElastiCache, OpenSearch; no route to the internet at all), NAT gateways per the tier, an S3
- * gateway endpoint (image layers and segments without NAT charges), and flow logs of all traffic.
+ * gateway endpoint (image layers and segments without NAT charges), flow logs of all traffic, and the VPC's
+ * default security group stripped of every rule (nothing may use it).
+ *
+ * Zones are chosen by zone id (infra/lib/zones.ts): `storyforge:zoneIds` when pinned, checked against the region's
+ * zones and the EC2 offerings of every node class (us-east-1's use1-az3 offers no Graviton class, and every class
+ * here is Graviton); otherwise the lowest-numbered zone ids that offer them. Each zone's subnets sit in fixed
+ * CIDR slots (infra/lib/cidr.ts), so changing `azCount` adds or removes only that zone's subnets.
  *
  * Monthly cost (us-east-1): NAT $32.85 each plus $0.045/GB (mvp 1, v1 and v2 3), public IPv4 $3.65 per EIP,
  * flow-log ingestion $0.50/GB. The VPC, subnets, routes and the S3 endpoint are free.
@@ -26,7 +36,9 @@ export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   /** The VPC's IPv4 block. */
   readonly vpcCidr: string;
-  /** Zone names used, in subnet order. */
+  /** Zone ids used, in subnet-slot order. */
+  readonly zoneIds: pulumi.Output<string>[];
+  /** The same zones' names in this account, for APIs that take names (RDS `availabilityZone`). */
   readonly zones: pulumi.Output<string>[];
   /** One per zone: load balancers and NAT gateways. */
   readonly publicSubnetIds: pulumi.Output<string>[];
@@ -55,8 +67,9 @@ export class Network extends pulumi.ComponentResource {
 
     this.vpcCidr = vpcCidr;
     this.subnetPlan = planSubnets(vpcCidr, azCount);
-    const available = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
-    this.zones = Array.from({ length: azCount }, (_, i) => available.names[i]);
+    const choice = this.chooseZones(context, parent);
+    this.zoneIds = Array.from({ length: azCount }, (_, i) => choice.zoneIds[i]);
+    this.zones = Array.from({ length: azCount }, (_, i) => choice.names[i]);
 
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
@@ -69,6 +82,14 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
     this.vpcId = vpc.id;
+
+    // With no rules declared the provider revokes AWS's defaults (self-referencing ingress, all egress), so a
+    // resource that lands in the default group by omission reaches nothing and nothing reaches it.
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      { vpcId: vpc.id, tags: context.tags({ Name: context.name("default-locked") }) },
+      parent,
+    );
 
     const igw = new aws.ec2.InternetGateway(
       `${name}-igw`,
@@ -92,7 +113,8 @@ export class Network extends pulumi.ComponentResource {
         {
           vpcId: vpc.id,
           cidrBlock: plan.cidr,
-          availabilityZone: this.zones[plan.zoneIndex],
+          // By id, not name: names map to different physical zones in every account (both are ForceNew).
+          availabilityZoneId: this.zoneIds[plan.zoneIndex],
           mapPublicIpOnLaunch: false,
           tags: context.tags({
             Name: context.name(`${plan.role}-${plan.zoneIndex}`),
@@ -195,6 +217,8 @@ export class Network extends pulumi.ComponentResource {
     );
 
     // Flow logs of accepted and rejected traffic, to CloudWatch.
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = aws.getPartitionOutput({}, parent).partition;
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
       {
@@ -208,12 +232,13 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs-role`,
       {
         name: context.name("flow-logs", 64),
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
-        }),
+        // VPC Flow Logs guide ("IAM role for publishing flow logs to CloudWatch Logs"): both keys are sent.
+        assumeRolePolicy: pulumi.jsonStringify(
+          serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
+            sourceAccount: account,
+            sourceArn: pulumi.interpolate`arn:${partition}:ec2:${context.config.region}:${account}:vpc-flow-log/*`,
+          }),
+        ),
         tags: context.tags(),
       },
       parent,
@@ -267,10 +292,35 @@ export class Network extends pulumi.ComponentResource {
 
     this.registerOutputs({
       vpcId: this.vpcId,
+      zoneIds: this.zoneIds,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
       dataSubnetIds: this.dataSubnetIds,
       workloadSecurityGroupId: this.workloadSecurityGroup.id,
     });
+  }
+
+  /**
+   * The zones, from the region's answers at deploy time (no `state` filter: a zone that is briefly impaired must
+   * not move a pinned or chosen zone). An unusable pinned zone fails the deploy with the key and zone named.
+   */
+  private chooseZones(context: StackContext, parent: pulumi.ResourceOptions) {
+    const tier = context.config.tier;
+    const requiredTypes = [...new Set(NODE_ROLES.map((role) => instanceClassOf(role, tier)))];
+    const zones = aws.getAvailabilityZonesOutput({}, parent);
+    const offerings = aws.ec2.getInstanceTypeOfferingsOutput(
+      { locationType: "availability-zone-id", filters: [{ name: "instance-type", values: requiredTypes }] },
+      parent,
+    );
+    return pulumi.all([zones, offerings]).apply(([z, o]) =>
+      chooseZones({
+        azCount: tier.network.azCount,
+        region: context.config.region,
+        zones: { names: z.names, zoneIds: z.zoneIds },
+        offerings: { instanceTypes: o.instanceTypes, locations: o.locations },
+        requiredTypes,
+        pinned: context.config.zoneIds,
+      }),
+    );
   }
 }

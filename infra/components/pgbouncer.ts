@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { PGBOUNCER_SETTINGS } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
 import { type PodResources } from "../../stacks/tiers";
+import { PGBOUNCER_AUTH_QUERY, RDS_CA_FILE } from "../lib/db-roles";
 import { type Database } from "./database";
 import { hardenedContainer, podSecurity, resourcesOf, roleScheduling, zoneSpread } from "../lib/pod-spec";
 
@@ -32,7 +33,17 @@ export interface PgbouncerIniInput {
   port: number;
   /** Database name inside PostgreSQL. */
   dbname: string;
+  /** The login PgBouncer looks client verifiers up with (`auth_user`); the only entry of its auth file. */
+  authUser: string;
+  /**
+   * CA bundle PgBouncer verifies the servers with (`verify-full`: the chain and the endpoint's name). Only a test
+   * against a local server without TLS passes null.
+   */
+  serverCaFile: string | null;
 }
+
+/** Where the RDS CA bundle sits in the pod, beside the config. */
+export const PGBOUNCER_CA_FILE = `/etc/pgbouncer/${RDS_CA_FILE}`;
 
 /**
  * pgbouncer.ini: seed 000 §3.4's settings (PGBOUNCER_SETTINGS) exactly, plus what running in a pod needs.
@@ -52,16 +63,22 @@ export function pgbouncerIni(input: PgbouncerIniInput): string {
     `listen_port = ${PGBOUNCER_PORT}`,
     // No Unix socket: the root filesystem is read-only and nothing in the pod needs one.
     "unix_socket_dir =",
-    // Plain-text passwords in the userlist let PgBouncer answer SCRAM from clients and log in to RDS with SCRAM.
+    // Clients authenticate with SCRAM against the verifier auth_query returns, and PgBouncer passes their SCRAM
+    // proof on to RDS, where the role has the same verifier: PgBouncer holds no app password at all. The auth file
+    // has only the auth user's login, which can read nothing but the verifiers (infra/sql/db-bootstrap.sql).
     "auth_type = scram-sha-256",
     `auth_file = ${CONFIG_DIR}/userlist.txt`,
+    `auth_user = ${input.authUser}`,
+    `auth_query = ${PGBOUNCER_AUTH_QUERY}`,
     ...Object.entries(PGBOUNCER_SETTINGS).map(([k, v]) => `${k} = ${v}`),
     // Spread transactions over the server connections (and so over replicas), rather than LIFO onto one.
     "server_round_robin = 1",
     // Retry a failed server login (a lost replica) after 1 s instead of 15 s.
     "server_login_retry = 1",
-    // TLS to RDS (the parameter group forces SSL).
-    "server_tls_sslmode = require",
+    // TLS to RDS (the parameter group forces SSL), verifying the certificate chain and the endpoint's name.
+    ...(input.serverCaFile !== null
+      ? ["server_tls_sslmode = verify-full", `server_tls_ca_file = ${input.serverCaFile}`]
+      : ["server_tls_sslmode = disable"]),
     // Drivers (JDBC, psql tools) send these; PgBouncer cannot track them in transaction mode.
     "ignore_startup_parameters = extra_float_digits,options",
     "",
@@ -79,8 +96,11 @@ export interface PgBouncerArgs {
   context: StackContext;
   /** The cluster: PgBouncer runs on its `system` nodes with its provider. */
   cluster: { provider: k8s.Provider };
-  /** The RDS primary and replicas PgBouncer pools in front of, and the app user's credentials. */
+  /** The RDS primary and replicas PgBouncer pools in front of. */
   database: Database;
+  /** PgBouncer's own login (`auth_user`, DatabaseAccess.pgbouncerAuth) and the RDS CA bundle it verifies with. */
+  auth: { user: string; password: pulumi.Input<string> };
+  caBundle: string;
   /** Namespace (the Workloads' `storyforge`). */
   namespace: pulumi.Input<string>;
   /**
@@ -102,7 +122,9 @@ export interface PgBouncerArgs {
 
 /**
  * PgBouncer in front of RDS (seed 000 §3.4): `storyforge` → primary, `storyforge_replica` → every replica,
- * transaction pooling, TLS to RDS, credentials from a Kubernetes Secret fed by Pulumi secrets. ≥ 2 pods spread
+ * transaction pooling, TLS to RDS verified against the RDS CA bundle, clients authenticated with the verifiers its
+ * low-privilege auth user looks up (no app or master password in PgBouncer; the auth user's own from a Kubernetes
+ * Secret fed by a Pulumi secret). ≥ 2 pods spread
  * over zones on the system nodes, a PodDisruptionBudget allowing one disruption, a ClusterIP Service on 6432.
  *
  * Monthly cost: none of its own (runs on the system node group).
@@ -131,19 +153,24 @@ export class PgBouncer extends pulumi.ComponentResource {
     const ini = pulumi
       .all([database.primaryAddress, pulumi.all(database.replicaAddresses)])
       .apply(([primaryHost, replicaHosts]) =>
-        pgbouncerIni({ primaryHost, replicaHosts, port: database.port, dbname: database.databaseName }),
+        pgbouncerIni({
+          primaryHost,
+          replicaHosts,
+          port: database.port,
+          dbname: database.databaseName,
+          authUser: args.auth.user,
+          serverCaFile: PGBOUNCER_CA_FILE,
+        }),
       );
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
       {
         metadata: { name: "pgbouncer-config", namespace, labels },
-        data: { "pgbouncer.ini": ini },
+        data: { "pgbouncer.ini": ini, [RDS_CA_FILE]: args.caBundle },
       },
       k8sOpts,
     );
-    const userlist = pulumi.secret(
-      pulumi.output(database.masterPassword).apply((p) => userlistLine(database.masterUsername, p)),
-    );
+    const userlist = pulumi.secret(pulumi.output(args.auth.password).apply((p) => userlistLine(args.auth.user, p)));
     const auth = new k8s.core.v1.Secret(
       `${name}-auth`,
       {
@@ -162,10 +189,10 @@ export class PgBouncer extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    // A change of the config or the password rolls the pods (PgBouncer reads both at start).
+    // A change of the config, the CA bundle or the password rolls the pods (PgBouncer reads them at start).
     const checksum = pulumi
       .all([ini, userlist])
-      .apply(([a, b]) => createHash("sha256").update(a).update(b).digest("hex"));
+      .apply(([a, b]) => createHash("sha256").update(a).update(args.caBundle).update(b).digest("hex"));
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -218,6 +245,7 @@ export class PgBouncer extends pulumi.ComponentResource {
                       readOnly: true,
                     },
                     { name: "auth", mountPath: `${CONFIG_DIR}/userlist.txt`, subPath: "userlist.txt", readOnly: true },
+                    { name: "config", mountPath: PGBOUNCER_CA_FILE, subPath: RDS_CA_FILE, readOnly: true },
                     { name: "tmp", mountPath: "/tmp" },
                   ],
                 },

@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import { type SearchTier } from "../../stacks/tiers";
+import { deputyCondition } from "../lib/trust";
 import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
 import { type OidcIdentity, serviceAccountRole } from "./irsa";
 import { type Network } from "./network";
+import { SearchSecurity, searchAdminFunctionGroup, searchAdminRole } from "./search-security";
 
 export const OPENSEARCH_PORT = 443;
 export const OPENSEARCH_VERSION = "OpenSearch_2.19";
@@ -35,7 +37,7 @@ export interface SearchArgs {
   network: Network;
   /** The EKS cluster whose OIDC provider the client role trusts (`Cluster` satisfies it). */
   cluster: OidcIdentity;
-  /** The workloads that use the domain: they get the client role, which is the domain's master user. */
+  /** The workloads that use the domain: they get the client role, mapped to the app's index-scoped role. */
   clients: SearchClients;
   /**
    * Security groups allowed to connect on 443, in addition to the network's workload group.
@@ -50,15 +52,18 @@ export interface SearchArgs {
 }
 
 /**
- * OpenSearch for scene search (seed 000 §6): data nodes of the tier, three dedicated cluster managers, zone
- * awareness across the tier's zones, encryption at rest and node to node, HTTPS only with TLS 1.2 or newer,
- * VPC-only, gp3. Fine-grained access control has an IAM master user and no internal user database: the master user
- * is one IRSA role (`clientRoleArn`) that the client service accounts (the API and the worker) assume and sign their
- * requests (SigV4) with. An IAM principal that no OpenSearch role maps is refused under fine-grained access control,
- * and mappings can only be made through the REST API inside the VPC, which Pulumi cannot reach; a master user is
- * mapped to `all_access` by the service itself. Operators reach the REST API and Dashboards by assuming that role
- * (from inside the VPC, e.g. a pod under one of the client service accounts, the only principals it trusts), or use
- * it once to map their own IAM role to an OpenSearch role.
+ * OpenSearch for scene search (seed 000 §6): data nodes of the tier (a multiple of the zones), three dedicated
+ * cluster managers, dedicated coordinators per the tier (v2: one per zone, holding the domain's network interfaces),
+ * zone awareness across the tier's zones, encryption at rest and node to node, HTTPS only with TLS 1.2 or newer,
+ * VPC-only, gp3. Fine-grained access control has an IAM master user and no internal user database. The master user
+ * is `search-admin` (search-security.ts), a role only the Lambda service and the configured operators' role can
+ * assume; the deploy runs a VPC-attached function as that role to create the app's OpenSearch role (`crud` and
+ * `create_index` on the scene indices) and map the client IRSA role (`clientRoleArn`, assumed by the API and the
+ * worker) to it. A compromised pod can therefore read and write scenes, but not change security settings or other
+ * indices.
+ * The domain is `protect`ed: OpenSearch Service has no final snapshot, and its automated snapshots are deleted with
+ * the domain, so `pulumi destroy` must be a decision (unprotect first, take a manual snapshot to S3 if the data
+ * matters).
  * mvp has none: the API falls back to PostgreSQL full-text search.
  *
  * Monthly cost (us-east-1 on-demand, 730 h): v1 3 × m7g.xlarge.search + 3 × m7g.large.search + 750 GB gp3
@@ -69,8 +74,10 @@ export class Search extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly port = OPENSEARCH_PORT;
   readonly domainArn: pulumi.Output<string>;
-  /** The IRSA role of the clients, and the fine-grained access control master user. */
+  /** The IRSA role of the clients, mapped to the app's OpenSearch role. */
   readonly clientRoleArn: pulumi.Output<string>;
+  /** The fine-grained access control master user (no workload can assume it). */
+  readonly adminRoleArn: pulumi.Output<string>;
   /** The service accounts the client role trusts. */
   readonly clients: SearchClients;
   readonly securityGroupId: pulumi.Output<string>;
@@ -90,8 +97,12 @@ export class Search extends pulumi.ComponentResource {
       throw new Error(`search.masterNodes must be 3 (a quorum that survives one loss), got ${spec.masterNodes}`);
     }
     const parent = { parent: this };
+    const region = context.config.region;
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = aws.getPartitionOutput({}, parent).partition;
 
     const key = encryptionKey(name, context, "search", this);
+    const adminFunctionGroup = searchAdminFunctionGroup(name, context, network.vpcId, this);
     const securityGroup = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
@@ -99,13 +110,16 @@ export class Search extends pulumi.ComponentResource {
       port: OPENSEARCH_PORT,
       sources: [
         { label: "workloads", securityGroupId: network.workloadSecurityGroup.id },
+        { label: "search-admin", securityGroupId: adminFunctionGroup.id },
         ...(args.extraSources ?? []),
       ],
       parent: this,
     });
     this.securityGroupId = securityGroup.id;
 
-    // The role first (the domain names it as master user); its permissions after the domain, whose ARN they name.
+    // The master user before the domain, which names it; its permissions after the domain, whose ARN they name.
+    const adminRole = searchAdminRole(name, context, this);
+    this.adminRoleArn = adminRole.arn;
     const clientRole = serviceAccountRole(`${name}-client`, {
       context,
       cluster,
@@ -130,6 +144,9 @@ export class Search extends pulumi.ComponentResource {
           parent,
         ),
     );
+    const domainName = context.name("search", NAME_LIMITS.opensearch);
+    // OpenSearch Service guide ("Monitoring OpenSearch logs"): the service sends both keys; the domain's ARN is
+    // known from its name before the domain exists, so the policy can come first.
     const logPolicy = new aws.cloudwatch.LogResourcePolicy(
       `${name}-log-policy`,
       {
@@ -142,6 +159,10 @@ export class Search extends pulumi.ComponentResource {
               Principal: { Service: "es.amazonaws.com" },
               Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
               Resource: logGroups.map((g) => pulumi.interpolate`${g.arn}:*`),
+              Condition: deputyCondition({
+                sourceAccount: account,
+                sourceArn: pulumi.interpolate`arn:${partition}:es:${region}:${account}:domain/${domainName}`,
+              }),
             },
           ],
         }),
@@ -149,7 +170,6 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
-    const domainName = context.name("search", NAME_LIMITS.opensearch);
     const domain = new aws.opensearch.Domain(
       `${name}-domain`,
       {
@@ -163,6 +183,18 @@ export class Search extends pulumi.ComponentResource {
           dedicatedMasterCount: spec.masterNodes,
           zoneAwarenessEnabled: true,
           zoneAwarenessConfig: { availabilityZoneCount: zones },
+          // Stated, so a provider default cannot flip it: standby needs a multiple of three and other limits.
+          multiAzWithStandbyEnabled: false,
+          ...(spec.coordinatorNodes > 0
+            ? {
+                nodeOptions: [
+                  {
+                    nodeType: "coordinator",
+                    nodeConfig: { enabled: true, count: spec.coordinatorNodes, type: spec.coordinatorInstanceClass },
+                  },
+                ],
+              }
+            : {}),
         },
         ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: spec.volumeGb },
         encryptAtRest: { enabled: true, kmsKeyId: key.arn },
@@ -172,7 +204,7 @@ export class Search extends pulumi.ComponentResource {
         advancedSecurityOptions: {
           enabled: true,
           internalUserDatabaseEnabled: false,
-          masterUserOptions: { masterUserArn: clientRole.arn },
+          masterUserOptions: { masterUserArn: adminRole.arn },
         },
         logPublishingOptions: logTypes.map((logType, i) => ({
           logType,
@@ -182,12 +214,12 @@ export class Search extends pulumi.ComponentResource {
         softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
         tags: context.tags({ Name: domainName }),
       },
-      { parent: this, dependsOn: [logPolicy] },
+      { parent: this, dependsOn: [logPolicy], protect: true },
     );
     this.endpoint = domain.endpoint;
     this.domainArn = domain.arn;
 
-    // Inside the VPC every principal may send HTTP requests; fine-grained access control decides what each may do.
+    // Only the two roles may send requests at all; fine-grained access control decides what each may do.
     new aws.opensearch.DomainPolicy(
       `${name}-access`,
       {
@@ -197,7 +229,7 @@ export class Search extends pulumi.ComponentResource {
           Statement: [
             {
               Effect: "Allow",
-              Principal: { AWS: "*" },
+              Principal: { AWS: [clientRole.arn, adminRole.arn] },
               Action: "es:ESHttp*",
               Resource: pulumi.interpolate`${domain.arn}/*`,
             },
@@ -222,9 +254,24 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
+    new SearchSecurity(
+      `${name}-security`,
+      {
+        context,
+        subnetIds: network.privateSubnetIds,
+        domain: { endpoint: domain.endpoint, arn: domain.arn },
+        adminRole,
+        functionGroup: adminFunctionGroup,
+        domainGroupId: securityGroup.id,
+        clientRoleArn: clientRole.arn,
+      },
+      parent,
+    );
+
     this.registerOutputs({
       endpoint: this.endpoint,
       clientRoleArn: this.clientRoleArn,
+      adminRoleArn: this.adminRoleArn,
       securityGroupId: this.securityGroupId,
     });
   }

@@ -1,31 +1,36 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import {
+  apiEnv,
+  apiServiceSpec,
+  API_SECRET_KEYS,
+  appDeploymentSpec,
+  appLabels,
+  APP_UID,
+  commonEnv,
+  disruptionBudgetSpec,
+  MIGRATION_SECRET_KEYS,
+  migrationJobName,
+  secretEnv,
+  WORKER_SECRET_KEYS,
+  workerEnv,
+  API_PORT,
+} from "../lib/app-pods";
 import { POOLS_PER_PROCESS, ROLLOUT_MAX_SURGE, workerPoolSize } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
-import {
-  hardenedContainer,
-  migrationPodSpec,
-  podSecurity,
-  resourcesOf,
-  roleScheduling,
-  TMP_MOUNT,
-  TMP_VOLUME,
-  zoneSpread,
-} from "../lib/pod-spec";
+import { migrationPodSpec } from "../lib/pod-spec";
 import { type Cache } from "./cache";
+import { RDS_CA_FILE, RDS_CA_MOUNT_DIR } from "../lib/db-roles";
 import { type Database } from "./database";
 import { READINESS_GATE_LABEL } from "./addons";
+import { type DatabaseAccess } from "./database-access";
 import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
 import { type ApiTargetGroup, apiTargetGroupBinding } from "./load-balancer";
 import { PgBouncer } from "./pgbouncer";
 import { type Search } from "./search";
 
 export const NAMESPACE = "storyforge";
-export const API_PORT = 3000;
-export const WORKER_METRICS_PORT = 9464;
-/** uid of the image's `node` user (node:*-slim images); the Dockerfile runs as it. */
-export const APP_UID = 1000;
 
 type HpaBehavior = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerBehavior;
 
@@ -60,12 +65,6 @@ export const API_CPU_TARGET = 60;
 export const API_MEMORY_TARGET = 75;
 export const WORKER_CPU_TARGET = 70;
 
-/** The API drains for 25 s on SIGTERM (SHUTDOWN_TIMEOUT_MS) after 10 s of failing readiness; the grace covers both. */
-const API_DRAIN_MS = 10_000;
-const API_SHUTDOWN_MS = 25_000;
-/** Workers hand back or finish jobs within 90 s of SIGTERM. */
-const WORKER_SHUTDOWN_MS = 90_000;
-
 /** The cluster as the workloads use it (`Cluster` satisfies it). */
 export interface WorkloadCluster extends OidcIdentity {
   readonly provider: k8s.Provider;
@@ -77,6 +76,8 @@ export interface WorkloadsArgs {
   /** The image the API, the worker and the migrations run (by digest). */
   image: { imageRef: pulumi.Input<string> };
   database: Database;
+  /** The database's roles (the app's and the migrations' logins) and the bootstrap Job the migrations wait for. */
+  databaseAccess: DatabaseAccess;
   cache: Cache;
   /** OpenSearch; absent for tiers without one (the API searches with PostgreSQL). */
   search?: Search;
@@ -98,16 +99,13 @@ export interface WorkloadsArgs {
   logLevel?: "debug" | "info" | "warn" | "error";
 }
 
-/** The name of the migrations Job for an image: a new digest runs a new Job. */
-export function migrationJobName(imageRef: string): string {
-  const digest = /sha256:([0-9a-f]{64})$/.exec(imageRef)?.[1];
-  if (digest === undefined) throw new Error(`imageRef must end with @sha256:<64 hex>, got ${JSON.stringify(imageRef)}`);
-  return `migrate-${digest.slice(0, 12)}`;
-}
-
 export interface ConnectionInput {
-  user: string;
-  password: string;
+  /** The app's login (DML only), through PgBouncer. */
+  app: { user: string; password: string };
+  /** The migrations' login (owns the schema), straight to the primary. */
+  migrator: { user: string; password: string };
+  /** Path of the RDS CA bundle in the migrations pod. */
+  caFile: string;
   pgbouncerHost: string;
   pgbouncerPort: number;
   primaryDatabase: string;
@@ -123,24 +121,23 @@ export interface ConnectionInput {
 
 /**
  * The connection strings the app reads (core/config.ts): reads and writes through PgBouncer's two logical
- * databases, migrations straight to the primary (DDL and advisory locks do not belong behind a transaction pooler;
- * RDS forces TLS, `no-verify` encrypts without the RDS CA bundle the image does not carry yet), Redis over TLS.
+ * databases as the app role, migrations straight to the primary as the schema owner (DDL and advisory locks do not
+ * belong behind a transaction pooler) over TLS verified against the RDS CA bundle (`verify-full`: chain and host
+ * name; node-postgres reads `sslrootcert` as the CA), Redis over TLS.
  */
 export function connectionUrls(
   c: ConnectionInput,
 ): Record<"DATABASE_URL" | "DATABASE_REPLICA_URL" | "DATABASE_MIGRATION_URL" | "REDIS_URL", string> {
-  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  const login = (l: { user: string; password: string }) =>
+    `${encodeURIComponent(l.user)}:${encodeURIComponent(l.password)}`;
+  const auth = login(c.app);
+  const tls = `sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`;
   return {
     DATABASE_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.primaryDatabase}`,
     DATABASE_REPLICA_URL: `postgres://${auth}@${c.pgbouncerHost}:${c.pgbouncerPort}/${c.replicaDatabase}`,
-    DATABASE_MIGRATION_URL: `postgres://${auth}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?sslmode=no-verify`,
+    DATABASE_MIGRATION_URL: `postgres://${login(c.migrator)}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?${tls}`,
     REDIS_URL: `rediss://:${encodeURIComponent(c.redisToken)}@${c.redisEndpoint}:${c.redisPort}`,
   };
-}
-
-/** A PodDisruptionBudget's minAvailable that still allows one disruption at the autoscaler's minimum. */
-export function pdbMinAvailable(minReplicas: number): number {
-  return Math.max(1, minReplicas - 1);
 }
 
 /**
@@ -161,7 +158,7 @@ export class Workloads extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("storyforge:compute:Workloads", name, {}, opts);
-    const { context, cluster, database, cache, search } = args;
+    const { context, cluster, database, databaseAccess, cache, search } = args;
     const w = context.config.tier.workloads;
     const logLevel = args.logLevel ?? "info";
     if (w.api.minReplicas < 2)
@@ -199,20 +196,36 @@ export class Workloads extends pulumi.ComponentResource {
 
     this.pgbouncer = new PgBouncer(
       `${name}-pgbouncer`,
-      { context, cluster, database, namespace: ns },
+      {
+        context,
+        cluster,
+        database,
+        namespace: ns,
+        auth: databaseAccess.pgbouncerAuth,
+        caBundle: databaseAccess.caBundle,
+      },
       { parent: this },
     );
     const pgb = this.pgbouncer;
 
     // Secrets: built from secret Outputs, delivered as k8s Secrets, read with secretKeyRef.
     const jwt = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
+    const { app: appLogin, owner: ownerLogin } = databaseAccess;
     const urls = pulumi.secret(
       pulumi
-        .all([database.masterPassword, pgb.host, database.primaryAddress, cache.configurationEndpoint, cache.authToken])
-        .apply(([password, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
+        .all([
+          appLogin.password,
+          ownerLogin.password,
+          pgb.host,
+          database.primaryAddress,
+          cache.configurationEndpoint,
+          cache.authToken,
+        ])
+        .apply(([appPassword, ownerPassword, pgbouncerHost, primaryAddress, redisEndpoint, redisToken]) =>
           connectionUrls({
-            user: database.masterUsername,
-            password,
+            app: { user: appLogin.user, password: appPassword },
+            migrator: { user: ownerLogin.user, password: ownerPassword },
+            caFile: `${RDS_CA_MOUNT_DIR}/${RDS_CA_FILE}`,
             pgbouncerHost,
             pgbouncerPort: pgb.port,
             primaryDatabase: pgb.primaryDatabase,
@@ -250,11 +263,15 @@ export class Workloads extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
-      keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+    // The RDS CA bundle the migrations verify the primary with.
+    const rdsCa = new k8s.core.v1.ConfigMap(
+      `${name}-rds-ca`,
+      { metadata: { name: "rds-ca", namespace: ns }, data: { [RDS_CA_FILE]: databaseAccess.caBundle } },
+      k8sOpts,
+    );
 
     // Service accounts: the API and the worker sign OpenSearch requests (SigV4) with the search client role, which
-    // is the domain's master user (see search.ts); the migrations call no AWS API.
+    // the deploy maps to the app's index-scoped OpenSearch role (see search.ts); the migrations call no AWS API.
     const accountFor = (role: "api" | "worker" | "migrations") => {
       const usesSearch = search !== undefined && role !== "migrations";
       if (usesSearch && (search.clients.namespace !== NAMESPACE || !search.clients.serviceAccounts.includes(role))) {
@@ -274,23 +291,17 @@ export class Workloads extends pulumi.ComponentResource {
       );
     };
 
-    const commonEnv: Array<{ name: string; value: pulumi.Input<string> }> = [
-      { name: "NODE_ENV", value: "production" },
-      { name: "LOG_LEVEL", value: logLevel },
-      { name: "REDIS_CLUSTER", value: "true" },
-      { name: "AWS_REGION", value: context.config.region },
-      ...(search !== undefined
-        ? [
-            { name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` },
-            { name: "OPENSEARCH_SIGV4", value: "true" },
-          ]
-        : []),
-    ];
+    const common = commonEnv({
+      logLevel,
+      redisCluster: true,
+      region: context.config.region,
+      ...(search !== undefined ? { openSearchUrl: pulumi.interpolate`https://${search.endpoint}` } : {}),
+    });
 
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
-    const migrationLabels = { "app.kubernetes.io/name": "migrations", "app.kubernetes.io/part-of": "storyforge" };
+    const migrationLabels = appLabels("migrations");
     const migration = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
@@ -305,27 +316,31 @@ export class Workloads extends pulumi.ComponentResource {
               uid: APP_UID,
               role: "api",
               serviceAccountName: migrationAccount.metadata.name,
-              env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
+              env: [
+                { name: "LOG_LEVEL", value: logLevel },
+                ...secretEnv(migrationSecret.metadata.name, MIGRATION_SECRET_KEYS),
+              ],
               pod: w.api.pod,
+              files: {
+                volume: { name: "rds-ca", configMap: { name: rdsCa.metadata.name } },
+                mountPath: RDS_CA_MOUNT_DIR,
+              },
             }),
           },
         },
       },
-      { ...k8sOpts, dependsOn: [pgb] },
+      // The roles exist (and own what they must) before the migrations log in as the owner.
+      { ...k8sOpts, dependsOn: [pgb, databaseAccess.bootstrapJob] },
     );
 
     // API
-    const apiLabels = { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "storyforge" };
+    const apiLabels = appLabels("api");
     const apiAccount = accountFor("api");
     const apiService = new k8s.core.v1.Service(
       `${name}-api-service`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          type: "ClusterIP",
-          selector: apiLabels,
-          ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }],
-        },
+        spec: apiServiceSpec(apiLabels),
       },
       k8sOpts,
     );
@@ -348,65 +363,22 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-api`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          // No `replicas`: the HPA owns the count.
-          selector: { matchLabels: apiLabels },
-          strategy: {
-            type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 0, maxSurge: `${ROLLOUT_MAX_SURGE * 100}%` },
-          },
-          template: {
-            metadata: { labels: apiLabels },
-            spec: {
-              serviceAccountName: apiAccount.metadata.name,
-              automountServiceAccountToken: false,
-              ...roleScheduling("api"),
-              topologySpreadConstraints: zoneSpread(apiLabels),
-              securityContext: podSecurity(APP_UID),
-              terminationGracePeriodSeconds: Math.ceil((API_DRAIN_MS + API_SHUTDOWN_MS) / 1000) + 10,
-              containers: [
-                {
-                  ...hardenedContainer(),
-                  name: "api",
-                  image: imageRef,
-                  command: ["node", "dist/app/main.js"],
-                  ports: [{ name: "http", containerPort: API_PORT, protocol: "TCP" }],
-                  env: [
-                    ...commonEnv,
-                    { name: "PORT", value: String(API_PORT) },
-                    { name: "DATABASE_POOL_MAX", value: String(w.api.dbPoolSize) },
-                    // CloudFront and the ALB are the two proxies in front of the API.
-                    { name: "TRUST_PROXY", value: "2" },
-                    { name: "SHUTDOWN_DRAIN_MS", value: String(API_DRAIN_MS) },
-                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(API_SHUTDOWN_MS) },
-                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "JWT_SECRET"]),
-                  ],
-                  resources: resourcesOf(w.api.pod),
-                  readinessProbe: {
-                    httpGet: { path: "/health/ready", port: API_PORT },
-                    periodSeconds: 5,
-                    timeoutSeconds: 2,
-                    failureThreshold: 2,
-                  },
-                  livenessProbe: {
-                    httpGet: { path: "/health/live", port: API_PORT },
-                    initialDelaySeconds: 10,
-                    periodSeconds: 15,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  startupProbe: {
-                    httpGet: { path: "/health/live", port: API_PORT },
-                    periodSeconds: 2,
-                    failureThreshold: 30,
-                  },
-                  volumeMounts: [TMP_MOUNT],
-                },
-              ],
-              volumes: [TMP_VOLUME],
-            },
-          },
-        },
+        // No `replicas`: the HPA owns the count.
+        spec: appDeploymentSpec("api", {
+          image: imageRef,
+          labels: apiLabels,
+          role: "api",
+          pod: w.api.pod,
+          serviceAccountName: apiAccount.metadata.name,
+          maxSurge: `${ROLLOUT_MAX_SURGE * 100}%`,
+          env: apiEnv({
+            common,
+            dbPoolMax: w.api.dbPoolSize,
+            // CloudFront and the ALB are the two proxies in front of the API.
+            trustProxy: 2,
+            secrets: secretEnv(appSecret.metadata.name, API_SECRET_KEYS),
+          }),
+        }),
       },
       {
         ...k8sOpts,
@@ -440,71 +412,34 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-api-pdb`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: { minAvailable: pdbMinAvailable(w.api.minReplicas), selector: { matchLabels: apiLabels } },
+        spec: disruptionBudgetSpec(apiLabels, w.api.minReplicas),
       },
       k8sOpts,
     );
 
     // Worker
-    const workerLabels = { "app.kubernetes.io/name": "worker", "app.kubernetes.io/part-of": "storyforge" };
+    const workerLabels = appLabels("worker");
     const workerAccount = accountFor("worker");
     const worker = new k8s.apps.v1.Deployment(
       `${name}-worker`,
       {
         metadata: { name: "worker", namespace: ns, labels: workerLabels },
-        spec: {
-          // No `replicas`: KEDA's HPA owns the count.
-          selector: { matchLabels: workerLabels },
-          strategy: {
-            type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 0, maxSurge: `${ROLLOUT_MAX_SURGE * 100}%` },
-          },
-          template: {
-            metadata: { labels: workerLabels },
-            spec: {
-              serviceAccountName: workerAccount.metadata.name,
-              automountServiceAccountToken: false,
-              ...roleScheduling("worker"),
-              topologySpreadConstraints: zoneSpread(workerLabels),
-              securityContext: podSecurity(APP_UID),
-              terminationGracePeriodSeconds: WORKER_SHUTDOWN_MS / 1000 + 30,
-              containers: [
-                {
-                  ...hardenedContainer(),
-                  name: "worker",
-                  image: imageRef,
-                  command: ["node", "dist/worker/main.js"],
-                  ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT, protocol: "TCP" }],
-                  env: [
-                    ...commonEnv,
-                    { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
-                    { name: "WORKER_CONCURRENCY", value: String(w.worker.concurrency) },
-                    // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
-                    { name: "DATABASE_POOL_MAX", value: String(workerPoolSize(context.config.tier)) },
-                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(WORKER_SHUTDOWN_MS) },
-                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL"]),
-                  ],
-                  resources: resourcesOf(w.worker.pod),
-                  readinessProbe: {
-                    httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT },
-                    periodSeconds: 10,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  livenessProbe: {
-                    httpGet: { path: "/health/live", port: WORKER_METRICS_PORT },
-                    initialDelaySeconds: 15,
-                    periodSeconds: 20,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  volumeMounts: [TMP_MOUNT],
-                },
-              ],
-              volumes: [TMP_VOLUME],
-            },
-          },
-        },
+        // No `replicas`: KEDA's HPA owns the count.
+        spec: appDeploymentSpec("worker", {
+          image: imageRef,
+          labels: workerLabels,
+          role: "worker",
+          pod: w.worker.pod,
+          serviceAccountName: workerAccount.metadata.name,
+          maxSurge: `${ROLLOUT_MAX_SURGE * 100}%`,
+          env: workerEnv({
+            common,
+            concurrency: w.worker.concurrency,
+            // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
+            dbPoolMax: workerPoolSize(context.config.tier),
+            secrets: secretEnv(appSecret.metadata.name, WORKER_SECRET_KEYS),
+          }),
+        }),
       },
       { ...k8sOpts, dependsOn: [migration] },
     );
@@ -544,7 +479,7 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-worker-pdb`,
       {
         metadata: { name: "worker", namespace: ns, labels: workerLabels },
-        spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },
+        spec: disruptionBudgetSpec(workerLabels, w.worker.minReplicas),
       },
       k8sOpts,
     );

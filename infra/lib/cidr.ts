@@ -40,38 +40,6 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
   return inner.base >= outer.base && inner.base + blockSize(inner.prefix) <= outer.base + blockSize(outer.prefix);
 }
 
-export interface SubnetRequest {
-  name: string;
-  prefix: number;
-}
-
-/**
- * Carves aligned, non-overlapping blocks out of `vpc`, largest first so alignment wastes nothing.
- * Throws, naming the VPC block and what did not fit, when the VPC is too small.
- */
-export function allocate(vpc: string, requests: SubnetRequest[]): Map<string, string> {
-  const outer = parseCidr(vpc);
-  const order = [...requests].sort((a, b) => a.prefix - b.prefix);
-  const result = new Map<string, string>();
-  let cursor = outer.base;
-  for (const req of order) {
-    if (req.prefix < outer.prefix || req.prefix > 28) {
-      throw new Error(`subnet ${req.name} /${req.prefix} does not fit in ${vpc} (AWS subnets are /16 to /28)`);
-    }
-    const size = blockSize(req.prefix);
-    const start = Math.ceil(cursor / size) * size;
-    const block = { base: start, prefix: req.prefix };
-    if (!contains(outer, block)) {
-      throw new Error(
-        `vpcCidr ${vpc} is too small: no room for subnet ${req.name} (/${req.prefix}) after ${result.size} subnets`,
-      );
-    }
-    result.set(req.name, formatCidr(block));
-    cursor = start + size;
-  }
-  return result;
-}
-
 export type SubnetRole = "public" | "private" | "data";
 
 export interface SubnetPlan {
@@ -80,24 +48,46 @@ export interface SubnetPlan {
   cidr: string;
 }
 
+/** Zones a VPC layout has room for: three private quarters, the fourth quarter for the small subnets. */
+export const MAX_ZONES = 3;
+
+/** The block of `prefix` that is the `index`-th of that size inside `outer`. */
+function nthBlock(outer: Cidr, prefix: number, index: number): string {
+  return formatCidr({ base: outer.base + index * blockSize(prefix), prefix });
+}
+
 /**
  * The VPC layout: per zone a large private subnet for workloads (EKS pods take VPC addresses, so they get a
  * quarter of the VPC each), a small public subnet (load balancers and NAT only) and a small isolated data subnet.
  * For a /16: private /18s, public and data /22s.
+ *
+ * Every block sits in a fixed slot of its zone, whatever the zone count: zone z's private subnet is quarter z, and
+ * the fourth quarter is cut into sixteen /(p+6) blocks, public z in block z and data z in block 3 + z. A subnet's
+ * `cidrBlock` forces its replacement (terraform-provider-aws `aws_subnet.cidr_block` is ForceNew), and a
+ * replacement is created before the old subnet goes, so a block that moved when `azCount` changed would collide
+ * with a subnet still holding it (InvalidSubnet.Conflict) and drag the RDS, ElastiCache and OpenSearch subnet
+ * groups along. With fixed slots, adding or removing a zone touches only that zone's subnets. The slots equal
+ * what the old largest-first allocation gave three zones, so three-zone VPCs keep their blocks.
  */
 export function planSubnets(vpcCidr: string, zones: number): SubnetPlan[] {
-  if (!Number.isInteger(zones) || zones < 1 || zones > 3) throw new Error(`zones must be 1 to 3, got ${zones}`);
-  const { prefix } = parseCidr(vpcCidr);
-  const roles: Array<[SubnetRole, number]> = [
-    ["private", prefix + 2],
-    ["public", prefix + 6],
-    ["data", prefix + 6],
-  ];
-  const requests: SubnetRequest[] = [];
-  for (const [role, p] of roles) for (let z = 0; z < zones; z++) requests.push({ name: `${role}-${z}`, prefix: p });
-  const blocks = allocate(vpcCidr, requests);
-  return requests.map((r) => {
-    const [role, z] = r.name.split("-");
-    return { role: role as SubnetRole, zoneIndex: Number(z), cidr: blocks.get(r.name)! };
-  });
+  if (!Number.isInteger(zones) || zones < 1 || zones > MAX_ZONES) {
+    throw new Error(`zones must be 1 to ${MAX_ZONES}, got ${zones}`);
+  }
+  const vpc = parseCidr(vpcCidr);
+  const privatePrefix = vpc.prefix + 2;
+  const smallPrefix = vpc.prefix + 6;
+  if (smallPrefix > 28) {
+    throw new Error(
+      `subnet public-0 /${smallPrefix} does not fit in ${vpcCidr} (AWS subnets are /16 to /28; the VPC must be /22 or larger)`,
+    );
+  }
+  const lastQuarter = parseCidr(nthBlock(vpc, privatePrefix, MAX_ZONES));
+  const plan: SubnetPlan[] = [];
+  for (let z = 0; z < zones; z++) plan.push({ role: "private", zoneIndex: z, cidr: nthBlock(vpc, privatePrefix, z) });
+  for (let z = 0; z < zones; z++)
+    plan.push({ role: "public", zoneIndex: z, cidr: nthBlock(lastQuarter, smallPrefix, z) });
+  for (let z = 0; z < zones; z++) {
+    plan.push({ role: "data", zoneIndex: z, cidr: nthBlock(lastQuarter, smallPrefix, MAX_ZONES + z) });
+  }
+  return plan;
 }

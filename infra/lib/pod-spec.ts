@@ -90,7 +90,10 @@ export function migrationPodSpec<Image, Env>(opts: {
   env: Env[];
   pod: PodResources;
   serviceAccountName?: unknown;
+  /** Read-only files the migrations need (a tier's RDS CA bundle), mounted at `mountPath`. */
+  files?: { volume: { name: string } & Record<string, unknown>; mountPath: string };
 }) {
+  const files = opts.files;
   return {
     restartPolicy: "Never",
     ...(opts.serviceAccountName !== undefined ? { serviceAccountName: opts.serviceAccountName as string } : {}),
@@ -105,9 +108,12 @@ export function migrationPodSpec<Image, Env>(opts: {
         command: MIGRATE_COMMAND,
         env: opts.env,
         resources: resourcesOf(opts.pod),
-        volumeMounts: [TMP_MOUNT],
+        volumeMounts: [
+          TMP_MOUNT,
+          ...(files ? [{ name: files.volume.name, mountPath: files.mountPath, readOnly: true }] : []),
+        ],
       },
     ],
-    volumes: [TMP_VOLUME],
+    volumes: [TMP_VOLUME, ...(files ? [files.volume] : [])],
   };
 }

@@ -10,8 +10,6 @@ import { TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../kubernetes";
 
 export const PROJECT = "storyforge";
-/** The `storyforge:tier` of a preview stack: no tier of its own, it deploys into a base stack's cluster. */
-export const PREVIEW_TIER = "preview";
 
 export type ConfigKeyType = "string" | "integer" | "boolean" | "flag" | "array";
 
@@ -57,8 +55,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     key: "tier",
     type: "string",
     description:
-      "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2; preview for a preview stack (stacks/preview)",
-    oneOf: [...TIER_NAMES, PREVIEW_TIER],
+      "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2 (preview stacks are the previews project's, previews/)",
+    oneOf: TIER_NAMES,
   },
   {
     key: "owner",
@@ -101,6 +99,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     max: 3,
   }),
   override("vpcCidr", "string", "network.vpcCidr", "IPv4 block of the VPC, a /16 to /20"),
+  {
+    key: "zoneIds",
+    type: "array",
+    description:
+      "Availability zone ids of the VPC in subnet-slot order, the first azCount used, e.g. [use1-az1, use1-az2, use1-az4]; pin them so a deployed VPC never moves (empty: the lowest-numbered zone ids that offer every node class)",
+    default: [],
+  },
   // Compute (node counts and classes of seed 000 §8.1)
   override("apiNodes", "integer", "compute.api.nodes", "API nodes (seed 000 §8.1 API servers)", { min: 1, max: 100 }),
   override("apiInstanceClass", "string", "compute.api.instanceClass", "EC2 class of the API nodes"),
@@ -203,6 +208,12 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     min: 1,
     max: 5,
   }),
+  override(
+    "redisFinalSnapshot",
+    "flag",
+    "cache.finalSnapshot",
+    "Final snapshot, protect and a retained key for the Redis group: true or false",
+  ),
   // OpenSearch
   override("searchDataNodes", "integer", "search.dataNodes", "OpenSearch data nodes; 0 removes the domain", {
     min: 0,
@@ -210,6 +221,19 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   }),
   override("searchInstanceClass", "string", "search.instanceClass", "OpenSearch data node class"),
   override("searchMasterInstanceClass", "string", "search.masterInstanceClass", "OpenSearch dedicated master class"),
+  override(
+    "searchCoordinatorNodes",
+    "integer",
+    "search.coordinatorNodes",
+    "OpenSearch dedicated coordinator nodes, 0 or a multiple of azCount",
+    { min: 0, max: 30 },
+  ),
+  override(
+    "searchCoordinatorInstanceClass",
+    "string",
+    "search.coordinatorInstanceClass",
+    "OpenSearch dedicated coordinator class",
+  ),
   override("searchVolumeGb", "integer", "search.volumeGb", "gp3 volume per OpenSearch data node in GB", {
     min: 10,
     max: 24576,
@@ -230,45 +254,6 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("usageS3StoredGb", "integer", "usage.s3StoredGb", "S3 data stored, GB", { min: 0 }),
   override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
   override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),
-  // Preview stacks (stacks/preview; `npm run preview -- up` sets the preview* keys)
-  {
-    key: "baseStack",
-    type: "string",
-    description:
-      "Preview stacks: the stack whose cluster they deploy into, e.g. organization/storyforge/v1 (empty: not a preview)",
-    default: "",
-  },
-  {
-    key: "previewDomain",
-    type: "string",
-    description:
-      "Preview stacks: DNS zone of preview hosts, <namespace>.<previewDomain> (wildcard record to the shared preview ALB)",
-    default: "",
-  },
-  {
-    key: "previewBranch",
-    type: "string",
-    description: "Preview stacks: git branch deployed (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewCommit",
-    type: "string",
-    description: "Preview stacks: git commit deployed (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewOwner",
-    type: "string",
-    description: "Preview stacks: who deployed it, git user.email or $USER (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewDeployedAt",
-    type: "string",
-    description: "Preview stacks: ISO time of the last deploy (set by the preview command)",
-    default: "",
-  },
 ];
 
 export const KEY_INDEX: ReadonlyMap<string, ConfigKeyDef> = new Map(CONFIG_KEYS.map((d) => [d.key, d]));

@@ -6,7 +6,7 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
+import { type ConfigKeyDef, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
   checkTierConsistency,
@@ -14,6 +14,7 @@ import {
   customDomainProblems,
   isPinnedImage,
   originCertificateProblems,
+  zoneIdsProblems,
 } from "./validators";
 
 /** The validated configuration of one stack. */
@@ -36,6 +37,8 @@ export interface StackConfig {
   customDomain: { domainName: string; certificateArn: string } | null;
   /** The API load balancer's regional certificate and the name CloudFront asks for, or null for HTTP. */
   originCertificate: { certificateArn: string; domainName: string } | null;
+  /** Pinned availability zone ids in subnet-slot order (`storyforge:zoneIds`); empty: chosen at deploy time. */
+  zoneIds: string[];
 }
 
 export interface ClusterSettings {
@@ -92,11 +95,6 @@ export function resolveStackConfig(input: {
   if (typeof region !== "string" || region === "") {
     problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
   }
-  if (tierName === PREVIEW_TIER) {
-    problems.push(
-      `${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`,
-    );
-  }
   if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
 
   const tier = structuredClone(TIERS[tierName]);
@@ -141,6 +139,8 @@ export function resolveStackConfig(input: {
       `${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`,
     );
   }
+  const zoneIds = (settings.get("zoneIds") as string[] | undefined) ?? [];
+  problems.push(...zoneIdsProblems(zoneIds, tier.network.azCount).map((p) => `${stackFile}: ${p}`));
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -156,6 +156,7 @@ export function resolveStackConfig(input: {
     customDomain: domainName === "" ? null : { domainName, certificateArn },
     originCertificate:
       originCertificateArn === "" ? null : { certificateArn: originCertificateArn, domainName: originDomainName },
+    zoneIds,
   };
 }
 

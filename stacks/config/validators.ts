@@ -113,16 +113,76 @@ export function originCertificateProblems(certificateArn: string, domainName: st
   return problems;
 }
 
+/** A zone id such as `use1-az1`, or a Local Zone's `use1-lax1-az1` (the same physical zone in every account). */
+const ZONE_ID = /^[a-z]{2,5}\d+(-[a-z]+\d+)?-az\d+$/;
+
+export function isZoneId(value: string): boolean {
+  return ZONE_ID.test(value);
+}
+
+/** `storyforge:zoneIds`: empty, or at least `azCount` distinct zone ids. */
+export function zoneIdsProblems(zoneIds: readonly string[], azCount: number): string[] {
+  if (zoneIds.length === 0) return [];
+  const problems: string[] = [];
+  for (const id of zoneIds) {
+    if (!isZoneId(id)) {
+      problems.push(
+        `${PROJECT}:zoneIds entry ${JSON.stringify(id)} is not a zone id like use1-az1 (zone names such as us-east-1a differ per account)`,
+      );
+    }
+  }
+  const dupes = zoneIds.filter((id, i) => zoneIds.indexOf(id) !== i);
+  if (dupes.length > 0) problems.push(`${PROJECT}:zoneIds lists ${[...new Set(dupes)].join(", ")} more than once`);
+  if (zoneIds.length < azCount) {
+    problems.push(`${PROJECT}:zoneIds lists ${zoneIds.length} zones but azCount is ${azCount}`);
+  }
+  return problems;
+}
+
+/**
+ * `vpcCidr`: a network address (no host bits) of prefix /16 to /20. AWS takes /16 to /28 (terraform-provider-aws
+ * `aws_vpc.cidr_block`: IsCIDRNetwork(16, 28)), but below /20 the layout's private quarters are under /22 (1,020
+ * addresses for a zone's nodes and pods, which the VPC CNI gives every pod) and its data subnets under /26.
+ */
+export function vpcCidrProblems(vpcCidr: string): string[] {
+  const m = IPV4_CIDR.exec(vpcCidr);
+  if (!m) return [`${PROJECT}:vpcCidr must be an IPv4 CIDR block like 10.0.0.0/16, got ${JSON.stringify(vpcCidr)}`];
+  const prefix = Number(vpcCidr.slice(vpcCidr.indexOf("/") + 1));
+  if (prefix < 16 || prefix > 20) return [`${PROJECT}:vpcCidr must be a /16 to /20, got ${vpcCidr}`];
+  const base = vpcCidr
+    .slice(0, vpcCidr.indexOf("/"))
+    .split(".")
+    .reduce((acc, o) => acc * 256 + Number(o), 0);
+  if (base % 2 ** (32 - prefix) !== 0) return [`${PROJECT}:vpcCidr ${vpcCidr} has host bits set`];
+  return [];
+}
+
 /** Rules that tie values together, checked after overrides so an override cannot make the tier contradict itself. */
 export function checkTierConsistency(tier: TierSpec): string[] {
   const problems: string[] = [];
   const { network, cache, search, database } = tier;
+  problems.push(...vpcCidrProblems(network.vpcCidr));
   if (network.natGateways > network.azCount) {
     problems.push(`natGateways (${network.natGateways}) cannot exceed azCount (${network.azCount})`);
   }
-  // OpenSearch zone awareness across two zones needs an even number of data nodes (AWS rejects odd counts).
-  if (search && network.azCount === 2 && search.dataNodes % 2 !== 0) {
-    problems.push(`searchDataNodes (${search.dataNodes}) must be even when azCount is 2`);
+  // OpenSearch zone awareness across two zones needs an even number of data nodes (AWS rejects odd counts); across
+  // three, a count that is not a multiple of three leaves one node holding more shard copies than its peers
+  // (stacks/tiers.ts SearchTier.dataNodes).
+  if (search && search.dataNodes % network.azCount !== 0) {
+    problems.push(
+      `searchDataNodes (${search.dataNodes}) must be a multiple of azCount (${network.azCount}) so every zone holds the same share of the shards`,
+    );
+  }
+  // In a VPC domain the coordinators carry the domain's network interfaces: one set per zone.
+  if (search && search.coordinatorNodes % network.azCount !== 0) {
+    problems.push(
+      `searchCoordinatorNodes (${search.coordinatorNodes}) must be 0 or a multiple of azCount (${network.azCount}) so every zone has an endpoint`,
+    );
+  }
+  if (search && search.coordinatorNodes > 0 && !search.coordinatorInstanceClass.endsWith(".search")) {
+    problems.push(
+      `searchCoordinatorInstanceClass must be an OpenSearch class (*.search), got ${search.coordinatorInstanceClass}`,
+    );
   }
   if (search && search.dataNodes < network.azCount) {
     problems.push(

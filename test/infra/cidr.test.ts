@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { allocate, blockSize, contains, formatCidr, overlaps, parseCidr, planSubnets } from "../../infra/lib/cidr";
+import { blockSize, contains, formatCidr, overlaps, parseCidr, planSubnets } from "../../infra/lib/cidr";
 
 describe("CIDR arithmetic", () => {
   it("parses and formats IPv4 blocks", () => {
@@ -53,13 +53,32 @@ describe("CIDR arithmetic", () => {
   });
 
   it("a VPC too small for the subnets is an error naming the block", () => {
-    expect(() =>
-      allocate("10.0.0.0/24", [
-        { name: "a", prefix: 25 },
-        { name: "b", prefix: 25 },
-        { name: "c", prefix: 25 },
-      ]),
-    ).toThrow("vpcCidr 10.0.0.0/24 is too small: no room for subnet c (/25) after 2 subnets");
     expect(() => planSubnets("10.0.0.0/24", 3)).toThrow(/does not fit in 10.0.0.0\/24/);
+  });
+
+  it("a zone's subnet blocks do not depend on how many zones the VPC has (aws_subnet.cidr_block is ForceNew)", () => {
+    for (let prefix = 16; prefix <= 20; prefix++) {
+      const vpc = formatCidr({ base: 10 * 2 ** 24, prefix });
+      const byZone = (zones: number) =>
+        new Map(planSubnets(vpc, zones).map((s) => [`${s.role}-${s.zoneIndex}`, s.cidr] as const));
+      const three = byZone(3);
+      for (const zones of [1, 2]) {
+        for (const [key, cidr] of byZone(zones)) expect([vpc, key, cidr]).toEqual([vpc, key, three.get(key)]);
+      }
+    }
+  });
+
+  it("three zones keep the blocks the VPCs were first deployed with", () => {
+    expect(planSubnets("10.0.0.0/16", 3).map((s) => `${s.role}-${s.zoneIndex} ${s.cidr}`)).toEqual([
+      "private-0 10.0.0.0/18",
+      "private-1 10.0.64.0/18",
+      "private-2 10.0.128.0/18",
+      "public-0 10.0.192.0/22",
+      "public-1 10.0.196.0/22",
+      "public-2 10.0.200.0/22",
+      "data-0 10.0.204.0/22",
+      "data-1 10.0.208.0/22",
+      "data-2 10.0.212.0/22",
+    ]);
   });
 });

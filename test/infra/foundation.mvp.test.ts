@@ -1,5 +1,6 @@
 import { type Plan, planStack } from "../../tools/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
+import { dataTierSuite } from "./data-tier.checks";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe("mvp stack (seed 000 §8: 10K users)", () => {
       instanceClass: "db.m7g.xlarge",
       allocatedStorage: 500,
       multiAz: false,
-      deletionProtection: false,
+      deletionProtection: true,
     });
     expect(replicas).toHaveLength(1);
     expect(replicas[0].availabilityZone).not.toBe(primary.availabilityZone);
@@ -57,3 +58,5 @@ describe("mvp stack (seed 000 §8: 10K users)", () => {
     expect(roles).toEqual([]);
   });
 });
+
+dataTierSuite("mvp", () => plan);

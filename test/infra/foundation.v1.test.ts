@@ -3,6 +3,7 @@ import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
 import { REQUIRED_TAGS } from "../../infra/lib/context";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
 import { searchAccessSuite } from "./search.checks";
+import { dataTierSuite } from "./data-tier.checks";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -103,8 +104,10 @@ describe("data tier rules (v1)", () => {
 
   it("master password and AUTH token are generated, stored in Secrets Manager, and never in plain outputs; OpenSearch has no password to store", () => {
     expect(inputs(ofType(plan, T.rds).find((r) => !inputs(r).replicateSourceDb)!).password).toBe(SECRET_PLACEHOLDER);
-    const secretNames = ofType(plan, T.secret).map((s) => inputs(s).name);
-    expect(secretNames).toEqual(expect.arrayContaining(["storyforge/v1/postgres-master", "storyforge/v1/redis-auth"]));
+    const secretNames = ofType(plan, T.secret).map((s) => inputs(s).namePrefix);
+    expect(secretNames).toEqual(
+      expect.arrayContaining(["storyforge/v1/postgres-master-", "storyforge/v1/redis-auth-"]),
+    );
     expect(secretNames.filter((n) => /opensearch/.test(n))).toEqual([]);
     expect(plan.outputs.secrets).toBe(SECRET_PLACEHOLDER);
     expect(JSON.stringify(plan.outputs)).not.toMatch(/mock-[0-9a-f]{16}/);
@@ -131,3 +134,4 @@ describe("data tier rules (v1)", () => {
 });
 
 searchAccessSuite("v1", () => plan);
+dataTierSuite("v1", () => plan);

@@ -1,6 +1,7 @@
 import { type Plan, planStack } from "../../tools/plan/harness";
 import { inputs, ofType, one, PLAN_TIMEOUT_MS, T } from "../support/plan";
 import { searchAccessSuite } from "./search.checks";
+import { dataTierSuite } from "./data-tier.checks";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ describe("v2 stack (seed 000 §8: 1M users)", () => {
   it("spreads the VPC over three zones with public, private and data subnets in each", () => {
     const subnets = ofType(plan, T.subnet).map(inputs);
     for (const role of ["public", "private", "data"]) {
-      const zones = subnets.filter((s) => s.tags["subnet-role"] === role).map((s) => s.availabilityZone);
+      const zones = subnets.filter((s) => s.tags["subnet-role"] === role).map((s) => s.availabilityZoneId);
       expect(new Set(zones).size).toBe(3);
     }
   });
@@ -68,11 +69,11 @@ describe("v2 stack (seed 000 §8: 1M users)", () => {
     });
   });
 
-  it("runs five OpenSearch data nodes and three dedicated masters across three zones", () => {
+  it("runs six OpenSearch data nodes (two per zone), three dedicated masters and three coordinators across three zones", () => {
     const domain = inputs(one(plan, T.search));
     expect(domain.clusterConfig).toMatchObject({
       instanceType: "m7g.2xlarge.search",
-      instanceCount: 5,
+      instanceCount: 6,
       dedicatedMasterEnabled: true,
       dedicatedMasterCount: 3,
       zoneAwarenessEnabled: true,
@@ -84,3 +85,4 @@ describe("v2 stack (seed 000 §8: 1M users)", () => {
 });
 
 searchAccessSuite("v2", () => plan);
+dataTierSuite("v2", () => plan);

@@ -1,6 +1,7 @@
 /**
  * How the app reaches OpenSearch under fine-grained access control, checked on one tier's offline plan: the API and
- * the worker share one IRSA role, and that role is the domain's (IAM) master user, so no role mapping is needed.
+ * the worker share one IRSA role, mapped by the deploy to an index-scoped OpenSearch role; the domain's master user
+ * is a separate admin role no pod can assume (data-tier.checks.ts checks the mapping itself).
  * The v1 and v2 foundation tests call `searchAccessSuite` (one plan per file: the Pulumi runtime is global).
  */
 import { type Plan } from "../../tools/plan/harness";
@@ -33,13 +34,17 @@ export function searchAccessSuite(stack: "v1" | "v2", plan: () => Plan): void {
   };
 
   describe(`${stack}: OpenSearch access (fine-grained access control with an IAM master user)`, () => {
-    test("OpenSearch's master user is the app's IAM role, with no internal user database and no master password", () => {
+    test("OpenSearch's master user is the admin IAM role, not the app's, with no internal user database and no master password", () => {
       expect(domain().advancedSecurityOptions).toEqual({
         enabled: true,
         internalUserDatabaseEnabled: false,
-        masterUserOptions: { masterUserArn: roleArn("search-client-role") },
+        masterUserOptions: { masterUserArn: roleArn("search-admin-role") },
       });
-      expect(plan().outputs.opensearch).toMatchObject({ clientRoleArn: roleArn("search-client-role") });
+      expect(roleArn("search-admin-role")).not.toBe(roleArn("search-client-role"));
+      expect(plan().outputs.opensearch).toMatchObject({
+        clientRoleArn: roleArn("search-client-role"),
+        adminRoleArn: roleArn("search-admin-role"),
+      });
       expect(plan().outputs.opensearch).not.toHaveProperty("secretArn");
       const searchChildren = plan()
         .resources.filter((r) => r.parent === "search")
@@ -70,6 +75,13 @@ export function searchAccessSuite(stack: "v1" | "v2", plan: () => Plan): void {
           },
         ],
       });
+    });
+
+    test("only the client and admin roles may send requests to the domain at all", () => {
+      const policy = JSON.parse(inputs(one(plan(), "aws:opensearch/domainPolicy:DomainPolicy")).accessPolicies);
+      expect(policy.Statement.map((st: Inputs) => st.Principal)).toEqual([
+        { AWS: [roleArn("search-client-role"), roleArn("search-admin-role")] },
+      ]);
     });
 
     test("the search client role may send only HTTP requests, only to this domain", () => {

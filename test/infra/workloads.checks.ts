@@ -3,6 +3,7 @@
  * and worker with their autoscalers, the migrations Job, the image, the API's load balancer and every Kubernetes
  * object's schema. One `planStack` per test file (the Pulumi runtime is global): workloads.<stack>.test.ts.
  */
+import { BOOTSTRAP_IMAGE } from "../../infra/components/database-access";
 import { planStack, readStackFile, type Plan, type PlannedResource } from "../../tools/plan/harness";
 import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { lifecyclePolicy, SOURCE_TAG_PREFIX } from "../../infra/components/image";
@@ -218,7 +219,12 @@ export function workloadsSuite(stack: string): void {
       const app = plan.outputs.app as Obj;
       expect(app.imageRef).toMatch(DIGEST_REF);
       for (const [name, spec] of podSpecs()) {
+        // PgBouncer and the database bootstrap (psql) run their own pinned images.
         if (name.includes("pgbouncer")) continue;
+        if (name === "database-access-bootstrap") {
+          expect(spec.containers[0].image).toBe(BOOTSTRAP_IMAGE);
+          continue;
+        }
         expect({ name, image: spec.containers[0].image }).toEqual({ name, image: app.imageRef });
       }
       const repo = all("aws:ecr/repository:Repository")[0].inputs as Obj;
@@ -260,7 +266,7 @@ export function workloadsSuite(stack: string): void {
         log_pooler_errors: "1",
         stats_period: "60",
         listen_port: "6432",
-        server_tls_sslmode: "require",
+        server_tls_sslmode: "verify-full",
       });
       const rds = all("aws:rds/instance:Instance").map((r) => r.inputs as Obj);
       const address = (i: Obj) => `${i.identifier}.c0mockdb0000.us-east-1.rds.amazonaws.com`;
@@ -280,7 +286,7 @@ export function workloadsSuite(stack: string): void {
     });
 
     test("the migrations Job is named for the image digest and reads the direct primary URL from a Secret no Deployment reads", () => {
-      const job = all("kubernetes:batch/v1:Job")[0];
+      const job = all("kubernetes:batch/v1:Job").find((j) => j.name === "workloads-migrate")!;
       const jobInputs = job.inputs as Obj;
       expect(jobInputs.metadata.name).toBe(plan.outputs.app && (plan.outputs.app as Obj).migrationJob);
       expect(jobInputs.metadata.name).toBe(

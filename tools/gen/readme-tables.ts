@@ -31,13 +31,14 @@ export function renderTierTable(): string {
     ],
     [
       "Redis (cluster mode)",
-      (t) => `${sized(t.cache.nodes, t.cache)}: ${t.cache.shards} shard(s) × ${1 + t.cache.replicasPerShard}`,
+      (t) =>
+        `${sized(t.cache.nodes, t.cache)}: ${t.cache.shards} shard(s) × ${1 + t.cache.replicasPerShard}; final snapshot ${t.cache.finalSnapshot ? "on" : "off"}`,
     ],
     [
       "OpenSearch",
       (t) =>
         t.search
-          ? `${sized(t.search.dataNodes, t.search)} + 3 × ${t.search.masterInstanceClass} masters, ${t.search.volumeGb} GB gp3 each`
+          ? `${sized(t.search.dataNodes, t.search)} + 3 × ${t.search.masterInstanceClass} masters${t.search.coordinatorNodes > 0 ? ` + ${t.search.coordinatorNodes} × ${t.search.coordinatorInstanceClass} coordinators` : ""}, ${t.search.volumeGb} GB gp3 each`
           : "none (PostgreSQL full-text search)",
     ],
     [

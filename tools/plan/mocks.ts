@@ -50,6 +50,7 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "aws:ec2/vpcEndpoint:VpcEndpoint": arn("ec2", "vpc-endpoint/"),
   "aws:ec2/flowLog:FlowLog": arn("ec2", "vpc-flow-log/"),
   "aws:ec2/securityGroup:SecurityGroup": arn("ec2", "security-group/"),
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": arn("ec2", "security-group/"),
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": arn("ec2", "security-group-rule/"),
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": arn("ec2", "security-group-rule/"),
   "aws:cloudwatch/logGroup:LogGroup": (i, name, env) => ({
@@ -74,6 +75,22 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
   "random:index/randomPassword:RandomPassword": (i, name) => ({
     result: `mock-${hash(name).slice(0, Math.min(Number(i.length ?? 32), 64))}`,
   }),
+  "random:index/randomBytes:RandomBytes": (i, name) => {
+    const bytes = Buffer.from(hash(`bytes:${name}`).repeat(4), "hex").subarray(0, Number(i.length));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  },
+  "random:index/randomId:RandomId": (i, name) => {
+    const bytes = Buffer.from(hash(`${name}:${JSON.stringify(i.keepers ?? {})}`), "hex").subarray(
+      0,
+      Number(i.byteLength),
+    );
+    return {
+      hex: bytes.toString("hex"),
+      b64Std: bytes.toString("base64"),
+      b64Url: bytes.toString("base64url"),
+      dec: BigInt(`0x${bytes.toString("hex")}`).toString(10),
+    };
+  },
   "aws:secretsmanager/secret:Secret": arn("secretsmanager", "secret:"),
   "aws:secretsmanager/secretVersion:SecretVersion": (_i, name) => ({ versionId: `${name}-v1` }),
   // PostgreSQL
@@ -112,6 +129,20 @@ export const RESOURCE_STATE: Record<string, StateFn> = {
     };
   },
   "aws:opensearch/domainPolicy:DomainPolicy": none,
+  // The search-security function (infra/components/search-security.ts) and its deploy-time invocation.
+  "aws:lambda/function:Function": (i, name, env) => {
+    const fn = i.name ?? name;
+    return {
+      arn: `arn:aws:lambda:${env.region}:${MOCK_ACCOUNT_ID}:function:${fn}`,
+      invokeArn: `arn:aws:apigateway:${env.region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${env.region}:${MOCK_ACCOUNT_ID}:function:${fn}/invocations`,
+      name: fn,
+      version: "$LATEST",
+    };
+  },
+  "aws:lambda/invocation:Invocation": (i) => {
+    const event = JSON.parse(String(i.input)) as { requests?: Array<{ method: string; path: string }> };
+    return { result: JSON.stringify({ applied: (event.requests ?? []).map((r) => `${r.method} ${r.path} 200`) }) };
+  },
   // EKS (infra/components/cluster.ts) and its add-ons (addons.ts)
   "aws:eks/cluster:Cluster": (i, name, env) => {
     const cluster = i.name ?? name;
@@ -291,11 +322,11 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": k8sObject(true),
 } satisfies Record<string, StateFn>);
 
-// Preview stacks (infra/components/preview.ts): the base stack's outputs, and the namespace-scoped objects.
+// Preview stacks (previews/): the base stack's outputs, and the namespace-scoped objects.
 Object.assign(RESOURCE_STATE, {
-  "pulumi:pulumi:StackReference": (i: Inputs, _name: string, env: MockEnv) => ({
+  "pulumi:pulumi:StackReference": (i: Inputs) => ({
     name: i.name,
-    outputs: mockBaseStackOutputs(String(i.name), env.region, MOCK_ACCOUNT_ID),
+    outputs: mockBaseStackOutputs(String(i.name), MOCK_ACCOUNT_ID),
     secretOutputNames: [],
   }),
   "kubernetes:apps/v1:StatefulSet": k8sObject(true),
@@ -309,13 +340,46 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:storage.k8s.io/v1:StorageClass": k8sObject(false),
 } satisfies Record<string, StateFn>);
 
+/**
+ * A region's zones as one account sees them: us-east-1's six, its names mapped to ids out of order as in a real
+ * account (names are shuffled per account; ids are physical), so code that takes names or list order for zones
+ * shows up. Other regions: three zones, in order.
+ */
+export function mockRegionZones(region: string): { names: string[]; zoneIds: string[] } {
+  if (region === "us-east-1") {
+    // use1-az3 (no Graviton) among the first three names: code that takes the first names picks it.
+    const ids = [1, 3, 2, 6, 4, 5];
+    return { names: ids.map((_, i) => `us-east-1${"abcdef"[i]}`), zoneIds: ids.map((n) => `use1-az${n}`) };
+  }
+  const prefix = region.replace(/^(\w)\w*-(\w)\w*-(\d+)$/, "$1$2$3");
+  return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: [1, 2, 3].map((n) => `${prefix}-az${n}`) };
+}
+
+/** The zone ids that offer no Graviton (`*g*.`) class: use1-az3, as AWS answers for us-east-1. */
+export const ZONES_WITHOUT_GRAVITON = ["use1-az3"];
+const isGraviton = (type: string) => /^[a-z]+\d+g[a-z]*\./.test(type);
+
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
-  "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({
-    id: env.region,
-    names: ["a", "b", "c", "d"].map((z) => `${env.region}${z}`),
-    zoneIds: [1, 2, 3, 4].map((n) => `use1-az${n}`),
-  }),
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (i, env) => {
+    const zones = mockRegionZones(env.region);
+    return { id: env.region, ...zones, state: i.state };
+  },
+  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (i, env) => {
+    if (i.locationType !== "availability-zone-id") {
+      throw new Error(`strict mocks: getInstanceTypeOfferings answers locationType availability-zone-id only`);
+    }
+    const types: string[] = (i.filters ?? []).find((f: Inputs) => f.name === "instance-type")?.values ?? [];
+    const rows = mockRegionZones(env.region).zoneIds.flatMap((zone) =>
+      types.filter((t) => !(isGraviton(t) && ZONES_WITHOUT_GRAVITON.includes(zone))).map((t) => ({ zone, t })),
+    );
+    return {
+      id: env.region,
+      instanceTypes: rows.map((r) => r.t),
+      locations: rows.map((r) => r.zone),
+      locationTypes: rows.map(() => "availability-zone-id"),
+    };
+  },
   // The plan deploys as a session of MOCK_DEPLOYER_ROLE, as CI does (an assumed role, not a user).
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT_ID,

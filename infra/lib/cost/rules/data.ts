@@ -213,6 +213,23 @@ const domain: Rule = (resource) => {
           },
     );
   }
+  // Dedicated coordinators (clusterConfig.nodeOptions, nodeType "coordinator").
+  for (const option of Array.isArray(cluster.nodeOptions) ? cluster.nodeOptions : []) {
+    const o = obj(option);
+    const config = obj(o.nodeConfig);
+    if (str(o.nodeType) !== "coordinator" || bool(config.enabled) !== true) continue;
+    const type = str(config.type);
+    const count = num(config.count) ?? 1;
+    drafts.push(
+      type === undefined
+        ? { sku: "opensearch/unknown", description: "Coordinator hours", unpriced: "nodeConfig.type missing" }
+        : {
+            sku: `opensearch/${type}`,
+            description: `Coordinator hours (${count} nodes)`,
+            quantity: HOURS_PER_MONTH * count,
+          },
+    );
+  }
   if (bool(cluster.warmEnabled) === true) {
     const warmType = str(cluster.warmType) ?? "unknown";
     const warmCount = num(cluster.warmCount) ?? 1;

@@ -100,6 +100,9 @@ export const FREE_TYPES: readonly string[] = [
   "aws:acm/certificate:Certificate",
   "aws:acm/certificateValidation:CertificateValidation",
   "aws:route53/record:Record",
+  // Deploy-time functions (search-security): one invocation per change, far inside Lambda's monthly free tier.
+  "aws:lambda/function:Function",
+  "aws:lambda/invocation:Invocation",
   // CloudWatch plumbing (ingest and storage are priced on the log pool).
   "aws:cloudwatch/logStream:LogStream",
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
