@@ -13,6 +13,7 @@ import { SceneService } from "../../app/services/scenes";
 import { createGenerationWorker } from "../../worker/worker";
 import { LocalGenerator, sleep, type Generator } from "../../worker/generator";
 import { runGeneration } from "../../worker/generation";
+import { killWorkers, startWorker as spawnWorker } from "./worker-process";
 
 describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
   const urls = sharedServices();
@@ -200,6 +201,26 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     });
 
+    test("the worker's ops port serves liveness, readiness, metrics and the API's 404 body", async () => {
+      const { env } = await context();
+      const w = await spawnWorker(env);
+      try {
+        expect(await w.get("/health/live")).toMatchObject({ status: 200, json: { status: "ok" } });
+        await waitFor("ready", async () => (await w.get("/health/ready")).status === 200, 10_000);
+        const metrics = await w.get("/metrics");
+        expect(metrics.status).toBe(200);
+        expect(metrics.text).toMatch(/^db_pool_connections\{pool="primary",state="total"\} /m);
+        const missing = await w.get("/nope");
+        expect(missing).toMatchObject({
+          status: 404,
+          json: { error: { code: "not_found", message: "no such endpoint" } },
+        });
+      } finally {
+        expect((await w.stop()).code).toBe(0);
+        killWorkers();
+      }
+    });
+
     test("a worker SIGKILLed mid-job: the job is retried by the next worker and its segment is written exactly once", async () => {
       const { ctx, env } = await context({ JOB_LOCK_MS: "1000" });
       const { scene, job } = await request(ctx);
@@ -215,7 +236,11 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       );
       expect(await segments(scene.id)).toHaveLength(1);
       expect((await sceneRow(scene.id))?.segment_count).toBe(1);
-      expect((await ctx.queue.getJob(generationJobId(scene.id, 1)))?.finishedOn).toBeDefined();
+      // BullMQ records the completion after the processor's database write: wait for it, do not race it
+      await waitFor(
+        "BullMQ job finished",
+        async () => (await ctx.queue.getJob(generationJobId(scene.id, 1)))?.finishedOn !== undefined,
+      );
       next.kill("SIGTERM");
       expect(await exited(next)).toBe(0);
     }, 60_000);
