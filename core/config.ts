@@ -70,6 +70,8 @@ export interface Config {
   queuePrefix: string;
   /** Port of the worker's /metrics and health endpoints. */
   workerMetricsPort: number;
+  /** The worker's liveness fails once its job fetch has been stuck this long (Kubernetes then restarts it). */
+  workerStallRestartMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -204,5 +206,6 @@ export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
     jobLockMs: int(env, "JOB_LOCK_MS", 30_000, 500, 3_600_000),
     queuePrefix: queuePrefix(env),
     workerMetricsPort: int(env, "WORKER_METRICS_PORT", 9464, 0, 65535),
+    workerStallRestartMs: int(env, "WORKER_STALL_RESTART_MS", 60_000, 1_000, 3_600_000),
   };
 }

@@ -35,12 +35,24 @@ export interface ReadinessCheck {
   required: boolean;
   /** What the check reports when it fails: "unreachable", "degraded"... */
   failed: string;
+  /** Report why it failed too ("cannot take jobs: fetch loop stalled"); for endpoints off the public path. */
+  explain?: boolean;
   /** Resolves with what to report when usable ("ok" unless it says more), rejects when not. */
   run(): Promise<string | void>;
 }
 
-/** liveness: the process runs and its event loop answers; never depends on anything else */
-export const liveness: OpsHandler = () => Promise.resolve(json(200, { status: "ok" }));
+/**
+ * liveness: the process runs and its event loop answers; it never depends on another service. `stuck` names
+ * an internal wedge a restart would cure (the worker's stalled fetch loop), or undefined.
+ */
+export function liveness(stuck: () => string | undefined = () => undefined): OpsHandler {
+  return () => {
+    const why = stuck();
+    return Promise.resolve(
+      why === undefined ? json(200, { status: "ok" }) : json(503, { status: "stuck", reason: why }),
+    );
+  };
+}
 
 export function readiness(checks: ReadinessCheck[], draining: () => boolean): OpsHandler {
   return async () => {
@@ -58,7 +70,8 @@ export function readiness(checks: ReadinessCheck[], draining: () => boolean): Op
         report[c.name] = typeof r.value === "string" ? r.value : "ok";
         return;
       }
-      report[c.name] = c.failed;
+      const why = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      report[c.name] = c.explain === true ? `${c.failed}: ${why}` : c.failed;
       if (c.required) ready = false;
       else degraded = true;
     });
@@ -102,6 +115,8 @@ export function metricsHandler(ctx: Context): OpsHandler {
 
 export interface OpsEndpointsOptions {
   readiness: ReadinessCheck[];
+  /** A wedge only a restart cures (see liveness); the API has none. */
+  stuck?: () => string | undefined;
   draining: () => boolean;
   /** Serve /internal/queue-depth (the API does; KEDA reads it there). */
   queueDepth?: boolean;
@@ -110,7 +125,7 @@ export interface OpsEndpointsOptions {
 /** Path -> handler, for both the API's router and the worker's ops server. */
 export function opsEndpoints(ctx: Context, opts: OpsEndpointsOptions): Record<string, OpsHandler> {
   return {
-    "/health/live": liveness,
+    "/health/live": liveness(opts.stuck),
     "/health/ready": readiness(opts.readiness, opts.draining),
     "/metrics": metricsHandler(ctx),
     ...(opts.queueDepth === true ? { "/internal/queue-depth": queueDepthHandler(ctx) } : {}),

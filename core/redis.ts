@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { withTimeout } from "./timeout";
 
 export type RedisClient = Redis | Cluster;
 
@@ -115,4 +116,38 @@ export function waitForRedis(client: RedisClient, timeoutMs: number): Promise<bo
     const timer = setTimeout(() => done(false), timeoutMs);
     client.once("ready", onReady);
   });
+}
+
+function infoField(info: string, field: string): string | undefined {
+  return info
+    .split(/\r?\n/)
+    .find((line) => line.startsWith(`${field}:`))
+    ?.slice(field.length + 1)
+    .trim();
+}
+
+/**
+ * Resolves when Redis can serve commands, rejects saying why not. A cluster is asked on every master it knows
+ * (a PING would go to one live node and say "ok" during CLUSTERDOWN): each must report `cluster_state:ok`, and
+ * together they must be as many as the cluster's `cluster_size` (a master ioredis dropped counts as missing).
+ */
+export async function redisHealth(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (!(client instanceof Cluster)) {
+    await withTimeout(client.ping(), timeoutMs, "redis PING");
+    return;
+  }
+  const masters = client.nodes("master");
+  if (masters.length === 0) throw new Error("no Redis Cluster master is connected");
+  const infos = await withTimeout(
+    Promise.all(masters.map(async (node) => String(await node.cluster("INFO")))),
+    timeoutMs,
+    "CLUSTER INFO",
+  );
+  for (const [i, info] of infos.entries()) {
+    const state = infoField(info, "cluster_state");
+    const where = `${masters[i].options.host}:${masters[i].options.port}`;
+    if (state !== "ok") throw new Error(`${where} reports cluster_state:${state ?? "unknown"}`);
+    const size = Number(infoField(info, "cluster_size"));
+    if (size > masters.length) throw new Error(`${masters.length} of ${size} masters connected`);
+  }
 }

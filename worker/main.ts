@@ -3,6 +3,7 @@ import { createContext } from "../core/context";
 import { createLogger } from "../core/logger";
 import { runMain } from "../core/main";
 import { createOpsServer, opsEndpoints } from "../core/ops";
+import { redisHealth } from "../core/redis";
 import { loadGenerator } from "./generator";
 import { createGenerationWorker } from "./worker";
 
@@ -17,15 +18,33 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
 
   const ops = createOpsServer(
     opsEndpoints(ctx, {
+      // ready = can take jobs now: its fetch loop works and Redis serves the queue's slot (all masters ok)
       readiness: [
         {
           name: "worker",
           required: true,
-          failed: "stopped",
-          run: () => (gw.worker.isRunning() ? Promise.resolve() : Promise.reject(new Error("worker not running"))),
+          failed: "cannot take jobs",
+          explain: true,
+          run: () => {
+            const problem = gw.cannotTakeJobs();
+            return problem === undefined ? Promise.resolve() : Promise.reject(new Error(problem));
+          },
+        },
+        {
+          name: "redis",
+          required: true,
+          failed: "unavailable",
+          explain: true,
+          run: () => redisHealth(ctx.redis, 1_000),
         },
       ],
       draining: () => stopping,
+      // the bounded reconnect (worker/watch.ts) should never let this happen; if something else wedges the
+      // fetch loop, liveness fails and Kubernetes restarts the pod
+      stuck: () => {
+        const ms = gw.stalledForMs();
+        return ms > config.workerStallRestartMs ? `job fetch stuck for ${Math.round(ms / 1000)} s` : undefined;
+      },
     }),
   );
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { GENERATION_QUEUE, type GenerationJobData } from "../core/queue";
 import { createRedis, closeRedis } from "../core/redis";
 import type { Generator } from "./generator";
 import { refreshJobStatus, runGeneration, type GenerationResult } from "./generation";
+import { FetchWatch } from "./watch";
 
 export class JobTimeoutError extends Error {}
 
@@ -13,7 +14,15 @@ export interface GenerationWorker {
   worker: Worker<GenerationJobData, GenerationResult>;
   /** Runs partition maintenance once now (also runs on start and every MAINTENANCE_INTERVAL_MS). */
   maintain(): Promise<string[]>;
-  /** Finishes active jobs; those still running after `graceMs` are returned to the wait list. */
+  /** Why it cannot take jobs now ("stopping", "fetch loop stalled"...), undefined when it can (readiness). */
+  cannotTakeJobs(): string | undefined;
+  /** How long its job fetch has been stuck past every bound (liveness: a restart cures it), 0 if not. */
+  stalledForMs(): number;
+  /**
+   * Finishes active jobs; those still running after `graceMs` are returned to the wait list. Bounded: with
+   * Redis unreachable it gives up after the grace (plus a second) and drops its connections; a job it could not
+   * hand back is retried by another worker once its lock lapses.
+   */
   close(graceMs: number): Promise<void>;
 }
 
@@ -58,20 +67,26 @@ export function createGenerationWorker(
     }
   };
 
-  const worker = new Worker<GenerationJobData, GenerationResult>(GENERATION_QUEUE, processor, {
-    connection,
-    prefix: cfg.queuePrefix,
-    concurrency: cfg.workerConcurrency,
-    autorun: opts.autorun ?? true,
-    lockDuration: cfg.jobLockMs,
-    stalledInterval: cfg.jobLockMs,
-    maxStalledCount: 2,
-    // seed 001: exponential backoff with jitter, 30 s to 10 min (jobs are added with backoff type "jitter")
-    settings: {
-      backoffStrategy: (attemptsMade: number) =>
-        backoffDelay(attemptsMade, { minMs: cfg.backoffMinMs, maxMs: cfg.backoffMaxMs }),
+  const watch = new FetchWatch();
+  const worker = new Worker<GenerationJobData, GenerationResult>(
+    GENERATION_QUEUE,
+    processor,
+    {
+      connection,
+      prefix: cfg.queuePrefix,
+      concurrency: cfg.workerConcurrency,
+      autorun: opts.autorun ?? true,
+      lockDuration: cfg.jobLockMs,
+      stalledInterval: cfg.jobLockMs,
+      maxStalledCount: 2,
+      // seed 001: exponential backoff with jitter, 30 s to 10 min (jobs are added with backoff type "jitter")
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          backoffDelay(attemptsMade, { minMs: cfg.backoffMinMs, maxMs: cfg.backoffMaxMs }),
+      },
     },
-  });
+    watch.factory(),
+  );
   worker.on("error", (err) => ctx.logger.warn("worker connection error", { err }));
   worker.on("completed", (job, result) => {
     ctx.metrics.jobsProcessed.inc({ queue: GENERATION_QUEUE });
@@ -109,19 +124,42 @@ export function createGenerationWorker(
   const timer = setInterval(runMaintenance, cfg.maintenanceIntervalMs);
   timer.unref();
 
+  let closing: Promise<void> | undefined;
   return {
     worker,
     maintain,
-    async close(graceMs: number) {
-      shuttingDown = true;
-      clearInterval(timer);
-      const force = setTimeout(() => worker.cancelAllJobs("shutdown"), Math.max(0, graceMs));
-      try {
-        await worker.close();
-      } finally {
-        clearTimeout(force);
-        await closeRedis(connection);
-      }
+    cannotTakeJobs() {
+      if (shuttingDown) return "stopping";
+      if (!worker.isRunning()) return "not running";
+      return watch.problem();
+    },
+    stalledForMs: () => watch.stalledForMs(),
+    close(graceMs: number) {
+      closing ??= (async () => {
+        shuttingDown = true;
+        clearInterval(timer);
+        const cancel = setTimeout(() => worker.cancelAllJobs("shutdown"), Math.max(0, graceMs));
+        let giveUp: NodeJS.Timeout | undefined;
+        try {
+          // close() waits on Redis (handing jobs back, QUIT); with Redis gone it would wait for ever
+          const gaveUp = await Promise.race([
+            worker.close().then(() => false),
+            new Promise<boolean>((r) => (giveUp = setTimeout(() => r(true), Math.max(0, graceMs) + 1_000))),
+          ]);
+          if (gaveUp) {
+            ctx.logger.warn(
+              "the worker could not close cleanly in time (Redis unreachable?); dropping its connections",
+            );
+            // not awaited: a Cluster that is reconnecting never emits the "end" a disconnect would wait for
+            void worker.disconnect().catch(() => undefined);
+          }
+        } finally {
+          clearTimeout(cancel);
+          clearTimeout(giveUp);
+          await closeRedis(connection);
+        }
+      })();
+      return closing;
     },
   };
 }

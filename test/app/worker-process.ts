@@ -84,3 +84,30 @@ export async function startWorker(env: Record<string, string>, timeoutMs = 30_00
     },
   };
 }
+
+export interface ReadinessSample {
+  at: number;
+  status: number;
+  body: string;
+}
+
+/** Polls a worker's /health/ready every `everyMs` until stopped; returns every answer with its time. */
+export function pollReadiness(w: WorkerProcess, everyMs = 200): { stop(): Promise<ReadinessSample[]> } {
+  const samples: ReadinessSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      const r = await w.get("/health/ready");
+      samples.push({ at, status: r.status, body: r.text });
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
