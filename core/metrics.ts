@@ -55,6 +55,11 @@ export class Metrics {
     labelNames: ["queue", "final"] as const,
     registers: [this.registry],
   });
+  readonly jobsRequeued = new Counter({
+    name: "jobs_requeued_total",
+    help: "Accepted generation jobs put back into BullMQ after it lost them (the worker's requeue pass)",
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
     help: "Requests refused by a rate limit",

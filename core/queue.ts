@@ -21,6 +21,25 @@ export interface GenerationJobData {
   requestedAt: string;
 }
 
+/** What the job row says the BullMQ job carries (the API's add and the worker's requeue build it alike). */
+export function jobDataOf(row: {
+  id: string;
+  scene_id: string;
+  sequence: number;
+  user_id: string;
+  prompt: string;
+  created_at: Date;
+}): GenerationJobData {
+  return {
+    jobRowId: row.id,
+    sceneId: row.scene_id,
+    sequence: row.sequence,
+    userId: row.user_id,
+    prompt: row.prompt,
+    requestedAt: row.created_at.toISOString(),
+  };
+}
+
 /**
  * One BullMQ job id per (scene, sequence), so enqueueing twice adds one job.
  * BullMQ refuses ':' in custom ids (it is its key separator).

@@ -52,10 +52,19 @@ export async function runGeneration(
   data: GenerationJobData,
   signal: AbortSignal,
 ): Promise<GenerationResult> {
-  await ctx.db.write(
-    "UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND created_at = $2 AND status <> 'completed'",
+  const started = await ctx.db.write<{ id: string }>(
+    "UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND created_at = $2 AND status <> 'completed' RETURNING id",
     [data.jobRowId, data.requestedAt],
   );
+  if (started.length === 0) {
+    // a second delivery of a finished job (requeued after Redis lost it, a duplicate): never generate twice
+    const done = await ctx.db.write<{ segment_id: string | null }>(
+      "SELECT segment_id FROM jobs WHERE id = $1 AND created_at = $2",
+      [data.jobRowId, data.requestedAt],
+    );
+    if (done[0] === undefined) throw new UnrecoverableError(`job ${data.jobRowId} no longer exists`);
+    if (done[0].segment_id !== null) return { segmentId: done[0].segment_id, inserted: false };
+  }
   await ctx.cache.invalidate("job", data.jobRowId, invalidation.job(data.jobRowId));
 
   const segment = await generator.generate({

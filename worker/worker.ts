@@ -6,6 +6,7 @@ import { GENERATION_QUEUE, type GenerationJobData } from "../core/queue";
 import { createRedis, closeRedis } from "../core/redis";
 import type { Generator } from "./generator";
 import { refreshJobStatus, runGeneration, type GenerationResult } from "./generation";
+import { requeueLost } from "./requeue";
 import { FetchWatch } from "./watch";
 
 export class JobTimeoutError extends Error {}
@@ -124,6 +125,17 @@ export function createGenerationWorker(
   const timer = setInterval(runMaintenance, cfg.maintenanceIntervalMs);
   timer.unref();
 
+  // issue 14 item 2: accepted jobs BullMQ lost go back in (worker/requeue.ts); one pass at a time per process
+  let requeueing: Promise<unknown> | undefined;
+  const requeue = () => {
+    if (requeueing !== undefined || shuttingDown) return;
+    requeueing = requeueLost(ctx)
+      .catch((err: unknown) => ctx.logger.warn("requeue pass failed; retrying next interval", { err }))
+      .finally(() => (requeueing = undefined));
+  };
+  const requeueTimer = setInterval(requeue, cfg.jobRequeueIntervalMs);
+  requeueTimer.unref();
+
   let closing: Promise<void> | undefined;
   return {
     worker,
@@ -138,6 +150,7 @@ export function createGenerationWorker(
       closing ??= (async () => {
         shuttingDown = true;
         clearInterval(timer);
+        clearInterval(requeueTimer);
         const cancel = setTimeout(() => worker.cancelAllJobs("shutdown"), Math.max(0, graceMs));
         let giveUp: NodeJS.Timeout | undefined;
         try {

@@ -6,6 +6,7 @@ import { loadConfig } from "../../core/config";
 import { createLogger } from "../../core/logger";
 import { JobService } from "../../app/services/jobs";
 import { SceneService } from "../../app/services/scenes";
+import { generationJobId } from "../../core/queue";
 
 /**
  * The worker process under Redis faults, on its own services instance (these tests stop, freeze and restart
@@ -73,6 +74,8 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
       JOB_BACKOFF_MIN_MS: "100",
       JOB_BACKOFF_MAX_MS: "200",
       SHUTDOWN_TIMEOUT_MS: "5000",
+      JOB_REQUEUE_AFTER_MS: "1000",
+      JOB_REQUEUE_INTERVAL_MS: "500",
     });
     api = await createContext(loadConfig(env, "api"), {
       subscribe: false,
@@ -140,6 +143,56 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     );
     expect(statuses(samples)).toEqual([503]);
     await jobCompletes();
+  }, 90_000);
+
+  test("an accepted job whose BullMQ job is gone is requeued from its PostgreSQL row and completes exactly once", async () => {
+    const scene = await new SceneService(api).create("alice", {
+      topicId,
+      title: unique("lost"),
+      description: "",
+      tags: [],
+      thumbnailUrl: null,
+    });
+    // no worker takes it while we take it away
+    await worker.stop();
+    const { job } = await new JobService(api).enqueue(scene.id, "alice", { prompt: "lost" });
+    // what a failed add or a Redis that lost its data leaves: the row, and nothing in BullMQ
+    await api.queue.remove(generationJobId(scene.id, 1));
+    expect(await api.queue.getJobState(generationJobId(scene.id, 1))).toBe("unknown");
+    worker = await startWorker(env);
+    await waitFor("requeued and completed", async () => (await jobStatus(job.id)) === "completed", 20_000, 200);
+    const rows = await svc.sql<{ attempts: number; segment_count: number }>(
+      "SELECT j.attempts, s.segment_count FROM jobs j JOIN scenes s ON s.id = j.scene_id WHERE j.id = $1",
+      [job.id],
+    );
+    expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
+    expect(await svc.sql("SELECT id FROM segments WHERE scene_id = $1", [scene.id])).toHaveLength(1);
+    expect((await worker.get("/metrics")).text).toMatch(/^jobs_requeued_total [1-9]/m);
+  }, 60_000);
+
+  test("an enqueue while Redis is down is accepted (202, a job id) and runs exactly once when Redis is back", async () => {
+    const scene = await new SceneService(api).create("alice", {
+      topicId,
+      title: unique("outage"),
+      description: "",
+      tags: [],
+      thumbnailUrl: null,
+    });
+    await svc.stopRedis();
+    let jobId: string;
+    try {
+      const t0 = Date.now();
+      const { job, created } = await new JobService(api).enqueue(scene.id, "alice", { prompt: "during the outage" });
+      jobId = job.id;
+      expect(created).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(await jobStatus(jobId)).toBe("queued");
+    } finally {
+      await svc.startRedis(); // empty: nothing persists, so the job is in PostgreSQL only
+    }
+    await waitFor("requeued and completed", async () => (await jobStatus(jobId)) === "completed", 30_000, 200);
+    const segs = await svc.sql("SELECT id FROM segments WHERE scene_id = $1", [scene.id]);
+    expect(segs).toHaveLength(1);
   }, 90_000);
 
   test("SIGTERM during a Redis outage exits 0 within the shutdown budget, without the forced exit", async () => {

@@ -118,6 +118,19 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     expect((await jobRow(job.id))?.status).toBe("completed");
   });
 
+  test("a second delivery of a completed job neither generates again nor writes again", async () => {
+    const { ctx } = await context();
+    const { scene, job } = await request(ctx);
+    const data = (await ctx.queue.getJob(generationJobId(scene.id, 1)))?.data as GenerationJobData;
+    let calls = 0;
+    const counting: Generator = { name: "counting", generate: (i) => (calls++, new LocalGenerator(0).generate(i)) };
+    const first = await runGeneration(ctx, counting, data, new AbortController().signal);
+    const second = await runGeneration(ctx, counting, data, new AbortController().signal);
+    expect(calls).toBe(1);
+    expect(second).toEqual({ segmentId: first.segmentId, inserted: false });
+    expect((await jobRow(job.id))?.attempts).toBe(1);
+  });
+
   test("a failing attempt is retried with backoff and the job then completes", async () => {
     const { ctx } = await context();
     let calls = 0;
