@@ -94,9 +94,14 @@ export function databaseCheck(ctx: Context, timeoutMs = 2_000): ReadinessCheck {
 
 export function queueDepthHandler(ctx: Context): OpsHandler {
   return async () => {
-    const depth = await withTimeout(queueDepth(ctx.queue), 3_000, "queue depth");
-    ctx.metrics.queueDepth.set({ queue: depth.queue }, depth.depth);
-    return json(200, depth);
+    try {
+      const depth = await withTimeout(queueDepth(ctx.queue), 3_000, "queue depth");
+      ctx.metrics.queueDepth.set({ queue: depth.queue }, depth.depth);
+      return json(200, depth);
+    } catch {
+      // KEDA's input: "no figure now" (503, it keeps the last decision), never a 500 (issue 14 item 11)
+      return json(503, new HttpError("unavailable", "the queue depth cannot be read now (Redis)").toJSON());
+    }
   };
 }
 

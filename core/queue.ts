@@ -41,11 +41,12 @@ export function jobDataOf(row: {
 }
 
 /**
- * One BullMQ job id per (scene, sequence), so enqueueing twice adds one job.
+ * One BullMQ job id per (scene, sequence) and retry, so enqueueing twice adds one job; a failed job requested
+ * again (issue 14 item 7) gets `-r<n>`, since BullMQ keeps the failed one under its id for a week.
  * BullMQ refuses ':' in custom ids (it is its key separator).
  */
-export function generationJobId(sceneId: string, sequence: number): string {
-  return `gen-${sceneId}-${sequence}`;
+export function generationJobId(sceneId: string, sequence: number, retries = 0): string {
+  return retries === 0 ? `gen-${sceneId}-${sequence}` : `gen-${sceneId}-${sequence}-r${retries}`;
 }
 
 export interface QueueDepth {

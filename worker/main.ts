@@ -2,7 +2,7 @@ import { loadConfig } from "../core/config";
 import { createContext } from "../core/context";
 import { createLogger } from "../core/logger";
 import { runMain } from "../core/main";
-import { createOpsServer, opsEndpoints } from "../core/ops";
+import { createOpsServer, databaseCheck, opsEndpoints } from "../core/ops";
 import { redisHealth } from "../core/redis";
 import { loadGenerator } from "./generator";
 import { createGenerationWorker } from "./worker";
@@ -18,8 +18,10 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
 
   const ops = createOpsServer(
     opsEndpoints(ctx, {
-      // ready = can take jobs now: its fetch loop works and Redis serves the queue's slot (all masters ok)
+      // ready = can take jobs now: its fetch loop works, Redis serves (all masters ok), and the primary answers
+      // through PgBouncer (every job writes there; issue 14 item 10)
       readiness: [
+        databaseCheck(ctx),
         {
           name: "worker",
           required: true,

@@ -1,5 +1,6 @@
 import type { Context } from "../core/context";
 import { generationJobId, jobDataOf, type GenerationJobData } from "../core/queue";
+import { recordFailure } from "./generation";
 
 export interface RequeueResult {
   /** Unfinished rows old enough to be looked at. */
@@ -18,6 +19,7 @@ interface Candidate {
   prompt: string;
   status: "queued" | "active";
   attempts: number;
+  retries: number;
   created_at: Date;
 }
 
@@ -37,7 +39,7 @@ const BATCH = 500;
 export async function requeueLost(ctx: Context): Promise<RequeueResult> {
   const cfg = ctx.config;
   const rows = await ctx.db.write<Candidate>(
-    `SELECT id, scene_id, sequence, user_id, prompt, status, attempts, created_at
+    `SELECT id, scene_id, sequence, user_id, prompt, status, attempts, retries, created_at
        FROM jobs
       WHERE status IN ('queued', 'active')
         AND updated_at < now() - make_interval(secs => $1 / 1000.0)
@@ -50,23 +52,18 @@ export async function requeueLost(ctx: Context): Promise<RequeueResult> {
   const result: RequeueResult = { checked: rows.length, requeued: 0, failed: 0 };
   if (rows.length === 0) return result;
 
-  const states = await Promise.all(rows.map((r) => ctx.queue.getJobState(generationJobId(r.scene_id, r.sequence))));
-  const lost: Candidate[] = [];
-  const failed: Array<{ row: Candidate; reason: string }> = [];
-  for (const [i, state] of states.entries()) {
-    if (state === "unknown") lost.push(rows[i]);
-    else if (state === "failed") {
-      const job = await ctx.queue.getJob(generationJobId(rows[i].scene_id, rows[i].sequence));
-      failed.push({ row: rows[i], reason: job?.failedReason ?? "failed" });
-    }
-  }
+  const states = await Promise.all(
+    rows.map((r) => ctx.queue.getJobState(generationJobId(r.scene_id, r.sequence, r.retries))),
+  );
+  const lost = rows.filter((_, i) => states[i] === "unknown");
+  const failed = rows.filter((_, i) => states[i] === "failed");
   if (lost.length > 0) {
     await ctx.queue.addBulk(
       lost.map((r) => ({
         name: "generate",
         data: jobDataOf(r) satisfies GenerationJobData,
         opts: {
-          jobId: generationJobId(r.scene_id, r.sequence),
+          jobId: generationJobId(r.scene_id, r.sequence, r.retries),
           // the attempts already spent stay spent (jobs.attempts counts every attempt that started)
           attempts: Math.max(1, cfg.jobAttempts - r.attempts),
         },
@@ -79,11 +76,9 @@ export async function requeueLost(ctx: Context): Promise<RequeueResult> {
       first: lost[0].id,
     });
   }
-  for (const { row, reason } of failed) {
-    await ctx.db.write(
-      "UPDATE jobs SET status = 'failed', error = $3, updated_at = now() WHERE id = $1 AND created_at = $2 AND status IN ('queued', 'active')",
-      [row.id, row.created_at, reason.slice(0, 1000)],
-    );
+  for (const row of failed) {
+    // BullMQ's failedReason is the raw error; the public words were lost with the write that failed
+    await recordFailure(ctx, jobDataOf(row), true, "generation failed");
   }
   result.failed = failed.length;
   await ctx.db.write(

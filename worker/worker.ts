@@ -1,15 +1,16 @@
-import { Worker, WaitingError, type Job } from "bullmq";
+import { UnrecoverableError, Worker, WaitingError, type Job } from "bullmq";
 import { backoffDelay } from "../core/backoff";
 import type { Context } from "../core/context";
 import { ensurePartitions } from "../core/partitions";
 import { GENERATION_QUEUE, type GenerationJobData } from "../core/queue";
 import { createRedis, closeRedis } from "../core/redis";
 import type { Generator } from "./generator";
-import { refreshJobStatus, runGeneration, type GenerationResult } from "./generation";
+import { JobTimeoutError, publicMessage } from "./errors";
+import { recordFailure, runGeneration, type GenerationResult } from "./generation";
 import { requeueLost } from "./requeue";
 import { FetchWatch } from "./watch";
 
-export class JobTimeoutError extends Error {}
+export { JobTimeoutError };
 
 export interface GenerationWorker {
   worker: Worker<GenerationJobData, GenerationResult>;
@@ -53,16 +54,28 @@ export function createGenerationWorker(
     token?: string,
     signal?: AbortSignal,
   ): Promise<GenerationResult> => {
+    const started = process.hrtime.bigint();
+    const observe = (outcome: string) =>
+      ctx.metrics.jobDuration.observe(
+        { queue: GENERATION_QUEUE, outcome },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    // issue 14 item 8: the timeout ends the attempt itself (runGeneration stops awaiting the generator when the
+    // signal fires), not only the generator's AbortSignal, so a generator that ignores it cannot hold the job
     const timeout = AbortSignal.timeout(cfg.jobTimeoutMs);
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     try {
-      return await runGeneration(ctx, generator, job.data, combined);
+      const result = await runGeneration(ctx, generator, job.data, combined);
+      observe("completed");
+      return result;
     } catch (err) {
       if (shuttingDown && signal?.aborted === true) {
+        observe("handed back");
         // hand the job back rather than failing an attempt that never got to finish
         await job.moveToWait(token);
         throw new WaitingError();
       }
+      observe("failed");
       if (timeout.aborted) throw new JobTimeoutError(`generation timed out after ${cfg.jobTimeoutMs} ms`);
       throw err;
     }
@@ -100,16 +113,13 @@ export function createGenerationWorker(
   });
   worker.on("failed", (job, err) => {
     if (job === undefined) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === "UnrecoverableError";
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
     ctx.metrics.jobsFailed.inc({ queue: GENERATION_QUEUE, final: String(final) });
-    ctx.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, final, error: err.message });
-    void ctx.db
-      .write(
-        "UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND created_at = $4 AND status <> 'completed'",
-        [job.data.jobRowId, final ? "failed" : "queued", err.message.slice(0, 1000), job.data.requestedAt],
-      )
-      .then(() => refreshJobStatus(ctx, job.data.jobRowId))
-      .catch((e: unknown) => ctx.logger.warn("could not record a job failure", { err: e }));
+    // the full error goes to the log; GET /jobs/:id is public and shows only our own words (worker/errors.ts)
+    ctx.logger.warn("job attempt failed", { jobId: job.id, attemptsMade: job.attemptsMade, final, err });
+    void recordFailure(ctx, job.data, final, publicMessage(err)).catch((e: unknown) =>
+      ctx.logger.warn("could not record a job failure", { err: e }),
+    );
   });
 
   const maintain = async () => {

@@ -33,7 +33,7 @@ export class JobService {
   ): Promise<{ job: JobStatus; created: boolean }> {
     // our own id, so a commit whose answer was lost can be looked up (below)
     const newId = randomUUID();
-    const { row, created } = await this.committed(newId, () =>
+    const { row, created, retried } = await this.committed(newId, () =>
       this.ctx.db.tx(async (client) => {
         const scene = await client.query<{ last_sequence: number }>(
           "SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE",
@@ -50,13 +50,24 @@ export class JobService {
           const job = existing.rows[0];
           if (job === undefined)
             throw new HttpError("conflict", `sequence ${sequence} of scene ${sceneId} is not available`, "sequence");
+          if (job.status === "failed") {
+            // issue 14 item 7: a sequence whose job failed for good may be requested again, with this or a new
+            // prompt: the same job goes back to queued with fresh attempts and a BullMQ id of its own
+            const retried = await client.query<JobRow>(
+              `UPDATE jobs SET status = 'queued', prompt = $3, attempts = 0, error = NULL, segment_id = NULL,
+                      retries = retries + 1, queue_checked_at = NULL, updated_at = now()
+                WHERE id = $1 AND created_at = $2 RETURNING ${COLUMNS}`,
+              [job.id, job.created_at, input.prompt],
+            );
+            return { row: retried.rows[0], created: false, retried: true };
+          }
           if (job.prompt !== input.prompt)
             throw new HttpError(
               "conflict",
               `sequence ${sequence} was already requested with another prompt`,
               "sequence",
             );
-          return { row: job, created: false };
+          return { row: job, created: false, retried: false };
         }
         if (sequence !== last + 1)
           throw new HttpError(
@@ -72,7 +83,7 @@ export class JobService {
           `INSERT INTO jobs (id, scene_id, sequence, user_id, prompt) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
           [newId, sceneId, sequence, userId, input.prompt],
         );
-        return { row: inserted.rows[0], created: true };
+        return { row: inserted.rows[0], created: true, retried: false };
       }),
     );
     if (created) {
@@ -80,6 +91,12 @@ export class JobService {
       const scene = await loadScene(this.ctx.db, sceneId, "primary");
       await this.ctx.cache.replace("scene", sceneId, [
         { key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene },
+      ]);
+    }
+    if (retried) {
+      // the cached status still says failed: write the fresh one through (a replica read would say failed too)
+      await this.ctx.cache.replace("job", row.id, [
+        { key: CACHE.jobStatus.key(row.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(row) },
       ]);
     }
     if (row.status !== "completed") await this.add(row);
@@ -92,7 +109,10 @@ export class JobService {
    * did not commit. (Should the primary stay unreachable for that question too, the request is answered 503
    * and, had it committed, repeating it with the same sequence returns the job.)
    */
-  private async committed<T>(id: string, tx: () => Promise<T>): Promise<T | { row: JobRow; created: true }> {
+  private async committed<T>(
+    id: string,
+    tx: () => Promise<T>,
+  ): Promise<T | { row: JobRow; created: true; retried: false }> {
     try {
       return await tx();
     } catch (err) {
@@ -100,7 +120,7 @@ export class JobService {
       const found = await this.ctx.db
         .read<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = $1`, [id], "primary")
         .catch(() => []);
-      if (found[0] !== undefined) return { row: found[0], created: true };
+      if (found[0] !== undefined) return { row: found[0], created: true, retried: false };
       this.ctx.logger.warn("enqueue not accepted: the database transaction did not commit", { err });
       throw new HttpError("unavailable", "the request was not accepted (the database is unavailable); repeat it");
     }
@@ -114,7 +134,9 @@ export class JobService {
     try {
       // bounded: while Redis reconnects BullMQ may wait for its connection indefinitely
       await withTimeout(
-        this.ctx.queue.add("generate", jobDataOf(row), { jobId: generationJobId(row.scene_id, row.sequence) }),
+        this.ctx.queue.add("generate", jobDataOf(row), {
+          jobId: generationJobId(row.scene_id, row.sequence, row.retries),
+        }),
         ENQUEUE_ADD_TIMEOUT_MS,
         "enqueue",
       );

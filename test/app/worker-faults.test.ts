@@ -1,5 +1,6 @@
 import { startServices, type Services } from "./services";
-import { appEnv, insertTopic, migrate, unique, waitFor } from "./helpers";
+import { appEnv, call, insertTopic, migrate, startApp, token, unique, waitFor, type RunningApp } from "./helpers";
+import { GENERATOR_PATH, PROMPTS } from "./fixtures/generators";
 import { killWorkers, pollReadiness, startWorker, type ReadinessSample, type WorkerProcess } from "./worker-process";
 import { createContext, type Context } from "../../core/context";
 import { loadConfig } from "../../core/config";
@@ -23,6 +24,15 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
 
   const jobStatus = async (id: string) =>
     (await svc.sql<{ status: string }>("SELECT status FROM jobs WHERE id = $1", [id]))[0]?.status;
+
+  const newScene = () =>
+    new SceneService(api).create("alice", {
+      topicId,
+      title: unique("scene"),
+      description: "",
+      tags: [],
+      thumbnailUrl: null,
+    });
 
   /** Enqueues one job on a fresh scene (retrying the 503 while Redis settles) and waits for it to complete. */
   const jobCompletes = async (withinMs = 20_000): Promise<void> => {
@@ -194,6 +204,103 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     const segs = await svc.sql("SELECT id FROM segments WHERE scene_id = $1", [scene.id]);
     expect(segs).toHaveLength(1);
   }, 90_000);
+
+  test("a final failure reads as failed at once, even from a replica that has not replayed it", async () => {
+    await worker.stop();
+    const scene = await newScene();
+    const { job } = await new JobService(api).enqueue(scene.id, "alice", { prompt: PROMPTS.zero });
+    await svc.waitForReplica();
+    await svc.pauseReplicaReplay();
+    try {
+      worker = await startWorker({ ...env, GENERATOR: GENERATOR_PATH });
+      await waitFor("failed on the primary", async () => (await jobStatus(job.id)) === "failed", 20_000, 100);
+      // what GET /jobs/:id answers: the cache, else the (stale) replica
+      const shown = await waitFor("a status", () => new JobService(api).get(job.id, "replica"), 5_000);
+      expect(JSON.parse(shown)).toMatchObject({ status: "failed", attempts: 1 });
+    } finally {
+      await svc.resumeReplicaReplay();
+    }
+  }, 60_000);
+
+  test("the worker's readiness is 503 while PgBouncer is down, 200 again after", async () => {
+    await svc.stopPgBouncer();
+    try {
+      const ready = await waitFor(
+        "503",
+        async () => {
+          const r = await worker.get("/health/ready");
+          return r.status === 503 ? r : undefined;
+        },
+        10_000,
+      );
+      expect(ready.json.checks.database).toBe("unreachable");
+    } finally {
+      await svc.startPgBouncer();
+    }
+    await waitFor("ready again", async () => (await worker.get("/health/ready")).status === 200, 20_000, 250);
+  }, 60_000);
+
+  describe("the API with one master down", () => {
+    let app: RunningApp;
+    const alice = token("alice");
+    let scenes: string[] = [];
+
+    beforeEach(async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await newScene()).id);
+      scenes = ids;
+      await svc.waitForReplica();
+      // a fresh instance: nothing in its in-process cache
+      app = await startApp({ ...env, TRUST_PROXY: "true" });
+    });
+    afterEach(async () => {
+      await app.close();
+    });
+
+    test("readiness reports Redis degraded during CLUSTERDOWN (it asks every master, not one PING)", async () => {
+      const node = ((await queueNode()) + 1) % svc.redisNodes.length;
+      await svc.stopRedisNode(node);
+      try {
+        // cluster-node-timeout is 2 s: after it the live masters answer CLUSTERDOWN too
+        await sleep(3_000);
+        const ready = await call(app.url, "/health/ready");
+        expect(ready.status).toBe(200); // Redis is optional for the API
+        expect(ready.json).toMatchObject({ status: "degraded", checks: { database: "ok", redis: "degraded" } });
+      } finally {
+        await svc.startRedisNode(node);
+      }
+    }, 60_000);
+
+    test("reads and an enqueue answer within the Redis command timeout's reach, and /internal/queue-depth is 503", async () => {
+      const node = await queueNode();
+      await svc.stopRedisNode(node);
+      try {
+        await sleep(3_000); // CLUSTERDOWN everywhere
+        const timed = async (path: string, init: Parameters<typeof call>[2] = {}) => {
+          const t0 = Date.now();
+          const r = await call(app.url, path, init);
+          return { status: r.status, ms: Date.now() - t0, json: r.json };
+        };
+        const reads = [];
+        for (const id of scenes)
+          reads.push(await timed(`/scenes/${id}`, { headers: { "x-forwarded-for": unique("ip") } }));
+        expect(reads.map((r) => r.status)).toEqual([200, 200, 200]);
+        // the slowest read paid for a rate-limit call and a cache read against a down cluster: 2 x ~250 ms
+        expect(Math.max(...reads.map((r) => r.ms))).toBeLessThan(1_500);
+        const enqueue = await timed(`/scenes/${scenes[0]}/segments`, {
+          method: "POST",
+          token: alice,
+          body: { prompt: "during CLUSTERDOWN" },
+        });
+        expect(enqueue.status).toBe(202);
+        expect(enqueue.ms).toBeLessThan(2_500);
+        const depth = await timed("/internal/queue-depth");
+        expect(depth).toMatchObject({ status: 503, json: { error: { code: "unavailable" } } });
+      } finally {
+        await svc.startRedisNode(node);
+      }
+    }, 60_000);
+  });
 
   test("SIGTERM during a Redis outage exits 0 within the shutdown budget, without the forced exit", async () => {
     await svc.stopRedis();
