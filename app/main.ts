@@ -51,8 +51,10 @@ async function main(): Promise<void> {
     );
     await closed;
     clearTimeout(timer);
+    (app.locals.shedder as { stop(): void }).stop();
     await ctx.close();
     logger.info("api stopped");
+    logger.flush();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -25,6 +25,8 @@ export class Db {
   readonly primary: Pool;
   readonly replica: Pool;
   private readonly opts: DbOptions;
+  /** Whether the last replica read failed on its connection (state-change logging). */
+  private replicaFailing = false;
 
   constructor(opts: DbOptions) {
     this.opts = opts;
@@ -47,14 +49,22 @@ export class Db {
   /** A read: the replica unless `target` says primary; falls back to the primary if the replica pool fails. */
   async read<R extends QueryResultRow>(sql: string, params: unknown[], target: Target = "replica"): Promise<R[]> {
     if (target === "primary" || this.replica === this.primary) return (await this.primary.query<R>(sql, params)).rows;
+    let rows: R[];
     try {
-      return (await this.replica.query<R>(sql, params)).rows;
+      rows = (await this.replica.query<R>(sql, params)).rows;
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       this.opts.metrics?.dbFallbacks.inc();
-      this.opts.logger.warn("replica read failed, reading from the primary", { err });
+      // one warning when the replica starts failing, one line when it answers again: not one per request
+      if (!this.replicaFailing) this.opts.logger.warn("replica reads failing; reading from the primary", { err });
+      this.replicaFailing = true;
       return (await this.primary.query<R>(sql, params)).rows;
     }
+    if (this.replicaFailing) {
+      this.replicaFailing = false;
+      this.opts.logger.info("replica reads restored");
+    }
+    return rows;
   }
 
   /** One statement on the primary (its own implicit transaction). */

@@ -48,16 +48,14 @@ export class RateLimiter {
 
   async hit(type: string, id: string, limit: number): Promise<LimitResult> {
     const key = CACHE.rateLimit.key(type, id);
-    if (this.breaker.closed) {
-      try {
-        const [count, ttl] = await (this.redis as unknown as WithHit).storyforgeHit(key, this.windowMs);
-        this.breaker.success();
-        return this.result(limit, Number(count), Number(ttl), "redis");
-      } catch (err) {
-        this.breaker.failure();
-        this.logger.warn("rate limit store unreachable; counting per instance", { err });
-      }
-    }
+    const shared = await this.breaker.run(
+      () => (this.redis as unknown as WithHit).storyforgeHit(key, this.windowMs),
+      null,
+      (err, skipped) => {
+        if (!skipped) this.logger.warn("rate limit store unreachable; counting per instance", { err });
+      },
+    );
+    if (shared !== null) return this.result(limit, Number(shared[0]), Number(shared[1]), "redis");
     const now = Date.now();
     let entry = this.local.get(key);
     if (entry === undefined || entry.resetAt <= now) {

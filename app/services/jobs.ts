@@ -23,12 +23,15 @@ export class JobService {
     input: { prompt: string; sequence?: number },
   ): Promise<{ job: JobStatus; created: boolean }> {
     const { row, created } = await this.ctx.db.tx(async (client) => {
-      const scene = await client.query<{ last_sequence: number }>(
-        "SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE",
+      const scene = await client.query<{ last_sequence: number; user_id: string }>(
+        "SELECT last_sequence, user_id FROM scenes WHERE id = $1 FOR UPDATE",
         [sceneId],
       );
       const last = scene.rows[0]?.last_sequence;
       if (last === undefined) throw notFound("scene", sceneId);
+      // only the scene's creator adds segments; checked before any sequence is looked at or taken
+      if (scene.rows[0]?.user_id !== userId)
+        throw new HttpError("forbidden", "only the scene's creator may add segments to it", "authorization");
       const sequence = input.sequence ?? last + 1;
       if (sequence <= last) {
         const existing = await client.query<JobRow>(

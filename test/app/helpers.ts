@@ -95,6 +95,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     config,
     server,
     async close() {
+      (app.locals.shedder as { stop(): void }).stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.close();
