@@ -15,6 +15,13 @@
 export const TIER_NAMES = ["mvp", "v1", "v2"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
+/**
+ * The node groups of every cluster: `system` (add-ons and PgBouncer, untainted), `api` and `worker` (tainted, each
+ * holding only its workload). Preview stacks place their pods on the same three roles.
+ */
+export const NODE_ROLES = ["system", "api", "worker"] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
 /** A row of the seed's table: how many machines of what size, and the AWS class chosen for it. */
 export interface Sized {
   /** vCPUs per machine, from seed 000 §8.1. */

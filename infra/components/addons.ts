@@ -77,11 +77,10 @@ export const EBS_CSI = {
 export const DEFAULT_STORAGE_CLASS = "gp3";
 export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
-/** The requests the capacity check budgets for an add-on (infra/lib/capacity.ts SYSTEM_ADDON_PODS). */
+/** The requests the capacity check budgets for an add-on (infra/lib/capacity/node-groups.ts SYSTEM_ADDON_PODS). */
 function budgeted(podName: string): PodRequest {
   const pod = SYSTEM_ADDON_PODS.find((p) => p.name === podName);
-  if (pod === undefined)
-    throw new Error(`add-on "${podName}" has no entry in SYSTEM_ADDON_PODS (infra/lib/capacity.ts)`);
+  if (pod === undefined) throw new Error(`add-on "${podName}" has no entry in SYSTEM_ADDON_PODS (infra/lib/capacity/)`);
   return pod;
 }
 

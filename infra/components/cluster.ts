@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../stacks/config";
+import { KUBERNETES_PINS, type KubernetesPins } from "../../stacks/kubernetes";
 import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
-import { type TierSpec } from "../../stacks/tiers";
+import { NODE_ROLES, type NodeRole, type TierSpec } from "../../stacks/tiers";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../lib/addon-policies";
-import { type NodeRole, nodesNeeded, SYSTEM_INSTANCE_CLASS, SYSTEM_MIN_NODES } from "../lib/capacity";
+import { type NodeGroupSize, nodeGroupSizes, SYSTEM_INSTANCE_CLASS } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
 import { encryptionKey } from "./access";
@@ -25,90 +26,26 @@ export const PREVIEW_NAMESPACES = `${PREVIEW_PREFIX}*`;
 /** Label and taint key that places pods on their role's node group. */
 export const ROLE_LABEL = "storyforge.io/role";
 
-export const NODE_ROLES: readonly NodeRole[] = ["system", "api", "worker"];
-
-/**
- * Versions pinned per Kubernetes minor (one entry per KUBERNETES_VERSIONS in stacks/config.ts). EKS managed add-on
- * builds are the latest listed for the minor in the EKS user guide (managing-vpc-cni, managing-kube-proxy,
- * managing-coredns); confirm with `aws eks describe-addon-versions --kubernetes-version <minor>` before raising them.
- */
-export interface KubernetesPins {
-  vpcCni: string;
-  kubeProxy: string;
-  coredns: string;
-  /** cluster-autoscaler image: its minor must equal the cluster's (cluster-autoscaler README, version table). */
-  clusterAutoscalerImageTag: string;
-  /** aws-ebs-csi-driver EKS add-on (installed by infra/components/addons.ts, after the node groups). */
-  ebsCsiDriver: string;
-}
-
-export const KUBERNETES_PINS: Readonly<Record<string, KubernetesPins>> = {
-  "1.35": {
-    vpcCni: "v1.21.1-eksbuild.8",
-    kubeProxy: "v1.35.3-eksbuild.13",
-    coredns: "v1.14.2-eksbuild.4",
-    clusterAutoscalerImageTag: "v1.35.0",
-    // Driver v1.59.0 (chart 2.59.0); the eksbuild suffix is not confirmed offline: check describe-addon-versions.
-    ebsCsiDriver: "v1.59.0-eksbuild.1",
-  },
-};
-
 /** A managed node group as the workloads and the capacity check see it. */
-export interface NodeGroupSpec {
-  /** EC2 class of every node in the group. */
-  instanceClass: string;
-  /** The tier's node count: the group never shrinks below it. */
-  minSize: number;
-  /** Nodes at creation; cluster-autoscaler moves it afterwards (Pulumi ignores later drift). */
-  desiredSize: number;
-  /** Nodes that hold every pod the HPAs may create (infra/lib/capacity.ts `nodesNeeded`). */
-  maxSize: number;
+export interface NodeGroupSpec extends NodeGroupSize {
   /** Node labels; pods select their role with `storyforge.io/role`. */
   labels: Record<string, string>;
   /** Present on the api and worker groups: only pods that tolerate it run there. */
   taint?: { key: string; value: string; effect: "NoSchedule" };
 }
 
-/**
- * Node groups of a tier. api and worker: minimum = desired = the tier's node count (seed 000 §8.1), maximum from
- * `nodesNeeded` (every pod at the HPA maxima, spread over the zones). system (add-ons and PgBouncer, untainted): one
- * node per PgBouncer replica and at least two, so a node can be drained; maximum = what its pods need plus one node
- * for a node replacement or a zone loss.
- */
+/** Node groups of a tier: `nodeGroupSizes` (infra/lib/capacity) with each role's label and, for api and worker, taint. */
 export function nodeGroupSpecs(
   tier: TierSpec,
   systemInstanceClass: string = SYSTEM_INSTANCE_CLASS,
 ): Record<NodeRole, NodeGroupSpec> {
-  const tainted = (role: NodeRole) => ({ key: ROLE_LABEL, value: role, effect: "NoSchedule" as const });
-  const labels = (role: NodeRole) => ({ [ROLE_LABEL]: role });
-  const systemMin = Math.max(SYSTEM_MIN_NODES, tier.workloads.pgbouncer.replicas);
-  const apiMin = tier.compute.api.nodes;
-  const workerMin = tier.compute.workers.nodes;
-  return {
-    system: {
-      instanceClass: systemInstanceClass,
-      minSize: systemMin,
-      desiredSize: systemMin,
-      maxSize: Math.max(nodesNeeded("system", tier, systemInstanceClass), systemMin) + 1,
-      labels: labels("system"),
-    },
-    api: {
-      instanceClass: tier.compute.api.instanceClass,
-      minSize: apiMin,
-      desiredSize: apiMin,
-      maxSize: Math.max(nodesNeeded("api", tier), apiMin),
-      labels: labels("api"),
-      taint: tainted("api"),
-    },
-    worker: {
-      instanceClass: tier.compute.workers.instanceClass,
-      minSize: workerMin,
-      desiredSize: workerMin,
-      maxSize: Math.max(nodesNeeded("worker", tier), workerMin),
-      labels: labels("worker"),
-      taint: tainted("worker"),
-    },
-  };
+  const sizes = nodeGroupSizes(tier, systemInstanceClass);
+  const spec = (role: NodeRole): NodeGroupSpec => ({
+    ...sizes[role],
+    labels: { [ROLE_LABEL]: role },
+    ...(role === "system" ? {} : { taint: { key: ROLE_LABEL, value: role, effect: "NoSchedule" as const } }),
+  });
+  return { system: spec("system"), api: spec("api"), worker: spec("worker") };
 }
 
 /** Graviton families (…g, …gn, …gd): the arm64 AMI runs only on them. */

@@ -17,7 +17,7 @@ export const REPLICA_DATABASE = "storyforge_replica";
  * PgBouncer 1.24.1: 1.24 is the first release with `load_balance_hosts` on a database entry (pgbouncer/pgbouncer
  * PR #736, merged Nov 2024). A public image pinned by tag: a digest cannot be verified from this offline build,
  * so stacks that want digest pinning set `storyforge:pgbouncerImage` to `<repo>@sha256:<digest>` (see
- * stacks/config.ts). The edoburu image runs as `postgres` (uid 70) and ships `/usr/bin/pgbouncer`.
+ * stacks/config/keys.ts). The edoburu image runs as `postgres` (uid 70) and ships `/usr/bin/pgbouncer`.
  */
 export const DEFAULT_PGBOUNCER_IMAGE = "edoburu/pgbouncer:v1.24.1-p1";
 /** uid/gid of the image's `postgres` user (Alpine). */

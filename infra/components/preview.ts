@@ -8,6 +8,7 @@ import type { PreviewConfig } from "../../stacks/preview/config";
 import { previewCost, type PreviewCost } from "../lib/cost/preview";
 import { labelValue } from "../../stacks/preview/naming";
 import { checkQuota, PREVIEW_SPEC, type PreviewNodeRole, type PreviewSpec } from "../../stacks/preview/spec";
+import { NODE_ROLES } from "../../stacks/tiers";
 import {
   hardenedContainer,
   migrationPodSpec,
@@ -629,7 +630,7 @@ export class Preview extends pulumi.ComponentResource {
     this.imageRef = imageRef;
     this.incrementalCost = cluster.apply((c) => {
       const classes = {} as Record<PreviewNodeRole, string>;
-      for (const role of ["system", "api", "worker"] as const) {
+      for (const role of NODE_ROLES) {
         const group = c.nodeGroups?.[role];
         if (group === undefined)
           throw new Error(`base stack ${config.baseStack}: cluster.nodeGroups.${role} is missing from its outputs`);

@@ -72,9 +72,9 @@ const LOAD_BALANCERS = [
 ];
 
 /**
- * The AWS Load Balancer Controller's published policy (docs/install/iam_policy.json of
- * kubernetes-sigs/aws-load-balancer-controller, unchanged for v3.x). The controller changes only load balancers,
- * target groups and security groups it tagged itself (`elbv2.k8s.aws/cluster`), except target registration, which
+ * The AWS Load Balancer Controller's published policy, unchanged for v3.x:
+ * https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/install/iam_policy.json.
+ * The controller changes only load balancers, target groups and security groups it tagged itself (`elbv2.k8s.aws/cluster`), except target registration, which
  * a TargetGroupBinding needs on the target group Pulumi owns: `RegisterTargets`/`DeregisterTargets` on target groups.
  */
 export function loadBalancerControllerPolicy(): object {

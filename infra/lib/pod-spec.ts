@@ -31,7 +31,7 @@ export function roleScheduling(role: NodeRole): {
 
 /**
  * Spread over zones (hard: a zone loss leaves the others serving; node-group maxima are sized per zone by
- * infra/lib/capacity.ts) and over nodes (soft).
+ * infra/lib/capacity/) and over nodes (soft).
  */
 export interface SpreadConstraint {
   maxSkew: number;

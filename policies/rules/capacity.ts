@@ -1,13 +1,13 @@
 /**
  * Capacity: issue 3's inequalities (HPA maxima fit the node groups' maximum allocatable; PgBouncer client and
- * RDS connection budgets hold), computed by `checkCapacity` in infra/lib/capacity.ts, the same function behind the
+ * RDS connection budgets hold), computed by `checkCapacity` in infra/lib/capacity/, the same function behind the
  * program's `capacity` output. The rule feeds it what the stack declares: node groups (class, maxSize), RDS
  * classes and replica count, autoscaler maxima, pod requests and PgBouncer replicas. Whatever the stack does not
  * declare is taken from the tier model, as the program does.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { checkCapacity, sizedNodeGroups, type NodeGroupCapacity, type NodeRole } from "../../infra/lib/capacity";
-import type { PodResources, TierSpec } from "../../stacks/tiers";
+import { checkCapacity, nodeGroupSizes, type NodeGroupCapacity } from "../../infra/lib/capacity";
+import { NODE_ROLES, type NodeRole, type PodResources, type TierSpec } from "../../stacks/tiers";
 import { RDS_INSTANCE, isReplica } from "./data";
 import { NODE_GROUP } from "./cluster";
 import { asArray, ofType, stackRule, type Props, type Rule } from "./kit";
@@ -17,7 +17,7 @@ import { DEPLOYMENT, autoscalerOf, autoscalersOf, kubeName, podSpecOf } from "./
 export function nodeRoleOf(group: PolicyResource): NodeRole | undefined {
   const label: unknown = group.props.labels?.role ?? group.props.labels?.["storyforge.io/role"];
   const text = typeof label === "string" ? label : group.name;
-  return (["system", "api", "worker"] as const).find((role) => text.includes(role));
+  return NODE_ROLES.find((role) => text.includes(role));
 }
 
 /** Kubernetes CPU quantity to millicores ("500m" → 500, "2" → 2000). */
@@ -66,7 +66,7 @@ export function declaredTier(
   resources: readonly PolicyResource[],
   tier: TierSpec,
 ): { spec: TierSpec; nodeGroups: Record<NodeRole, NodeGroupCapacity> } {
-  const nodeGroups = { ...sizedNodeGroups(tier) };
+  const nodeGroups: Record<NodeRole, NodeGroupCapacity> = { ...nodeGroupSizes(tier) };
   for (const group of ofType(resources, NODE_GROUP)) {
     const role = nodeRoleOf(group);
     const instanceClass: unknown = asArray(group.props.instanceTypes)[0];
@@ -114,9 +114,13 @@ export function declaredTier(
 export const capacityAddsUp = stackRule({
   name: "capacity-adds-up",
   description:
-    "The autoscalers' maxima fit the node groups' maximum allocatable resources, and the PgBouncer client and RDS connection budgets hold (infra/lib/capacity.ts).",
+    "The autoscalers' maxima fit the node groups' maximum allocatable resources, and the PgBouncer client and RDS connection budgets hold (infra/lib/capacity/).",
   level: "M",
-  sources: ["issue 3 §6 (capacity inequalities)", "seed 000 §3.4 (PgBouncer)", "infra/lib/capacity.ts checkCapacity"],
+  sources: [
+    "issue 3 §6 (capacity inequalities)",
+    "seed 000 §3.4 (PgBouncer)",
+    "infra/lib/capacity/check.ts checkCapacity",
+  ],
   check: (resources, ctx, report) => {
     const { spec, nodeGroups } = declaredTier(resources, ctx.sizing);
     for (const problem of checkCapacity(spec, { nodeGroups }).problems) report(problem);

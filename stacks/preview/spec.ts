@@ -3,10 +3,10 @@
  * the ResourceQuota and LimitRange that keep one preview from starving the shared cluster. The Preview component
  * (infra/components/preview.ts), its incremental cost and the tests read this table.
  */
-import type { PodResources } from "../tiers";
+import type { NodeRole, PodResources } from "../tiers";
 
 /** The node group each preview pod lands on (cluster contract: `storyforge.io/role`). */
-export type PreviewNodeRole = "system" | "api" | "worker";
+export type PreviewNodeRole = NodeRole;
 
 export interface PreviewPod {
   /** Workload name inside the namespace. */

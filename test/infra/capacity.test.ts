@@ -6,7 +6,7 @@ import {
   podsPerNode,
   rdsMaxConnections,
   reservedCpuMillicores,
-  sizedNodeGroups,
+  nodeGroupSizes,
   type NodeGroupCapacity,
   type NodeRole,
 } from "../../infra/lib/capacity";
@@ -118,13 +118,13 @@ describe("rdsMaxConnections", () => {
     const raw16 = Math.floor((16 * 1024 ** 3) / 9531392);
     expect(rdsMaxConnections("db.m7g.xlarge")).toBeLessThan(raw16);
     expect(rdsMaxConnections("db.m7g.xlarge")).toBeGreaterThan(1500);
-    expect(rdsMaxConnections("db.r7g.8xlarge")).toBe(5000);
+    expect(rdsMaxConnections("db.m7g.8xlarge")).toBe(5000);
   });
 });
 
 describe("checkCapacity", () => {
-  test.each(TIER_NAMES)("%s adds up with node groups sized by nodesNeeded", (name) => {
-    const report = checkCapacity(TIERS[name], { nodeGroups: sizedNodeGroups(TIERS[name]) });
+  test.each(TIER_NAMES)("%s adds up with the node groups nodeGroupSizes declares", (name) => {
+    const report = checkCapacity(TIERS[name], { nodeGroups: nodeGroupSizes(TIERS[name]) });
     expect(report.problems).toEqual([]);
     expect(report.figures.throughput.capacityRps).toBeGreaterThanOrEqual(report.figures.throughput.originRps);
     expect(report.figures.pgbouncerClients.clientConnections).toBeLessThanOrEqual(
@@ -135,7 +135,7 @@ describe("checkCapacity", () => {
   test("(a) a worker group too small for the HPA maximum fails with the requested and allocatable figures", () => {
     const tier = TIERS.v1;
     const nodeGroups: Record<NodeRole, NodeGroupCapacity> = {
-      ...sizedNodeGroups(tier),
+      ...nodeGroupSizes(tier),
       worker: { instanceClass: tier.compute.workers.instanceClass, maxSize: 2 },
     };
     const { problems } = checkCapacity(tier, { nodeGroups });
@@ -154,7 +154,7 @@ describe("checkCapacity", () => {
       t.workloads.api.maxReplicas = 4;
       t.workloads.api.pod.cpuRequestMillicores = 1100;
     });
-    const nodeGroups = { ...sizedNodeGroups(TIERS.mvp), api: { instanceClass: "c7g.large", maxSize: 3 } };
+    const nodeGroups = { ...nodeGroupSizes(TIERS.mvp), api: { instanceClass: "c7g.large", maxSize: 3 } };
     const { problems } = checkCapacity(tier, { nodeGroups });
     expect(problems).toEqual([
       "api nodes: 4 api pods need 6 × c7g.large (whole pods per node, spread over 3 zones) > maxSize 3",
@@ -165,7 +165,7 @@ describe("checkCapacity", () => {
     const tier = tierWith(TIERS.v2, (t) => {
       t.workloads.api.dbPoolSize = 100;
     });
-    const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
+    const { problems } = checkCapacity(tier, { nodeGroups: nodeGroupSizes(tier) });
     expect(problems).toEqual([
       "pgbouncer clients: api 30 pods × 200 connections + worker 40 pods × 8 = 6320 > PgBouncer 3 × max_client_conn 1000 = 3000",
     ]);
@@ -177,7 +177,7 @@ describe("checkCapacity", () => {
       t.database.primary.instanceClass = "db.m7g.large";
     });
     const limit = rdsMaxConnections("db.m7g.large") - 10;
-    const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
+    const { problems } = checkCapacity(tier, { nodeGroups: nodeGroupSizes(tier) });
     expect(problems).toContain(
       `rds primary: PgBouncer 70 × (default_pool_size 20 + reserve_pool_size 5) = 1750 ≥ db.m7g.large max_connections ${limit + 10} − reserve 10 = ${limit}`,
     );
@@ -189,7 +189,7 @@ describe("checkCapacity", () => {
       t.workloads.pgbouncer.replicas = 50; // 1250 server connections
       t.database.replicas.instanceClass = "db.m7g.large"; // ~810
     });
-    const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
+    const { problems } = checkCapacity(tier, { nodeGroups: nodeGroupSizes(tier) });
     expect(problems.filter((p) => p.startsWith("rds "))).toEqual([
       expect.stringMatching(
         /^rds replica: PgBouncer 50 × .* = 1250 ≥ db\.m7g\.large max_connections \d+ − reserve 10 = \d+$/,
@@ -201,7 +201,7 @@ describe("checkCapacity", () => {
     const tier = tierWith(TIERS.v1, (t) => {
       t.workloads.targetRps = 50_000;
     });
-    const { problems } = checkCapacity(tier, { nodeGroups: sizedNodeGroups(tier) });
+    const { problems } = checkCapacity(tier, { nodeGroups: nodeGroupSizes(tier) });
     expect(problems).toEqual([
       "api throughput: 50000 rps × (1 − cdn hit 0.8) = 10000 rps at the origin > 15 pods × 250 rps = 3750 rps",
     ]);

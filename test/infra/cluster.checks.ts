@@ -3,21 +3,22 @@
  * tier's test file calls `clusterSuite` (one plan per file: the Pulumi runtime is global).
  */
 import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
-import { MOCK_ACCOUNT_ID, RESOURCE_STATE } from "../../tools/plan/mocks";
+import { RESOURCE_STATE } from "../../tools/plan/mocks";
 import { SECRET_PLACEHOLDER } from "../../infra/lib/inventory";
-import { checkCapacity, type NodeRole, nodesNeeded, SYSTEM_ADDON_PODS } from "../../infra/lib/capacity";
+import { checkCapacity, nodesNeeded } from "../../infra/lib/capacity";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../../infra/lib/addon-policies";
-import { CONTROL_PLANE_LOG_TYPES, KUBERNETES_PINS, NODE_AMI_TYPE, ROLE_LABEL } from "../../infra/components/cluster";
-import { ADDON_SERVICE_ACCOUNTS, CHARTS, DEFAULT_CLASS_ANNOTATION, EBS_CSI } from "../../infra/components/addons";
+import { CONTROL_PLANE_LOG_TYPES, NODE_AMI_TYPE, ROLE_LABEL } from "../../infra/components/cluster";
+import { KUBERNETES_PINS } from "../../stacks/kubernetes";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../../stacks/config";
-import { TIERS, type TierName } from "../../stacks/tiers";
+import { NODE_ROLES, type NodeRole, TIERS, type TierName } from "../../stacks/tiers";
+import { CHARTS } from "../../infra/components/addons";
+import { addonsSuite } from "./addons.checks";
 
-type Inputs = Record<string, any>;
+export type Inputs = Record<string, any>;
 /** A planned resource whose inputs are read loosely, as JSON. */
-type Res = Omit<PlannedResource, "inputs"> & { inputs: Inputs };
+export type Res = Omit<PlannedResource, "inputs"> & { inputs: Inputs };
 const PLAN_TIMEOUT_MS = 120_000;
-const ENV = { region: "us-east-1" };
-const ROLES: NodeRole[] = ["system", "api", "worker"];
+export const ENV = { region: "us-east-1" };
 
 export const T = {
   cluster: "aws:eks/cluster:Cluster",
@@ -206,14 +207,14 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("every group's maximum holds every pod its HPAs may create and is never below its minimum", () => {
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const group = view().nodeGroup(role).inputs;
         const [instanceClass] = group.instanceTypes;
         expect(group.scalingConfig.maxSize).toBeGreaterThanOrEqual(group.scalingConfig.minSize);
         expect(group.scalingConfig.maxSize).toBeGreaterThanOrEqual(nodesNeeded(role, tier, instanceClass));
       }
       const declared = Object.fromEntries(
-        ROLES.map((role) => {
+        NODE_ROLES.map((role) => {
           const group = view().nodeGroup(role).inputs;
           return [role, { instanceClass: group.instanceTypes[0], maxSize: group.scalingConfig.maxSize }];
         }),
@@ -224,7 +225,7 @@ export function clusterSuite(stack: TierName): void {
 
     test("the stack output's node groups are the ones declared", () => {
       const out = view().plan.outputs.cluster as Inputs;
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const group = view().nodeGroup(role).inputs;
         expect(out.nodeGroups[role]).toMatchObject({
           instanceClass: group.instanceTypes[0],
@@ -245,7 +246,7 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("api and worker nodes are labelled and tainted for their role; the system group is untainted", () => {
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const group = view().nodeGroup(role).inputs;
         expect(group.labels).toEqual({ [ROLE_LABEL]: role });
         expect(group.taints ?? []).toEqual(
@@ -257,20 +258,20 @@ export function clusterSuite(stack: TierName): void {
     test("nodes are Graviton on the arm64 AL2023 AMI, the tier's classes for api and worker", () => {
       expect(view().nodeGroup("api").inputs.instanceTypes).toEqual([tier.compute.api.instanceClass]);
       expect(view().nodeGroup("worker").inputs.instanceTypes).toEqual([tier.compute.workers.instanceClass]);
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         expect(view().nodeGroup(role).inputs.amiType).toBe(NODE_AMI_TYPE);
         expect(view().nodeGroup(role).inputs.instanceTypes[0]).toMatch(/^[a-z]+\d+g[a-z]*\./);
       }
     });
 
     test("every node group runs in the private subnets only, across every zone", () => {
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         expect([...view().nodeGroup(role).inputs.subnetIds].sort()).toEqual([...view().privateSubnetIds].sort());
       }
     });
 
     test("launch templates require IMDSv2 with a hop limit of 1, so pods cannot reach the node's credentials", () => {
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const lt = view().byId(T.launchTemplate, view().nodeGroup(role).inputs.launchTemplate.id);
         expect(lt.inputs.metadataOptions).toMatchObject({
           httpEndpoint: "enabled",
@@ -281,7 +282,7 @@ export function clusterSuite(stack: TierName): void {
     });
 
     test("launch templates give nodes an encrypted gp3 root volume and no SSH key", () => {
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const lt = view().byId(T.launchTemplate, view().nodeGroup(role).inputs.launchTemplate.id);
         expect(lt.inputs.blockDeviceMappings[0].ebs).toMatchObject({ volumeType: "gp3", encrypted: "true" });
         expect(lt.inputs.keyName).toBeUndefined();
@@ -291,7 +292,7 @@ export function clusterSuite(stack: TierName): void {
 
     test("nodes are in the workload security group (the data tier admits only it) and the cluster security group", () => {
       const clusterSg = view().eksState.vpcConfig.clusterSecurityGroupId;
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         const lt = view().byId(T.launchTemplate, view().nodeGroup(role).inputs.launchTemplate.id);
         expect([...lt.inputs.vpcSecurityGroupIds].sort()).toEqual(["network-workloads-sg-id", clusterSg].sort());
       }
@@ -308,12 +309,12 @@ export function clusterSuite(stack: TierName): void {
       ]);
       expect(view().inlinePolicies(nodeRole)).toEqual([]);
       const roleArn = view().roleArn(nodeRole);
-      for (const role of ROLES) expect(view().nodeGroup(role).inputs.nodeRoleArn).toBe(roleArn);
+      for (const role of NODE_ROLES) expect(view().nodeGroup(role).inputs.nodeRoleArn).toBe(roleArn);
     });
 
     test("node groups carry cluster-autoscaler's discovery tags for this cluster", () => {
       const name = view().eks.inputs.name;
-      for (const role of ROLES) {
+      for (const role of NODE_ROLES) {
         expect(view().nodeGroup(role).inputs.tags).toMatchObject({
           [AUTOSCALER_ENABLED_TAG]: "true",
           [autoscalerClusterTag(name)]: "owned",
@@ -322,216 +323,7 @@ export function clusterSuite(stack: TierName): void {
     });
   });
 
-  describe(`${stack}: add-ons`, () => {
-    const pins = () => KUBERNETES_PINS[view().eks.inputs.version];
-
-    test("vpc-cni, kube-proxy, CoreDNS and the EBS CSI driver are EKS add-ons pinned for the cluster's version; vpc-cni's rights come by IRSA", () => {
-      const addons = Object.fromEntries(
-        view()
-          .ofType(T.addon)
-          .map((a) => [a.inputs.addonName, a.inputs]),
-      );
-      expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
-      expect(addons["aws-ebs-csi-driver"].addonVersion).toBe(pins().ebsCsiDriver);
-      for (const addon of Object.values<Inputs>(addons))
-        expect(addon.addonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
-      expect(addons["vpc-cni"].addonVersion).toBe(pins().vpcCni);
-      expect(addons["kube-proxy"].addonVersion).toBe(pins().kubeProxy);
-      expect(addons["coredns"].addonVersion).toBe(pins().coredns);
-      const cniRole = view().irsaRole("kube-system", "aws-node");
-      expect(addons["vpc-cni"].serviceAccountRoleArn).toBe(view().roleArn(cniRole));
-      expect(view().attachedPolicies(cniRole)).toEqual(["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
-    });
-
-    test("metrics-server, KEDA, cluster-autoscaler and the Load Balancer Controller are Helm releases with pinned chart versions", () => {
-      const releases = view().ofType(T.release);
-      expect(releases.map((r) => r.inputs.chart).sort()).toEqual(
-        Object.values(CHARTS)
-          .map((c) => c.chart)
-          .sort(),
-      );
-      for (const [addon, pin] of Object.entries(CHARTS)) {
-        const r = view().release(addon as keyof typeof CHARTS).inputs;
-        expect(r.version).toBe(pin.version);
-        expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
-        expect(r.repositoryOpts.repo).toBe(pin.repo);
-        expect(r.namespace).toBe(pin.namespace);
-        expect(r.atomic).toBe(true);
-      }
-    });
-
-    test("add-on pods run on the system group with the requests the capacity check budgets", () => {
-      const budget = (name: string) => SYSTEM_ADDON_PODS.find((p) => p.name === name)!;
-      const requests = (p: { cpuMillicores: number; memoryMiB: number }) => ({
-        cpu: `${p.cpuMillicores}m`,
-        memory: `${p.memoryMiB}Mi`,
-      });
-      const system = { [ROLE_LABEL]: "system" };
-      const ms = view().release("metricsServer").inputs.values;
-      expect(ms.nodeSelector).toEqual(system);
-      expect(ms.replicas).toBe(budget("metrics-server").replicas);
-      expect(ms.resources.requests).toEqual(requests(budget("metrics-server")));
-      const keda = view().release("keda").inputs.values;
-      expect(keda.nodeSelector).toEqual(system);
-      expect(keda.operator.replicaCount + keda.metricsServer.replicaCount + keda.webhooks.replicaCount).toBe(
-        budget("keda").replicas,
-      );
-      for (const part of ["operator", "metricServer", "webhooks"])
-        expect(keda.resources[part].requests).toEqual(requests(budget("keda")));
-      const ca = view().release("clusterAutoscaler").inputs.values;
-      expect(ca.nodeSelector).toEqual(system);
-      expect(ca.replicaCount).toBe(budget("cluster-autoscaler").replicas);
-      expect(ca.resources.requests).toEqual(requests(budget("cluster-autoscaler")));
-      const lbc = view().release("loadBalancerController").inputs.values;
-      expect(lbc.nodeSelector).toEqual(system);
-      expect(lbc.replicaCount).toBe(budget("aws-load-balancer-controller").replicas);
-      expect(lbc.resources.requests).toEqual(requests(budget("aws-load-balancer-controller")));
-    });
-
-    test("the EBS CSI driver runs the controller replicas the capacity check budgets on the system nodes, and its node plugin everywhere", () => {
-      const addon = view()
-        .ofType(T.addon)
-        .find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
-      const values = JSON.parse(addon.inputs.configurationValues);
-      const budget = SYSTEM_ADDON_PODS.find((p) => p.name === "ebs-csi-controller")!;
-      expect(values.controller.replicaCount).toBe(budget.replicas);
-      expect(values.controller.nodeSelector).toEqual({ [ROLE_LABEL]: "system" });
-      // The node plugin must run on tainted api and worker nodes too; it is budgeted per node (DAEMONSET_OVERHEAD).
-      expect(values.node.tolerateAllTaints).toBe(true);
-    });
-
-    test("the EBS CSI controller's IRSA role holds only AmazonEBSCSIDriverPolicy: volumes use the AWS managed key, so no KMS grant", () => {
-      const role = view().irsaRole(EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver);
-      expect(view().attachedPolicies(role)).toEqual([EBS_CSI.policyArn]);
-      expect(view().inlinePolicies(role)).toEqual([]);
-      const addon = view()
-        .ofType(T.addon)
-        .find((a) => a.inputs.addonName === EBS_CSI.addonName)!;
-      expect(addon.inputs.serviceAccountRoleArn).toBe(view().roleArn(role));
-      expect(
-        view()
-          .ofType(T.storageClass)
-          .every((c) => c.inputs.parameters.kmsKeyId === undefined),
-      ).toBe(true);
-    });
-
-    test("the only default StorageClass is encrypted gp3 from the EBS CSI driver, bound in the pod's zone, expandable, deleted with its claim", () => {
-      const defaults = view()
-        .ofType(T.storageClass)
-        .filter((c) => c.inputs.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
-      expect(defaults).toHaveLength(1);
-      const gp3 = defaults[0];
-      expect(gp3.inputs).toMatchObject({
-        metadata: { name: "gp3" },
-        provisioner: "ebs.csi.aws.com",
-        parameters: { type: "gp3", encrypted: "true" },
-        volumeBindingMode: "WaitForFirstConsumer",
-        allowVolumeExpansion: true,
-        reclaimPolicy: "Delete",
-      });
-    });
-
-    test("KEDA runs with its metrics API server, which serves the worker's queue-depth trigger to the HPA", () => {
-      const keda = view().release("keda").inputs;
-      expect(keda.values.metricsServer.replicaCount).toBeGreaterThanOrEqual(1);
-      expect(keda.createNamespace).toBe(true);
-    });
-
-    test("each add-on that calls AWS has its own IRSA role, assumable only by its exact service account", () => {
-      const accounts: Array<[string, string, Inputs]> = [
-        ["kube-system", "aws-node", {}],
-        [
-          CHARTS.clusterAutoscaler.namespace,
-          ADDON_SERVICE_ACCOUNTS.clusterAutoscaler,
-          view().release("clusterAutoscaler").inputs.values.rbac.serviceAccount,
-        ],
-        [
-          CHARTS.loadBalancerController.namespace,
-          ADDON_SERVICE_ACCOUNTS.loadBalancerController,
-          view().release("loadBalancerController").inputs.values.serviceAccount,
-        ],
-        [EBS_CSI.namespace, ADDON_SERVICE_ACCOUNTS.ebsCsiDriver, {}],
-      ];
-      const oidcArn = RESOURCE_STATE[T.oidc](view().ofType(T.oidc)[0].inputs, "cluster-oidc", ENV).arn;
-      const seen = new Set<string>();
-      for (const [namespace, sa, chartAccount] of accounts) {
-        const role = view().irsaRole(namespace, sa);
-        seen.add(role.name);
-        const [statement, ...more] = trust(role).Statement;
-        expect(more).toEqual([]);
-        expect(statement).toEqual({
-          Effect: "Allow",
-          Principal: { Federated: oidcArn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${view().issuer}:sub`]: `system:serviceaccount:${namespace}:${sa}`,
-              [`${view().issuer}:aud`]: "sts.amazonaws.com",
-            },
-          },
-        });
-        // aws-node and the EBS CSI controller are EKS add-ons: EKS annotates their service accounts itself.
-        if (sa !== "aws-node" && sa !== ADDON_SERVICE_ACCOUNTS.ebsCsiDriver) {
-          expect(chartAccount.name).toBe(sa);
-          expect(chartAccount.annotations["eks.amazonaws.com/role-arn"]).toBe(view().roleArn(role));
-        }
-      }
-      expect(seen.size).toBe(accounts.length);
-    });
-
-    test("metrics-server and KEDA get no AWS role: they call no AWS API", () => {
-      const subjects = view()
-        .ofType(T.role)
-        .map((r) => JSON.stringify(trust(r)));
-      expect(subjects.filter((s) => /serviceaccount:(kube-system:metrics-server|keda:)/.test(s))).toEqual([]);
-    });
-
-    test("cluster-autoscaler may resize only the Auto Scaling groups tagged as this cluster's", () => {
-      const name = view().eks.inputs.name;
-      const [policy] = view().inlinePolicies(view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.clusterAutoscaler));
-      const writes = policy.Statement.filter((s: Inputs) =>
-        [s.Action].flat().some((a: string) => /SetDesiredCapacity|TerminateInstance/.test(a)),
-      );
-      expect(writes).toHaveLength(1);
-      expect(writes[0].Condition.StringEquals).toEqual({
-        [`aws:ResourceTag/${autoscalerClusterTag(name)}`]: "owned",
-        [`aws:ResourceTag/${AUTOSCALER_ENABLED_TAG}`]: "true",
-      });
-      const unconditioned = policy.Statement.filter((s: Inputs) => s.Condition === undefined).flatMap((s: Inputs) =>
-        [s.Action].flat(),
-      );
-      expect(unconditioned.every((a: string) => /:(Describe|Get)/.test(a))).toBe(true);
-      expect(policy.Statement.find((s: Inputs) => [s.Action].flat().includes("eks:DescribeNodegroup")).Resource).toBe(
-        `arn:aws:eks:us-east-1:${MOCK_ACCOUNT_ID}:nodegroup/${name}/*`,
-      );
-    });
-
-    test("cluster-autoscaler discovers the node groups by tag and runs the image of the cluster's Kubernetes minor", () => {
-      const ca = view().release("clusterAutoscaler").inputs.values;
-      expect(ca.autoDiscovery.clusterName).toBe(view().eks.inputs.name);
-      expect(ca.awsRegion).toBe("us-east-1");
-      expect(ca.image.tag).toBe(pins().clusterAutoscalerImageTag);
-      expect(ca.image.tag.startsWith(`v${view().eks.inputs.version}.`)).toBe(true);
-    });
-
-    test("the Load Balancer Controller is told the VPC, cluster and region and may register targets in a target group it did not create", () => {
-      const lbc = view().release("loadBalancerController").inputs.values;
-      expect(lbc.vpcId).toBe("network-vpc-id");
-      expect(lbc.clusterName).toBe(view().eks.inputs.name);
-      expect(lbc.region).toBe("us-east-1");
-      const [policy] = view().inlinePolicies(
-        view().irsaRole("kube-system", ADDON_SERVICE_ACCOUNTS.loadBalancerController),
-      );
-      const register = policy.Statement.filter((s: Inputs) =>
-        [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"),
-      );
-      expect(
-        register.some(
-          (s: Inputs) => s.Condition === undefined && s.Resource === "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-        ),
-      ).toBe(true);
-    });
-  });
+  addonsSuite(stack, view);
 
   describe(`${stack}: outputs`, () => {
     test("the `cluster` output names the cluster, its endpoint, OIDC provider and node groups, and holds no secret", () => {
@@ -539,7 +331,7 @@ export function clusterSuite(stack: TierName): void {
       expect(out.name).toBe(view().eks.inputs.name);
       expect(out.endpoint).toMatch(/^https:\/\//);
       expect(out.oidcProviderArn).toMatch(/:oidc-provider\//);
-      expect(Object.keys(out.nodeGroups).sort()).toEqual([...ROLES].sort());
+      expect(Object.keys(out.nodeGroups).sort()).toEqual([...NODE_ROLES].sort());
       expect(JSON.stringify(out)).not.toContain(SECRET_PLACEHOLDER);
     });
   });

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveStackConfig, DEFAULT_KUBERNETES_VERSION } from "../../stacks/config";
-import { KUBERNETES_PINS, nodeGroupSpecs } from "../../infra/components/cluster";
+import { nodeGroupSpecs } from "../../infra/components/cluster";
+import { KUBERNETES_PINS } from "../../stacks/kubernetes";
 import { TIERS, TIER_NAMES } from "../../stacks/tiers";
 
 const base = { "aws:region": "us-east-1", "storyforge:tier": "v1" };

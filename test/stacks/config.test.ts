@@ -134,6 +134,23 @@ describe("stack config", () => {
       "Pulumi.test.yaml: dbInstanceClass must be an RDS class (db.*), got m7g.large",
     );
   });
+
+  it("a node or database class the instance catalog does not list is refused, naming the key", () => {
+    const problems = problemsOf({
+      "storyforge:tier": "v1",
+      "storyforge:workerInstanceClass": "m6g.xlarge",
+      "storyforge:dbReplicaInstanceClass": "db.r6g.2xlarge",
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^Pulumi\.test\.yaml: workerInstanceClass m6g\.xlarge is not in the instance catalog .*known: .*m7g\.xlarge/,
+      ),
+      expect.stringMatching(
+        /^Pulumi\.test\.yaml: dbReplicaInstanceClass db\.r6g\.2xlarge is not in the instance catalog/,
+      ),
+    ]);
+    expect(() => resolve({ "storyforge:tier": "v1", "storyforge:apiInstanceClass": "c7g.2xlarge" })).not.toThrow();
+  });
 });
 
 describe("project file", () => {

@@ -1,5 +1,5 @@
 /**
- * Renders Pulumi.yaml from CONFIG_KEYS, so each key is declared once (in stacks/config.ts) and the project file
+ * Renders Pulumi.yaml from CONFIG_KEYS, so each key is declared once (in stacks/config/keys.ts) and the project file
  * cannot drift from the loader. `npm run gen:project-config` rewrites Pulumi.yaml; a test fails when it is stale.
  */
 import { writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ export function renderProjectFile(): string {
     config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),
   };
   const header =
-    "# Generated from stacks/config.ts by `npm run gen:project-config`; edit the key list there.\n" +
+    "# Generated from stacks/config/keys.ts by `npm run gen:project-config`; edit the key list there.\n" +
     "# Stack files (Pulumi.<stack>.yaml) hold only values: aws:region, storyforge:tier and overrides.\n";
   return header + stringify(project, { lineWidth: 0 });
 }

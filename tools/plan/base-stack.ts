@@ -4,10 +4,10 @@
  * preview plan sees the node classes and image repository a real base stack would export.
  */
 import { createHash } from "node:crypto";
-import { instanceClassOf, type NodeRole } from "../../infra/lib/capacity";
+import { instanceClassOf } from "../../infra/lib/capacity";
 import { physicalName } from "../../infra/lib/naming";
 import { PROJECT } from "../../stacks/config";
-import { isTierName, TIERS } from "../../stacks/tiers";
+import { isTierName, NODE_ROLES, TIERS } from "../../stacks/tiers";
 
 /** `org/project/stack` → the mocked outputs of that tier stack; the stack's name must be a tier (mvp, v1, v2). */
 export function mockBaseStackOutputs(reference: string, region: string, accountId: string): Record<string, unknown> {
@@ -26,12 +26,7 @@ export function mockBaseStackOutputs(reference: string, region: string, accountI
       name: physicalName(PROJECT, stack, "cluster"),
       endpoint: `https://${digest.slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
       // What the preview reads of `cluster.nodeGroups` (the cluster exports full NodeGroupSpecs): each role's class.
-      nodeGroups: Object.fromEntries(
-        (["system", "api", "worker"] as NodeRole[]).map((role) => [
-          role,
-          { instanceClass: instanceClassOf(role, tier) },
-        ]),
-      ),
+      nodeGroups: Object.fromEntries(NODE_ROLES.map((role) => [role, { instanceClass: instanceClassOf(role, tier) }])),
     },
     app: {
       imageRef: `${accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName(PROJECT, stack, "app")}@sha256:${digest}`,

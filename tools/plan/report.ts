@@ -3,7 +3,8 @@
  * (class, count, storage, zones), so a platform engineer can review a stack without a cloud account.
  */
 import { type Plan, type PlannedResource } from "./harness";
-import { type CapacityFigures, formatCapacity } from "../../infra/lib/capacity";
+import type { CapacityFigures } from "../../infra/lib/capacity";
+import { NODE_ROLES } from "../../stacks/tiers";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs and state are whatever the provider's schema says
 type Inputs = Record<string, any>;
@@ -151,4 +152,32 @@ export function renderPlan(plan: Plan): string {
   }
   lines.push(...capacityLines(plan.outputs));
   return lines.join("\n");
+}
+
+/** One line per figure, for `npm run plan`. */
+export function formatCapacity(f: CapacityFigures): string[] {
+  const lines: string[] = [];
+  for (const role of NODE_ROLES) {
+    const g = f.nodeGroups[role];
+    lines.push(
+      `${role.padEnd(6)} nodes: ${g.requested.pods} pods request ${g.requested.cpuMillicores}m / ${g.requested.memoryMiB} MiB; ` +
+        `max ${g.maxSize} × ${g.instanceClass} (${g.node.cpuMillicores}m / ${g.node.memoryMiB} MiB each) = ${g.maxAllocatable.cpuMillicores}m / ${g.maxAllocatable.memoryMiB} MiB; needs ${g.nodesNeeded}`,
+    );
+  }
+  const c = f.pgbouncerClients;
+  lines.push(
+    `pgbouncer clients: ${c.apiPods} api × ${c.apiConnectionsPerPod} + ${c.workerPods} worker × ${c.workerConnectionsPerPod} = ${c.clientConnections} ≤ ${c.pgbouncerReplicas} × ${c.maxClientConn} = ${c.capacity}`,
+  );
+  const d = f.databaseConnections;
+  lines.push(
+    `rds primary: ${d.primary.serverConnections} server connections < ${d.primary.instanceClass} ${d.primary.maxConnections} − ${d.reserve} = ${d.primary.limit}`,
+  );
+  lines.push(
+    `rds replica (each of ${d.replica.count}): ${d.replica.serverConnections} < ${d.replica.instanceClass} ${d.replica.maxConnections} − ${d.reserve} = ${d.replica.limit}`,
+  );
+  const t = f.throughput;
+  lines.push(
+    `api throughput: ${t.targetRps} rps × (1 − ${t.cdnHitRatio}) = ${t.originRps} rps ≤ ${t.apiMaxReplicas} × ${t.apiPodRps} = ${t.capacityRps} rps`,
+  );
+  return lines;
 }

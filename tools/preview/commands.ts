@@ -31,7 +31,7 @@ export const PREVIEW_TAGS = {
   url: "storyforge:url",
 } as const;
 
-/** Config keys `up` sets on top of the template (declared in stacks/config.ts). */
+/** Config keys `up` sets on top of the template (declared in stacks/config/keys.ts). */
 export const PREVIEW_CONFIG = {
   tier: "storyforge:tier",
   baseStack: "storyforge:baseStack",

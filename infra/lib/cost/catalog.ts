@@ -1,4 +1,5 @@
 import catalogData from "./catalog.json";
+import { INSTANCE_CATALOG, INSTANCE_CLASSES } from "../../../stacks/instances";
 
 /** One price of the catalog. */
 export interface CatalogEntry {
@@ -48,8 +49,26 @@ export function parseCatalog(raw: unknown): Catalog {
   return { catalogDate: data.catalogDate as string, region: data.region as string, currency: "USD", prices };
 }
 
-/** The committed us-east-1 catalog (infra/lib/cost/catalog.json). */
-export const DEFAULT_CATALOG: Catalog = parseCatalog(catalogData);
+/**
+ * The committed us-east-1 catalog: infra/lib/cost/catalog.json plus the instance-hour prices of the instance catalog
+ * (stacks/instance-classes.json), which keeps each class's price beside its shape.
+ */
+export const DEFAULT_CATALOG: Catalog = parseCatalog(withInstancePrices(catalogData));
+
+function withInstancePrices(raw: typeof catalogData): unknown {
+  if (raw.region !== INSTANCE_CATALOG.region || raw.catalogDate !== INSTANCE_CATALOG.catalogDate) {
+    throw new Error(
+      `the instance catalog (${INSTANCE_CATALOG.region}, ${INSTANCE_CATALOG.catalogDate}) and the price catalog (${raw.region}, ${raw.catalogDate}) must be gathered for the same region and date`,
+    );
+  }
+  const instancePrices = Object.fromEntries(
+    Object.entries(INSTANCE_CLASSES).map(([sku, c]) => [
+      sku,
+      { unit: "hours", price: c.usdPerHour, source: c.source, ...(c.note === undefined ? {} : { note: c.note }) },
+    ]),
+  );
+  return { ...raw, prices: { ...raw.prices, ...instancePrices } };
+}
 
 /** The price of `sku` in `region`, or why there is none. */
 export function lookupPrice(

@@ -4,7 +4,7 @@
  * is the share of existing capacity it occupies, the figure to weigh against leaving it running.
  *
  * Share of a node = the larger of the pod's CPU and memory requests over the node's allocatable (what the
- * scheduler can give pods, infra/lib/capacity.ts): the scarcer resource is what the pod denies other pods.
+ * scheduler can give pods, infra/lib/capacity/): the scarcer resource is what the pod denies other pods.
  */
 import { DEFAULT_CATALOG, lookupPrice, type Catalog } from "./catalog";
 import { HOURS_PER_MONTH } from "./rules/common";

@@ -1,0 +1,153 @@
+/**
+ * The typed stack configuration: the running stack's `storyforge:*` values, validated at start-up and applied to its
+ * tier. An unknown or mistyped key stops the program with an error naming the key and the stack file; a silent
+ * default is never taken for a typo.
+ */
+import type * as Pulumi from "@pulumi/pulumi";
+import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
+import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
+import { type ConfigKeyDef, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
+import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
+import { checkTierConsistency, clusterSettingsProblems, customDomainProblems, isPinnedImage } from "./validators";
+
+/** The validated configuration of one stack. */
+export interface StackConfig {
+  project: string;
+  stack: string;
+  /** The file the values came from, named in every error. */
+  stackFile: string;
+  region: string;
+  owner: string;
+  /** The tier's table row with this stack's overrides applied. */
+  tier: TierSpec;
+  /** EKS control-plane settings (not tier sizing). */
+  cluster: ClusterSettings;
+  /** Every override applied, `key → value`, for the plan's header. */
+  overrides: Record<string, unknown>;
+  /** PgBouncer image override (tag other than latest, or digest), or undefined for the component's default. */
+  pgbouncerImage: string | undefined;
+  /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
+  customDomain: { domainName: string; certificateArn: string } | null;
+}
+
+export interface ClusterSettings {
+  /** EKS Kubernetes minor version, one of KUBERNETES_VERSIONS. */
+  kubernetesVersion: string;
+  /** CIDRs allowed to the public API endpoint; empty turns the public endpoint off. */
+  publicAccessCidrs: string[];
+  /** Role granted cluster-admin with an access entry, or null. */
+  adminRoleArn: string | null;
+  /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
+  developerRoleArn: string | null;
+}
+
+/**
+ * Validates a stack's raw `storyforge:*` values and applies them to its tier. Pure: the Pulumi runtime reads
+ * the values (loadStackConfig) and the plan harness reads them from the stack file; both end here.
+ */
+export function resolveStackConfig(input: {
+  stack: string;
+  stackFile: string;
+  values: Record<string, unknown>;
+}): StackConfig {
+  const { stack, stackFile, values } = input;
+  const problems: string[] = [];
+  const settings = new Map<string, unknown>();
+  const tierOverrides: Array<[ConfigKeyDef, unknown]> = [];
+
+  for (const [fullKey, raw] of Object.entries(values)) {
+    const [ns, ...rest] = fullKey.split(":");
+    if (ns !== PROJECT) continue;
+    const key = rest.join(":");
+    const def = KEY_INDEX.get(key);
+    if (!def) {
+      problems.push(unknownKeyProblem(stackFile, fullKey));
+      continue;
+    }
+    const parsed = parseValue(def, raw);
+    if (!parsed.ok) {
+      problems.push(`${stackFile}: ${fullKey} ${parsed.problem}`);
+      continue;
+    }
+    if (parsed.inherit) continue;
+    if (def.tierPath) tierOverrides.push([def, parsed.value]);
+    else settings.set(def.key, parsed.value);
+  }
+
+  const tierName = settings.get("tier");
+  if (tierName === undefined && !problems.some((p) => p.includes(`${PROJECT}:tier `))) {
+    problems.push(`${stackFile}: ${PROJECT}:tier is required (one of ${TIER_NAMES.join(", ")})`);
+  }
+  const region = values["aws:region"];
+  if (typeof region !== "string" || region === "") {
+    problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
+  }
+  if (tierName === PREVIEW_TIER) {
+    problems.push(
+      `${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`,
+    );
+  }
+  if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
+
+  const tier = structuredClone(TIERS[tierName]);
+  const overrides: Record<string, unknown> = {};
+  for (const [def, value] of tierOverrides) {
+    // `searchDataNodes: 0` removes the domain; other search keys need a tier that has one.
+    if (def.key === "searchDataNodes" && value === 0) {
+      tier.search = null;
+    } else if (!setPath(tier as unknown as Record<string, unknown>, def.tierPath!, value)) {
+      problems.push(
+        `${stackFile}: ${PROJECT}:${def.key} cannot apply: tier ${tierName} has no ${def.tierPath!.split(".")[0]}`,
+      );
+      continue;
+    }
+    overrides[def.key] = value;
+  }
+  // The node total is derived from the topology, so an override of shards or replicas moves it.
+  tier.cache.nodes = tier.cache.shards * (1 + tier.cache.replicasPerShard);
+  problems.push(...checkTierConsistency(tier).map((p) => `${stackFile}: ${p}`));
+  const adminRoleArn = (settings.get("clusterAdminRoleArn") as string | undefined) ?? "";
+  const developerRoleArn = (settings.get("clusterDeveloperRoleArn") as string | undefined) ?? "";
+  const cluster: ClusterSettings = {
+    kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
+    publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
+    adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
+    developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
+  };
+  problems.push(...clusterSettingsProblems(cluster).map((p) => `${stackFile}: ${p}`));
+  const domainName = (settings.get("domainName") as string | undefined) ?? "";
+  const certificateArn = (settings.get("certificateArn") as string | undefined) ?? "";
+  problems.push(...customDomainProblems(domainName, certificateArn).map((p) => `${stackFile}: ${p}`));
+  const pgbouncerImage = (settings.get("pgbouncerImage") as string | undefined) ?? "";
+  if (pgbouncerImage !== "" && !isPinnedImage(pgbouncerImage)) {
+    problems.push(
+      `${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    project: PROJECT,
+    stack,
+    stackFile,
+    region: region as string,
+    owner: (settings.get("owner") as string | undefined) ?? "platform",
+    tier,
+    cluster,
+    overrides,
+    pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
+    customDomain: domainName === "" ? null : { domainName, certificateArn },
+  };
+}
+
+/**
+ * Reads and validates the running stack's config from the Pulumi runtime (a real `pulumi up` or the plan
+ * harness). Throws a ConfigError naming each bad key and the stack file.
+ */
+export function loadStackConfig(): StackConfig {
+  // Imported here so the pure functions above can be used without the Pulumi SDK loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require("@pulumi/pulumi") as typeof Pulumi;
+  const stack = pulumi.getStack();
+  return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+}
