@@ -116,14 +116,19 @@ export class Db {
  * primary) rather than "this query is wrong" (which would fail there too).
  */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // not `instanceof Error`: errors made in another realm (Node's internals seen from a vm context) fail it
+  if (typeof err !== "object" || err === null) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string") {
     // node socket errors, PG class 08 (connection), 57P0x (shutdown), 53300 (too many connections), pgbouncer's 08P01
     if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
     if (/^08|^57P0|^53300$/.test(code)) return true;
   }
-  return /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(
-    err.message,
+  const message = (err as { message?: unknown }).message;
+  return (
+    typeof message === "string" &&
+    /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(
+      message,
+    )
   );
 }
