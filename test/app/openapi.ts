@@ -29,7 +29,7 @@ export class OpenApiChecker {
 
   /** Throws naming what is wrong when the response is not what the document says. */
   check(method: string, path: string, status: number, contentType: string | null, body: unknown): void {
-    const pathname = path.split("?")[0] as string;
+    const pathname = path.split("?")[0];
     const found = this.templates.find((t) => t.re.test(pathname));
     if (found === undefined) return; // not part of the public document (ops endpoints, unknown paths)
     const op = this.doc.paths[found.template]?.[method.toLowerCase()];
@@ -42,7 +42,7 @@ export class OpenApiChecker {
       throw new Error(`${method} ${found.template} answered ${status}, which is not documented`);
     this.seen.add(`${method.toUpperCase()} ${found.template} ${status}`);
     if (response.content === undefined) return;
-    const type = (contentType ?? "").split(";")[0] as string;
+    const type = (contentType ?? "").split(";")[0];
     const media = response.content[type];
     if (media === undefined)
       throw new Error(
