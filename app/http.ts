@@ -50,7 +50,7 @@ export function routeLabel(req: Request): string {
  */
 export function observe(ctx: ApiContext): RequestHandler {
   const log = pinoHttp({
-    logger: ctx.logger.pino,
+    logger: ctx.logger.access,
     wrapSerializers: false,
     quietReqLogger: true,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
@@ -70,31 +70,29 @@ export function observe(ctx: ApiContext): RequestHandler {
     customErrorObject: (req, res, _err, value: Record<string, unknown>) => accessFields(req as Request, res, value),
   });
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
     res.locals.target = "replica";
+    res.locals.start = process.hrtime.bigint();
     log(req, res);
     res.locals.requestId = req.id as string;
-    res.once("finish", () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      ctx.metrics.httpDuration.observe(
-        { method: req.method, route: routeLabel(req), status: String(res.statusCode) },
-        seconds,
-      );
-    });
     next();
   };
-}
 
-function accessFields(req: Request, res: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
-  const route = routeLabel(req);
-  const sub = (res as Response).locals?.sub as string | undefined;
-  return {
-    ...value,
-    route,
-    ...(route === "unmatched" ? { path: req.path } : {}),
-    ip: req.ip ?? req.socket.remoteAddress,
-    ...(sub === undefined ? {} : { user: sub }),
-  };
+  /** Runs once per finished request (pino-http's success/error object), so it also feeds the histogram. */
+  function accessFields(req: Request, res: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
+    const route = routeLabel(req);
+    const locals = (res as Response).locals as { start?: bigint; sub?: string } | undefined;
+    if (locals?.start !== undefined) {
+      const seconds = Number(process.hrtime.bigint() - locals.start) / 1e9;
+      ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+    }
+    return {
+      ...value,
+      route,
+      ...(route === "unmatched" ? { path: req.path } : {}),
+      ip: req.ip ?? req.socket.remoteAddress,
+      ...(locals?.sub === undefined ? {} : { user: locals.sub }),
+    };
+  }
 }
 
 function bearer(req: Request): string | undefined {

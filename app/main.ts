@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   server.on("listening", () => {
     const addr = server.address();
     logger.info("api listening", { port: typeof addr === "object" && addr !== null ? addr.port : config.port });
+    logger.flush(); // whoever waits for this line (a supervisor, the tests) sees it now
   });
 
   const shutdown = async (signal: string) => {

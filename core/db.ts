@@ -77,8 +77,8 @@ export class Db {
     const client = await this.primary.connect();
     let broken = false;
     try {
-      await client.query("BEGIN");
-      await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.opts.queryTimeoutMs)}`);
+      // one round trip: a parameterless simple query may carry both statements
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.floor(this.opts.queryTimeoutMs)}`);
       const result = await fn(client);
       await client.query("COMMIT");
       return result;

@@ -15,8 +15,13 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
   /** Writes out anything buffered (before process.exit). */
   flush(): void;
-  /** The pino instance underneath (pino-http writes the access log through it). */
+  /** The pino instance underneath. */
   readonly pino: PinoLogger;
+  /**
+   * The same output without redaction, for the access log (pino-http): its fields are fixed and carry no
+   * secret, and redacting every request line cost a fifth of a cached read's CPU.
+   */
+  readonly access: PinoLogger;
 }
 
 /** Keys whose value is a secret, at the top level and up to four levels down (`*.*.*.*.key`). */
@@ -69,18 +74,18 @@ function censor(value: unknown, path: Array<string | symbol>): unknown {
   return value === undefined || value === null ? value : REDACTED;
 }
 
-export function pinoOptions(level: Level, base: Record<string, unknown>): pino.LoggerOptions {
+export function pinoOptions(level: Level, base: Record<string, unknown>, redact = true): pino.LoggerOptions {
   return {
     level,
     base,
-    redact: { paths: REDACT_PATHS, censor },
+    ...(redact ? { redact: { paths: REDACT_PATHS, censor } } : {}),
     formatters: { level: (label) => ({ level: label }) },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.errWithCause, error: pino.stdSerializers.errWithCause },
   };
 }
 
-function wrap(p: PinoLogger, flush: () => void): Logger {
+function wrap(p: PinoLogger, access: PinoLogger, flush: () => void): Logger {
   const emit = (fn: pino.LogFn, msg: string, fields?: Record<string, unknown>) =>
     fields === undefined ? fn.call(p, msg) : fn.call(p, fields, msg);
   return {
@@ -88,15 +93,17 @@ function wrap(p: PinoLogger, flush: () => void): Logger {
     info: (m, f) => emit(p.info, m, f),
     warn: (m, f) => emit(p.warn, m, f),
     error: (m, f) => emit(p.error, m, f),
-    child: (fields) => wrap(p.child(fields), flush),
+    child: (fields) => wrap(p.child(fields), access.child(fields), flush),
     flush,
     pino: p,
+    access,
   };
 }
 
 /**
- * A logger at `level` whose lines carry `base`. Lines go to `write` when given (tests), else to stdout
- * through an asynchronous pino destination (no write blocks a request; flushed on exit).
+ * A logger at `level` whose lines carry `base`. Lines go to `write` when given (tests), else to stdout through
+ * an asynchronous pino destination that batches up to 4 KiB (flushed every 250 ms, by `flush()` and at exit),
+ * so no request waits on a write and a busy process makes few write calls.
  */
 export function createLogger(
   level: Level = "info",
@@ -105,14 +112,17 @@ export function createLogger(
 ): Logger {
   if (write !== undefined) {
     const stream: DestinationStream = { write: (line: string) => write(line.replace(/\n$/, "")) };
-    return wrap(pino(pinoOptions(level, base), stream), () => {});
+    return wrap(pino(pinoOptions(level, base), stream), pino(pinoOptions(level, base, false), stream), () => {});
   }
-  const dest = pino.destination({ dest: 1, sync: false });
-  return wrap(pino(pinoOptions(level, base), dest), () => {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const flush = () => {
     try {
       dest.flushSync();
     } catch {
       // not ready yet or already closed: nothing buffered to lose
     }
-  });
+  };
+  setInterval(() => dest.flush(), 250).unref();
+  process.once("exit", flush);
+  return wrap(pino(pinoOptions(level, base), dest), pino(pinoOptions(level, base, false), dest), flush);
 }

@@ -1,4 +1,3 @@
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { Client, type API } from "@opensearch-project/opensearch";
 import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws-v3";
 import type { Db, Target } from "./db";
@@ -240,7 +239,12 @@ export class OpenSearchSearch implements SearchBackend {
 
 function signer(opts: OpenSearchOptions): ReturnType<typeof AwsSigv4Signer> {
   if (opts.region === undefined) throw new Error("AWS_REGION is required to sign OpenSearch requests");
-  const credentials = cachedCredentials(opts.credentials ?? fromNodeProviderChain());
+  // the AWS SDK's providers load only when signing is on: a process without OpenSearch never pays for them
+  const chain = async () => {
+    const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+    return fromNodeProviderChain()();
+  };
+  const credentials = cachedCredentials(opts.credentials ?? chain);
   return AwsSigv4Signer({ region: opts.region, service: "es", getCredentials: credentials });
 }
 

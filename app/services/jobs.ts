@@ -4,7 +4,7 @@ import { HttpError, notFound } from "../../core/errors";
 import { CACHE } from "../../core/keys";
 import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../../core/jobs";
 import { generationJobId, type GenerationJobData } from "../../core/queue";
-import { loadScene } from "../../core/scenes";
+import { SCENE_COLUMNS, toScene, type Scene, type SceneRow } from "../../core/scenes";
 import { withTimeout } from "../../core/timeout";
 
 export class JobService {
@@ -22,6 +22,7 @@ export class JobService {
     userId: string,
     input: { prompt: string; sequence?: number },
   ): Promise<{ job: JobStatus; created: boolean }> {
+    let fresh: Scene | undefined;
     const { row, created } = await this.ctx.db.tx(async (client) => {
       const scene = await client.query<{ last_sequence: number; user_id: string }>(
         "SELECT last_sequence, user_id FROM scenes WHERE id = $1 FOR UPDATE",
@@ -47,7 +48,12 @@ export class JobService {
       }
       if (sequence !== last + 1)
         throw new HttpError("conflict", `sequence must be ${last + 1} (the next segment), got ${sequence}`, "sequence");
-      await client.query("UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1", [sceneId, sequence]);
+      // the scene as it now is, for the cache refresh below (no second read after the commit)
+      const updated = await client.query<SceneRow>(
+        `UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1 RETURNING ${SCENE_COLUMNS}`,
+        [sceneId, sequence],
+      );
+      fresh = toScene(updated.rows[0]);
       const inserted = await client.query<JobRow>(
         `INSERT INTO jobs (scene_id, sequence, user_id, prompt) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
         [sceneId, sequence, userId, input.prompt],
@@ -56,9 +62,8 @@ export class JobService {
     });
     if (created) {
       // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
-      const scene = await loadScene(this.ctx.db, sceneId, "primary");
       await this.ctx.cache.replace("scene", sceneId, [
-        { key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene },
+        { key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: fresh ?? null },
       ]);
     }
     if (row.status !== "completed") await this.add(row);

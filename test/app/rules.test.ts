@@ -8,6 +8,7 @@ import { Client } from "pg";
 import { Db } from "../../core/db";
 import { createLogger } from "../../core/logger";
 import { Metrics } from "../../core/metrics";
+import { RateLimiter } from "../../core/ratelimit";
 import { sharedServices } from "./services";
 import {
   appEnv,
@@ -239,6 +240,24 @@ describe("API rules of issue 14 on real PostgreSQL, PgBouncer and Redis Cluster"
       res: { statusCode: 404 },
     });
     expect(logLines.join("\n")).not.toContain(alice);
+  });
+
+  test("rate limits across instances stay exact near the limit and batch Redis calls far from it", async () => {
+    const make = () => new RateLimiter(app.ctx.redis, app.ctx.redisBreaker, app.ctx.logger);
+    const [x, y] = [make(), make()];
+    const id = unique("client");
+    const allowed: boolean[] = [];
+    for (let i = 0; i < 30; i++) allowed.push((await (i % 2 === 0 ? x : y).hit("exact", id, 20)).allowed);
+    expect(allowed.filter(Boolean)).toHaveLength(20);
+    expect(allowed.slice(20).some(Boolean)).toBe(false);
+    // far from the limit: 200 hits, few takes (the shared count moves in leases, never below what was used)
+    const busy = unique("busy");
+    for (let i = 0; i < 200; i++) expect((await x.hit("far", busy, 1_000_000)).allowed).toBe(true);
+    const count = Number(await redis.get(`ratelimit:far:${busy}`));
+    expect(count).toBeGreaterThanOrEqual(200);
+    expect(count).toBeLessThanOrEqual(300);
+    // a limit lowered under what was used (load shedding) refuses at once, leftovers notwithstanding
+    expect((await x.hit("far", busy, 150)).allowed).toBe(false);
   });
 
   describe("replica fallback logging", () => {
