@@ -7,6 +7,7 @@ import { instanceClassOf } from "../../infra/lib/capacity";
 import { PREVIEW_ALB_GROUP } from "../../infra/components/preview";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
 import { TIERS } from "../../stacks/tiers";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 type Inputs = Record<string, any>;
 type Resource = PlannedResource & { inputs: Inputs };
@@ -20,7 +21,7 @@ const DEPLOYED = {
 
 beforeAll(async () => {
   plan = await planStack("preview", { config: DEPLOYED });
-}, 120_000);
+}, PLAN_TIMEOUT_MS);
 
 const all = () => plan.resources as Resource[];
 const ofType = (type: string) => all().filter((r) => r.type === type);

@@ -3,7 +3,7 @@
  * cannot drift from the loader. `npm run gen:project-config` rewrites Pulumi.yaml; a test fails when it is stale.
  */
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import { CONFIG_KEYS, type ConfigKeyDef, PROJECT } from "../../stacks/config";
 
@@ -16,12 +16,25 @@ function declaration(def: ConfigKeyDef): Record<string, unknown> {
   return out;
 }
 
+/** The compiler options of every Pulumi program of the repository (no test files, no jest types). */
+export const PROGRAMS_TSCONFIG = "tsconfig.programs.json";
+
+/**
+ * `runtime` of a project whose program runs in `programDir` (relative to the repository root). The CLI hands
+ * runtime.options.tsconfig to the program verbatim (PULUMI_NODEJS_TSCONFIG_PATH) and @pulumi/pulumi's cmd/run
+ * resolves it against the program's folder — its working directory — not against Pulumi.yaml.
+ */
+export function nodeRuntime(programDir: string): { name: string; options: Record<string, unknown> } {
+  const tsconfig = relative(programDir, PROGRAMS_TSCONFIG).split("\\").join("/");
+  return { name: "nodejs", options: { typescript: true, tsconfig, packagemanager: "npm" } };
+}
+
 export function renderProjectFile(): string {
   const project = {
     name: PROJECT,
     description:
       "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
-    runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
+    runtime: nodeRuntime("infra"),
     // infra/index.ts picks the program: infra/tier.ts for a tier, infra/preview.ts for a preview stack.
     main: "infra/",
     config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),

@@ -6,7 +6,7 @@
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { planStack, PlanError, validStacks } from "./harness";
+import { planStackRun, PlanError, type Plan, validStacks } from "./harness";
 import { renderPlan } from "./report";
 import { planBudget } from "../cost/sources";
 import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
@@ -36,7 +36,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const plan = await planStack(stack);
+    const { plan, warnings, ms, cached } = await planStackRun(stack);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stderr.write(
+      `planned stack "${stack}" through the Pulumi CLI's program runner in ${(ms / 1000).toFixed(1)} s${cached ? " (cached: same sources and config)" : ""}\n`,
+    );
     process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
     // Issue 5: a stack whose expected cost is over its tier's budget fails the plan, naming the lines that do it.
     const budget = planBudget(plan);
@@ -56,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs the policy pack's rules over the plan; prints every finding; 4 when a mandatory one fails. */
-function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>): number {
+function reportPolicies(stack: string, plan: Plan): number {
   const tier = tierFromStackName(stack);
   if (tier === undefined) {
     process.stderr.write(`policy pack: stack "${stack}" names no tier; set STORYFORGE_POLICY_TIER to check it\n`);
