@@ -360,7 +360,8 @@ export class Cluster extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn },
       );
-    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn });
+    // aws-node assumes the role at start: without AmazonEKS_CNI_Policy attached first, no node becomes Ready.
+    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn }, cniRole.grants);
     const kubeProxy = addon("kube-proxy", pins.kubeProxy);
 
     const groups = {} as Record<NodeRole, aws.eks.NodeGroup>;

@@ -71,6 +71,8 @@ export class Search extends pulumi.ComponentResource {
   readonly domainArn: pulumi.Output<string>;
   /** The IRSA role of the clients, and the fine-grained access control master user. */
   readonly clientRoleArn: pulumi.Output<string>;
+  /** The client role's permissions: pods that sign requests with the role wait for these. */
+  readonly clientGrants: pulumi.Resource[];
   /** The service accounts the client role trusts. */
   readonly clients: SearchClients;
   readonly securityGroupId: pulumi.Output<string>;
@@ -207,10 +209,10 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
-    new aws.iam.RolePolicy(
+    const clientPolicy = new aws.iam.RolePolicy(
       `${name}-client-policy`,
       {
-        role: clientRole.id,
+        role: clientRole.role.id,
         name: "opensearch-http",
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
@@ -221,6 +223,7 @@ export class Search extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.clientGrants = [clientPolicy];
 
     this.registerOutputs({
       endpoint: this.endpoint,

@@ -276,6 +276,9 @@ export class Workloads extends pulumi.ComponentResource {
         : []),
     ];
 
+    // Pods that sign OpenSearch requests start after the client role's policy, or their first searches are refused.
+    const searchGrants = search?.clientGrants ?? [];
+
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
@@ -367,7 +370,7 @@ export class Workloads extends pulumi.ComponentResource {
           },
         },
       },
-      { ...k8sOpts, dependsOn: [migration] },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants] },
     );
     const apiService = new k8s.core.v1.Service(
       `${name}-api-service`,
@@ -471,7 +474,7 @@ export class Workloads extends pulumi.ComponentResource {
           },
         },
       },
-      { ...k8sOpts, dependsOn: [migration] },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-worker-scaler`,
