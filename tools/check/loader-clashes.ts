@@ -2,7 +2,7 @@
  * The Pulumi CLI loads a program with Node's `require` extended by ts-node, which appends `.ts` after Node's own
  * extensions: `import "./foo"` loads foo.js, else foo.json, else foo.node, and only then foo.ts. tsx, jest and
  * esbuild prefer foo.ts. So a foo.json (or .js, .node) beside foo.ts is a module that means one thing in every test
- * and another under `pulumi up` — infra/lib/cost/catalog.json beside catalog.ts crashed every deploy that way.
+ * and another under `pulumi up`: the cost catalog's JSON beside infra/lib/cost/catalog.ts crashed every deploy that way.
  */
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
