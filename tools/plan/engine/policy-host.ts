@@ -88,6 +88,18 @@ export function call<Req, Res>(
   return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
+/** The engine's questions, typed (the generated client's overloads defeat inference through `call`). */
+export const ask = {
+  info: (client: AnalyzerClient, empty: Protos["empty"]): Promise<anproto.AnalyzerInfo> =>
+    new Promise((resolve, reject) =>
+      client.getAnalyzerInfo(new empty.Empty(), (err, res) => (err ? reject(err) : resolve(res))),
+    ),
+  analyze: (client: AnalyzerClient, req: anproto.AnalyzeRequest): Promise<anproto.AnalyzeResponse> =>
+    new Promise((resolve, reject) => client.analyze(req, (err, res) => (err ? reject(err) : resolve(res)))),
+  analyzeStack: (client: AnalyzerClient, req: anproto.AnalyzeStackRequest): Promise<anproto.AnalyzeResponse> =>
+    new Promise((resolve, reject) => client.analyzeStack(req, (err, res) => (err ? reject(err) : resolve(res)))),
+};
+
 /** Starts the pack, waits for its port, connects and forwards the stack configuration, as the policy proxy does. */
 export async function startPolicyPack(
   protos: Protos,
@@ -246,14 +258,22 @@ export interface Diagnostic {
   policy: string;
   enforcement: string;
   urn: string;
+  /** The policy's description. */
+  description: string;
+  /** What the rule reported; @pulumi/policy sends it after the description (`<description>\n<message>`). */
   message: string;
 }
 
 export function diagnosticsOf(res: anproto.AnalyzeResponse): Diagnostic[] {
-  return res.getDiagnosticsList().map((d) => ({
-    policy: d.getPolicyname(),
-    enforcement: ENFORCEMENT[d.getEnforcementlevel()] ?? String(d.getEnforcementlevel()),
-    urn: d.getUrn(),
-    message: d.getMessage(),
-  }));
+  return res.getDiagnosticsList().map((d) => {
+    const description = d.getDescription();
+    const sent = d.getMessage();
+    return {
+      policy: d.getPolicyname(),
+      enforcement: ENFORCEMENT[d.getEnforcementlevel()] ?? String(d.getEnforcementlevel()),
+      urn: d.getUrn(),
+      description,
+      message: sent.startsWith(`${description}\n`) ? sent.slice(description.length + 1) : sent,
+    };
+  });
 }
