@@ -3,7 +3,8 @@
  * files read eight plans. A plan is keyed by everything that can change it: the project, the stack, the config the
  * engine hands the program (stack file, overrides, project defaults), the run mode, the Node version, and the
  * bytes of every file of the repository a program, its mock tables or its image build can read (all but tests,
- * docs, benchmarks and local state). Any edit there is a new key; nothing is ever stale, only unused.
+ * docs, benchmarks, the policy pack, the other tools and local state). Any edit there is a new key; nothing is ever
+ * stale, only unused.
  *
  * Several processes may want the same plan at once (jest workers, `npm run cost -- --diff`): the first takes a
  * lock file and the others wait for its result. STORYFORGE_PLAN_CACHE=off plans afresh and writes nothing.
@@ -12,8 +13,22 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
-/** Folders and files no program reads: editing them keeps every cached plan valid. */
-const NOT_READ_BY_PROGRAMS = new Set([".git", "node_modules", "dist", "coverage", ".tmp", "test", "docs", "bench"]);
+/**
+ * Top-level folders no program reads (a program never imports a tool or the pack: the layers run one way), so
+ * editing them keeps every cached plan valid. Of tools/, only the plan harness and its mock tables count.
+ */
+const NOT_READ_BY_PROGRAMS = new Set([
+  ".git",
+  "node_modules",
+  "dist",
+  "coverage",
+  ".tmp",
+  "test",
+  "docs",
+  "bench",
+  "policies",
+]);
+const READ_TOOLS = new Set(["plan"]);
 const NOT_READ_SUFFIXES = [".md", ".log", ".tgz"];
 
 /** A digest of the repository files programs can read (paths and contents, in sorted order). */
@@ -23,6 +38,7 @@ export function sourcesDigest(root: string): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (dir === root && NOT_READ_BY_PROGRAMS.has(entry.name)) continue;
+      if (dir === join(root, "tools") && !READ_TOOLS.has(entry.name)) continue;
       if (entry.name === "node_modules" || entry.name === "dist") continue;
       if (entry.isDirectory()) visit(path);
       else if (entry.isFile() && !NOT_READ_SUFFIXES.some((s) => entry.name.endsWith(s))) {
