@@ -142,7 +142,8 @@ export async function startPolicyPack(
       });
       child.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new PackStartError(`the pack exited with code ${code} before serving`, `${out}${err}`, code));
+        const said = `${out}${err}`.trim().split("\n").slice(0, 12).join("\n");
+        reject(new PackStartError(`the pack exited with code ${code} before serving:\n${said}`, `${out}${err}`, code));
       });
     });
   } catch (e) {
