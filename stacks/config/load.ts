@@ -6,9 +6,15 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
+import { type ConfigKeyDef, type DeployerAccess, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
-import { checkTierConsistency, clusterSettingsProblems, customDomainProblems, isPinnedImage } from "./validators";
+import {
+  checkTierConsistency,
+  clusterSettingsProblems,
+  customDomainProblems,
+  deployerAccessProblems,
+  isPinnedImage,
+} from "./validators";
 
 /** The validated configuration of one stack. */
 export interface StackConfig {
@@ -35,6 +41,8 @@ export interface ClusterSettings {
   kubernetesVersion: string;
   /** CIDRs allowed to the public API endpoint; empty turns the public endpoint off. */
   publicAccessCidrs: string[];
+  /** How the deployer reaches the API (storyforge:deployerAccess), or null when the stack has not said. */
+  deployerAccess: DeployerAccess | null;
   /** Role granted cluster-admin with an access entry, or null. */
   adminRoleArn: string | null;
   /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
@@ -111,6 +119,7 @@ export function resolveStackConfig(input: {
   const cluster: ClusterSettings = {
     kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
+    deployerAccess: (settings.get("deployerAccess") as DeployerAccess | undefined) ?? null,
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
     developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
   };
@@ -149,5 +158,9 @@ export function loadStackConfig(): StackConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi = require("@pulumi/pulumi") as typeof Pulumi;
   const stack = pulumi.getStack();
-  return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  const config = resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  // A deploy must know how it reaches the cluster's API before it creates anything.
+  const problems = deployerAccessProblems(config.cluster).map((p) => `${config.stackFile}: ${p}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

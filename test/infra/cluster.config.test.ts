@@ -47,6 +47,7 @@ test("cluster settings default to the pinned version, a private endpoint and no 
   expect(load({}).cluster).toEqual({
     kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: [],
+    deployerAccess: null,
     adminRoleArn: null,
     developerRoleArn: null,
   });
@@ -91,3 +92,33 @@ test.each(TIER_NAMES)(
     expect(api.maxSize).toBeGreaterThanOrEqual(api.minSize);
   },
 );
+
+describe("storyforge:deployerAccess", () => {
+  test("public-cidrs with CIDRs and in-vpc without are accepted", () => {
+    expect(
+      load({ "storyforge:deployerAccess": "public-cidrs", "storyforge:clusterPublicAccessCidrs": ["198.51.100.7/32"] })
+        .cluster.deployerAccess,
+    ).toBe("public-cidrs");
+    expect(load({ "storyforge:deployerAccess": "in-vpc" }).cluster.deployerAccess).toBe("in-vpc");
+  });
+
+  test("public-cidrs without CIDRs is refused, naming both keys", () => {
+    expect(() => load({ "storyforge:deployerAccess": "public-cidrs" })).toThrow(
+      /storyforge:deployerAccess is public-cidrs but storyforge:clusterPublicAccessCidrs is empty/,
+    );
+  });
+
+  test("in-vpc with CIDRs is refused: the endpoint stays private", () => {
+    expect(() =>
+      load({ "storyforge:deployerAccess": "in-vpc", "storyforge:clusterPublicAccessCidrs": ["198.51.100.7/32"] }),
+    ).toThrow(
+      /storyforge:deployerAccess is in-vpc, so the API endpoint stays private: storyforge:clusterPublicAccessCidrs must be empty/,
+    );
+  });
+
+  test("any other value is refused, listing the two", () => {
+    expect(() => load({ "storyforge:deployerAccess": "vpn" })).toThrow(
+      /storyforge:deployerAccess must be one of public-cidrs, in-vpc, got "vpn"/,
+    );
+  });
+});
