@@ -350,6 +350,19 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
       status: "ACTIVE",
     };
   },
+  // The account-wide prerequisites exist (npm run bootstrap): the OpenSearch service-linked role.
+  "aws:iam/getRoles:getRoles": (i) => {
+    const names =
+      i.pathPrefix === "/aws-service-role/opensearchservice.amazonaws.com/"
+        ? ["AWSServiceRoleForAmazonOpenSearchService"]
+        : [];
+    return {
+      id: String(i.pathPrefix ?? ""),
+      pathPrefix: i.pathPrefix,
+      names,
+      arns: names.map((n) => `arn:aws:iam::${MOCK_ACCOUNT_ID}:role${String(i.pathPrefix)}${n}`),
+    };
+  },
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
   "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({
