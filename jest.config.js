@@ -6,7 +6,13 @@ const transform = {
     { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } },
   ],
 };
-const common = { transform, testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"] };
+// .tmp/ holds image storage (whole root filesystems) and downloads: nothing jest should crawl.
+const common = {
+  transform,
+  testEnvironment: "node",
+  moduleFileExtensions: ["ts", "js", "json"],
+  modulePathIgnorePatterns: ["<rootDir>/.tmp/"],
+};
 
 module.exports = {
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],

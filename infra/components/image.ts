@@ -1,48 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, resolve } from "node:path";
 import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
+import { contextHash, relativeContext } from "../lib/build-context";
 import { type StackContext } from "../lib/context";
 import { encryptionKey } from "./access";
 
 /** The repository root: build context of the one image the API, the worker and the migrations share. */
 const REPO_ROOT = join(__dirname, "..", "..");
-
-/** What the Dockerfile copies: a change here is a new image. */
-export const IMAGE_SOURCES = [
-  "Dockerfile",
-  ".dockerignore",
-  "package.json",
-  "package-lock.json",
-  "tsconfig.json",
-  "tsconfig.build.json",
-  "app",
-  "worker",
-];
-
-/**
- * A hash of the image's sources (paths and contents, sorted), used as the image tag. ECR tags are immutable, so
- * each distinct source gets its own tag; the same source keeps its tag and is not pushed again.
- */
-export function sourceHash(root: string, sources: readonly string[] = IMAGE_SOURCES): string {
-  const hash = createHash("sha256");
-  const visit = (path: string): void => {
-    if (!existsSync(path)) return;
-    if (statSync(path).isDirectory()) {
-      for (const entry of readdirSync(path).sort()) {
-        if (entry === "node_modules" || entry === "dist") continue;
-        visit(join(path, entry));
-      }
-      return;
-    }
-    hash.update(relative(root, path)).update("\0").update(readFileSync(path)).update("\0");
-  };
-  for (const source of sources) visit(join(root, source));
-  return hash.digest("hex").slice(0, 16);
-}
 
 /** Tag prefix of the tier's own images (`src-<source hash>`). */
 export const SOURCE_TAG_PREFIX = "src-";
@@ -117,7 +83,8 @@ export interface ImageArgs {
   /** Stack context. */
   context: StackContext;
   /**
-   * Build context directory.
+   * Build context directory (absolute, or relative to the program's working directory). The resource names it
+   * relative to the working directory, so the folder a checkout sits in never reaches the plan.
    * @default the repository root
    */
   contextPath?: string;
@@ -163,6 +130,9 @@ export class Image extends pulumi.ComponentResource {
     // Validates both (the error names the field).
     const policy = lifecyclePolicy({ keepImages, previewImageDays });
     const parent = { parent: this };
+    const contextRoot = resolve(args.contextPath ?? REPO_ROOT);
+    const dockerfile = args.dockerfile ?? "Dockerfile";
+    const build = relativeContext(contextRoot, process.cwd(), dockerfile);
 
     const key = encryptionKey(name, context, "ecr", this);
     const repository = new aws.ecr.Repository(
@@ -192,13 +162,15 @@ export class Image extends pulumi.ComponentResource {
     const image = new dockerBuild.Image(
       `${name}-image`,
       {
-        context: { location: args.contextPath ?? REPO_ROOT },
-        dockerfile: { location: join(args.contextPath ?? REPO_ROOT, args.dockerfile ?? "Dockerfile") },
+        context: { location: build.location },
+        dockerfile: { location: build.dockerfile },
         platforms: [dockerBuild.Platform.Linux_arm64],
         push: true,
-        // Immutable repository: the tag is unique per source (the digest is what pods use).
+        // Immutable repository: the tag follows the build context after .dockerignore, so a new context is a new
+        // tag and an unchanged one (another checkout folder, a README edit) keeps its tag instead of pushing new
+        // bytes into it. Pods use the digest.
         tags: [
-          pulumi.interpolate`${repository.repositoryUrl}:${SOURCE_TAG_PREFIX}${sourceHash(args.contextPath ?? REPO_ROOT)}`,
+          pulumi.interpolate`${repository.repositoryUrl}:${SOURCE_TAG_PREFIX}${contextHash(contextRoot, dockerfile)}`,
         ],
         registries: [
           {

@@ -1,10 +1,7 @@
 import { PGBOUNCER_SETTINGS } from "../../infra/lib/capacity";
 import { pgbouncerIni, userlistLine } from "../../infra/components/pgbouncer";
-import { connectionUrls, migrationJobName, pdbMinAvailable } from "../../infra/components/workloads";
-import { sourceHash } from "../../infra/components/image";
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { connectionUrls } from "../../infra/components/workloads";
+import { migrationJobName, pdbMinAvailable } from "../../infra/lib/app-pods";
 
 describe("PgBouncer configuration", () => {
   const ini = pgbouncerIni({
@@ -104,21 +101,5 @@ describe("rollout helpers", () => {
     expect(pdbMinAvailable(5)).toBe(4);
     expect(pdbMinAvailable(2)).toBe(1);
     expect(pdbMinAvailable(1)).toBe(1);
-  });
-
-  test("the image tag follows the sources: a change of a source file changes it, another file does not", () => {
-    const root = mkdtempSync(join(tmpdir(), "image-src-"));
-    try {
-      mkdirSync(join(root, "app"));
-      writeFileSync(join(root, "Dockerfile"), "FROM node:20\n");
-      writeFileSync(join(root, "app", "main.ts"), "one");
-      const first = sourceHash(root);
-      writeFileSync(join(root, "README.md"), "docs");
-      expect(sourceHash(root)).toBe(first);
-      writeFileSync(join(root, "app", "main.ts"), "two");
-      expect(sourceHash(root)).not.toBe(first);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });

@@ -16,9 +16,27 @@ import { type Project, readProject, stackConfig } from "./engine/project";
 import { loadProtos } from "./engine/protos";
 import { strictAnswers } from "./mocks";
 import { type PlannedResource as InventoryResource } from "../../infra/lib/inventory";
-import { PlanError, readStackFile, REPO_ROOT, stackDir } from "./stack-files";
+import { PROJECT } from "../../stacks/config";
+import { PREVIEW_PROJECT } from "../../stacks/preview/config";
+import { resolvePackTarget, TIER_ENV, type PolicyTarget } from "../../policies/tier";
+import {
+  PlanError,
+  projectOf,
+  projectStackDir,
+  type ProjectName,
+  readStackFile,
+  REPO_ROOT,
+  stackDir,
+} from "./stack-files";
 
-export { PlanError, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
+export { PlanError, projectOf, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
+export type { ProjectName } from "./stack-files";
+
+/** Each project: its name and the folder of its Pulumi.yaml, whose `main` the CLI runs. */
+export const PROJECTS: Record<ProjectName, { name: string; dir: string }> = {
+  tier: { name: PROJECT, dir: REPO_ROOT },
+  previews: { name: PREVIEW_PROJECT, dir: join(REPO_ROOT, "previews") },
+};
 
 /** The resource options the plan shows (what a deploy orders, protects and replaces by). */
 export interface PlanResourceOptions {
@@ -53,6 +71,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Config values that replace or add to the stack file's (`storyforge:*`, `aws:*`), as tests do. */
   config?: Record<string, unknown>;
+  /** The project whose stack this is. @default the one that has the stack's file (tools/plan/stack-files.ts) */
+  project?: ProjectName;
 }
 
 /** A plan with what it took: the program's warnings, the time, whether it came from the cache. */
@@ -242,11 +262,15 @@ export async function planProjectStack(opts: ProgramRunOptions): Promise<PlanRun
   return { ...entry, ms: Date.now() - started, cached: !computed };
 }
 
-/** The plan of a stack of the tier project (Pulumi.yaml at the repository root, `main: infra/`). */
+/**
+ * The plan of a stack of its project: the tier project (Pulumi.yaml at the repository root, `main: infra/`) or the
+ * previews project (previews/Pulumi.yaml, `main: index.ts`), each run from its own program folder.
+ */
 export async function planStackRun(stack: string, opts: PlanOptions = {}): Promise<PlanRun> {
-  const { file, values } = readStackFile(stack, stackDir());
+  const project = opts.project ?? projectOf(stack);
+  const { file, values } = readStackFile(stack, projectStackDir(project, stackDir()));
   return planProjectStack({
-    projectDir: REPO_ROOT,
+    projectDir: PROJECTS[project].dir,
     stack,
     values: { ...values, ...(opts.config ?? {}) },
     stackFile: file,
@@ -256,4 +280,22 @@ export async function planStackRun(stack: string, opts: PlanOptions = {}): Promi
 /** Plans `stack`. Rejects with a PlanError carrying the program's own message on bad config. */
 export async function planStack(stack: string, opts: PlanOptions = {}): Promise<Plan> {
   return (await planStackRun(stack, opts)).plan;
+}
+
+/**
+ * What the policy pack checks `stack` as, derived as the pack derives it under the CLI: its project, and for a tier
+ * stack the `storyforge:tier` of its stack file (STORYFORGE_POLICY_TIER may confirm or raise it). Never its name.
+ */
+export function packTargetOf(
+  stack: string,
+  opts: { project?: ProjectName; env?: string | undefined } = { env: process.env[TIER_ENV] },
+): PolicyTarget {
+  const project = opts.project ?? projectOf(stack);
+  const { values } = readStackFile(stack, projectStackDir(project, stackDir()));
+  return resolvePackTarget({
+    project: PROJECTS[project].name,
+    stack,
+    configTier: values[`${PROJECT}:tier`],
+    env: opts.env,
+  });
 }
