@@ -121,6 +121,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description:
       "Required: how `pulumi up` reaches the EKS API it creates. public-cidrs: the endpoint is also public, to clusterPublicAccessCidrs (your egress CIDRs); in-vpc: it stays private and the deploy runs inside the stack's VPC",
     oneOf: DEPLOYER_ACCESS,
+    // Empty means "not chosen": the program, not the CLI's generic "missing configuration value", then stops the
+    // deploy with what each choice means.
+    default: "",
   },
   {
     key: "clusterAdminRoleArn",

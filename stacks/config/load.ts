@@ -114,7 +114,7 @@ export function resolveStackConfig(input: {
   const cluster: ClusterSettings = {
     kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
-    deployerAccess: (settings.get("deployerAccess") as DeployerAccess | undefined) ?? null,
+    deployerAccess: deployerAccessOf(settings.get("deployerAccess")),
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
     developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
   };
@@ -142,6 +142,11 @@ export function resolveStackConfig(input: {
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
   };
+}
+
+/** The deployer access choice; "" (the declared default) and an absent key mean none was made. */
+function deployerAccessOf(value: unknown): DeployerAccess | null {
+  return value === undefined || value === "" ? null : (value as DeployerAccess);
 }
 
 /**

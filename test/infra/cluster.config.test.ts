@@ -116,6 +116,10 @@ describe("storyforge:deployerAccess", () => {
     );
   });
 
+  test('the declared default "" (what the CLI hands a stack that does not set the key) means not chosen yet', () => {
+    expect(load({ "storyforge:deployerAccess": "" }).cluster.deployerAccess).toBeNull();
+  });
+
   test("any other value is refused, listing the two", () => {
     expect(() => load({ "storyforge:deployerAccess": "vpn" })).toThrow(
       /storyforge:deployerAccess must be one of public-cidrs, in-vpc, got "vpn"/,

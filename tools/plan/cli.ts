@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
     return reportPolicies(stack, plan, (project as ProjectName | undefined) ?? projectOf(stack));
   } catch (err) {
     const message =
-      err instanceof PlanError || ["ConfigError", "CapacityError", "PackTargetError"].includes((err as Error).name)
+      err instanceof PlanError ||
+      ["ConfigError", "CapacityError", "PackTargetError", "ProjectError"].includes((err as Error).name)
         ? (err as Error).message
         : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);

@@ -122,7 +122,7 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** Runs the project's program for one stack against a fresh local engine. Never throws for the program's failure. */
 export async function runProgram(opts: ProgramRunOptions): Promise<ProgramRun> {
   const project = readProject(opts.projectDir);
-  const config = stackConfig(project, opts.values, opts.stackFile);
+  const config = stackConfig(project, opts.values, opts.stackFile, opts.stack);
   const region = config["aws:region"] ?? "us-east-1";
   const engine = new LocalEngine({
     protos: loadProtos(opts.projectDir),
@@ -248,7 +248,7 @@ export async function planProjectStack(opts: ProgramRunOptions): Promise<PlanRun
   const key = cacheKey({
     project: relative(REPO_ROOT, project.root) || ".",
     stack: opts.stack,
-    config: stackConfig(project, opts.values, opts.stackFile),
+    config: stackConfig(project, opts.values, opts.stackFile, opts.stack),
     mode: opts.mode ?? "update",
     sources: sourcesDigest(REPO_ROOT),
   });

@@ -95,10 +95,17 @@ function qualify(projectName: string, key: string): string {
 
 /**
  * The config the engine hands the language host (RunRequest.config, keys `namespace:key`): `values` (the stack
- * file's, then overrides), then project defaults for keys not set. Secure values are refused: the plan has no
- * secrets provider, and a plan must not need one.
+ * file's, then overrides), then project defaults for keys not set. A project key declared without a default that
+ * the stack does not set stops it before the program runs, with the CLI's own message
+ * (workspace/config.go missingStackConfigurationKeysError). Secure values are refused: the plan has no secrets
+ * provider, and a plan must not need one.
  */
-export function stackConfig(project: Project, values: Record<string, unknown>, file: string): Record<string, string> {
+export function stackConfig(
+  project: Project,
+  values: Record<string, unknown>,
+  file: string,
+  stack: string,
+): Record<string, string> {
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value !== null && typeof value === "object" && "secure" in value) {
@@ -108,11 +115,29 @@ export function stackConfig(project: Project, values: Record<string, unknown>, f
     }
     config[qualify(project.name, key)] = configString(value);
   }
+  const missing: string[] = [];
   for (const [key, def] of Object.entries(project.configDefaults)) {
     const full = qualify(project.name, key);
-    if (!(full in config) && def !== undefined) config[full] = configString(def);
+    if (full in config) continue;
+    if (def !== undefined) config[full] = configString(def);
+    // Only the project's own namespace is required; `aws:region` declared without a value is not (mergeConfig).
+    else if (full.slice(0, full.indexOf(":")) === project.name) missing.push(key);
+  }
+  if (missing.length > 0) {
+    throw new ProjectError(
+      `Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${formatMissingKeys(missing)}`,
+    );
   }
   return config;
+}
+
+/** formatMissingKeys: `'a'`, or `'a', 'b' and 'c'` (sorted). */
+function formatMissingKeys(keys: string[]): string {
+  if (keys.length === 1) return `'${keys[0]}'`;
+  const sorted = [...keys].sort();
+  return sorted
+    .map((k, i) => (i === sorted.length - 1 ? `and '${k}'` : i === sorted.length - 2 ? `'${k}' ` : `'${k}', `))
+    .join("");
 }
 
 /** constructConfig: the language host rewrites `ns:key` to the old `ns:config:key` form in PULUMI_CONFIG. */
