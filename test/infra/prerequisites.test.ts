@@ -2,7 +2,7 @@
  * The OpenSearch service-linked role is the account's, not a stack's (npm run bootstrap creates it): the program only
  * looks it up, and without it a deploy stops at its preview, before anything is created, saying what to run.
  */
-import { failureOf, REPO_ROOT, readStackFile, runProgram } from "../../tools/plan/harness";
+import { failureOf, planStack, REPO_ROOT, readStackFile, runProgram } from "../../tools/plan/harness";
 import { strictAnswers } from "../../tools/plan/mocks";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
 
@@ -36,7 +36,6 @@ test(
 test(
   "no stack owns an account-wide role: the plan declares no service-linked role",
   async () => {
-    const { planStack } = await import("../../tools/plan/harness");
     const plan = await planStack("v1");
     expect(plan.resources.filter((r) => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole")).toEqual([]);
   },
