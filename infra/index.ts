@@ -25,7 +25,7 @@ import { LoadBalancer } from "./components/load-balancer";
 import { Cdn } from "./components/cdn";
 import { assertCapacity, checkCapacity } from "./lib/capacity";
 
-// First, so every resource below is in the inventory the plan and the cost estimate read.
+// First, so every resource below is in the inventory the cost estimate reads.
 inventory.start();
 
 const config = loadStackConfig();

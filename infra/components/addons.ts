@@ -173,6 +173,7 @@ export class Addons extends pulumi.ComponentResource {
       addon: AddonName,
       values: pulumi.Input<Record<string, unknown>>,
       extra: Partial<k8s.helm.v3.ReleaseArgs> = {},
+      dependsOn: pulumi.Resource[] = [],
     ) => {
       const pin: ChartPin = CHARTS[addon];
       assertPinListed(pin);
@@ -192,7 +193,7 @@ export class Addons extends pulumi.ComponentResource {
           maxHistory: 5,
           ...extra,
         },
-        k8sOpts,
+        { ...k8sOpts, dependsOn },
       );
     };
 
@@ -247,25 +248,31 @@ export class Addons extends pulumi.ComponentResource {
       parent: this,
     });
     const caPod = budgeted("cluster-autoscaler");
-    const clusterAutoscaler = release("clusterAutoscaler", {
-      cloudProvider: "aws",
-      awsRegion: region,
-      autoDiscovery: { clusterName: cluster.clusterName },
-      image: { tag: cluster.pins.clusterAutoscalerImageTag },
-      replicaCount: caPod.replicas,
-      rbac: { serviceAccount: { create: true, name: caAccount, annotations: { [ROLE_ARN_ANNOTATION]: caRole.arn } } },
-      resources: resourcesOf(caPod),
-      nodeSelector,
-      priorityClassName: "system-cluster-critical",
-      extraArgs: {
-        // Groups span the same zones; keep them even so a zone loss takes a third, not all, of a role.
-        "balance-similar-node-groups": true,
-        expander: "least-waste",
-        "skip-nodes-with-system-pods": false,
-        "scale-down-unneeded-time": "10m",
-        "scale-down-delay-after-add": "10m",
+    // The release waits for the role's policy, not only the role: its pods would otherwise start without rights.
+    const clusterAutoscaler = release(
+      "clusterAutoscaler",
+      {
+        cloudProvider: "aws",
+        awsRegion: region,
+        autoDiscovery: { clusterName: cluster.clusterName },
+        image: { tag: cluster.pins.clusterAutoscalerImageTag },
+        replicaCount: caPod.replicas,
+        rbac: { serviceAccount: { create: true, name: caAccount, annotations: { [ROLE_ARN_ANNOTATION]: caRole.arn } } },
+        resources: resourcesOf(caPod),
+        nodeSelector,
+        priorityClassName: "system-cluster-critical",
+        extraArgs: {
+          // Groups span the same zones; keep them even so a zone loss takes a third, not all, of a role.
+          "balance-similar-node-groups": true,
+          expander: "least-waste",
+          "skip-nodes-with-system-pods": false,
+          "scale-down-unneeded-time": "10m",
+          "scale-down-delay-after-add": "10m",
+        },
       },
-    });
+      {},
+      caRole.grants,
+    );
 
     // AWS Load Balancer Controller: binds the API Service to the ALB target group Pulumi owns (TargetGroupBinding),
     // and on a preview host also turns the previews' Ingresses into their shared ALB.
@@ -282,26 +289,31 @@ export class Addons extends pulumi.ComponentResource {
       parent: this,
     });
     const lbcPod = budgeted("aws-load-balancer-controller");
-    const loadBalancerController = release("loadBalancerController", {
-      clusterName: cluster.clusterName,
-      // Told, not discovered: IMDS is out of the pods' reach (hop limit 1).
-      region,
-      vpcId: network.vpcId,
-      replicaCount: lbcPod.replicas,
-      serviceAccount: { create: true, name: lbcAccount, annotations: { [ROLE_ARN_ANNOTATION]: lbcRole.arn } },
-      resources: resourcesOf(lbcPod),
-      nodeSelector,
-      podDisruptionBudget: { maxUnavailable: 1 },
-      topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
-      // Services of type LoadBalancer are not used; the ALB is Pulumi's.
-      enableServiceMutatorWebhook: false,
-      controllerConfig: { featureGates: { EnableServiceController: false } },
-      // The `alb` IngressClass exists only where previews create Ingresses.
-      createIngressClassResource: hostsPreviews,
-      // Readiness gates: API pods are refused rather than created without one while the webhook is down.
-      podMutatorWebhookConfig: { failurePolicy: "Fail" },
-      objectSelector: { matchLabels: { ...READINESS_GATE_PODS } },
-    });
+    const loadBalancerController = release(
+      "loadBalancerController",
+      {
+        clusterName: cluster.clusterName,
+        // Told, not discovered: IMDS is out of the pods' reach (hop limit 1).
+        region,
+        vpcId: network.vpcId,
+        replicaCount: lbcPod.replicas,
+        serviceAccount: { create: true, name: lbcAccount, annotations: { [ROLE_ARN_ANNOTATION]: lbcRole.arn } },
+        resources: resourcesOf(lbcPod),
+        nodeSelector,
+        podDisruptionBudget: { maxUnavailable: 1 },
+        topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
+        // Services of type LoadBalancer are not used; the ALB is Pulumi's.
+        enableServiceMutatorWebhook: false,
+        controllerConfig: { featureGates: { EnableServiceController: false } },
+        // The `alb` IngressClass exists only where previews create Ingresses.
+        createIngressClassResource: hostsPreviews,
+        // Readiness gates: API pods are refused rather than created without one while the webhook is down.
+        podMutatorWebhookConfig: { failurePolicy: "Fail" },
+        objectSelector: { matchLabels: { ...READINESS_GATE_PODS } },
+      },
+      {},
+      lbcRole.grants,
+    );
 
     // EBS CSI driver (EKS managed add-on): since EKS 1.23 the in-tree EBS plugin is gone, and without it the
     // previews' PostgreSQL and Redis claims never bind. Its controller gets its own IRSA role; volumes are encrypted
@@ -333,7 +345,7 @@ export class Addons extends pulumi.ComponentResource {
         resolveConflictsOnUpdate: "OVERWRITE",
         tags: context.tags(),
       },
-      { parent: this, dependsOn: Object.values(cluster.nodeGroupResources) },
+      { parent: this, dependsOn: [...Object.values(cluster.nodeGroupResources), ...ebsRole.grants] },
     );
 
     // Default StorageClass: claims without a class (and the previews' claims) get encrypted gp3 in their pod's zone.
@@ -354,7 +366,7 @@ export class Addons extends pulumi.ComponentResource {
     this.releases = { metricsServer, keda, clusterAutoscaler, loadBalancerController };
     this.keda = keda;
     this.loadBalancerController = loadBalancerController;
-    this.loadBalancerControllerRoleName = lbcRole.name;
+    this.loadBalancerControllerRoleName = lbcRole.role.name;
     this.hostsPreviews = hostsPreviews;
     this.ebsCsiDriver = ebsCsiDriver;
     this.storageClassName = storageClass.metadata.name;

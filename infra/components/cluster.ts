@@ -1,14 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../stacks/config";
 import { KUBERNETES_PINS, type KubernetesPins } from "../../stacks/kubernetes";
 import { PREVIEW_PREFIX } from "../../stacks/preview/naming";
+import { PROJECT } from "../../stacks/config";
 import { NODE_ROLES, type NodeRole, type TierSpec } from "../../stacks/tiers";
 import { autoscalerClusterTag, AUTOSCALER_ENABLED_TAG } from "../lib/addon-policies";
 import { type NodeGroupSize, nodeGroupSizes, SYSTEM_INSTANCE_CLASS } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
 import { NAME_LIMITS } from "../lib/naming";
+import { creatorEntryProblem } from "../lib/access-entries";
 import { encryptionKey } from "./access";
 import { serviceAccountRole } from "./irsa";
 import { eksKubeconfig } from "../lib/kubeconfig";
@@ -25,25 +26,6 @@ export const PREVIEW_NAMESPACES = `${PREVIEW_PREFIX}*`;
 
 /** Label and taint key that places pods on their role's node group. */
 export const ROLE_LABEL = "storyforge.io/role";
-
-/** `arn:<partition>:iam::<account>:role/<path/>name`, split so paths do not hide a match. */
-const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
-
-/** Two IAM role ARNs name the same role (same partition, account and role name; paths aside). */
-export function sameIamRole(a: string, b: string): boolean {
-  const [ma, mb] = [ROLE_ARN.exec(a), ROLE_ARN.exec(b)];
-  return ma !== null && mb !== null && ma[1] === mb[1] && ma[2] === mb[2] && ma[3] === mb[3];
-}
-
-/**
- * The problem with an access entry for `roleArn` when `deployerRoleArn` (the IAM role behind the session running
- * `pulumi up`) is that role: EKS already made the cluster creator's entry (bootstrapClusterCreatorAdminPermissions),
- * so CreateAccessEntry answers ResourceInUseException. The flag is ForceNew and stays on: leave the key empty.
- */
-export function creatorEntryProblem(key: string, roleArn: string, deployerRoleArn: string): string | undefined {
-  if (!sameIamRole(roleArn, deployerRoleArn)) return undefined;
-  return `${PROJECT}:${key} ${roleArn} is the role deploying the stack (${deployerRoleArn}), which EKS gives cluster-admin as the cluster's creator (bootstrapClusterCreatorAdminPermissions); a second access entry for it fails with ResourceInUseException. Leave ${PROJECT}:${key} empty, or deploy with another role.`;
-}
 
 /** A managed node group as the workloads and the capacity check see it. */
 export interface NodeGroupSpec extends NodeGroupSize {
@@ -263,6 +245,23 @@ export class Cluster extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.endpoint = cluster.endpoint;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    // In-VPC deploys: the runner (in a subnet of this VPC, outside the cluster's own security group) reaches the
+    // private endpoint on 443. Public-CIDR deploys come in through the public endpoint instead.
+    if (settings.deployerAccess === "in-vpc") {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-deployer-api`,
+        {
+          securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+          description: "Kubernetes API from deploy runners inside the VPC (storyforge:deployerAccess in-vpc)",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: network.vpcCidr,
+          tags: context.tags(),
+        },
+        parent,
+      );
+    }
 
     // IRSA. AWS validates EKS's issuer (an AWS-hosted endpoint) against its own trusted CAs and ignores thumbprints;
     // when none is given IAM fetches one itself, so no TLS lookup (and no tls provider) is needed here.
@@ -390,7 +389,8 @@ export class Cluster extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn },
       );
-    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn });
+    // aws-node assumes the role at start: without AmazonEKS_CNI_Policy attached first, no node becomes Ready.
+    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn }, cniRole.grants);
     const kubeProxy = addon("kube-proxy", pins.kubeProxy);
 
     const groups = {} as Record<NodeRole, aws.eks.NodeGroup>;

@@ -396,8 +396,8 @@ export interface ApiTargetGroupBindingArgs {
   serviceName: pulumi.Input<string>;
   targetGroup: ApiTargetGroup;
   provider: k8s.Provider;
-  /** The Load Balancer Controller release, whose CRD and webhooks the binding needs. */
-  controller: pulumi.Resource;
+  /** The Load Balancer Controller release, whose CRD and webhooks the binding needs (required). */
+  controller: pulumi.Resource | undefined;
   parent: pulumi.Resource;
 }
 
@@ -412,7 +412,9 @@ export interface ApiTargetGroupBindingArgs {
  * pods created while a binding refers to their Service.
  */
 export function apiTargetGroupBinding(name: string, args: ApiTargetGroupBindingArgs): k8s.apiextensions.CustomResource {
-  const { targetGroup } = args;
+  const { targetGroup, controller } = args;
+  if (controller === undefined)
+    throw new Error("addons.loadBalancerController is required with apiTargetGroup: the binding needs its CRD");
   return new k8s.apiextensions.CustomResource(
     name,
     {
@@ -431,7 +433,7 @@ export function apiTargetGroupBinding(name: string, args: ApiTargetGroupBindingA
     {
       parent: args.parent,
       provider: args.provider,
-      dependsOn: [args.controller, ...targetGroup.permissions],
+      dependsOn: [controller, ...targetGroup.permissions],
       replaceOnChanges: ["spec.targetGroupARN"],
     },
   );

@@ -8,6 +8,7 @@ import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./acces
 import { type OidcIdentity, serviceAccountRole } from "./irsa";
 import { type Network } from "./network";
 import { SearchSecurity, searchAdminFunctionGroup, searchAdminRole } from "./search-security";
+import { missingServiceRoleMessage, OPENSEARCH_SERVICE_ROLE } from "../lib/prerequisites";
 
 export const OPENSEARCH_PORT = 443;
 export const OPENSEARCH_VERSION = "OpenSearch_2.19";
@@ -78,6 +79,8 @@ export class Search extends pulumi.ComponentResource {
   readonly clientRoleArn: pulumi.Output<string>;
   /** The fine-grained access control master user (no workload can assume it). */
   readonly adminRoleArn: pulumi.Output<string>;
+  /** The client role's permissions: pods that sign requests with the role wait for these. */
+  readonly clientGrants: pulumi.Resource[];
   /** The service accounts the client role trusts. */
   readonly clients: SearchClients;
   readonly securityGroupId: pulumi.Output<string>;
@@ -170,10 +173,17 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
+    // The prerequisite is looked up, not created: without it the domain fails after everything before it was built.
+    // Its name waits for the look-up, so a missing role stops the deploy at the preview with what to run.
+    const serviceRole = aws.iam.getRolesOutput({ pathPrefix: OPENSEARCH_SERVICE_ROLE.pathPrefix }, { parent: this });
+    const checkedName = serviceRole.names.apply((names) => {
+      if (!names.includes(OPENSEARCH_SERVICE_ROLE.name)) throw new pulumi.RunError(missingServiceRoleMessage());
+      return domainName;
+    });
     const domain = new aws.opensearch.Domain(
       `${name}-domain`,
       {
-        domainName,
+        domainName: checkedName,
         engineVersion: OPENSEARCH_VERSION,
         clusterConfig: {
           instanceType: spec.instanceClass,
@@ -239,10 +249,10 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
-    new aws.iam.RolePolicy(
+    const clientPolicy = new aws.iam.RolePolicy(
       `${name}-client-policy`,
       {
-        role: clientRole.id,
+        role: clientRole.role.id,
         name: "opensearch-http",
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
@@ -253,6 +263,7 @@ export class Search extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.clientGrants = [clientPolicy];
 
     new SearchSecurity(
       `${name}-security`,

@@ -298,6 +298,9 @@ export class Workloads extends pulumi.ComponentResource {
       ...(search !== undefined ? { openSearchUrl: pulumi.interpolate`https://${search.endpoint}` } : {}),
     });
 
+    // Pods that sign OpenSearch requests start after the client role's policy, or their first searches are refused.
+    const searchGrants = search?.clientGrants ?? [];
+
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
@@ -346,19 +349,17 @@ export class Workloads extends pulumi.ComponentResource {
     );
     // Readiness gates are injected only into pods created while the Service and a binding to it exist.
     const controller = args.addons?.loadBalancerController;
-    if (args.apiTargetGroup !== undefined && controller === undefined)
-      throw new Error("addons.loadBalancerController is required with apiTargetGroup: the binding needs its CRD");
     const binding =
-      args.apiTargetGroup !== undefined && controller !== undefined
-        ? apiTargetGroupBinding(`${name}-api-binding`, {
+      args.apiTargetGroup === undefined
+        ? undefined
+        : apiTargetGroupBinding(`${name}-api-binding`, {
             namespace: ns,
             serviceName: apiService.metadata.name,
             targetGroup: args.apiTargetGroup,
             provider: cluster.provider,
             controller,
             parent: this,
-          })
-        : undefined;
+          });
     const api = new k8s.apps.v1.Deployment(
       `${name}-api`,
       {
@@ -380,10 +381,7 @@ export class Workloads extends pulumi.ComponentResource {
           }),
         }),
       },
-      {
-        ...k8sOpts,
-        dependsOn: [migration, ...(binding !== undefined ? [binding] : []), ...(controller ? [controller] : [])],
-      },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants, ...[binding, controller].filter((r) => r !== undefined)] },
     );
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-api-hpa`,
@@ -441,7 +439,7 @@ export class Workloads extends pulumi.ComponentResource {
           }),
         }),
       },
-      { ...k8sOpts, dependsOn: [migration] },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-worker-scaler`,

@@ -6,12 +6,13 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, KEY_INDEX, PROJECT } from "./keys";
+import { type ConfigKeyDef, type DeployerAccess, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
   checkTierConsistency,
   clusterSettingsProblems,
   customDomainProblems,
+  deployerAccessProblems,
   isPinnedImage,
   originCertificateProblems,
   zoneIdsProblems,
@@ -46,6 +47,8 @@ export interface ClusterSettings {
   kubernetesVersion: string;
   /** CIDRs allowed to the public API endpoint; empty turns the public endpoint off. */
   publicAccessCidrs: string[];
+  /** How the deployer reaches the API (storyforge:deployerAccess), or null when the stack has not said. */
+  deployerAccess: DeployerAccess | null;
   /** Role granted cluster-admin with an access entry, or null. */
   adminRoleArn: string | null;
   /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
@@ -119,6 +122,7 @@ export function resolveStackConfig(input: {
   const cluster: ClusterSettings = {
     kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
+    deployerAccess: deployerAccessOf(settings.get("deployerAccess")),
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
     developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
     hostsPreviews: (settings.get("hostsPreviews") as boolean | undefined) ?? false,
@@ -160,6 +164,11 @@ export function resolveStackConfig(input: {
   };
 }
 
+/** The deployer access choice; "" (the declared default) and an absent key mean none was made. */
+function deployerAccessOf(value: unknown): DeployerAccess | null {
+  return value === undefined || value === "" ? null : (value as DeployerAccess);
+}
+
 /**
  * Reads and validates the running stack's config from the Pulumi runtime (a real `pulumi up` or the plan
  * harness). Throws a ConfigError naming each bad key and the stack file.
@@ -169,5 +178,9 @@ export function loadStackConfig(): StackConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi = require("@pulumi/pulumi") as typeof Pulumi;
   const stack = pulumi.getStack();
-  return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  const config = resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  // A deploy must know how it reaches the cluster's API before it creates anything.
+  const problems = deployerAccessProblems(config.cluster).map((p) => `${config.stackFile}: ${p}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { creatorEntryProblem, sameIamRole } from "../../infra/components/cluster";
+import { creatorEntryProblem, sameIamRole } from "../../infra/lib/access-entries";
 import { MOCK_DEPLOYER_ROLE } from "../../tools/plan/mocks";
 
 const ROOT = join(__dirname, "..", "..");

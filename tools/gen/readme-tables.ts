@@ -58,8 +58,9 @@ export function renderConfigTable(): string {
   const lines = ["| Key | Type | Default | Description |", "|---|---|---|---|"];
   for (const def of CONFIG_KEYS) {
     const type = def.type === "flag" ? "true/false" : def.type;
-    const dflt =
-      def.default === undefined ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
+    // A choice whose declared default is "" is still required: the program stops until it is made.
+    const required = def.default === undefined || (def.oneOf !== undefined && def.default === "");
+    const dflt = required ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
     lines.push(`| \`${PROJECT}:${def.key}\` | ${type} | ${dflt} | ${def.description.replace(/\|/g, "\\|")} |`);
   }
   return lines.join("\n");
