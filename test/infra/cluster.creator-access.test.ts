@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { creatorEntryProblem, sameIamRole } from "../../infra/lib/access-entries";
 import { MOCK_DEPLOYER_ROLE } from "../../tools/plan/mocks";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 const ROOT = join(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -19,7 +20,8 @@ function plan(stack: string, dir: string) {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, STORYFORGE_STACK_DIR: dir },
-    timeout: 180_000,
+    // The program runs under the CLI's loader (ts-node): minutes on a loaded machine.
+    timeout: PLAN_TIMEOUT_MS,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -33,6 +35,7 @@ describe("access entries for the deploying role", () => {
       "config:",
       "  aws:region: us-east-1",
       "  storyforge:tier: mvp",
+      "  storyforge:deployerAccess: in-vpc",
       "  storyforge:domainName: app.storyforge.example",
       '  storyforge:certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"',
       `  storyforge:${key}: "${arn}"`,
@@ -59,7 +62,7 @@ describe("access entries for the deploying role", () => {
       `storyforge:clusterAdminRoleArn ${deployerWithoutPath} is the role deploying the stack (${MOCK_DEPLOYER_ROLE})`,
     );
     expect(stderr).toContain("ResourceInUseException");
-  }, 180_000);
+  }, PLAN_TIMEOUT_MS);
 
   it("so does a developer access entry for it", () => {
     const { code, stderr } = plan("selfdev", dir);
@@ -67,7 +70,7 @@ describe("access entries for the deploying role", () => {
     expect(stderr).toContain(
       `storyforge:clusterDeveloperRoleArn ${MOCK_DEPLOYER_ROLE} is the role deploying the stack`,
     );
-  }, 180_000);
+  }, PLAN_TIMEOUT_MS);
 
   it("another role gets its cluster-admin access entry", () => {
     const { code, stdout } = plan("otheradmin", dir);
@@ -78,7 +81,7 @@ describe("access entries for the deploying role", () => {
     expect(entries.map((r: { inputs: { principalArn: string } }) => r.inputs.principalArn)).toEqual([
       "arn:aws:iam::123456789012:role/ops/platform-admin",
     ]);
-  }, 180_000);
+  }, PLAN_TIMEOUT_MS);
 });
 
 describe("sameIamRole", () => {
