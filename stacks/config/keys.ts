@@ -195,6 +195,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
       "PgBouncer image ≥ 1.24, pinned by tag or digest (empty: the default of infra/components/pgbouncer.ts)",
     default: "",
   },
+  {
+    key: "imageTag",
+    type: "string",
+    description:
+      "Rollback: run the image already in the stack's repository under this tag (src-<hash>, `npm run image -- tag` in the older checkout) instead of building one (empty: build this checkout)",
+    default: "",
+  },
   // PostgreSQL
   override("dbInstanceClass", "string", "database.primary.instanceClass", "RDS class of the PostgreSQL primary"),
   override("dbStorageGb", "integer", "database.primary.storageGb", "gp3 storage of the primary in GB", {

@@ -34,6 +34,8 @@ export interface StackConfig {
   overrides: Record<string, unknown>;
   /** PgBouncer image override (tag other than latest, or digest), or undefined for the component's default. */
   pgbouncerImage: string | undefined;
+  /** A rollback: the `src-` tag of an image already in the stack's repository to run instead of a build. */
+  imageTag: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
   /** The API load balancer's regional certificate and the name CloudFront asks for, or null for HTTP. */
@@ -145,6 +147,12 @@ export function resolveStackConfig(input: {
   }
   const zoneIds = (settings.get("zoneIds") as string[] | undefined) ?? [];
   problems.push(...zoneIdsProblems(zoneIds, tier.network.azCount).map((p) => `${stackFile}: ${p}`));
+  const imageTag = (settings.get("imageTag") as string | undefined) ?? "";
+  if (imageTag !== "" && !SOURCE_TAG.test(imageTag)) {
+    problems.push(
+      `${stackFile}: ${PROJECT}:imageTag must be a tier image's tag, src- and 16 hex digits (\`npm run image -- tag\` prints it), got ${JSON.stringify(imageTag)}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -157,12 +165,16 @@ export function resolveStackConfig(input: {
     cluster,
     overrides,
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
+    imageTag: imageTag === "" ? undefined : imageTag,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
     originCertificate:
       originCertificateArn === "" ? null : { certificateArn: originCertificateArn, domainName: originDomainName },
     zoneIds,
   };
 }
+
+/** The tag a tier build pushes: SOURCE_TAG_PREFIX and the build context's hash (infra/components/image.ts). */
+export const SOURCE_TAG = /^src-[0-9a-f]{16}$/;
 
 /** The deployer access choice; "" (the declared default) and an absent key mean none was made. */
 function deployerAccessOf(value: unknown): DeployerAccess | null {

@@ -409,6 +409,16 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     proxyEndpoint: `https://${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com`,
     expiresAt: "2026-01-01T12:00:00Z",
   }),
+  // The image a rollback runs: what an earlier deploy pushed under that tag (a digest derived from the tag).
+  "aws:ecr/getImage:getImage": (i, env) => ({
+    id: `${i.repositoryName}:${i.imageTag}`,
+    registryId: MOCK_ACCOUNT_ID,
+    repositoryName: i.repositoryName,
+    imageTag: i.imageTag,
+    imageDigest: `sha256:${createHash("sha256").update(`pushed:${i.imageTag}`).digest("hex")}`,
+    imageUri: `${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com/${i.repositoryName}:${i.imageTag}`,
+    imageTags: [i.imageTag],
+  }),
   "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i, env) => ({
     // us-east-1's CloudFront origin-facing list id.
     id:
