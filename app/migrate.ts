@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../core/config";
+import { runMain } from "../core/main";
 
 /**
  * `npm run migrate`: applies core/migrations/*.sql with node-pg-migrate,
@@ -31,9 +32,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: "error", msg: "migration failed", error: err instanceof Error ? err.message : String(err) })}\n`,
-  );
-  process.exit(1);
-});
+runMain({ failed: "migration failed" }, main);

@@ -1,6 +1,6 @@
 import express, { type Express } from "express";
 import type { Context } from "../core/context";
-import { HttpError } from "../core/errors";
+import { noSuchEndpoint } from "../core/ops";
 import { RateLimiter } from "../core/ratelimit";
 import { ReadYourWrites } from "../core/ryw";
 import { clientIp, errorHandler, observe, rateLimit, readTarget, requireAuth, requireJson, state } from "./http";
@@ -55,7 +55,7 @@ export function createServer(ctx: Context, opts: ServerOptions = {}): Express {
   app.use(writeRoutes(services, ryw));
 
   app.use(() => {
-    throw new HttpError("not_found", "no such endpoint");
+    throw noSuchEndpoint();
   });
   app.use(errorHandler(ctx));
   return app;

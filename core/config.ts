@@ -70,6 +70,12 @@ export interface Config {
   queuePrefix: string;
   /** Port of the worker's /metrics and health endpoints. */
   workerMetricsPort: number;
+  /** An unfinished job whose row has not changed for this long is checked against BullMQ and put back if lost. */
+  jobRequeueAfterMs: number;
+  /** How often each worker runs that requeue pass. */
+  jobRequeueIntervalMs: number;
+  /** The worker's liveness fails once its job fetch has been stuck this long (Kubernetes then restarts it). */
+  workerStallRestartMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -204,5 +210,8 @@ export function loadConfig(env: Env = process.env, role: Role = "api"): Config {
     jobLockMs: int(env, "JOB_LOCK_MS", 30_000, 500, 3_600_000),
     queuePrefix: queuePrefix(env),
     workerMetricsPort: int(env, "WORKER_METRICS_PORT", 9464, 0, 65535),
+    jobRequeueAfterMs: int(env, "JOB_REQUEUE_AFTER_MS", 60_000, 100, 86_400_000),
+    jobRequeueIntervalMs: int(env, "JOB_REQUEUE_INTERVAL_MS", 15_000, 100, 3_600_000),
+    workerStallRestartMs: int(env, "WORKER_STALL_RESTART_MS", 60_000, 1_000, 3_600_000),
   };
 }

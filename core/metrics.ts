@@ -55,6 +55,18 @@ export class Metrics {
     labelNames: ["queue", "final"] as const,
     registers: [this.registry],
   });
+  readonly jobDuration = new Histogram({
+    name: "job_duration_seconds",
+    help: "Generation job attempts by outcome (completed, failed, handed back on shutdown), in seconds",
+    labelNames: ["queue", "outcome"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly jobsRequeued = new Counter({
+    name: "jobs_requeued_total",
+    help: "Accepted generation jobs put back into BullMQ after it lost them (the worker's requeue pass)",
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
     help: "Requests refused by a rate limit",

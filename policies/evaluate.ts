@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ALL_RULES } from "./rules";
 import { isStackRule, type Rule, type RuleConfig } from "./rules/kit";
-import { enforcementFor, type PolicyTier, type RuleLevel } from "./tier";
+import { rulesFor } from "./pack";
+import { enforcementFor, ruleTarget, type PolicyTarget, type RuleLevel } from "./tier";
 
 /** One resource of a plan: the contract of `planStack` in tools/plan/harness.ts. */
 export interface PlannedResource {
@@ -154,24 +155,27 @@ function settle(result: Promise<void> | void, policy: string): void {
 }
 
 /**
- * Every rule over every resource of `plan`, enforced as at `tier`. Returns the findings, mandatory first.
- * `config` is per-policy configuration as in a `--policy-pack-config` file (waivers); the tier is filled in.
+ * Every rule that checks a stack checked as `target` (policies/pack.ts `rulesFor`) over every resource of `plan`,
+ * enforced as the pack enforces them. Returns the findings, mandatory first. `config` is per-policy configuration as
+ * in a `--policy-pack-config` file (waivers); the target is filled in.
  */
 export function evaluatePolicies(
   plan: Plan,
-  tier: PolicyTier,
+  target: PolicyTarget,
   options: { rules?: readonly Rule[]; config?: Record<string, RuleConfig> } = {},
 ): Finding[] {
-  const rules = options.rules ?? ALL_RULES;
+  const all = options.rules ?? ALL_RULES;
   for (const key of Object.keys(options.config ?? {})) {
-    if (key !== "all" && !rules.some((r) => r.name === key))
+    if (key !== "all" && !all.some((r) => r.name === key))
       throw new Error(`policy config names unknown policy "${key}"`);
   }
+  const rules = rulesFor(target, all);
   const findings: Finding[] = [];
   const stackResources = policyResources(plan.stack, plan.resources, offlineIdOf);
   for (const rule of rules) {
-    const config: RuleConfig = { tier, ...(options.config?.[rule.name] ?? {}) };
-    const base = { policy: rule.name, level: rule.level, enforcement: enforcementFor(rule.level, tier) };
+    const configured = options.config?.[rule.name] ?? {};
+    const config: RuleConfig = { ...configured, tier: ruleTarget(target, configured.tier, rule.name) };
+    const base = { policy: rule.name, level: rule.level, enforcement: enforcementFor(rule.level, target) };
     if (isStackRule(rule)) {
       settle(
         rule.validateStack(stackValidationArgs(stackResources, config), (message, urn) => {

@@ -4,17 +4,23 @@
  *
  *   pulumi preview --stack v1 --policy-pack policies
  *
- * The tier is resolved once, here: STORYFORGE_POLICY_TIER if set, else the stack name the CLI runs the pack
- * for (`pulumi.getStack()`). See README.md (Policy pack).
+ * What the stack is checked as is resolved once, here (policies/tier.ts): a stack of the previews project by the
+ * preview rule set; a tier stack as the tier of its config, `storyforge:tier`, which the CLI hands the pack in
+ * PULUMI_CONFIG (STORYFORGE_POLICY_TIER may confirm or raise it). See README.md (Policy pack).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyPack } from "@pulumi/policy";
 import { buildPolicies } from "./pack";
-import { TIER_ENV, resolvePackTier } from "./tier";
+import { TIER_ENV, resolvePackTarget } from "./tier";
 
-const tier = resolvePackTier({ env: process.env[TIER_ENV], stack: pulumi.getStack() });
+const target = resolvePackTarget({
+  project: pulumi.getProject(),
+  stack: pulumi.getStack(),
+  configTier: new pulumi.Config("storyforge").get("tier"),
+  env: process.env[TIER_ENV],
+});
 
 new PolicyPack("storyforge", {
-  description: `StoryForge security, reliability, capacity and cost guardrails, enforced for tier ${tier}.`,
-  policies: buildPolicies(tier),
+  description: `StoryForge security, reliability, capacity and cost guardrails, enforced for ${target === "preview" ? "a preview stack" : `tier ${target}`}.`,
+  policies: buildPolicies(target),
 });

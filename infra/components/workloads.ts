@@ -1,18 +1,25 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import {
+  apiEnv,
+  apiServiceSpec,
+  API_SECRET_KEYS,
+  appDeploymentSpec,
+  appLabels,
+  APP_UID,
+  commonEnv,
+  disruptionBudgetSpec,
+  MIGRATION_SECRET_KEYS,
+  migrationJobName,
+  secretEnv,
+  WORKER_SECRET_KEYS,
+  workerEnv,
+  API_PORT,
+} from "../lib/app-pods";
 import { POOLS_PER_PROCESS, workerPoolSize } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
-import {
-  hardenedContainer,
-  migrationPodSpec,
-  podSecurity,
-  resourcesOf,
-  roleScheduling,
-  TMP_MOUNT,
-  TMP_VOLUME,
-  zoneSpread,
-} from "../lib/pod-spec";
+import { migrationPodSpec } from "../lib/pod-spec";
 import { type Cache } from "./cache";
 import { type Database } from "./database";
 import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
@@ -21,10 +28,6 @@ import { PgBouncer } from "./pgbouncer";
 import { type Search } from "./search";
 
 export const NAMESPACE = "storyforge";
-export const API_PORT = 3000;
-export const WORKER_METRICS_PORT = 9464;
-/** uid of the image's `node` user (node:*-slim images); the Dockerfile runs as it. */
-export const APP_UID = 1000;
 
 type HpaBehavior = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerBehavior;
 
@@ -44,12 +47,6 @@ export const WORKER_HPA_BEHAVIOR: HpaBehavior = {
 };
 /** The worker's CPU target of seed 000 §4.1 (the API's are in infra/lib/api-scaling.ts). */
 export const WORKER_CPU_TARGET = 70;
-
-/** The API drains for 25 s on SIGTERM (SHUTDOWN_TIMEOUT_MS) after 10 s of failing readiness; the grace covers both. */
-const API_DRAIN_MS = 10_000;
-const API_SHUTDOWN_MS = 25_000;
-/** Workers hand back or finish jobs within 90 s of SIGTERM. */
-const WORKER_SHUTDOWN_MS = 90_000;
 
 /** The cluster as the workloads use it (`Cluster` satisfies it). */
 export interface WorkloadCluster extends OidcIdentity {
@@ -80,13 +77,6 @@ export interface WorkloadsArgs {
    * @default "info"
    */
   logLevel?: "debug" | "info" | "warn" | "error";
-}
-
-/** The name of the migrations Job for an image: a new digest runs a new Job. */
-export function migrationJobName(imageRef: string): string {
-  const digest = /sha256:([0-9a-f]{64})$/.exec(imageRef)?.[1];
-  if (digest === undefined) throw new Error(`imageRef must end with @sha256:<64 hex>, got ${JSON.stringify(imageRef)}`);
-  return `migrate-${digest.slice(0, 12)}`;
 }
 
 export interface ConnectionInput {
@@ -120,11 +110,6 @@ export function connectionUrls(
     DATABASE_MIGRATION_URL: `postgres://${auth}@${c.primaryAddress}:${c.postgresPort}/${c.databaseName}?sslmode=no-verify`,
     REDIS_URL: `rediss://:${encodeURIComponent(c.redisToken)}@${c.redisEndpoint}:${c.redisPort}`,
   };
-}
-
-/** A PodDisruptionBudget's minAvailable that still allows one disruption at the autoscaler's minimum. */
-export function pdbMinAvailable(minReplicas: number): number {
-  return Math.max(1, minReplicas - 1);
 }
 
 /**
@@ -232,8 +217,6 @@ export class Workloads extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    const secretEnv = (secret: k8s.core.v1.Secret, keys: string[]) =>
-      keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
 
     // Service accounts: the API and the worker sign OpenSearch requests (SigV4) with the search client role, which
     // is the domain's master user (see search.ts); the migrations call no AWS API.
@@ -256,23 +239,17 @@ export class Workloads extends pulumi.ComponentResource {
       );
     };
 
-    const commonEnv: Array<{ name: string; value: pulumi.Input<string> }> = [
-      { name: "NODE_ENV", value: "production" },
-      { name: "LOG_LEVEL", value: logLevel },
-      { name: "REDIS_CLUSTER", value: "true" },
-      { name: "AWS_REGION", value: context.config.region },
-      ...(search !== undefined
-        ? [
-            { name: "OPENSEARCH_URL", value: pulumi.interpolate`https://${search.endpoint}` },
-            { name: "OPENSEARCH_SIGV4", value: "true" },
-          ]
-        : []),
-    ];
+    const common = commonEnv({
+      logLevel,
+      redisCluster: true,
+      region: context.config.region,
+      ...(search !== undefined ? { openSearchUrl: pulumi.interpolate`https://${search.endpoint}` } : {}),
+    });
 
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
-    const migrationLabels = { "app.kubernetes.io/name": "migrations", "app.kubernetes.io/part-of": "storyforge" };
+    const migrationLabels = appLabels("migrations");
     const migration = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
@@ -287,7 +264,10 @@ export class Workloads extends pulumi.ComponentResource {
               uid: APP_UID,
               role: "api",
               serviceAccountName: migrationAccount.metadata.name,
-              env: [{ name: "LOG_LEVEL", value: logLevel }, ...secretEnv(migrationSecret, ["DATABASE_MIGRATION_URL"])],
+              env: [
+                { name: "LOG_LEVEL", value: logLevel },
+                ...secretEnv(migrationSecret.metadata.name, MIGRATION_SECRET_KEYS),
+              ],
               pod: w.api.pod,
             }),
           },
@@ -297,68 +277,28 @@ export class Workloads extends pulumi.ComponentResource {
     );
 
     // API
-    const apiLabels = { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "storyforge" };
+    const apiLabels = appLabels("api");
     const apiAccount = accountFor("api");
     const api = new k8s.apps.v1.Deployment(
       `${name}-api`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          // No `replicas`: KEDA's HPA owns the count.
-          selector: { matchLabels: apiLabels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-          template: {
-            metadata: { labels: apiLabels },
-            spec: {
-              serviceAccountName: apiAccount.metadata.name,
-              automountServiceAccountToken: false,
-              ...roleScheduling("api"),
-              topologySpreadConstraints: zoneSpread(apiLabels),
-              securityContext: podSecurity(APP_UID),
-              terminationGracePeriodSeconds: Math.ceil((API_DRAIN_MS + API_SHUTDOWN_MS) / 1000) + 10,
-              containers: [
-                {
-                  ...hardenedContainer(),
-                  name: "api",
-                  image: imageRef,
-                  command: ["node", "dist/app/main.js"],
-                  ports: [{ name: "http", containerPort: API_PORT, protocol: "TCP" }],
-                  env: [
-                    ...commonEnv,
-                    { name: "PORT", value: String(API_PORT) },
-                    { name: "DATABASE_POOL_MAX", value: String(w.api.dbPoolSize) },
-                    // CloudFront and the ALB are the two proxies in front of the API.
-                    { name: "TRUST_PROXY", value: "2" },
-                    { name: "SHUTDOWN_DRAIN_MS", value: String(API_DRAIN_MS) },
-                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(API_SHUTDOWN_MS) },
-                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "JWT_SECRET"]),
-                  ],
-                  resources: resourcesOf(w.api.pod),
-                  readinessProbe: {
-                    httpGet: { path: "/health/ready", port: API_PORT },
-                    periodSeconds: 5,
-                    timeoutSeconds: 2,
-                    failureThreshold: 2,
-                  },
-                  livenessProbe: {
-                    httpGet: { path: "/health/live", port: API_PORT },
-                    initialDelaySeconds: 10,
-                    periodSeconds: 15,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  startupProbe: {
-                    httpGet: { path: "/health/live", port: API_PORT },
-                    periodSeconds: 2,
-                    failureThreshold: 30,
-                  },
-                  volumeMounts: [TMP_MOUNT],
-                },
-              ],
-              volumes: [TMP_VOLUME],
-            },
-          },
-        },
+        // No `replicas`: KEDA's HPA owns the count.
+        spec: appDeploymentSpec("api", {
+          image: imageRef,
+          labels: apiLabels,
+          role: "api",
+          pod: w.api.pod,
+          serviceAccountName: apiAccount.metadata.name,
+          maxSurge: "25%",
+          env: apiEnv({
+            common,
+            dbPoolMax: w.api.dbPoolSize,
+            // CloudFront and the ALB are the two proxies in front of the API.
+            trustProxy: 2,
+            secrets: secretEnv(appSecret.metadata.name, API_SECRET_KEYS),
+          }),
+        }),
       },
       { ...k8sOpts, dependsOn: [migration] },
     );
@@ -366,11 +306,7 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-api-service`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          type: "ClusterIP",
-          selector: apiLabels,
-          ports: [{ name: "http", port: API_PORT, targetPort: API_PORT, protocol: "TCP" }],
-        },
+        spec: apiServiceSpec(apiLabels),
       },
       k8sOpts,
     );
@@ -415,68 +351,34 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-api-pdb`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: { minAvailable: pdbMinAvailable(w.api.minReplicas), selector: { matchLabels: apiLabels } },
+        spec: disruptionBudgetSpec(apiLabels, w.api.minReplicas),
       },
       k8sOpts,
     );
 
     // Worker
-    const workerLabels = { "app.kubernetes.io/name": "worker", "app.kubernetes.io/part-of": "storyforge" };
+    const workerLabels = appLabels("worker");
     const workerAccount = accountFor("worker");
     const worker = new k8s.apps.v1.Deployment(
       `${name}-worker`,
       {
         metadata: { name: "worker", namespace: ns, labels: workerLabels },
-        spec: {
-          // No `replicas`: KEDA's HPA owns the count.
-          selector: { matchLabels: workerLabels },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-          template: {
-            metadata: { labels: workerLabels },
-            spec: {
-              serviceAccountName: workerAccount.metadata.name,
-              automountServiceAccountToken: false,
-              ...roleScheduling("worker"),
-              topologySpreadConstraints: zoneSpread(workerLabels),
-              securityContext: podSecurity(APP_UID),
-              terminationGracePeriodSeconds: WORKER_SHUTDOWN_MS / 1000 + 30,
-              containers: [
-                {
-                  ...hardenedContainer(),
-                  name: "worker",
-                  image: imageRef,
-                  command: ["node", "dist/worker/main.js"],
-                  ports: [{ name: "metrics", containerPort: WORKER_METRICS_PORT, protocol: "TCP" }],
-                  env: [
-                    ...commonEnv,
-                    { name: "WORKER_METRICS_PORT", value: String(WORKER_METRICS_PORT) },
-                    { name: "WORKER_CONCURRENCY", value: String(w.worker.concurrency) },
-                    // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
-                    { name: "DATABASE_POOL_MAX", value: String(workerPoolSize(context.config.tier)) },
-                    { name: "SHUTDOWN_TIMEOUT_MS", value: String(WORKER_SHUTDOWN_MS) },
-                    ...secretEnv(appSecret, ["DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL"]),
-                  ],
-                  resources: resourcesOf(w.worker.pod),
-                  readinessProbe: {
-                    httpGet: { path: "/health/ready", port: WORKER_METRICS_PORT },
-                    periodSeconds: 10,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  livenessProbe: {
-                    httpGet: { path: "/health/live", port: WORKER_METRICS_PORT },
-                    initialDelaySeconds: 15,
-                    periodSeconds: 20,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  volumeMounts: [TMP_MOUNT],
-                },
-              ],
-              volumes: [TMP_VOLUME],
-            },
-          },
-        },
+        // No `replicas`: KEDA's HPA owns the count.
+        spec: appDeploymentSpec("worker", {
+          image: imageRef,
+          labels: workerLabels,
+          role: "worker",
+          pod: w.worker.pod,
+          serviceAccountName: workerAccount.metadata.name,
+          maxSurge: "25%",
+          env: workerEnv({
+            common,
+            concurrency: w.worker.concurrency,
+            // One connection per concurrent job in each of the two pools (the capacity check counts POOLS_PER_PROCESS).
+            dbPoolMax: workerPoolSize(context.config.tier),
+            secrets: secretEnv(appSecret.metadata.name, WORKER_SECRET_KEYS),
+          }),
+        }),
       },
       { ...k8sOpts, dependsOn: [migration] },
     );
@@ -516,7 +418,7 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-worker-pdb`,
       {
         metadata: { name: "worker", namespace: ns, labels: workerLabels },
-        spec: { minAvailable: pdbMinAvailable(w.worker.minReplicas), selector: { matchLabels: workerLabels } },
+        spec: disruptionBudgetSpec(workerLabels, w.worker.minReplicas),
       },
       k8sOpts,
     );

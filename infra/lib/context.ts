@@ -1,6 +1,6 @@
 /**
  * What every component needs to know about the stack it is in: its validated config, how to name things in the
- * cloud and how to tag them. Built once in infra/tier.ts (infra/preview.ts for previews) and passed to components.
+ * cloud and how to tag them. Built once in infra/index.ts and passed to components.
  */
 import { type StackConfig } from "../../stacks/config";
 import { NAME_LIMITS, physicalName } from "./naming";

@@ -101,6 +101,7 @@ export const autoscalerMinMax = stackRule({
   name: "autoscaler-min-max",
   description: "Autoscalers keep at least two replicas (three at v2) and may scale above their minimum.",
   level: "T",
+  tierOnly: true,
   sources: ["seed 000 §4.1/§5.1 (minReplicas 2 and 3)", "Polaris hpaMinAvailability"],
   check: (resources, ctx, report) => {
     const floor = minimumReplicas(ctx.tier);

@@ -116,6 +116,7 @@ export const capacityAddsUp = stackRule({
   description:
     "The autoscalers' maxima fit the node groups' maximum allocatable resources, and the PgBouncer client and RDS connection budgets hold (infra/lib/capacity/).",
   level: "M",
+  tierOnly: true,
   sources: [
     "issue 3 §6 (capacity inequalities)",
     "seed 000 §3.4 (PgBouncer)",

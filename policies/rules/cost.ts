@@ -17,6 +17,7 @@ export const costWithinBudget = stackRule({
   name: "cost-within-budget",
   description: "The stack's expected monthly cost is within its tier's budget (the upper bound of seed 000 §8.2).",
   level: "T",
+  tierOnly: true,
   sources: ["seed 000 §8.2 (cost projections)", "infra/lib/cost/budget.ts checkBudget"],
   check: (resources, ctx, report) => {
     const estimate = estimateCost(costResources(resources), ctx.sizing.usage);

@@ -59,6 +59,7 @@ export const rdsBackupRetention = resourceRule({
   name: "rds-backup-retention",
   description: "The RDS primary keeps automated backups for at least the tier's days (stacks/tiers.ts).",
   level: "T",
+  tierOnly: true,
   sources: ["CKV_AWS_133", "AWSGuard rds-instance-backup-enabled"],
   types: RDS_INSTANCE,
   check: (props, ctx, report) => {

@@ -14,17 +14,8 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { TierSpec } from "../../stacks/tiers";
-import {
-  POLICY_TIERS,
-  isPolicyTier,
-  nameFromUrn,
-  sizingFor,
-  stackFromUrn,
-  tierFromStackName,
-  type PolicyTier,
-  type RuleLevel,
-} from "../tier";
+import { TIERS, type TierName, type TierSpec } from "../../stacks/tiers";
+import { POLICY_TARGETS, PREVIEW, isPolicyTarget, nameFromUrn, type PolicyTarget, type RuleLevel } from "../tier";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs are whatever the provider's schema says
 export type Props = Record<string, any>;
@@ -35,6 +26,11 @@ export interface RuleMeta {
   level: RuleLevel;
   /** Where the rule comes from: Checkov ids, AWSGuard names, kube-score / Polaris / kube-linter checks, CIS EKS. */
   sources: readonly string[];
+  /**
+   * The rule sizes a tier (thresholds from stacks/tiers.ts: capacity, budget, replica floors, backup days), so it
+   * checks tier stacks only and is not in the preview rule set (policies/tier.ts).
+   */
+  tierOnly?: boolean;
 }
 
 export type ResourceRule = ResourceValidationPolicy & RuleMeta & { validateResource: ResourceValidation };
@@ -53,8 +49,8 @@ export interface Exemption {
 
 /** Configuration every rule accepts (`--policy-pack-config`), on top of `enforcementLevel`. */
 export interface RuleConfig {
-  /** The tier thresholds are read for; `policies/index.ts` fills it with the tier the pack was built for. */
-  tier?: PolicyTier;
+  /** What the stack is checked as; the pack (and the offline evaluator) fill it with the target they resolved. */
+  tier?: PolicyTarget;
   /** Resources this rule does not apply to. */
   exempt?: Exemption[];
 }
@@ -63,8 +59,9 @@ export const RULE_CONFIG_SCHEMA: PolicyConfigSchema = {
   properties: {
     tier: {
       type: "string",
-      enum: [...POLICY_TIERS],
-      description: "Tier whose thresholds the rule applies; defaults to the tier the pack was built for.",
+      enum: [...POLICY_TARGETS],
+      description:
+        "Tier whose thresholds the rule applies; defaults to the stack's, and may only confirm or raise it (policies/tier.ts).",
     },
     exempt: {
       type: "array",
@@ -78,20 +75,24 @@ export const RULE_CONFIG_SCHEMA: PolicyConfigSchema = {
   },
 };
 
-/** The tier a handler applies: policy config first, then the stack named in the URN. */
-export function ruleTier(config: RuleConfig, urn: string | undefined): PolicyTier {
-  if (config.tier !== undefined) {
-    if (!isPolicyTier(config.tier)) {
-      throw new Error(`policy config "tier" must be one of ${POLICY_TIERS.join(", ")}, got "${String(config.tier)}"`);
-    }
-    return config.tier;
+/**
+ * What a handler checks the stack as: the target the pack or the offline evaluator put into its config. Never
+ * guessed from the stack's name.
+ */
+export function targetOf(config: RuleConfig): PolicyTarget {
+  if (!isPolicyTarget(config.tier)) {
+    throw new Error(
+      `policy config "tier" must be one of ${POLICY_TARGETS.join(", ")}, got ${JSON.stringify(config.tier)} (the pack and the offline evaluator set it)`,
+    );
   }
-  const stack = urn === undefined ? undefined : stackFromUrn(urn);
-  const tier = stack === undefined ? undefined : tierFromStackName(stack);
-  if (tier === undefined) {
-    throw new Error(`cannot tell the tier: no policy config "tier" and stack "${stack ?? "(none)"}" is not a tier`);
-  }
-  return tier;
+  return config.tier;
+}
+
+/** The tier of a tier-only rule's stack; such rules are never built for a preview (policies/pack.ts). */
+function tierOf(config: RuleConfig, rule: string): TierName {
+  const target = targetOf(config);
+  if (target === PREVIEW) throw new Error(`policy ${rule} sizes a tier and is not in the preview rule set`);
+  return target;
 }
 
 function isExempt(config: RuleConfig, name: string): boolean {
@@ -113,20 +114,35 @@ export function describeResource(type: string, name: string): string {
 export interface ResourceContext {
   name: string;
   type: string;
-  tier: PolicyTier;
+  /** What the stack is checked as: its tier, or a preview. */
+  target: PolicyTarget;
+}
+
+/** What a tier-only check knows besides: the tier and its sizing. */
+export interface TierContext {
+  tier: TierName;
   sizing: TierSpec;
 }
 
-export interface ResourceRuleDefinition extends RuleMeta {
+interface ResourceRuleBase extends RuleMeta {
   name: string;
   description: string;
   /** Type tokens the rule applies to (list the other spellings of the same thing where cheap). */
   types: readonly string[];
-  check: (props: Props, ctx: ResourceContext, report: (message: string) => void) => void;
 }
 
+export type ResourceRuleDefinition =
+  | (ResourceRuleBase & {
+      tierOnly?: false;
+      check: (props: Props, ctx: ResourceContext, report: (message: string) => void) => void;
+    })
+  | (ResourceRuleBase & {
+      tierOnly: true;
+      check: (props: Props, ctx: ResourceContext & TierContext, report: (message: string) => void) => void;
+    });
+
 export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
-  const { check, types, ...meta } = def;
+  const { check: _check, types, ...meta } = def;
   return {
     ...meta,
     configSchema: RULE_CONFIG_SCHEMA,
@@ -134,36 +150,49 @@ export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
       if (!types.includes(args.type)) return;
       const config = args.getConfig<RuleConfig>();
       if (isExempt(config, args.name)) return;
-      const tier = ruleTier(config, args.urn);
-      const ctx: ResourceContext = { name: args.name, type: args.type, tier, sizing: sizingFor(tier) };
-      check(args.props, ctx, (message) => reportViolation(`${describeResource(args.type, args.name)}: ${message}`));
+      const ctx: ResourceContext = { name: args.name, type: args.type, target: targetOf(config) };
+      const report = (message: string) => reportViolation(`${describeResource(args.type, args.name)}: ${message}`);
+      if (def.tierOnly) {
+        const tier = tierOf(config, def.name);
+        def.check(args.props, { ...ctx, tier, sizing: TIERS[tier] }, report);
+      } else {
+        def.check(args.props, ctx, report);
+      }
     },
   };
 }
 
 /** What a stack check knows besides the resources. */
 export interface StackContext {
-  tier: PolicyTier;
-  sizing: TierSpec;
+  target: PolicyTarget;
 }
 
 /** Reports a violation about one resource (named in the message, with its URN), or about the stack. */
 export type StackReport = (message: string, resource?: PolicyResource) => void;
 
-export interface StackRuleDefinition extends RuleMeta {
+interface StackRuleBase extends RuleMeta {
   name: string;
   description: string;
-  check: (resources: readonly PolicyResource[], ctx: StackContext, report: StackReport) => void;
 }
 
+export type StackRuleDefinition =
+  | (StackRuleBase & {
+      tierOnly?: false;
+      check: (resources: readonly PolicyResource[], ctx: StackContext, report: StackReport) => void;
+    })
+  | (StackRuleBase & {
+      tierOnly: true;
+      check: (resources: readonly PolicyResource[], ctx: StackContext & TierContext, report: StackReport) => void;
+    });
+
 export function stackRule(def: StackRuleDefinition): StackRule {
-  const { check, ...meta } = def;
+  const { check: _check, ...meta } = def;
   return {
     ...meta,
     configSchema: RULE_CONFIG_SCHEMA,
     validateStack: (args, reportViolation: ReportViolation) => {
       const config = args.getConfig<RuleConfig>();
-      const tier = ruleTier(config, args.resources[0]?.urn);
+      const target = targetOf(config);
       const report: StackReport = (message, resource) => {
         if (resource === undefined) {
           reportViolation(message);
@@ -172,7 +201,12 @@ export function stackRule(def: StackRuleDefinition): StackRule {
         if (isExempt(config, resource.name)) return;
         reportViolation(`${describeResource(resource.type, resource.name)}: ${message}`, resource.urn);
       };
-      check(args.resources, { tier, sizing: sizingFor(tier) }, report);
+      if (def.tierOnly) {
+        const tier = tierOf(config, def.name);
+        def.check(args.resources, { target, tier, sizing: TIERS[tier] }, report);
+      } else {
+        def.check(args.resources, { target }, report);
+      }
     },
   };
 }

@@ -216,6 +216,7 @@ export const minReplicas = stackRule({
   name: "k8s-min-replicas",
   description: "Deployments run at least two replicas (three at v2), either fixed or as their autoscaler's minimum.",
   level: "T",
+  tierOnly: true,
   sources: ["kube-score deployment-replicas", "Polaris deploymentMissingReplicas"],
   check: (resources, ctx, report) => {
     const floor = minimumReplicas(ctx.tier);

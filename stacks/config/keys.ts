@@ -10,8 +10,6 @@ import { TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../kubernetes";
 
 export const PROJECT = "storyforge";
-/** The `storyforge:tier` of a preview stack: no tier of its own, it deploys into a base stack's cluster. */
-export const PREVIEW_TIER = "preview";
 
 export type ConfigKeyType = "string" | "integer" | "boolean" | "flag" | "array";
 
@@ -57,8 +55,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     key: "tier",
     type: "string",
     description:
-      "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2; preview for a preview stack (stacks/preview)",
-    oneOf: [...TIER_NAMES, PREVIEW_TIER],
+      "Capacity tier of the stack (seed 000 §8): mvp, v1 or v2 (preview stacks are the previews project's, previews/)",
+    oneOf: TIER_NAMES,
   },
   {
     key: "owner",
@@ -237,45 +235,6 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description:
       "HTTPS endpoints (a pager's SNS integration URL) subscribed to the critical topic; each must confirm SNS subscriptions itself (empty: none)",
     default: [],
-  },
-  // Preview stacks (stacks/preview; `npm run preview -- up` sets the preview* keys)
-  {
-    key: "baseStack",
-    type: "string",
-    description:
-      "Preview stacks: the stack whose cluster they deploy into, e.g. organization/storyforge/v1 (empty: not a preview)",
-    default: "",
-  },
-  {
-    key: "previewDomain",
-    type: "string",
-    description:
-      "Preview stacks: DNS zone of preview hosts, <namespace>.<previewDomain> (wildcard record to the shared preview ALB)",
-    default: "",
-  },
-  {
-    key: "previewBranch",
-    type: "string",
-    description: "Preview stacks: git branch deployed (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewCommit",
-    type: "string",
-    description: "Preview stacks: git commit deployed (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewOwner",
-    type: "string",
-    description: "Preview stacks: who deployed it, git user.email or $USER (set by the preview command)",
-    default: "",
-  },
-  {
-    key: "previewDeployedAt",
-    type: "string",
-    description: "Preview stacks: ISO time of the last deploy (set by the preview command)",
-    default: "",
   },
 ];
 

@@ -6,7 +6,7 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, KEY_INDEX, PREVIEW_TIER, PROJECT } from "./keys";
+import { type ConfigKeyDef, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
   alarmSubscriptionProblems,
@@ -96,11 +96,6 @@ export function resolveStackConfig(input: {
   const region = values["aws:region"];
   if (typeof region !== "string" || region === "") {
     problems.push(`${stackFile}: aws:region is required, e.g. us-east-1`);
-  }
-  if (tierName === PREVIEW_TIER) {
-    problems.push(
-      `${stackFile}: ${PROJECT}:tier is ${PREVIEW_TIER}: a preview stack is read by resolvePreviewConfig (stacks/preview/config.ts), not as a tier`,
-    );
   }
   if (problems.length > 0 || !isTierName(tierName)) throw new ConfigError(problems);
 

@@ -1,7 +1,7 @@
 /**
  * What a preview runs, written once as data: one pod of each kind, small, on the base stack's node groups, and
  * the ResourceQuota and LimitRange that keep one preview from starving the shared cluster. The Preview component
- * (infra/components/preview.ts), its incremental cost and the tests read this table.
+ * (previews/components/preview.ts), its incremental cost and the tests read this table.
  */
 import type { NodeRole, PodResources } from "../tiers";
 
@@ -16,8 +16,8 @@ export interface PreviewPod {
 }
 
 export interface PreviewSpec {
-  /** The API: one replica, on the API nodes. */
-  api: PreviewPod;
+  /** The API: one replica, on the API nodes, a small pool per process. */
+  api: PreviewPod & { dbPoolMax: number };
   /** The worker: one replica, on the worker nodes, few concurrent jobs. */
   worker: PreviewPod & { concurrency: number };
   /** PostgreSQL 16 (the major version of the tiers' RDS), single instance, its volume deleted with the namespace. */
@@ -54,7 +54,7 @@ const pod = (
 });
 
 export const PREVIEW_SPEC: PreviewSpec = {
-  api: { name: "api", role: "api", pod: pod(250, 384, 1000, 768) },
+  api: { name: "api", role: "api", pod: pod(250, 384, 1000, 768), dbPoolMax: 5 },
   worker: { name: "worker", role: "worker", pod: pod(250, 512, 1000, 1024), concurrency: 2 },
   // Official images pinned by tag; alpine variants run as uid 70 (postgres) and 999 (redis).
   postgres: {

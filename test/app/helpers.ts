@@ -32,6 +32,9 @@ export function appEnv(urls: ServiceUrls, overrides: Record<string, string> = {}
     RATE_LIMIT_READ_PER_MIN: "1000000",
     RATE_LIMIT_WRITE_PER_MIN: "1000000",
     RATE_LIMIT_SCENE_CREATE_PER_MIN: "1000000",
+    // the test files share one database under different queue prefixes: a worker's requeue pass would take
+    // the other files' unfinished jobs into its own queue. Tests of the pass set it low on their own services.
+    JOB_REQUEUE_AFTER_MS: "3600000",
     ...overrides,
   };
 }

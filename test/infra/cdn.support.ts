@@ -1,5 +1,5 @@
 /**
- * Plans a stack for the CDN tests: the real program (`infra/tier.ts`, where the Cdn takes the workloads
+ * Plans a stack for the CDN tests: the real program (`infra/index.ts`, where the Cdn takes the workloads
  * engineer's LoadBalancer as its API origin) under the offline harness's strict mocks.
  */
 import { type Plan, planStack } from "../../tools/plan/harness";

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -64,6 +64,46 @@ describe("npm run plan", () => {
       const { code, stderr } = plan(["--stack", "wrongtype"], { STORYFORGE_STACK_DIR: dir });
       expect(code).toBe(1);
       expect(stderr).toContain('Pulumi.wrongtype.yaml: storyforge:redisShards must be an integer, got "three"');
+    }, 120_000);
+  });
+
+  describe("with two projects: tier stacks at the top of the stack directory, preview stacks in previews/", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "storyforge-projects-"));
+      mkdirSync(join(dir, "previews"));
+      copyFileSync(join(ROOT, "Pulumi.v1.yaml"), join(dir, "Pulumi.v1.yaml"));
+      const preview =
+        "config:\n  aws:region: us-east-1\n  storyforge-preview:baseStack: organization/storyforge/v1\n  storyforge-preview:domain: preview.example.com\n";
+      writeFileSync(join(dir, "previews", "Pulumi.preview-x.yaml"), preview);
+      writeFileSync(join(dir, "previews", "Pulumi.v1.yaml"), preview);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("a stack whose file is in previews/ is planned by the previews program", () => {
+      const { code, stdout } = plan(["--stack", "preview-x", "--json"], { STORYFORGE_STACK_DIR: dir });
+      expect(code).toBe(0);
+      const parsed = JSON.parse(stdout);
+      expect(parsed.resources.map((r: { type: string }) => r.type)).toContain("storyforge:preview:Preview");
+      expect(parsed.outputs.url).toBe("https://preview-x.preview.example.com");
+    }, 120_000);
+
+    it("a stack name both projects have a file for is refused, naming --project", () => {
+      const { code, stderr } = plan(["--stack", "v1"], { STORYFORGE_STACK_DIR: dir });
+      expect(code).toBe(1);
+      expect(stderr).toContain('stack "v1" has a file in both projects');
+      expect(stderr).toContain("--project tier or --project previews");
+    }, 60_000);
+
+    it("--project picks one, and names only tier or previews", () => {
+      const { code, stdout } = plan(["--stack", "v1", "--project", "previews", "--json"], {
+        STORYFORGE_STACK_DIR: dir,
+      });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).outputs.namespace).toBe("v1");
+      const bad = plan(["--stack", "v1", "--project", "infra"], { STORYFORGE_STACK_DIR: dir });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--project must be one of tier, previews, got "infra"');
     }, 120_000);
   });
 });

@@ -1,6 +1,7 @@
 import { PGBOUNCER_SETTINGS } from "../../infra/lib/capacity";
 import { pgbouncerIni, userlistLine } from "../../infra/components/pgbouncer";
-import { connectionUrls, migrationJobName, pdbMinAvailable } from "../../infra/components/workloads";
+import { connectionUrls } from "../../infra/components/workloads";
+import { migrationJobName, pdbMinAvailable } from "../../infra/lib/app-pods";
 
 describe("PgBouncer configuration", () => {
   const ini = pgbouncerIni({

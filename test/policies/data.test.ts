@@ -1,3 +1,4 @@
+import { resourceValidationArgs } from "../../policies/evaluate";
 import * as data from "../../policies/rules/data";
 import { cacheParameterGroup, rdsPrimary, rdsReplica, replicationGroup, searchDomain, T } from "./fixtures";
 import { describeResourceRule, mutate, stackViolations, violations } from "./support";
@@ -51,10 +52,13 @@ describe("RDS", () => {
     expect(violations(data.rdsBackupRetention, T.rds, fourteen, { tier: "v1" })).toEqual([]);
     expect(violations(data.rdsBackupRetention, T.rds, fourteen, { tier: "v2" })).toHaveLength(1);
   });
-  it("rds-backup-retention takes the tier from the stack in the URN when config names none", () => {
+  it("rds-backup-retention never reads the tier from the stack's name, only from what the stack is checked as", () => {
     const fourteen = mutate(rdsPrimary, (p) => (p.backupRetentionPeriod = 14));
-    expect(violations(data.rdsBackupRetention, T.rds, fourteen, { stack: "v1" })).toEqual([]);
-    expect(violations(data.rdsBackupRetention, T.rds, fourteen, { stack: "v2" })).toHaveLength(1);
+    expect(violations(data.rdsBackupRetention, T.rds, fourteen, { stack: "v1", tier: "v2" })).toHaveLength(1);
+    expect(violations(data.rdsBackupRetention, T.rds, fourteen, { stack: "v2", tier: "v1" })).toEqual([]);
+    const args = resourceValidationArgs("v2", { type: T.rds, name: "db", props: fourteen });
+    const validate = data.rdsBackupRetention.validateResource as (a: unknown, r: (m: string) => void) => void;
+    expect(() => validate(args, () => undefined)).toThrow(/policy config "tier" must be one of mvp, v1, v2, preview/);
   });
 
   describeResourceRule(data.rdsDeletionProtection, T.rds, rdsPrimary, [

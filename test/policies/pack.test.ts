@@ -9,9 +9,9 @@ import {
   stackPolicyConfig,
   stackValidationArgs,
 } from "../../policies/evaluate";
-import { buildPolicies } from "../../policies/pack";
+import { buildPolicies, rulesFor } from "../../policies/pack";
 import { ALL_RULES } from "../../policies/rules";
-import { enforcementFor, resolvePackTier, tierFromStackName } from "../../policies/tier";
+import { enforcementFor, resolvePackTarget, ruleTarget } from "../../policies/tier";
 import { rdsPrimary, T } from "./fixtures";
 import { mutate } from "./support";
 
@@ -27,27 +27,68 @@ describe("tier-aware enforcement", () => {
   ] as const)("a %s rule is %s at %s", (level, tier, expected) => {
     expect(enforcementFor(level, tier)).toBe(expected);
   });
+});
 
-  it("reads the tier from the stack name, with preview-* and pr-* as preview stacks", () => {
-    expect(["mvp", "v1", "v2", "preview-feature-x", "pr-42", "dev"].map(tierFromStackName)).toEqual([
-      "mvp",
-      "v1",
-      "v2",
-      "preview",
-      "preview",
-      undefined,
+describe("what the pack checks a stack as (policies/tier.ts)", () => {
+  const tierStack = (configTier: unknown, env?: string, stack = "staging") =>
+    resolvePackTarget({ project: "storyforge", stack, configTier, env });
+
+  it("a tier stack is checked as the tier its config names, whatever the stack is called", () => {
+    expect(tierStack("v1")).toBe("v1");
+    expect(tierStack("mvp", undefined, "v2")).toBe("mvp");
+  });
+  it("STORYFORGE_POLICY_TIER may confirm or raise the config's tier", () => {
+    expect(tierStack("v1", "v1")).toBe("v1");
+    expect(tierStack("v1", "v2")).toBe("v2");
+    expect(tierStack("v1", "")).toBe("v1");
+  });
+  it("STORYFORGE_POLICY_TIER never lowers it, and names only a tier", () => {
+    expect(() => tierStack("v1", "mvp")).toThrow(
+      'STORYFORGE_POLICY_TIER=mvp would check stack "staging" below its storyforge:tier v1; it may only confirm or raise the tier',
+    );
+    expect(() => tierStack("v1", "prod")).toThrow('STORYFORGE_POLICY_TIER must be one of mvp, v1, v2, got "prod"');
+  });
+  it("a tier stack without a tier, or with an unknown one, is refused naming the stack and the key", () => {
+    expect(() => tierStack(undefined)).toThrow(
+      'stack "staging" has no storyforge:tier in its config (Pulumi.staging.yaml): the policy pack checks a stack as the tier its config names (mvp, v1, v2)',
+    );
+    expect(() => tierStack("v3")).toThrow('stack "staging": storyforge:tier must be one of mvp, v1, v2, got "v3"');
+    expect(() => tierStack("preview")).toThrow('storyforge:tier must be one of mvp, v1, v2, got "preview"');
+  });
+  it("a stack of the previews project is checked by the preview rule set, with no override", () => {
+    expect(
+      resolvePackTarget({ project: "storyforge-preview", stack: "preview-x", configTier: undefined, env: undefined }),
+    ).toBe("preview");
+    expect(() =>
+      resolvePackTarget({ project: "storyforge-preview", stack: "preview-x", configTier: undefined, env: "v1" }),
+    ).toThrow(/preview \(project storyforge-preview\), checked by the preview rule set, not as a tier/);
+  });
+  it("a stack of another project is refused", () => {
+    expect(() => resolvePackTarget({ project: "other", stack: "v1", configTier: "v1", env: undefined })).toThrow(
+      'the StoryForge policy pack checks stacks of the projects storyforge and storyforge-preview, got project "other"',
+    );
+  });
+  it("a per-policy tier in policy config may raise the stack's tier for that policy, never lower it", () => {
+    expect(ruleTarget("v1", undefined, "p")).toBe("v1");
+    expect(ruleTarget("v1", "v2", "p")).toBe("v2");
+    expect(() => ruleTarget("v2", "mvp", "p")).toThrow(/policy p: config "tier" mvp would check a stack checked as v2/);
+    expect(() => ruleTarget("preview", "v1", "p")).toThrow(/may only confirm or raise/);
+    expect(() => ruleTarget("v1", "preview", "p")).toThrow(/may only confirm or raise/);
+  });
+});
+
+describe("the preview rule set", () => {
+  it("is every rule except those that size a tier (capacity, budget, replica floors, backup days)", () => {
+    const left = ALL_RULES.filter((r) => !rulesFor("preview").includes(r)).map((r) => r.name);
+    expect(left.sort()).toEqual([
+      "autoscaler-min-max",
+      "capacity-adds-up",
+      "cost-within-budget",
+      "k8s-min-replicas",
+      "rds-backup-retention",
     ]);
-  });
-  it("lets STORYFORGE_POLICY_TIER override the stack", () => {
-    expect(resolvePackTier({ env: "v2", stack: "pr-42" })).toBe("v2");
-  });
-  it("refuses a stack that is not a tier, naming it and the override", () => {
-    expect(() => resolvePackTier({ env: undefined, stack: "dev" })).toThrow(
-      /stack "dev" is not a tier.*STORYFORGE_POLICY_TIER/,
-    );
-    expect(() => resolvePackTier({ env: "prod", stack: "v1" })).toThrow(
-      /STORYFORGE_POLICY_TIER must be one of .*got "prod"/,
-    );
+    expect(rulesFor("mvp")).toEqual(ALL_RULES);
+    expect(buildPolicies("preview").map((p) => p.name)).not.toContain("capacity-adds-up");
   });
 });
 

@@ -3,7 +3,7 @@
  * through every rule of the pack, enforced as at the stack's tier. One stack per jest file (the Pulumi runtime
  * keeps global state), so each stack has a small file calling `describeStackPolicies`.
  */
-import { planStack, type Plan } from "../../tools/plan/harness";
+import { packTargetOf, planStack, type Plan } from "../../tools/plan/harness";
 import {
   evaluatePolicies,
   offlineIdOf,
@@ -12,7 +12,6 @@ import {
   type Finding,
 } from "../../policies/evaluate";
 import { dataTierGroups } from "../../policies/rules/network";
-import { tierFromStackName } from "../../policies/tier";
 
 /** Advisory findings the stack is expected to report (T rules a small tier does not meet, by design). */
 export interface Expected {
@@ -20,8 +19,8 @@ export interface Expected {
 }
 
 export function describeStackPolicies(stack: string, expected: Expected = {}): void {
-  const tier = tierFromStackName(stack);
-  if (tier === undefined) throw new Error(`stack "${stack}" is not a tier`);
+  // As the pack does under the CLI: the stack file's storyforge:tier, not the stack's name.
+  const tier = packTargetOf(stack, { env: undefined });
 
   describe(`stack ${stack} through every policy (offline plan, tier ${tier})`, () => {
     let plan: Plan;

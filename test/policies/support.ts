@@ -10,13 +10,13 @@ import {
   stackValidationArgs,
   type PlannedResource,
 } from "../../policies/evaluate";
-import type { PolicyTier } from "../../policies/tier";
+import type { PolicyTarget } from "../../policies/tier";
 
 export interface RunOptions {
-  /** The stack name in the URN (default: the tier, or "v1"). */
+  /** The stack name in the URN (default: the tier). It never decides the tier. */
   stack?: string;
-  /** The tier given through policy config; leave unset to test the URN-derived tier. */
-  tier?: PolicyTier;
+  /** What the stack is checked as, handed to the handler through policy config as the pack does (default: v1). */
+  tier?: PolicyTarget;
   config?: RuleConfig;
   name?: string;
 }
@@ -29,10 +29,7 @@ export function violations(
   options: RunOptions = {},
 ): string[] {
   const found: string[] = [];
-  const config: RuleConfig = {
-    ...(options.tier === undefined ? {} : { tier: options.tier }),
-    ...(options.config ?? {}),
-  };
+  const config: RuleConfig = { tier: options.tier ?? "v1", ...(options.config ?? {}) };
   const stack = options.stack ?? options.tier ?? "v1";
   const args = resourceValidationArgs(stack, { type, name: options.name ?? "subject", props }, config);
   const result = rule.validateResource(args, (message) => found.push(message));
@@ -52,10 +49,7 @@ export function stackViolations(
   options: RunOptions = {},
 ): StackViolation[] {
   const found: StackViolation[] = [];
-  const config: RuleConfig = {
-    ...(options.tier === undefined ? {} : { tier: options.tier }),
-    ...(options.config ?? {}),
-  };
+  const config: RuleConfig = { tier: options.tier ?? "v1", ...(options.config ?? {}) };
   const stack = options.stack ?? options.tier ?? "v1";
   const result = rule.validateStack(
     stackValidationArgs(policyResources(stack, resources, offlineIdOf), config),

@@ -1,8 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { destroy, gc, type GitInfo, list, PREVIEW_TAGS, type PreviewDeps, up } from "../../tools/preview/commands";
+import { parse } from "yaml";
+import {
+  destroy,
+  gc,
+  type GitInfo,
+  list,
+  PREVIEW_TAGS,
+  type PreviewDeps,
+  readTemplate,
+  up,
+} from "../../tools/preview/commands";
+import { PREVIEWS_WORK_DIR } from "../../tools/preview/cli";
+import { PREVIEW_PROJECT } from "../../stacks/preview/config";
 import { previewStackName } from "../../stacks/preview/naming";
 import { FakePulumi } from "./fake-pulumi";
 
@@ -13,10 +25,10 @@ const ago = (hours: number) => new Date(NOW.getTime() - hours * HOUR).toISOStrin
 let workDir: string;
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), "preview-commands-"));
-  writeFileSync(join(workDir, "Pulumi.yaml"), "name: storyforge\nruntime: nodejs\nmain: infra/\n");
+  writeFileSync(join(workDir, "Pulumi.yaml"), "name: storyforge-preview\nruntime: nodejs\nmain: index.ts\n");
   writeFileSync(
     join(workDir, "Pulumi.preview.yaml"),
-    "config:\n  aws:region: us-east-1\n  storyforge:tier: preview\n  storyforge:baseStack: organization/storyforge/v1\n  storyforge:previewDomain: preview.example.com\n",
+    "config:\n  aws:region: us-east-1\n  storyforge-preview:baseStack: organization/storyforge/v1\n  storyforge-preview:domain: preview.example.com\n",
   );
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -53,8 +65,8 @@ describe("up", () => {
     const configCall = argv.find((a) => a[0] === "config")!;
     expect(argv).toEqual([
       ["whoami"],
-      ["stack", "select", "--stack", STACK],
-      ["stack", "init", STACK],
+      ["stack", "--stack", STACK],
+      ["stack", "init", STACK, "--no-select"],
       configCall,
       ["stack", "tag", "set", PREVIEW_TAGS.preview, "true", "--stack", STACK],
       ["stack", "tag", "set", PREVIEW_TAGS.owner, "jane@example.com", "--stack", STACK],
@@ -71,19 +83,32 @@ describe("up", () => {
     expect(pulumi.calls.every((c) => c.cwd === workDir)).toBe(true);
   });
 
-  test("config is the template plus tier, base stack, branch, commit, owner and deploy time", async () => {
+  test("config is the template plus base stack, branch, commit, owner and deploy time, in the previews project's keys", async () => {
     const { pulumi, deps } = setup();
     await up({}, deps);
     expect(pulumi.stacks.get(STACK)!.config).toEqual({
       "aws:region": "us-east-1",
-      "storyforge:tier": "preview",
-      "storyforge:baseStack": "organization/storyforge/v1",
-      "storyforge:previewDomain": "preview.example.com",
-      "storyforge:previewBranch": "feature/Login",
-      "storyforge:previewCommit": "0123456789abcdef0123456789abcdef01234567",
-      "storyforge:previewOwner": "jane@example.com",
-      "storyforge:previewDeployedAt": NOW.toISOString(),
+      "storyforge-preview:baseStack": "organization/storyforge/v1",
+      "storyforge-preview:domain": "preview.example.com",
+      "storyforge-preview:branch": "feature/Login",
+      "storyforge-preview:commit": "0123456789abcdef0123456789abcdef01234567",
+      "storyforge-preview:owner": "jane@example.com",
+      "storyforge-preview:deployedAt": NOW.toISOString(),
     });
+  });
+
+  test("up, destroy, list and gc never change the stack the developer has selected", async () => {
+    const { pulumi, deps } = setup();
+    pulumi.stacks.set("preview-old", { tags: { [PREVIEW_TAGS.lastDeploy]: ago(100) }, config: {}, outputs: {} });
+    pulumi.selected = "preview-mine";
+    pulumi.stacks.set("preview-mine", { tags: {}, config: {}, outputs: {} });
+    await up({}, deps);
+    await up({ name: "second" }, deps);
+    await list(deps);
+    await destroy({ name: "second" }, deps);
+    await gc({ idleMs: 72 * HOUR, dryRun: false }, deps);
+    expect(pulumi.selected).toBe("preview-mine");
+    expect(pulumi.argv.filter((a) => a[1] === "select")).toEqual([]);
   });
 
   test("progress is streamed and the url printed", async () => {
@@ -93,18 +118,18 @@ describe("up", () => {
     expect(output()).toContain(`${STACK} is up: https://${STACK}.preview.example.com`);
   });
 
-  test("an existing preview is selected, not created again", async () => {
+  test("an existing preview is opened, not created again", async () => {
     const { pulumi, deps } = setup();
     pulumi.stacks.set(STACK, { tags: {}, config: {}, outputs: {} });
     await up({}, deps);
     expect(pulumi.argv.some((a) => a[1] === "init")).toBe(false);
-    expect(pulumi.argv[1]).toEqual(["stack", "select", "--stack", STACK]);
+    expect(pulumi.argv[1]).toEqual(["stack", "--stack", STACK]);
   });
 
   test("--name and --base replace the branch name and the template's base stack", async () => {
     const { pulumi, deps } = setup();
     await up({ name: "demo", baseStack: "acme/storyforge/mvp" }, deps);
-    expect(pulumi.stacks.get("preview-demo")!.config["storyforge:baseStack"]).toBe("acme/storyforge/mvp");
+    expect(pulumi.stacks.get("preview-demo")!.config["storyforge-preview:baseStack"]).toBe("acme/storyforge/mvp");
   });
 
   test("the owner falls back to $USER without a git e-mail", async () => {
@@ -153,7 +178,7 @@ describe("destroy", () => {
     await destroy({}, deps);
     expect(pulumi.argv).toEqual([
       ["whoami"],
-      ["stack", "select", "--stack", STACK],
+      ["stack", "--stack", STACK],
       ["destroy", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", STACK],
       ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", STACK],
       ["stack", "rm", "--yes", STACK],
@@ -278,6 +303,17 @@ describe("list", () => {
 });
 
 describe("the command line", () => {
+  test("drives the previews project: previews/Pulumi.yaml (storyforge-preview) and its template", () => {
+    const project = parse(readFileSync(join(PREVIEWS_WORK_DIR, "Pulumi.yaml"), "utf8")) as {
+      name: string;
+      main: string;
+    };
+    expect(project).toMatchObject({ name: PREVIEW_PROJECT, main: "index.ts" });
+    expect(readTemplate(PREVIEWS_WORK_DIR)).toMatchObject({
+      "storyforge-preview:baseStack": "organization/storyforge/v1",
+    });
+  });
+
   test("without the Pulumi CLI, up exits non-zero and says how to install it", () => {
     const repo = join(__dirname, "..", "..");
     const result = spawnSync(

@@ -41,6 +41,8 @@ export class FakePulumi {
   /** Commands (by their first words, e.g. "destroy") that fail for a given stack. */
   readonly failures = new Map<string, string>();
   loggedIn = true;
+  /** The stack the CLI has selected (what a developer's own `pulumi up` would act on), as the real CLI keeps it. */
+  selected: string | undefined;
   /** What `up` creates: the outputs of the program. */
   upOutputs: (stack: string) => Record<string, unknown> = (stack) => ({
     url: `https://${stack}.preview.example.com`,
@@ -84,12 +86,15 @@ export class FakePulumi {
     if (!this.loggedIn && args[0] !== "version")
       return this.fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
     if (args[0] === "whoami") return this.ok("jane\n");
-    if (args[0] === "stack" && args[1] === "select") {
+    if (args[0] === "stack" && (args[1] === "select" || args[1] === "--stack")) {
       const name = this.stackArg(args);
-      return this.stacks.has(name) ? this.ok() : this.fail(`error: no stack named '${name}' found`);
+      if (!this.stacks.has(name)) return this.fail(`error: no stack named '${name}' found`);
+      if (args[1] === "select") this.selected = name;
+      return this.ok(args[1] === "select" ? "" : `Current stack is ${name}:\n`);
     }
     if (args[0] === "stack" && args[1] === "init") {
       this.stacks.set(args[2], { tags: {}, config: {}, outputs: {} });
+      if (!args.includes("--no-select")) this.selected = args[2];
       return this.ok(`Created stack '${args[2]}'\n`);
     }
     if (args[0] === "stack" && args[1] === "ls") {

@@ -1,10 +1,12 @@
 /**
- * The preview program under the mock runtime (`Pulumi.preview.yaml`, base stack organization/storyforge/v1
- * mocked from the tier model): what it creates, where, and what it keeps secret.
+ * The previews program (previews/, its template `previews/Pulumi.preview.yaml`, base stack organization/storyforge/v1
+ * mocked from Pulumi.v1.yaml) under the mock runtime: what it creates, where, and what it keeps secret.
  */
-import { type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { packTargetOf, type Plan, planStack, type PlannedResource } from "../../tools/plan/harness";
 import { instanceClassOf } from "../../infra/lib/capacity";
-import { PREVIEW_ALB_GROUP } from "../../infra/components/preview";
+import { validatePlanObjects } from "../../infra/lib/k8s-validate";
+import { PREVIEW_ALB_GROUP } from "../../previews/components/app";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
 import { TIERS } from "../../stacks/tiers";
 
@@ -12,10 +14,10 @@ type Inputs = Record<string, any>;
 type Resource = PlannedResource & { inputs: Inputs };
 let plan: Plan;
 const DEPLOYED = {
-  "storyforge:previewBranch": "feature/Login-Page",
-  "storyforge:previewCommit": "0123456789abcdef0123456789abcdef01234567",
-  "storyforge:previewOwner": "jane.doe@example.com",
-  "storyforge:previewDeployedAt": "2026-11-23T12:00:00.000Z",
+  "storyforge-preview:branch": "feature/Login-Page",
+  "storyforge-preview:commit": "0123456789abcdef0123456789abcdef01234567",
+  "storyforge-preview:owner": "jane.doe@example.com",
+  "storyforge-preview:deployedAt": "2026-11-23T12:00:00.000Z",
 };
 
 beforeAll(async () => {
@@ -57,6 +59,25 @@ describe("the preview program", () => {
       "kubernetes:networking.k8s.io/v1:Ingress": 1,
       "kubernetes:policy/v1:PodDisruptionBudget": 2,
     });
+  });
+
+  test("every Kubernetes object is a valid object of its API version", () => {
+    const results = validatePlanObjects(plan.resources);
+    expect(results.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:apps/v1:StatefulSet",
+        "kubernetes:batch/v1:Job",
+      ]),
+    );
+    expect(results.filter((r) => r.errors.length > 0).map((r) => [r.resource, r.errors])).toEqual([]);
+  });
+
+  test("passes the policy pack's preview rule set (what the pack checks a preview stack by) with no finding", () => {
+    const target = packTargetOf("preview", { env: undefined });
+    expect(target).toBe("preview");
+    const findings = evaluatePolicies(plan, target);
+    expect(findings.map((f) => `${f.enforcement} ${f.policy}: ${f.message}`)).toEqual([]);
   });
 
   test("creates no AWS resource: no RDS, ElastiCache, OpenSearch, EKS, CloudFront, load balancer or repository", () => {

@@ -1,7 +1,12 @@
 import { allocatable } from "../../infra/lib/capacity";
-import { labelTime, repositoryOf } from "../../infra/components/preview";
+import { repositoryOf } from "../../previews/components/base-stack";
+import { labelTime } from "../../previews/components/namespace";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { type ConfigError, resolveStackConfig } from "../../stacks/config";
-import { resolvePreviewConfig } from "../../stacks/preview/config";
+import { PREVIEW_CONFIG_KEYS, PREVIEW_PROJECT, resolvePreviewConfig } from "../../stacks/preview/config";
+import { renderPreviewProjectFile } from "../../tools/gen/project-config";
 import { previewCost } from "../../infra/lib/cost/preview";
 import { checkQuota, PREVIEW_SPEC, type PreviewSpec, steadyPods } from "../../stacks/preview/spec";
 
@@ -63,9 +68,8 @@ describe("preview incremental cost", () => {
 describe("preview config", () => {
   const valid = {
     "aws:region": "us-east-1",
-    "storyforge:tier": "preview",
-    "storyforge:baseStack": "organization/storyforge/v1",
-    "storyforge:previewDomain": "preview.example.com",
+    "storyforge-preview:baseStack": "organization/storyforge/v1",
+    "storyforge-preview:domain": "preview.example.com",
   };
   const resolve = (values: Record<string, unknown>, stack = "preview-x") =>
     resolvePreviewConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values });
@@ -80,6 +84,7 @@ describe("preview config", () => {
 
   test("a valid template resolves, the stack name being the namespace", () => {
     expect(resolve(valid)).toMatchObject({
+      project: "storyforge-preview",
       stack: "preview-x",
       baseStack: "organization/storyforge/v1",
       domain: "preview.example.com",
@@ -87,13 +92,29 @@ describe("preview config", () => {
     });
   });
 
-  test("declared defaults of tier keys (as the engine passes them) are accepted", () => {
-    expect(() => resolve({ ...valid, "storyforge:apiNodes": "-1", "storyforge:dbMultiAz": "" })).not.toThrow();
+  test("the keys are the previews project's: branch, commit, owner and deploy time as `up` sets them", () => {
+    expect(
+      resolve({
+        ...valid,
+        "storyforge-preview:branch": "feature/x",
+        "storyforge-preview:commit": "abc",
+        "storyforge-preview:owner": "jane@example.com",
+        "storyforge-preview:deployedAt": "2026-11-23T12:00:00.000Z",
+      }),
+    ).toMatchObject({ branch: "feature/x", commit: "abc", deployedBy: "jane@example.com" });
   });
 
-  test("a tier setting on a preview is an error naming the key", () => {
-    expect(problems({ ...valid, "storyforge:apiNodes": 5 })).toEqual([
-      "Pulumi.preview-x.yaml: storyforge:apiNodes is a tier setting and has no effect on a preview stack (it uses storyforge:baseStack's cluster); remove it",
+  test("a tier setting on a preview is an error naming the key, whatever its value", () => {
+    expect(problems({ ...valid, "storyforge:apiNodes": 5, "storyforge:dbMultiAz": "" })).toEqual([
+      "Pulumi.preview-x.yaml: storyforge:apiNodes is a tier setting and has no effect on a preview stack (it uses storyforge-preview:baseStack's cluster); remove it",
+      "Pulumi.preview-x.yaml: storyforge:dbMultiAz is a tier setting and has no effect on a preview stack (it uses storyforge-preview:baseStack's cluster); remove it",
+    ]);
+  });
+
+  test("a preview key of the tier project (before previews had their own) names the key to use instead", () => {
+    expect(problems({ ...valid, "storyforge:tier": "preview", "storyforge:previewDomain": "x.example.com" })).toEqual([
+      "Pulumi.preview-x.yaml: storyforge:tier is a tier setting and has no effect on a preview stack (it uses storyforge-preview:baseStack's cluster); remove it",
+      "Pulumi.preview-x.yaml: storyforge:previewDomain is a key of the tier project; a preview stack sets storyforge-preview:domain",
     ]);
   });
 
@@ -101,23 +122,77 @@ describe("preview config", () => {
     const found = problems(
       {
         ...valid,
-        "storyforge:baseStak": "x",
-        "storyforge:baseStack": "v1",
-        "storyforge:previewDomain": "Not A Domain",
+        "storyforge-preview:baseStak": "x",
+        "storyforge-preview:baseStack": "v1",
+        "storyforge-preview:domain": "Not A Domain",
       },
       "Preview_X",
     );
     expect(found).toEqual([
-      "Pulumi.Preview_X.yaml: unknown config key storyforge:baseStak (did you mean storyforge:baseStack?)",
-      'Pulumi.Preview_X.yaml: storyforge:baseStack must name the base stack as org/project/stack (e.g. organization/storyforge/v1), got "v1"',
-      'Pulumi.Preview_X.yaml: storyforge:previewDomain must be a DNS zone such as preview.example.com, got "Not A Domain"',
+      "Pulumi.Preview_X.yaml: unknown config key storyforge-preview:baseStak (did you mean storyforge-preview:baseStack?)",
+      'Pulumi.Preview_X.yaml: storyforge-preview:baseStack must name the base stack as org/storyforge/stack (e.g. organization/storyforge/v1), got "v1"',
+      'Pulumi.Preview_X.yaml: storyforge-preview:domain must be a DNS zone such as preview.example.com, got "Not A Domain"',
       'Pulumi.Preview_X.yaml: the stack name "Preview_X" is not a valid namespace name (a DNS-1123 label)',
     ]);
   });
 
-  test("the tier loader refuses a preview stack and points at the preview loader", () => {
-    expect(() => resolveStackConfig({ stack: "preview", stackFile: "Pulumi.preview.yaml", values: valid })).toThrow(
-      "storyforge:tier is preview: a preview stack is read by resolvePreviewConfig",
+  test("the base stack must be a stack of the tier project, not another preview", () => {
+    expect(problems({ ...valid, "storyforge-preview:baseStack": "organization/storyforge-preview/preview-a" })).toEqual(
+      [
+        'Pulumi.preview-x.yaml: storyforge-preview:baseStack must be a stack of the tier project storyforge (org/storyforge/stack), got project "storyforge-preview" in "organization/storyforge-preview/preview-a"',
+      ],
+    );
+  });
+
+  test("the tier loader knows no preview tier: a preview is a stack of the previews project", () => {
+    expect(() =>
+      resolveStackConfig({
+        stack: "preview",
+        stackFile: "Pulumi.preview.yaml",
+        values: { "aws:region": "us-east-1", "storyforge:tier": "preview" },
+      }),
+    ).toThrow('Pulumi.preview.yaml: storyforge:tier must be one of mvp, v1, v2, got "preview"');
+  });
+});
+
+describe("the previews project", () => {
+  const repo = join(__dirname, "..", "..");
+  const yaml = (path: string) => parse(readFileSync(join(repo, path), "utf8")) as Record<string, any>;
+
+  test("previews/Pulumi.yaml declares exactly the keys the preview loader knows (regenerate with npm run gen:project-config)", () => {
+    expect(readFileSync(join(repo, "previews", "Pulumi.yaml"), "utf8")).toBe(renderPreviewProjectFile());
+    expect(Object.keys(yaml("previews/Pulumi.yaml").config)).toEqual(PREVIEW_CONFIG_KEYS.map((d) => d.key));
+  });
+
+  test("is its own project, run like the tier project, with previews/index.ts as its program", () => {
+    const previews = yaml("previews/Pulumi.yaml");
+    const tier = yaml("Pulumi.yaml");
+    expect(previews.name).toBe(PREVIEW_PROJECT);
+    expect(previews.name).not.toBe(tier.name);
+    expect(previews.runtime).toEqual(tier.runtime);
+    expect(previews.main).toBe("index.ts");
+    expect(readFileSync(join(repo, "previews", previews.main as string), "utf8")).toContain("new Preview(");
+  });
+
+  test("the tier project declares no preview key", () => {
+    const tierKeys = Object.keys(yaml("Pulumi.yaml").config);
+    for (const key of [
+      "baseStack",
+      "previewDomain",
+      "previewBranch",
+      "previewCommit",
+      "previewOwner",
+      "previewDeployedAt",
+    ])
+      expect(tierKeys).not.toContain(key);
+  });
+
+  test("the template previews/Pulumi.preview.yaml holds only values the preview loader accepts", () => {
+    const values = yaml("previews/Pulumi.preview.yaml").config as Record<string, unknown>;
+    expect(resolvePreviewConfig({ stack: "preview", stackFile: "previews/Pulumi.preview.yaml", values })).toMatchObject(
+      {
+        baseStack: "organization/storyforge/v1",
+      },
     );
   });
 });

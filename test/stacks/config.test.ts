@@ -84,7 +84,7 @@ describe("stack config", () => {
     ["storyforge:dbReplicaCount", 9, "must be at most 5, got 9"],
     ["storyforge:dbMultiAz", "yes", 'must be true or false, got "yes"'],
     ["storyforge:dbInstanceClass", 42, "must be a string, got 42"],
-    ["storyforge:tier", "v3", 'must be one of mvp, v1, v2, preview, got "v3"'],
+    ["storyforge:tier", "v3", 'must be one of mvp, v1, v2, got "v3"'],
   ])("%s = %p is rejected: %s", (key, value, message) => {
     const values: Record<string, unknown> = { "storyforge:tier": "v1", [key]: value };
     expect(problemsOf(values)).toContain(`Pulumi.test.yaml: ${key} ${message}`);

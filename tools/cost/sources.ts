@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolveStackConfig } from "../../stacks/config";
-import { hasStackFile, readStackFile, REPO_ROOT } from "../plan/stack-files";
+import { hasStackFile, readStackFile, REPO_ROOT, stackDir } from "../plan/stack-files";
 import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
 import { exportOutputs, fromPulumiJson } from "./convert";
 import { type BudgetResult, checkBudget } from "../../infra/lib/cost/budget";
@@ -26,12 +26,15 @@ export interface StackContext {
   region?: string;
 }
 
-/** The tier (with the stack file's overrides) and region of `stack`, if `Pulumi.<stack>.yaml` exists. */
-export function stackContext(stack: string, root: string = REPO_ROOT): StackContext | undefined {
+/**
+ * The tier (with the stack file's overrides) and region of `stack`, if `Pulumi.<stack>.yaml` exists where the plan
+ * harness reads stack files (the repository root, or STORYFORGE_STACK_DIR): the tier its config names, never its name.
+ */
+export function stackContext(stack: string, root: string = stackDir()): StackContext | undefined {
   if (!hasStackFile(stack, root)) return undefined;
+  // Only tier stacks have a file here: a preview stack (previews/) has no tier and no budget, its cost is its
+  // `incrementalCost` output.
   const { file: stackFile, values } = readStackFile(stack, root);
-  // A preview stack (issue 7) has no tier and no budget: its cost is its `incrementalCost` output.
-  if (values["storyforge:tier"] === "preview") return undefined;
   const config = resolveStackConfig({ stack, stackFile, values });
   return { tier: config.tier, region: config.region };
 }

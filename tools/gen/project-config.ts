@@ -1,11 +1,17 @@
 /**
- * Renders Pulumi.yaml from CONFIG_KEYS, so each key is declared once (in stacks/config/keys.ts) and the project file
- * cannot drift from the loader. `npm run gen:project-config` rewrites Pulumi.yaml; a test fails when it is stale.
+ * Renders the two project files from their key lists, so each key is declared once and a project file cannot drift
+ * from its loader: Pulumi.yaml (the tier project) from CONFIG_KEYS (stacks/config/keys.ts), previews/Pulumi.yaml (the
+ * previews project) from PREVIEW_CONFIG_KEYS (stacks/preview/config.ts). `npm run gen:project-config` rewrites both;
+ * a test fails when either is stale.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { CONFIG_KEYS, type ConfigKeyDef, PROJECT } from "../../stacks/config";
+import { PREVIEW_CONFIG_KEYS, PREVIEW_PROJECT } from "../../stacks/preview/config";
+
+/** Both projects run TypeScript through the CLI's nodejs runtime with npm, the same way. */
+const RUNTIME = { name: "nodejs", options: { typescript: true, packagemanager: "npm" } };
 
 function declaration(def: ConfigKeyDef): Record<string, unknown> {
   // A `flag` is declared as a string so that "" can mean "inherit the tier's value".
@@ -16,23 +22,50 @@ function declaration(def: ConfigKeyDef): Record<string, unknown> {
   return out;
 }
 
-export function renderProjectFile(): string {
-  const project = {
-    name: PROJECT,
-    description:
-      "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
-    runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
-    // infra/index.ts picks the program: infra/tier.ts for a tier, infra/preview.ts for a preview stack.
-    main: "infra/",
-    config: Object.fromEntries(CONFIG_KEYS.map((def) => [def.key, declaration(def)])),
-  };
-  const header =
-    "# Generated from stacks/config/keys.ts by `npm run gen:project-config`; edit the key list there.\n" +
-    "# Stack files (Pulumi.<stack>.yaml) hold only values: aws:region, storyforge:tier and overrides.\n";
-  return header + stringify(project, { lineWidth: 0 });
+function render(header: string, project: Record<string, unknown>, keys: readonly ConfigKeyDef[]): string {
+  const config = Object.fromEntries(keys.map((def) => [def.key, declaration(def)]));
+  return header + stringify({ ...project, config }, { lineWidth: 0 });
 }
 
+/** The tier project's Pulumi.yaml (repository root). */
+export function renderProjectFile(): string {
+  return render(
+    "# Generated from stacks/config/keys.ts by `npm run gen:project-config`; edit the key list there.\n" +
+      "# Stack files (Pulumi.<stack>.yaml) hold only values: aws:region, storyforge:tier and overrides.\n",
+    {
+      name: PROJECT,
+      description:
+        "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
+      runtime: RUNTIME,
+      main: "infra/",
+    },
+    CONFIG_KEYS,
+  );
+}
+
+/** The previews project's previews/Pulumi.yaml. */
+export function renderPreviewProjectFile(): string {
+  return render(
+    "# Generated from stacks/preview/config.ts by `npm run gen:project-config`; edit the key list there.\n" +
+      "# Preview stacks (Pulumi.preview-<name>.yaml) are made by `npm run preview -- up` from Pulumi.preview.yaml.\n",
+    {
+      name: PREVIEW_PROJECT,
+      description: "StoryForge preview stacks: a branch's API, worker, PostgreSQL and Redis in a tier stack's cluster",
+      runtime: RUNTIME,
+      main: "index.ts",
+    },
+    PREVIEW_CONFIG_KEYS,
+  );
+}
+
+export const PROJECT_FILES: ReadonlyArray<{ path: string; render: () => string }> = [
+  { path: "Pulumi.yaml", render: renderProjectFile },
+  { path: join("previews", "Pulumi.yaml"), render: renderPreviewProjectFile },
+];
+
 if (require.main === module) {
-  writeFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), renderProjectFile());
-  process.stdout.write("Pulumi.yaml written\n");
+  for (const file of PROJECT_FILES) {
+    writeFileSync(join(__dirname, "..", "..", file.path), file.render());
+    process.stdout.write(`${file.path} written\n`);
+  }
 }

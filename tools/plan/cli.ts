@@ -1,25 +1,27 @@
 /**
- * `npm run plan -- --stack <name> [--json]`: the offline plan of a stack.
+ * `npm run plan -- --stack <name> [--json] [--project tier|previews]`: the offline plan of a stack, by the program
+ * of its project (infra/ for a tier stack, previews/ for a preview stack; the one whose folder has its file).
  * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack,
  * 3 plan printed but its expected monthly cost is over the tier's budget (the top lines go to stderr),
  * 4 plan printed but a mandatory policy of the pack fails (as `pulumi preview --policy-pack policies` would).
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { planStack, PlanError, validStacks } from "./harness";
+import { packTargetOf, planStack, PlanError, projectOf, type ProjectName, validStacks } from "./harness";
 import { renderPlan } from "./report";
 import { planBudget } from "../cost/sources";
 import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
-import { tierFromStackName } from "../../policies/tier";
+import { TIER_ENV } from "../../policies/tier";
 
-const USAGE = "usage: npm run plan -- --stack <stack> [--json]";
+const USAGE = "usage: npm run plan -- --stack <stack> [--json] [--project tier|previews]";
+const PROJECT_NAMES: readonly ProjectName[] = ["tier", "previews"];
 
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, json: { type: "boolean", default: false } },
+      options: { stack: { type: "string" }, json: { type: "boolean", default: false }, project: { type: "string" } },
       strict: true,
     });
   } catch (err) {
@@ -35,8 +37,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown stack "${stack}": valid stacks are ${validStacks().join(", ")}\n`);
     return 2;
   }
+  const project = args.values.project;
+  if (project !== undefined && !(PROJECT_NAMES as readonly string[]).includes(project)) {
+    process.stderr.write(`--project must be one of ${PROJECT_NAMES.join(", ")}, got "${project}"\n${USAGE}\n`);
+    return 2;
+  }
   try {
-    const plan = await planStack(stack);
+    const plan = await planStack(stack, project === undefined ? {} : { project: project as ProjectName });
     process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
     // Issue 5: a stack whose expected cost is over its tier's budget fails the plan, naming the lines that do it.
     const budget = planBudget(plan);
@@ -44,10 +51,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`plan of stack "${stack}" is over budget:\n${budget.message}\n`);
       return 3;
     }
-    return reportPolicies(stack, plan);
+    return reportPolicies(stack, plan, (project as ProjectName | undefined) ?? projectOf(stack));
   } catch (err) {
     const message =
-      err instanceof PlanError || ["ConfigError", "CapacityError"].includes((err as Error).name)
+      err instanceof PlanError || ["ConfigError", "CapacityError", "PackTargetError"].includes((err as Error).name)
         ? (err as Error).message
         : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
@@ -56,17 +63,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs the policy pack's rules over the plan; prints every finding; 4 when a mandatory one fails. */
-function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>): number {
-  const tier = tierFromStackName(stack);
-  if (tier === undefined) {
-    process.stderr.write(`policy pack: stack "${stack}" names no tier; set STORYFORGE_POLICY_TIER to check it\n`);
-    return 0;
-  }
-  const findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
+function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>, project: ProjectName): number {
+  // As the pack under the CLI: the stack's project and its config's tier, never its name.
+  const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
+  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack) });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
   process.stderr.write(
-    `policy pack (tier ${tier}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`,
+    `policy pack (${target === "preview" ? "preview rule set" : `tier ${target}`}): ${mandatory.length} mandatory violations, ${advisory.length} advisory findings\n`,
   );
   for (const line of formatFindings([...mandatory, ...advisory])) process.stderr.write(`  ${line}\n`);
   return mandatory.length > 0 ? 4 : 0;

@@ -8,12 +8,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { PROJECT } from "../../stacks/config";
+import { PREVIEW_PROJECT } from "../../stacks/preview/config";
 import { type PlannedResource, resolveMasked, inventory } from "../../infra/lib/inventory";
-import { PlanError, readStackFile, REPO_ROOT } from "./stack-files";
+import {
+  PlanError,
+  projectOf,
+  projectStackDir,
+  type ProjectName,
+  readStackFile,
+  REPO_ROOT,
+  stackDir,
+} from "./stack-files";
 import { StrictMocks } from "./mocks";
+import { resolvePackTarget, TIER_ENV, type PolicyTarget } from "../../policies/tier";
 
 export type { PlannedResource } from "../../infra/lib/inventory";
-export { PlanError, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
+export { PlanError, projectOf, readStackFile, REPO_ROOT, stackDir, validStacks } from "./stack-files";
+export type { ProjectName } from "./stack-files";
 
 /** The plan's `--json` contract. Keep it stable: other tools read it. */
 export interface Plan {
@@ -22,17 +33,26 @@ export interface Plan {
   outputs: Record<string, unknown>;
 }
 
-// The entry Pulumi.yaml names (main: infra/): tiers run infra/tier.ts, preview stacks infra/preview.ts.
-const PROGRAM = join(REPO_ROOT, "infra", "index.ts");
+/** Each project's name and the program its Pulumi.yaml names as `main`. */
+export const PROJECTS: Record<ProjectName, { name: string; program: string }> = {
+  tier: { name: PROJECT, program: join(REPO_ROOT, "infra", "index.ts") },
+  previews: { name: PREVIEW_PROJECT, program: join(REPO_ROOT, "previews", "index.ts") },
+};
 
 export interface PlanOptions {
   /** Config values that replace or add to the stack file's (`storyforge:*`, `aws:*`), as tests do. */
   config?: Record<string, unknown>;
+  /** The project whose stack this is. @default the one that has the stack's file (tools/plan/stack-files.ts) */
+  project?: ProjectName;
 }
 
-/** Evaluates the program for `stack` under strict mocks. Rejects with the program's own error on bad config. */
+/**
+ * Evaluates the program of the stack's project (infra/ for a tier stack, previews/ for a preview stack) under strict
+ * mocks. Rejects with the program's own error on bad config.
+ */
 export async function planStack(stack: string, opts: PlanOptions = {}): Promise<Plan> {
-  const { values } = readStackFile(stack);
+  const project = opts.project ?? projectOf(stack);
+  const { values } = readStackFile(stack, projectStackDir(project, stackDir()));
   const merged = { ...values, ...(opts.config ?? {}) };
   const region = typeof merged["aws:region"] === "string" ? merged["aws:region"] : "us-east-1";
 
@@ -43,13 +63,13 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   pulumi.runtime.setAllConfig(asStrings);
   const mocks = new StrictMocks({ region });
   // preview=false: every value is known, so applies run and nothing waits forever on an unknown.
-  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  await pulumi.runtime.setMocks(mocks, PROJECTS[project].name, stack, false);
 
   let exported: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(() => {
     // Imported inside the stack so the program's stack transformation (the inventory) applies.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exported = { ...require(PROGRAM) };
+    exported = { ...require(PROJECTS[project].program) };
     return Promise.resolve(undefined);
   });
 
@@ -59,4 +79,22 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   await pulumi.runtime.disconnect();
   if (mocks.errors.length > 0) throw new PlanError(mocks.errors.join("\n"));
   return { stack, resources, outputs };
+}
+
+/**
+ * What the policy pack checks `stack` as, derived as the pack derives it under the CLI: its project, and for a tier
+ * stack the `storyforge:tier` of its stack file (STORYFORGE_POLICY_TIER may confirm or raise it). Never its name.
+ */
+export function packTargetOf(
+  stack: string,
+  opts: { project?: ProjectName; env?: string | undefined } = { env: process.env[TIER_ENV] },
+): PolicyTarget {
+  const project = opts.project ?? projectOf(stack);
+  const { values } = readStackFile(stack, projectStackDir(project, stackDir()));
+  return resolvePackTarget({
+    project: PROJECTS[project].name,
+    stack,
+    configTier: values[`${PROJECT}:tier`],
+    env: opts.env,
+  });
 }

@@ -281,11 +281,11 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": k8sObject(true),
 } satisfies Record<string, StateFn>);
 
-// Preview stacks (infra/components/preview.ts): the base stack's outputs, and the namespace-scoped objects.
+// Preview stacks (previews/): the base stack's outputs, and the namespace-scoped objects.
 Object.assign(RESOURCE_STATE, {
-  "pulumi:pulumi:StackReference": (i: Inputs, _name: string, env: MockEnv) => ({
+  "pulumi:pulumi:StackReference": (i: Inputs) => ({
     name: i.name,
-    outputs: mockBaseStackOutputs(String(i.name), env.region, MOCK_ACCOUNT_ID),
+    outputs: mockBaseStackOutputs(String(i.name), MOCK_ACCOUNT_ID),
     secretOutputNames: [],
   }),
   "kubernetes:apps/v1:StatefulSet": k8sObject(true),

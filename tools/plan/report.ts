@@ -86,7 +86,7 @@ export const SIZING: Record<string, (i: Inputs) => string> = {
       : `maxUnavailable ${i.spec?.maxUnavailable}`,
   "kubernetes:batch/v1:Job": (i) =>
     `${i.metadata?.name}: ${(i.spec?.template?.spec?.containers?.[0]?.command ?? []).join(" ")}`,
-  // Preview stacks (infra/components/preview.ts)
+  // Preview stacks (previews/)
   "kubernetes:apps/v1:StatefulSet": (i) =>
     `${i.spec?.replicas} × ${i.spec?.template?.spec?.containers?.[0]?.image}, ${(i.spec?.volumeClaimTemplates ?? []).map((v: Inputs) => `${v.spec?.resources?.requests?.storage} ${v.spec?.storageClassName}`).join(", ")}`,
   "kubernetes:core/v1:ResourceQuota": (i) =>

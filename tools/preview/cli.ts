@@ -117,13 +117,15 @@ export async function main(argv: string[], deps: PreviewDeps): Promise<number> {
   }
 }
 
+/** The previews project (previews/Pulumi.yaml): the Automation API's workspace. */
+export const PREVIEWS_WORK_DIR = join(__dirname, "..", "..", "previews");
+
 if (require.main === module) {
-  const workDir = join(__dirname, "..", "..");
   const deps: PreviewDeps = {
-    workDir,
+    workDir: PREVIEWS_WORK_DIR,
     env: process.env,
     now: () => new Date(),
-    git: () => gitInfo(workDir),
+    git: () => gitInfo(PREVIEWS_WORK_DIR),
     write: (text) => process.stdout.write(text),
   };
   main(process.argv.slice(2), deps).then(

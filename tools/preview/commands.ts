@@ -3,9 +3,11 @@
  * command takes its surroundings (the Pulumi CLI, git, the clock, the output) as `PreviewDeps`, so tests drive
  * it with a fake CLI and see every Pulumi invocation, in order, with its arguments.
  *
- * A preview is the stack `preview-<name>` of this project (the repository's Pulumi.yaml, `main: infra/`), seeded
- * from the template `Pulumi.preview.yaml`, with its owner, branch, commit and last-deploy time recorded as stack
- * tags (read by `list` and `gc`) and as config (the program labels the namespace with them).
+ * A preview is the stack `preview-<name>` of the previews project (previews/Pulumi.yaml, project storyforge-preview),
+ * seeded from the template `previews/Pulumi.preview.yaml`, with its owner, branch, commit and last-deploy time
+ * recorded as stack tags (read by `list` and `gc`) and as config (the program labels the namespace with them). The
+ * commands pass `--stack` to every CLI call and never select a stack, so the stack a developer has selected (in
+ * either project) stays selected.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +21,9 @@ import {
   type TagMap,
 } from "@pulumi/pulumi/automation";
 import { formatDuration, idleFor, isIdle, lastDeployOf, type LastDeploy } from "../../stacks/preview/idle";
+import { PREVIEW_PROJECT } from "../../stacks/preview/config";
 import { isPreviewStack, previewStackName, shortStackName } from "../../stacks/preview/naming";
+import { type PreviewStackOutputs } from "../../previews/outputs";
 
 /** Stack tags every preview carries. Pulumi tag names allow letters, digits, `-_.:`; values up to 256 chars. */
 export const PREVIEW_TAGS = {
@@ -31,14 +35,13 @@ export const PREVIEW_TAGS = {
   url: "storyforge:url",
 } as const;
 
-/** Config keys `up` sets on top of the template (declared in stacks/config/keys.ts). */
+/** Config keys `up` sets on top of the template (declared in stacks/preview/config.ts). */
 export const PREVIEW_CONFIG = {
-  tier: "storyforge:tier",
-  baseStack: "storyforge:baseStack",
-  branch: "storyforge:previewBranch",
-  commit: "storyforge:previewCommit",
-  owner: "storyforge:previewOwner",
-  deployedAt: "storyforge:previewDeployedAt",
+  baseStack: `${PREVIEW_PROJECT}:baseStack`,
+  branch: `${PREVIEW_PROJECT}:branch`,
+  commit: `${PREVIEW_PROJECT}:commit`,
+  owner: `${PREVIEW_PROJECT}:owner`,
+  deployedAt: `${PREVIEW_PROJECT}:deployedAt`,
 } as const;
 
 export const TEMPLATE_STACK = "preview";
@@ -62,7 +65,7 @@ export interface GitInfo {
 }
 
 export interface PreviewDeps {
-  /** Directory holding Pulumi.yaml and Pulumi.preview.yaml (the repository root). */
+  /** The previews project: the directory holding its Pulumi.yaml and the template Pulumi.preview.yaml (previews/). */
   workDir: string;
   /** The Pulumi CLI. Found on PATH when absent (`PulumiCommand.get`). */
   pulumiCommand?: PulumiCommand;
@@ -103,7 +106,9 @@ export function firstLines(text: string, count = 3): string {
 
 async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
   if (!existsSync(join(deps.workDir, "Pulumi.yaml"))) {
-    throw new PreviewError(`no Pulumi.yaml in ${deps.workDir}: run the command from the repository root`);
+    throw new PreviewError(
+      `no Pulumi.yaml in ${deps.workDir}: the previews project is missing (regenerate it with npm run gen:project-config)`,
+    );
   }
   const backend = deps.env.PULUMI_BACKEND_URL;
   if (backend?.startsWith("file://") && !deps.env.PULUMI_CONFIG_PASSPHRASE && !deps.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
@@ -113,7 +118,7 @@ async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
     );
   }
   const pulumiCommand = await findPulumi(deps);
-  const workspace = await LocalWorkspace.create({ workDir: deps.workDir, pulumiCommand });
+  const workspace = keepSelection(await LocalWorkspace.create({ workDir: deps.workDir, pulumiCommand }));
   try {
     await workspace.whoAmI();
   } catch (err) {
@@ -123,6 +128,31 @@ async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
         "PULUMI_BACKEND_URL=file://$HOME/.pulumi-state PULUMI_CONFIG_PASSPHRASE=... npm run preview -- up",
     );
   }
+  return workspace;
+}
+
+/**
+ * The Automation API selects every stack it opens (`pulumi stack select`, `stack init` without `--no-select`), which
+ * changes the stack the developer's own `pulumi` commands act on. Every command below passes `--stack`, so
+ * selecting is never needed: opening a stack only checks that it exists (`pulumi stack --stack`, as the Automation
+ * API does for remote workspaces) and creating one leaves the selection alone.
+ */
+export function keepSelection(workspace: LocalWorkspace): LocalWorkspace {
+  // The workspace's own runner (internal, not in its .d.ts): the CLI in its workDir with its environment, failures
+  // classified (StackNotFoundError) exactly as for the methods replaced here.
+  const runner = workspace as unknown as { runPulumiCmd(args: string[]): Promise<unknown> };
+  if (typeof runner.runPulumiCmd !== "function") {
+    throw new Error(
+      "@pulumi/pulumi/automation: LocalWorkspace.runPulumiCmd is gone; keepSelection needs another runner",
+    );
+  }
+  workspace.selectStack = async (stackName: string) => {
+    await runner.runPulumiCmd(["stack", "--stack", stackName]);
+  };
+  workspace.createStack = async (stackName: string) => {
+    const secrets = workspace.secretsProvider ? ["--secrets-provider", workspace.secretsProvider] : [];
+    await runner.runPulumiCmd(["stack", "init", stackName, ...secrets, "--no-select"]);
+  };
   return workspace;
 }
 
@@ -187,7 +217,6 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
   const config: ConfigMap = {};
   for (const [key, value] of Object.entries(template)) config[key] = { value };
   Object.assign(config, {
-    [PREVIEW_CONFIG.tier]: { value: "preview" },
     [PREVIEW_CONFIG.baseStack]: { value: baseStack },
     [PREVIEW_CONFIG.branch]: { value: branch },
     [PREVIEW_CONFIG.commit]: { value: commit },
@@ -209,11 +238,13 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
   const outputs = Object.fromEntries(
     Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
   );
-  const url = typeof outputs.url === "string" ? outputs.url : undefined;
+  // Read by the names the program declares (PreviewStackOutputs), so a renamed output fails to compile here.
+  const output = (key: keyof PreviewStackOutputs): unknown => outputs[key];
+  const url = typeof output("url") === "string" ? (output("url") as string) : undefined;
   if (url) await stack.setTag(PREVIEW_TAGS.url, url);
   deps.write(`\n${stackName} is up${url ? `: ${url}` : " (no url output)"}\n`);
-  if (outputs.incrementalCost !== undefined)
-    deps.write(`incremental cost: ${JSON.stringify(outputs.incrementalCost)}\n`);
+  if (output("incrementalCost") !== undefined)
+    deps.write(`incremental cost: ${JSON.stringify(output("incrementalCost"))}\n`);
   return { stackName, url, outputs };
 }
 

@@ -57,7 +57,14 @@ import {
   SUPERUSER,
   waitForReplay,
 } from "./postgres";
-import { configureRedis, createCluster, startRedisNodes, waitForHealthyCluster, type RedisNode } from "./redis";
+import {
+  configureRedis,
+  createCluster,
+  redisCommand,
+  startRedisNodes,
+  waitForHealthyCluster,
+  type RedisNode,
+} from "./redis";
 import { ServerExitedError, type ServerProcess } from "./server-process";
 import {
   createInstanceDir,
@@ -118,6 +125,27 @@ export interface Services extends ServiceUrls {
   /** Stops / restarts all three Redis nodes; start resolves when the cluster reports `cluster_state:ok`. */
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
+  /**
+   * Stops / restarts one master (index into `redisNodes`). While one is down the cluster reports
+   * `cluster_state:fail` after cluster-node-timeout (2 s) and every node answers CLUSTERDOWN; its keys are gone
+   * after the restart (nothing persists). Start resolves when the cluster is healthy again.
+   */
+  stopRedisNode(index: number): Promise<void>;
+  startRedisNode(index: number): Promise<void>;
+  /**
+   * Freezes (SIGSTOP) / thaws (SIGCONT) one master: its sockets stay open and nothing answers, as with a hung
+   * host or a network partition, which a stop (connections refused at once) does not show. Thaw resolves when
+   * the cluster is healthy again.
+   */
+  freezeRedisNode(index: number): void;
+  thawRedisNode(index: number): Promise<void>;
+  /** The index into `redisNodes` of the master that serves `key`'s slot (hash tags respected). */
+  redisNodeOf(key: string): Promise<number>;
+  /** FLUSHALL on every master: Redis loses every key, as after a restart without persistence. */
+  flushRedis(): Promise<void>;
+  /** Pauses / resumes WAL replay on the replica (it keeps receiving WAL; reads there go stale). */
+  pauseReplicaReplay(): Promise<void>;
+  resumeReplicaReplay(): Promise<void>;
   /** Stops every server and deletes the directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -315,6 +343,65 @@ class Instance implements Services {
     await startRedisNodes(this.redis, this.redisNodes, this.redisPassword);
     this.recordPids();
     await waitForHealthyCluster(this.redis, this.redisNodes, this.redisPassword);
+  }
+
+  async stopRedisNode(index: number): Promise<void> {
+    await this.redisServer(index).stop();
+    this.recordPids();
+  }
+
+  async startRedisNode(index: number): Promise<void> {
+    const server = this.redisServer(index);
+    await startRedisNodes([server], [this.redisNodes[index]], this.redisPassword);
+    this.recordPids();
+    await waitForHealthyCluster(this.redis, this.redisNodes, this.redisPassword);
+  }
+
+  freezeRedisNode(index: number): void {
+    this.redisServer(index).signal("SIGSTOP");
+  }
+
+  async thawRedisNode(index: number): Promise<void> {
+    this.redisServer(index).signal("SIGCONT");
+    await waitForHealthyCluster(this.redis, this.redisNodes, this.redisPassword);
+  }
+
+  async redisNodeOf(key: string): Promise<number> {
+    this.required(this.redis[0], "redis");
+    const up = this.redisNodes.findIndex((_, i) => this.redis[i].running);
+    if (up < 0) throw new Error("services harness: no Redis node is running");
+    const slot = Number(await redisCommand(this.redisNodes[up], this.redisPassword, "CLUSTER", "KEYSLOT", key));
+    const ranges = (await redisCommand(this.redisNodes[up], this.redisPassword, "CLUSTER", "SLOTS")) as Array<
+      [number, number, [string, number, ...unknown[]], ...unknown[]]
+    >;
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (range === undefined) throw new Error(`services harness: no master serves slot ${slot}`);
+    const index = this.redisNodes.findIndex((n) => n.port === Number(range[2][1]));
+    if (index < 0) throw new Error(`services harness: slot ${slot} is served by an unknown node`);
+    return index;
+  }
+
+  async flushRedis(): Promise<void> {
+    this.required(this.redis[0], "redis");
+    await Promise.all(this.redisNodes.map((n) => redisCommand(n, this.redisPassword, "FLUSHALL", "SYNC")));
+  }
+
+  async pauseReplicaReplay(): Promise<void> {
+    this.required(this.replica, "the replica");
+    await runSql(this.replicaSuperuserUrl, "SELECT pg_wal_replay_pause()");
+  }
+
+  async resumeReplicaReplay(): Promise<void> {
+    this.required(this.replica, "the replica");
+    await runSql(this.replicaSuperuserUrl, "SELECT pg_wal_replay_resume()");
+  }
+
+  private redisServer(index: number): ServerProcess {
+    this.required(this.redis[0], "redis");
+    const server = this.redis[index];
+    if (server === undefined)
+      throw new Error(`services harness: no Redis node ${index} (there are ${this.redis.length})`);
+    return server;
   }
 
   stop(): Promise<void> {

@@ -186,7 +186,7 @@ describe("partitions, playlists, job ids, errors", () => {
     expect(partitionName("segments", 2027, 1)).toBe("segments_2027_01");
   });
 
-  test("the playlist lists segments with their durations and the longest as target duration", () => {
+  test("the playlist lists segments with their durations under the fixed target duration", () => {
     const m3u8 = buildPlaylist(
       [
         { sequence: 1, durationMs: 4200, uri: "a/1.ts" },
@@ -195,7 +195,7 @@ describe("partitions, playlists, job ids, errors", () => {
       "/media",
     );
     expect(m3u8).toBe(
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-TARGETDURATION:5\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.200,\n/media/a/1.ts\n#EXTINF:2.000,\nhttps://cdn/x.ts\n",
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.200,\n/media/a/1.ts\n#EXTINF:2.000,\nhttps://cdn/x.ts\n",
     );
   });
 
