@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MONITORING } from "../../stacks/monitoring";
 import { type StackContext } from "../lib/context";
-import { ruleFile, ruleGroups, type RuleGroup } from "../lib/monitoring/rules";
+import { ruleFile, tierRuleGroups, type RuleGroup } from "../lib/monitoring/rules";
 import { scrapeConfig } from "../lib/monitoring/scrape";
 import { NODE_EXPORTER_APP, nodeExporterPodSpec } from "../lib/monitoring/node-exporter";
 import { toYaml } from "../lib/monitoring/yaml";
@@ -32,15 +31,6 @@ export interface MetricsStoreArgs {
 export const MONITORING_NAMESPACE = "monitoring";
 /** The AMP rule group namespace holding the tier's groups (ruleFile of infra/lib/monitoring/rules.ts). */
 export const RULE_NAMESPACE = "storyforge";
-
-/** The rule groups of a tier's stack: the tier's thresholds and its worker autoscaler's ceiling. */
-export function tierRuleGroups(context: StackContext): RuleGroup[] {
-  const tier = context.config.tier;
-  return ruleGroups(MONITORING[tier.name], {
-    name: tier.name,
-    queueCeiling: tier.workloads.worker.maxReplicas * tier.workloads.worker.jobsPerWorker,
-  });
-}
 
 /**
  * Application metrics in a managed store (issue 16 §2): an Amazon Managed Service for Prometheus workspace, an AWS
@@ -84,7 +74,7 @@ export class MetricsStore extends pulumi.ComponentResource {
       parent,
     );
 
-    this.ruleGroups = tierRuleGroups(context);
+    this.ruleGroups = tierRuleGroups(context.config.tier);
     new aws.amp.RuleGroupNamespace(
       `${name}-rules`,
       {

@@ -6,7 +6,8 @@
  * are what test/infra/monitoring.rules.test.ts writes out for `promtool check rules` and `promtool test rules`.
  */
 import type { MonitoringSpec, Severity, ThresholdKey } from "../../../stacks/monitoring";
-import { SEVERITIES } from "../../../stacks/monitoring";
+import { MONITORING, SEVERITIES } from "../../../stacks/monitoring";
+import type { TierSpec } from "../../../stacks/tiers";
 import type { YamlValue } from "./yaml";
 
 /** Scrape job names (infra/lib/monitoring/scrape.ts sets them as the `job` label). */
@@ -188,6 +189,14 @@ export function ruleGroups(spec: MonitoringSpec, tier: RuleTier): RuleGroup[] {
     });
   };
   return GROUPS.map(([name, alerts]) => ({ name, interval: spec.ruleInterval, rules: alerts.flatMap(rules) }));
+}
+
+/** The rule groups of a tier's stack: the tier's thresholds and its worker autoscaler's ceiling. */
+export function tierRuleGroups(tier: TierSpec): RuleGroup[] {
+  return ruleGroups(MONITORING[tier.name], {
+    name: tier.name,
+    queueCeiling: tier.workloads.worker.maxReplicas * tier.workloads.worker.jobsPerWorker,
+  });
 }
 
 /** The rule file (Prometheus `groups:` format) for AMP and promtool. */
