@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MONITORING } from "../../stacks/monitoring";
 import { rdsMaxConnections } from "../lib/capacity";
 import { type StackContext } from "../lib/context";
-import { type AlarmSpec, type AlarmTargets, alarmSpecs, isMath } from "../lib/monitoring/alarms";
+import { type AlarmSpec, type AlarmTargets, alarmSpecs, cacheNodeId, isMath } from "../lib/monitoring/alarms";
 import { type Alerting } from "./alerting";
 import { type Cache } from "./cache";
 import { type Database } from "./database";
@@ -69,8 +69,7 @@ export class Alarms extends pulumi.ComponentResource {
       cache: {
         shards: cache.shards,
         replicasPerShard: cache.replicasPerShard,
-        nodeId: (shard, node) =>
-          pulumi.interpolate`${cache.replicationGroupId}-${String(shard).padStart(4, "0")}-${String(node).padStart(3, "0")}`,
+        nodeId: (shard, node) => cache.replicationGroupId.apply((group) => cacheNodeId(group, shard, node)),
       },
       ...(search === undefined || tier.search === null
         ? {}
