@@ -161,9 +161,11 @@ export const SCALED_OBJECT_SCHEMA = {
 } as const;
 
 /**
- * keda.sh/v1alpha1 TriggerAuthentication, from kedacore/keda v2.20.2 config/crd/bases/keda.sh_triggerauthentications.yaml:
- * podIdentity.provider one of the CRD's providers; identityOwner keda|workload, exclusive with roleArn. The other
- * sources (secrets, Vault, cloud secret stores) are accepted as objects or lists without looking inside.
+ * keda.sh/v1alpha1 TriggerAuthentication, from kedacore/keda config/crd/bases/keda.sh_triggerauthentications.yaml:
+ * podIdentity with a required provider from the CRD's enum, identityOwner keda|workload, and the CRD's other fields;
+ * roleArn and identityOwner are "mutually exclusive" (the CRD's field descriptions; KEDA's admission webhook refuses
+ * both), which the schema checks here so the plan fails first. The other sources (secrets, Vault, cloud secret
+ * stores) are accepted as objects or lists without looking inside.
  */
 export const TRIGGER_AUTHENTICATION_SCHEMA = {
   type: "object",
@@ -199,7 +201,6 @@ export const TRIGGER_AUTHENTICATION_SCHEMA = {
         awsSecretManager: { type: "object" },
         gcpSecretManager: { type: "object" },
         boundServiceAccountToken: { type: "array" },
-        filePath: { type: "string" },
       },
     },
   },
