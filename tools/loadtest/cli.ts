@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { signHs256 } from "../../core/jwt";
+import { bearerToken } from "../verify/token";
 import { profileNamed, scaled, type Profile } from "./profiles";
 import { summarise, svgChart, table, type Report } from "./report";
 import { runLoad } from "./run";
@@ -71,10 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new UsageError((error as Error).message);
     }
     const secret = env.LOADTEST_JWT_SECRET;
-    const token =
-      secret === undefined || secret === ""
-        ? undefined
-        : signHs256({ sub: LOADTEST_SUBJECT, exp: Math.floor(Date.now() / 1000) + 6 * 3600 }, secret);
+    const token = secret === undefined || secret === "" ? undefined : bearerToken(LOADTEST_SUBJECT, secret, 6 * 3600);
     const out = resolve(values.out ?? join(".tmp", "loadtest"));
     process.stderr.write(`${profile.name}: ${profile.source}\n`);
     const samples = await runLoad({

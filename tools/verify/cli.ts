@@ -16,7 +16,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
-import { signHs256 } from "../../core/jwt";
+import { bearerToken } from "./token";
 import { smoke } from "./smoke";
 
 const execFileAsync = promisify(execFile);
@@ -93,7 +93,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     const origin = values.url ?? `https://${String(domain)}`;
     process.stdout.write(`verify ${outputs.tier ?? "?"} stack through ${origin}\n`);
-    const token = signHs256({ sub: VERIFY_SUBJECT, exp: Math.floor(Date.now() / 1000) + 900 }, secret);
+    const token = bearerToken(VERIFY_SUBJECT, secret, 900);
     const steps = await smoke({
       origin,
       token,
