@@ -34,6 +34,8 @@ export interface SearchBackend {
   search(q: string, opts: { limit: number; topicId?: string; target?: Target }): Promise<SearchHit[]>;
   /** Makes the scene findable (no-op for PostgreSQL: the tsvector column is generated). */
   indexScene(doc: SceneDocument): Promise<void>;
+  /** Several scenes in one request (the worker's group commit). */
+  indexScenes(docs: SceneDocument[]): Promise<void>;
 }
 
 /** PostgreSQL full-text search over the generated `scenes.search` column (GIN index). */
@@ -73,6 +75,8 @@ export class PgSearch implements SearchBackend {
   }
 
   async indexScene(): Promise<void> {}
+
+  async indexScenes(): Promise<void> {}
 }
 
 /** seed 000 §6.2: index settings, analyzer and mapping, verbatim. */
