@@ -174,6 +174,45 @@ export class Cache {
     );
   }
 
+  /**
+   * `replace` in its two steps, for a caller with other work to overlap with the second: `write` overwrites the
+   * keys (awaited first, so no instance can refill them from a lagging source), the returned `publish` sends the
+   * message.
+   */
+  async write(
+    type: string,
+    id: string,
+    entries: Array<{ key: string; ttlSec: number; value: unknown }>,
+  ): Promise<{ publish: () => Promise<void> }> {
+    for (const e of entries) this.lru.delete(e.key);
+    await this.redisCall(
+      type,
+      async () => {
+        await Promise.all(
+          entries.map((e) =>
+            e.value === null
+              ? this.opts.redis.del(e.key)
+              : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
+          ),
+        );
+        return null;
+      },
+      null,
+    );
+    const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
+    return {
+      publish: () =>
+        this.redisCall(
+          type,
+          async () => {
+            await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+            return undefined;
+          },
+          undefined,
+        ),
+    };
+  }
+
   /** Drops only this process's copies (used by tests and by the invalidation listener). */
   dropLocal(keys: string[]): void {
     for (const key of keys) this.lru.delete(key);

@@ -30,6 +30,8 @@ export class JobService {
     sceneId: string,
     userId: string,
     input: { prompt: string; sequence?: number },
+    /** Runs once the job is committed, alongside the queue add (the route's read-your-writes mark). */
+    afterCommit?: () => Promise<unknown>,
   ): Promise<{ job: JobStatus; created: boolean }> {
     // our own id, so a commit whose answer was lost can be looked up (below)
     const newId = randomUUID();
@@ -100,16 +102,19 @@ export class JobService {
         return { row: inserted.rows[0], created: true, retried: false };
       });
     });
+    let publish: (() => Promise<void>) | undefined;
     if (created) {
-      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
-      await this.ctx.cache.replace("scene", sceneId, [
+      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica). The
+      // write lands before the job is added, so the worker's later refresh (with the segment) is never
+      // overwritten by this one; the message may go out alongside the add.
+      ({ publish } = await this.ctx.cache.write("scene", sceneId, [
         // (a commit whose answer was lost, found by committed(), has no row from the transaction: read it)
         {
           key: CACHE.scene.key(sceneId),
           ttlSec: CACHE.scene.ttl,
           value: fresh ?? (await loadScene(this.ctx.db, sceneId, "primary")),
         },
-      ]);
+      ]));
     }
     if (retried) {
       // the cached status still says failed: write the fresh one through (a replica read would say failed too)
@@ -117,7 +122,7 @@ export class JobService {
         { key: CACHE.jobStatus.key(row.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(row) },
       ]);
     }
-    if (row.status !== "completed") await this.add(row);
+    await Promise.all([publish?.(), row.status !== "completed" ? this.add(row) : undefined, afterCommit?.()]);
     return { job: toJobStatus(row), created };
   }
 

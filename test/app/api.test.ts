@@ -174,6 +174,8 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     });
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ sceneId: s.id, sequence: 1, status: "queued", created: true });
+    // the writer's next reads go to the primary (read-your-writes): marked once the job is committed
+    expect(first.headers.get("set-cookie") ?? "").toMatch(/^sf_ryw=\d+\./);
     const again = await call(app.url, `/scenes/${s.id}/segments`, {
       method: "POST",
       token: alice,
