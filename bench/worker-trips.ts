@@ -19,8 +19,9 @@ async function pgbouncerStats(url: string): Promise<{ queries: number; xacts: nu
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const rows = (await c.query<{ database: string; total_query_count: string; total_xact_count: string }>("SHOW STATS"))
-      .rows;
+    const rows = (
+      await c.query<{ database: string; total_query_count: string; total_xact_count: string }>("SHOW STATS")
+    ).rows;
     const db = rows.find((r) => r.database === "storyforge");
     return { queries: Number(db?.total_query_count ?? 0), xacts: Number(db?.total_xact_count ?? 0) };
   } finally {
@@ -32,8 +33,7 @@ async function redisCommands(nodes: Redis[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const node of nodes) {
     const info = await node.info("commandstats");
-    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
-      out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
   }
   return out;
 }

@@ -164,7 +164,12 @@ export class Cache {
         );
         await Promise.all(
           changes.map((c) => {
-            const msg: InvalidateMessage = { type: c.type, id: c.id, keys: c.entries.map((e) => e.key), origin: this.origin };
+            const msg: InvalidateMessage = {
+              type: c.type,
+              id: c.id,
+              keys: c.entries.map((e) => e.key),
+              origin: this.origin,
+            };
             return this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
           }),
         );

@@ -179,9 +179,7 @@ async function writeSegments(ctx: Context, g: Group, items: Written[]): Promise<
     // committed; a failure from here on fails the attempt and the retry's write is a no-op that refreshes again
     await afterSegments(ctx, g, done, jobs);
   }
-  return results.map((r) =>
-    r instanceof Error ? r : { segmentId: r.segment_id as string, inserted: r.inserted },
-  );
+  return results.map((r) => (r instanceof Error ? r : { segmentId: r.segment_id as string, inserted: r.inserted }));
 }
 
 /**
@@ -189,12 +187,7 @@ async function writeSegments(ctx: Context, g: Group, items: Written[]): Promise<
  * written through with every job's status in one pipeline and published one message per scene; then the scenes
  * indexed for search in one request.
  */
-async function afterSegments(
-  ctx: Context,
-  g: Group,
-  done: Written[],
-  jobs: Map<string, JobStatus>,
-): Promise<void> {
+async function afterSegments(ctx: Context, g: Group, done: Written[], jobs: Map<string, JobStatus>): Promise<void> {
   const sceneIds = [...new Set(done.map((w) => w.data.sceneId))];
   const fresh = await loadScenesAndPlaylists(ctx.db, sceneIds, ctx.config.mediaBaseUrl, "primary");
   await g.published;

@@ -182,7 +182,8 @@ export function createGenerationWorker(
           clearTimeout(giveUp);
           await closeRedis(connection);
           const { starts, writes } = groupOf(ctx).sizes;
-          const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round((10 * xs.reduce((a, b) => a + b, 0)) / xs.length) / 10);
+          const mean = (xs: number[]) =>
+            xs.length === 0 ? 0 : Math.round((10 * xs.reduce((a, b) => a + b, 0)) / xs.length) / 10;
           ctx.logger.info("group commit batches", {
             starts: starts.length,
             meanStart: mean(starts),
