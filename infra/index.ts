@@ -24,6 +24,10 @@ import { API_PORT } from "./lib/app-pods";
 import { LoadBalancer } from "./components/load-balancer";
 import { Cdn } from "./components/cdn";
 import { assertCapacity, checkCapacity } from "./lib/capacity";
+import { MetricsStore } from "./components/metrics-store";
+import { Alerting } from "./components/alerting";
+import { Alarms } from "./components/alarms";
+import { Dashboard } from "./components/dashboard";
 
 // First, so every resource below is in the inventory the cost estimate reads.
 inventory.start();
@@ -45,7 +49,19 @@ const search = config.tier.search
       clients: { namespace: NAMESPACE, serviceAccounts: ["api", "worker"] },
     })
   : undefined;
-const addons = new Addons("addons", { context, cluster, network });
+// Issue 16: the metrics store before the add-ons, whose KEDA operator gets a role to query it.
+const metrics = new MetricsStore("metrics", {
+  context,
+  cluster,
+  network,
+  // The container ports app-pods.ts names for the API (`http`) and the worker (`metrics`).
+  app: { namespace: NAMESPACE, apiPortName: "http", workerPortName: "metrics" },
+});
+const alerting = new Alerting("alerting", {
+  context,
+  workspace: { arn: metrics.workspaceArn, id: metrics.workspaceId },
+});
+const addons = new Addons("addons", { context, cluster, network, prometheus: { workspaceArn: metrics.workspaceArn } });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
@@ -70,9 +86,12 @@ const workloads = new Workloads("workloads", {
   cache,
   search,
   addons,
+  metrics: { prometheusEndpoint: metrics.prometheusEndpoint },
   apiTargetGroup: loadBalancer.apiTargetGroup,
 });
 const cdn = new Cdn("cdn", { context, loadBalancer });
+const alarms = new Alarms("alarms", { context, alerting, database, cache, search, loadBalancer, cdn });
+const dashboard = new Dashboard("dashboard", { context, alarms, metrics });
 
 export const tier = config.tier.name;
 export const region = config.region;
@@ -143,6 +162,15 @@ export const app = {
 };
 const cdnOutput = { domainName: cdn.domainName, distributionId: cdn.distributionId, bucketName: cdn.bucketName };
 export { cdnOutput as cdn };
+/** Issue 16: where the tier is watched from. */
+export const monitoring = {
+  prometheusEndpoint: metrics.prometheusEndpoint,
+  workspaceArn: metrics.workspaceArn,
+  scraperArn: metrics.scraperArn,
+  alarmTopicArns: alerting.topicArns,
+  dashboardName: dashboard.dashboardName,
+  alarmCount: alarms.alarmArns.length,
+};
 /** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
 export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });
 

@@ -76,6 +76,15 @@ export interface TierStackOutputs {
   };
   /** CloudFront: the domain users reach, the distribution (for invalidations) and the assets bucket. */
   cdn: { domainName: string; distributionId: string; bucketName: string };
+  /** The metrics workspace and its scraper, the alarm topics per severity, the dashboard and how many alarms it shows. */
+  monitoring: {
+    prometheusEndpoint: string;
+    workspaceArn: string;
+    scraperArn: string;
+    alarmTopicArns: { warning: string; critical: string };
+    dashboardName: string;
+    alarmCount: number;
+  };
   /** The PostgreSQL master password and the Redis AUTH token: always a secret output (`--show-secrets` to read). */
   secrets: { postgresPassword: string; redisAuthToken: string };
   /** The cost review (issue 5): the expected monthly cost, its range and lines, against the tier's budget. */

@@ -40,6 +40,8 @@ export interface CacheArgs {
 export class Cache extends pulumi.ComponentResource {
   /** Cluster configuration endpoint: clients discover every shard from it. */
   readonly configurationEndpoint: pulumi.Output<string>;
+  /** The replication group's id: its member clusters (one per node) are `<id>-<shard>-<node>` (the alarms' dimension). */
+  readonly replicationGroupId: pulumi.Output<string>;
   readonly port = REDIS_PORT;
   /** AUTH token, a Pulumi secret. */
   readonly authToken: pulumi.Output<string>;
@@ -165,6 +167,7 @@ export class Cache extends pulumi.ComponentResource {
       { parent: this, protect: spec.finalSnapshot },
     );
     this.configurationEndpoint = group.configurationEndpointAddress;
+    this.replicationGroupId = group.replicationGroupId;
 
     const secret = new aws.secretsmanager.Secret(
       `${name}-auth-secret`,

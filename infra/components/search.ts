@@ -75,6 +75,8 @@ export class Search extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly port = OPENSEARCH_PORT;
   readonly domainArn: pulumi.Output<string>;
+  /** The domain's name (the `DomainName` dimension of its CloudWatch metrics). */
+  readonly domainName: pulumi.Output<string>;
   /** The IRSA role of the clients, mapped to the app's OpenSearch role. */
   readonly clientRoleArn: pulumi.Output<string>;
   /** The fine-grained access control master user (no workload can assume it). */
@@ -228,6 +230,7 @@ export class Search extends pulumi.ComponentResource {
     );
     this.endpoint = domain.endpoint;
     this.domainArn = domain.arn;
+    this.domainName = domain.domainName;
 
     // Only the two roles may send requests at all; fine-grained access control decides what each may do.
     new aws.opensearch.DomainPolicy(

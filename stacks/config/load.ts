@@ -9,6 +9,7 @@ import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
 import { type ConfigKeyDef, type DeployerAccess, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
+  alarmSubscriptionProblems,
   checkTierConsistency,
   clusterSettingsProblems,
   customDomainProblems,
@@ -42,6 +43,15 @@ export interface StackConfig {
   originCertificate: { certificateArn: string; domainName: string } | null;
   /** Pinned availability zone ids in subnet-slot order (`storyforge:zoneIds`); empty: chosen at deploy time. */
   zoneIds: string[];
+  /** Who the alarm topics notify (infra/components/alerting.ts). */
+  alerting: AlertingSettings;
+}
+
+export interface AlertingSettings {
+  /** Subscribed to the warning and critical topics (`storyforge:alarmEmails`). */
+  emails: string[];
+  /** Subscribed to the critical topic only (`storyforge:alarmHttpsEndpoints`). */
+  httpsEndpoints: string[];
 }
 
 export interface ClusterSettings {
@@ -147,6 +157,11 @@ export function resolveStackConfig(input: {
   }
   const zoneIds = (settings.get("zoneIds") as string[] | undefined) ?? [];
   problems.push(...zoneIdsProblems(zoneIds, tier.network.azCount).map((p) => `${stackFile}: ${p}`));
+  const alerting: AlertingSettings = {
+    emails: (settings.get("alarmEmails") as string[] | undefined) ?? [],
+    httpsEndpoints: (settings.get("alarmHttpsEndpoints") as string[] | undefined) ?? [],
+  };
+  problems.push(...alarmSubscriptionProblems(alerting).map((p) => `${stackFile}: ${p}`));
   const imageTag = (settings.get("imageTag") as string | undefined) ?? "";
   if (imageTag !== "" && !SOURCE_TAG.test(imageTag)) {
     problems.push(
@@ -170,6 +185,7 @@ export function resolveStackConfig(input: {
     originCertificate:
       originCertificateArn === "" ? null : { certificateArn: originCertificateArn, domainName: originDomainName },
     zoneIds,
+    alerting,
   };
 }
 

@@ -6,10 +6,9 @@
 import type { Answers } from "./engine/monitor";
 import { createHash } from "node:crypto";
 import { mockBaseStackOutputs } from "./base-stack";
+import { LOOKUP_RESULTS, MOCK_ACCOUNT_ID, MOCK_DEPLOYER_ROLE } from "./mocks-lookups";
 
-export const MOCK_ACCOUNT_ID = "123456789012";
-/** The IAM role whose session runs the plan (see getCallerIdentity below). */
-export const MOCK_DEPLOYER_ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/storyforge-deployer`;
+export { MOCK_ACCOUNT_ID, MOCK_DEPLOYER_ROLE, mockRegionZones, ZONES_WITHOUT_GRAVITON } from "./mocks-lookups";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs and state are whatever the provider's schema says
 type Inputs = Record<string, any>;
@@ -340,46 +339,49 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:storage.k8s.io/v1:StorageClass": k8sObject(false),
 } satisfies Record<string, StateFn>);
 
-/**
- * A region's zones as one account sees them: us-east-1's six, its names mapped to ids out of order as in a real
- * account (names are shuffled per account; ids are physical), so code that takes names or list order for zones
- * shows up. Other regions: three zones, in order.
- */
-export function mockRegionZones(region: string): { names: string[]; zoneIds: string[] } {
-  if (region === "us-east-1") {
-    // use1-az3 (no Graviton) among the first three names: code that takes the first names picks it.
-    const ids = [1, 3, 2, 6, 4, 5];
-    return { names: ids.map((_, i) => `us-east-1${"abcdef"[i]}`), zoneIds: ids.map((n) => `use1-az${n}`) };
-  }
-  const prefix = region.replace(/^(\w)\w*-(\w)\w*-(\d+)$/, "$1$2$3");
-  return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: [1, 2, 3].map((n) => `${prefix}-az${n}`) };
-}
-
-/** The zone ids that offer no Graviton (`*g*.`) class: use1-az3, as AWS answers for us-east-1. */
-export const ZONES_WITHOUT_GRAVITON = ["use1-az3"];
-const isGraviton = (type: string) => /^[a-z]+\d+g[a-z]*\./.test(type);
+// Monitoring (issue 16): the Prometheus workspace and its scraper, rules and Alertmanager; SNS; CloudWatch.
+Object.assign(RESOURCE_STATE, {
+  "aws:amp/workspace:Workspace": (_i: Inputs, name: string, env: MockEnv) => {
+    const id = `ws-${hash(name).slice(0, 8)}-${hash(name).slice(8, 12)}-${hash(name).slice(12, 16)}-${hash(name).slice(16, 20)}-${hash(name).slice(20, 32)}`;
+    return {
+      id,
+      arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:workspace/${id}`,
+      prometheusEndpoint: `https://aps-workspaces.${env.region}.amazonaws.com/workspaces/${id}/`,
+    };
+  },
+  "aws:amp/scraper:Scraper": (_i: Inputs, name: string, env: MockEnv) => {
+    const id = `s-${hash(name).slice(0, 8)}-${hash(name).slice(8, 12)}-${hash(name).slice(12, 16)}-${hash(name).slice(16, 20)}-${hash(name).slice(20, 32)}`;
+    return {
+      arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:scraper/${id}`,
+      roleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hash(name).slice(0, 13)}`,
+    };
+  },
+  "aws:amp/ruleGroupNamespace:RuleGroupNamespace": (i: Inputs, _name: string, env: MockEnv) => ({
+    arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:rulegroupsnamespace/${i.workspaceId}/${i.name}`,
+  }),
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition": none,
+  "aws:sns/topic:Topic": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:sns:${i.region ?? env.region}:${MOCK_ACCOUNT_ID}:${i.name ?? name}`,
+    name: i.name ?? name,
+  }),
+  "aws:sns/topicPolicy:TopicPolicy": none,
+  "aws:sns/topicSubscription:TopicSubscription": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `${String(i.topic ?? `arn:aws:sns:${env.region}:${MOCK_ACCOUNT_ID}:topic`)}:${hash(name).slice(0, 36)}`,
+    pendingConfirmation: i.protocol === "email",
+  }),
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:cloudwatch:${i.region ?? env.region}:${MOCK_ACCOUNT_ID}:alarm:${i.name ?? name}`,
+  }),
+  "aws:cloudwatch/dashboard:Dashboard": (i: Inputs, name: string) => ({
+    dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${i.dashboardName ?? name}`,
+  }),
+  "kubernetes:apps/v1:DaemonSet": k8sObject(true),
+  "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": k8sObject(true),
+} satisfies Record<string, StateFn>);
 
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
-  "aws:index/getAvailabilityZones:getAvailabilityZones": (i, env) => {
-    const zones = mockRegionZones(env.region);
-    return { id: env.region, ...zones, state: i.state };
-  },
-  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (i, env) => {
-    if (i.locationType !== "availability-zone-id") {
-      throw new Error(`strict mocks: getInstanceTypeOfferings answers locationType availability-zone-id only`);
-    }
-    const types: string[] = (i.filters ?? []).find((f: Inputs) => f.name === "instance-type")?.values ?? [];
-    const rows = mockRegionZones(env.region).zoneIds.flatMap((zone) =>
-      types.filter((t) => !(isGraviton(t) && ZONES_WITHOUT_GRAVITON.includes(zone))).map((t) => ({ zone, t })),
-    );
-    return {
-      id: env.region,
-      instanceTypes: rows.map((r) => r.t),
-      locations: rows.map((r) => r.zone),
-      locationTypes: rows.map(() => "availability-zone-id"),
-    };
-  },
+  ...LOOKUP_RESULTS,
   // The plan deploys as a session of MOCK_DEPLOYER_ROLE, as CI does (an assumed role, not a user).
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT_ID,
@@ -387,19 +389,6 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     userId: "AROAPLAN:plan",
     id: MOCK_ACCOUNT_ID,
   }),
-  // STS session → its role (terraform's aws_iam_session_context looks the role up, path included).
-  "aws:iam/getSessionContext:getSessionContext": (i) => {
-    const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(String(i.arn));
-    const issuer = m && m[1] === MOCK_ACCOUNT_ID && MOCK_DEPLOYER_ROLE.endsWith(`/${m[2]}`) ? MOCK_DEPLOYER_ROLE : null;
-    return {
-      id: i.arn,
-      arn: i.arn,
-      issuerArn: issuer ?? i.arn,
-      issuerId: issuer ? "AROAPLAN" : "",
-      issuerName: m?.[2] ?? "",
-      sessionName: m?.[3] ?? "",
-    };
-  },
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": (i, env) => ({
     id: env.region,
     registryId: i.registryId ?? MOCK_ACCOUNT_ID,
@@ -446,22 +435,6 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
         },
       ],
       status: "ACTIVE",
-    };
-  },
-  // Security groups looked up by filters: CloudFront's VPC-origin service group in the VPC the filter names.
-  "aws:ec2/getSecurityGroup:getSecurityGroup": (i, env) => {
-    const filter = (key: string) =>
-      (i.filters as Array<{ name: string; values: string[] }> | undefined)?.find((f) => f.name === key)?.values[0];
-    const groupName = filter("group-name") ?? i.name ?? "group";
-    const vpcId = filter("vpc-id") ?? i.vpcId ?? "vpc-mock";
-    const id = `sg-${hash(`${vpcId}/${groupName}`).slice(0, 17)}`;
-    return {
-      id,
-      name: groupName,
-      vpcId,
-      arn: `arn:aws:ec2:${env.region}:${MOCK_ACCOUNT_ID}:security-group/${id}`,
-      description: groupName,
-      tags: {},
     };
   },
   // The account-wide prerequisites exist (npm run bootstrap): the OpenSearch service-linked role.
