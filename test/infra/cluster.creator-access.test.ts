@@ -55,33 +55,45 @@ describe("access entries for the deploying role", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("an admin access entry for the role that deploys (the cluster's creator) stops the plan, naming the key", () => {
-    const { code, stderr } = plan("selfadmin", dir);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
-      `storyforge:clusterAdminRoleArn ${deployerWithoutPath} is the role deploying the stack (${MOCK_DEPLOYER_ROLE})`,
-    );
-    expect(stderr).toContain("ResourceInUseException");
-  }, PLAN_TIMEOUT_MS);
+  it(
+    "an admin access entry for the role that deploys (the cluster's creator) stops the plan, naming the key",
+    () => {
+      const { code, stderr } = plan("selfadmin", dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `storyforge:clusterAdminRoleArn ${deployerWithoutPath} is the role deploying the stack (${MOCK_DEPLOYER_ROLE})`,
+      );
+      expect(stderr).toContain("ResourceInUseException");
+    },
+    PLAN_TIMEOUT_MS,
+  );
 
-  it("so does a developer access entry for it", () => {
-    const { code, stderr } = plan("selfdev", dir);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
-      `storyforge:clusterDeveloperRoleArn ${MOCK_DEPLOYER_ROLE} is the role deploying the stack`,
-    );
-  }, PLAN_TIMEOUT_MS);
+  it(
+    "so does a developer access entry for it",
+    () => {
+      const { code, stderr } = plan("selfdev", dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `storyforge:clusterDeveloperRoleArn ${MOCK_DEPLOYER_ROLE} is the role deploying the stack`,
+      );
+    },
+    PLAN_TIMEOUT_MS,
+  );
 
-  it("another role gets its cluster-admin access entry", () => {
-    const { code, stdout } = plan("otheradmin", dir);
-    expect(code).toBe(0);
-    const entries = JSON.parse(stdout).resources.filter(
-      (r: { type: string }) => r.type === "aws:eks/accessEntry:AccessEntry",
-    );
-    expect(entries.map((r: { inputs: { principalArn: string } }) => r.inputs.principalArn)).toEqual([
-      "arn:aws:iam::123456789012:role/ops/platform-admin",
-    ]);
-  }, PLAN_TIMEOUT_MS);
+  it(
+    "another role gets its cluster-admin access entry",
+    () => {
+      const { code, stdout } = plan("otheradmin", dir);
+      expect(code).toBe(0);
+      const entries = JSON.parse(stdout).resources.filter(
+        (r: { type: string }) => r.type === "aws:eks/accessEntry:AccessEntry",
+      );
+      expect(entries.map((r: { inputs: { principalArn: string } }) => r.inputs.principalArn)).toEqual([
+        "arn:aws:iam::123456789012:role/ops/platform-admin",
+      ]);
+    },
+    PLAN_TIMEOUT_MS,
+  );
 });
 
 describe("sameIamRole", () => {
