@@ -103,7 +103,7 @@ export function estimateCost(
       ];
 
     const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
-    const component = componentOf(resource, byName);
+    const component = resource.component ?? componentOf(resource, byName);
     for (const draft of drafts) {
       const base = {
         resource: resource.name,
@@ -111,6 +111,9 @@ export function estimateCost(
         component,
         sku: draft.sku,
         description: draft.description,
+        item: draft.item ?? draft.sku,
+        ...(draft.attributes !== undefined ? { attributes: draft.attributes } : {}),
+        ...(draft.usage !== undefined ? { usage: [...draft.usage] } : {}),
       };
       if (isUnpriced(draft)) {
         lineItems.push({

@@ -53,6 +53,7 @@ const nodeGroup: Rule = (group, ctx) => {
     return [
       {
         sku: `ec2/${instanceType ?? "unknown"}`,
+        item: "node-hours",
         description: "Node instance hours",
         unpriced: "scalingConfig.minSize/desiredSize/maxSize missing",
       },
@@ -62,6 +63,7 @@ const nodeGroup: Rule = (group, ctx) => {
     return [
       {
         sku: "ec2/unknown",
+        item: "node-hours",
         description: "Node instance hours",
         unpriced: "no instanceTypes on the node group and no launch template instanceType found",
       },
@@ -74,6 +76,14 @@ const nodeGroup: Rule = (group, ctx) => {
   const drafts: Draft[] = [
     {
       sku: `ec2/${instanceType}`,
+      item: "node-hours",
+      attributes: {
+        instanceType,
+        minSize: min,
+        desiredSize: desired,
+        maxSize: max,
+        capacityType: str(group.inputs.capacityType) ?? "ON_DEMAND",
+      },
       description: `Node instance hours (${min} min / ${desired} desired / ${max} max nodes)`,
       quantity: scale(nodes, HOURS_PER_MONTH),
       note: notes.length > 0 ? notes.join("; ") : undefined,
@@ -86,6 +96,8 @@ const nodeGroup: Rule = (group, ctx) => {
     const volumeType = str(ebs.volumeType) ?? "gp2";
     drafts.push({
       sku: `ebs/${volumeType}-storage`,
+      item: "root-volumes",
+      attributes: { volumeType, volumeGb: num(ebs.volumeSize) ?? 0 },
       description: `Node root volumes (${num(ebs.volumeSize)} GB ${volumeType} each)`,
       quantity: scale(nodes, num(ebs.volumeSize) ?? 0),
     });
@@ -93,6 +105,8 @@ const nodeGroup: Rule = (group, ctx) => {
     const size = num(group.inputs.diskSize) ?? DEFAULT_NODE_DISK_GB;
     drafts.push({
       sku: "ebs/gp2-storage",
+      item: "root-volumes",
+      attributes: { volumeType: "gp2", volumeGb: size },
       description: `Node root volumes (${size} GB each)`,
       quantity: scale(nodes, size),
       note: "EKS default root volume; type assumed gp2",
@@ -180,7 +194,12 @@ const pvc: Rule = (resource) => {
     ];
   }
   return [
-    { sku: "ebs/gp3-storage", description: `Persistent volume (${request}, EBS gp3 assumed)`, quantity: fixed(size) },
+    {
+      sku: "ebs/gp3-storage",
+      description: `Persistent volume (${request}, EBS gp3 assumed)`,
+      attributes: { request: request! },
+      quantity: fixed(size),
+    },
   ];
 };
 

@@ -53,12 +53,15 @@ const rdsInstance: Rule = (db, ctx) => {
   if (instanceClass === undefined) {
     drafts.push({
       sku: `${engineSku}/unknown`,
+      item: "instance-hours",
       description: `${role} instance hours`,
       unpriced: "instanceClass missing",
     });
   } else {
     drafts.push({
       sku: `${engineSku}/${instanceClass}`,
+      item: "instance-hours",
+      attributes: { engine, instanceClass, multiAz },
       description: `${role} instance hours${az}`,
       quantity: HOURS_PER_MONTH * copies,
     });
@@ -69,12 +72,15 @@ const rdsInstance: Rule = (db, ctx) => {
   if (storage === undefined) {
     drafts.push({
       sku: `rds/${storageType}-storage`,
+      item: "storage",
       description: "Storage",
       unpriced: "allocatedStorage missing (and no replica source to inherit it from)",
     });
   } else {
     drafts.push({
       sku: `rds/${storageType}-storage`,
+      item: "storage",
+      attributes: { storageType, allocatedGb: storage, multiAz },
       description: `Storage (${gb(storage)} ${storageType})${az}`,
       quantity: storage * copies,
     });
@@ -85,6 +91,7 @@ const rdsInstance: Rule = (db, ctx) => {
       if (iops > baseline.iops) {
         drafts.push({
           sku: "rds/gp3-iops",
+          attributes: { iops, baselineIops: baseline.iops, multiAz },
           description: `IOPS above the ${baseline.iops.toLocaleString("en-US")} baseline${az}`,
           quantity: (iops - baseline.iops) * copies,
         });
@@ -92,6 +99,7 @@ const rdsInstance: Rule = (db, ctx) => {
       if (throughput > baseline.throughputMiBps) {
         drafts.push({
           sku: "rds/gp3-throughput",
+          attributes: { throughputMiBps: throughput, baselineMiBps: baseline.throughputMiBps, multiAz },
           description: `Throughput above the ${baseline.throughputMiBps} MiB/s baseline${az}`,
           quantity: (throughput - baseline.throughputMiBps) * copies,
         });
@@ -122,6 +130,8 @@ function backupDrafts(db: CostResource, ctx: PricingContext): Draft[] {
   return [
     {
       sku: "rds/backup-storage",
+      attributes: { freeAllowanceGb: allowance },
+      usage: ["dbBackupGb"],
       description: `Backup storage beyond the free ${gb(allowance)} (usage dbBackupGb ${gb(ctx.usage.dbBackupGb)})`,
       quantity: billable,
     },
@@ -152,10 +162,19 @@ const replicationGroup: Rule = (resource) => {
     shape = `${nodes} cache clusters`;
   }
   if (nodeType === undefined)
-    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+    return [
+      {
+        sku: cacheSku(engine, "unknown"),
+        item: "node-hours",
+        description: "Cache node hours",
+        unpriced: "nodeType missing",
+      },
+    ];
   return [
     {
       sku: cacheSku(engine, nodeType),
+      item: "node-hours",
+      attributes: { engine: engine ?? "redis", nodeType, shape, nodes },
       description: `Cache node hours (${shape} = ${nodes} nodes)`,
       quantity: HOURS_PER_MONTH * nodes,
     },
@@ -167,10 +186,19 @@ const cacheCluster: Rule = (resource) => {
   const nodes = num(resource.inputs.numCacheNodes) ?? 1;
   const engine = str(resource.inputs.engine);
   if (nodeType === undefined)
-    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+    return [
+      {
+        sku: cacheSku(engine, "unknown"),
+        item: "node-hours",
+        description: "Cache node hours",
+        unpriced: "nodeType missing",
+      },
+    ];
   return [
     {
       sku: cacheSku(engine, nodeType),
+      item: "node-hours",
+      attributes: { engine: engine ?? "redis", nodeType, nodes },
       description: `Cache node hours (${nodes} nodes)`,
       quantity: HOURS_PER_MONTH * nodes,
     },
@@ -186,12 +214,15 @@ const domain: Rule = (resource) => {
   if (dataType === undefined) {
     drafts.push({
       sku: "opensearch/unknown",
+      item: "data-node-hours",
       description: "Data node hours",
       unpriced: "clusterConfig.instanceType missing",
     });
   } else {
     drafts.push({
       sku: `opensearch/${dataType}`,
+      item: "data-node-hours",
+      attributes: { instanceType: dataType, instanceCount: dataCount },
       description: `Data node hours (${dataCount} nodes)`,
       quantity: HOURS_PER_MONTH * dataCount,
     });
@@ -203,11 +234,14 @@ const domain: Rule = (resource) => {
       masterType === undefined
         ? {
             sku: "opensearch/unknown",
+            item: "master-hours",
             description: "Dedicated master hours",
             unpriced: "clusterConfig.dedicatedMasterType missing",
           }
         : {
             sku: `opensearch/${masterType}`,
+            item: "master-hours",
+            attributes: { dedicatedMasterType: masterType, dedicatedMasterCount: masterCount },
             description: `Dedicated master hours (${masterCount} nodes)`,
             quantity: HOURS_PER_MONTH * masterCount,
           },
@@ -218,6 +252,8 @@ const domain: Rule = (resource) => {
     const warmCount = num(cluster.warmCount) ?? 1;
     drafts.push({
       sku: `opensearch/${warmType}`,
+      item: "warm-hours",
+      attributes: { warmType, warmCount },
       description: `UltraWarm node hours (${warmCount} nodes)`,
       quantity: HOURS_PER_MONTH * warmCount,
     });
@@ -228,12 +264,15 @@ const domain: Rule = (resource) => {
     if (size === undefined) {
       drafts.push({
         sku: `opensearch/${volumeType}-storage`,
+        item: "ebs-storage",
         description: "EBS storage",
         unpriced: "ebsOptions.volumeSize missing",
       });
     } else {
       drafts.push({
         sku: `opensearch/${volumeType}-storage`,
+        item: "ebs-storage",
+        attributes: { volumeType, volumeGb: size, dataNodes: dataCount },
         description: `EBS storage (${gb(size)} ${volumeType} x ${dataCount} data nodes)`,
         quantity: size * dataCount,
       });
