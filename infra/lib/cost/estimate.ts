@@ -85,6 +85,7 @@ export function estimateCost(
       return carriers.get(isCarrier) === resource;
     },
     note: (text) => notes.add(text),
+    asOf: catalog.catalogDate,
   };
 
   const lineItems: LineItem[] = [];

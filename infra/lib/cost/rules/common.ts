@@ -40,6 +40,8 @@ export interface PricingContext {
    * S3) apply to the whole volume.
    */
   carriesPool(resource: CostResource, isCarrier: (r: CostResource) => boolean): boolean;
+  /** The date prices and calendars hold for (the catalog's date, YYYY-MM-DD). */
+  asOf: string;
   /** Records an assumption printed with the estimate (deduplicated). */
   note(text: string): void;
 }

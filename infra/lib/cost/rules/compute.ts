@@ -5,6 +5,7 @@
 import type { CostResource } from "../types";
 import { HOURS_PER_MONTH, type Draft, type Rule, arr, fixed, num, obj, range, scale, str } from "./common";
 import { INGRESS, albDrafts, annotations, isAlbIngress, logDrafts } from "./network";
+import { eksSupport } from "./eks-support";
 
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 export const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
@@ -20,10 +21,30 @@ export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 /** EKS's default root volume for managed node groups without a launch template (20 GiB). */
 const DEFAULT_NODE_DISK_GB = 20;
 
-const eksCluster: Rule = (resource, ctx) => [
-  { sku: "eks/cluster", description: "EKS control plane hours", quantity: HOURS_PER_MONTH },
-  ...logDrafts(resource, ctx),
-];
+const eksCluster: Rule = (resource, ctx) => {
+  const version = str(resource.inputs.version);
+  const supportType = str(obj(resource.inputs.upgradePolicy).supportType);
+  const support = eksSupport(version, supportType, ctx.asOf);
+  const attributes = { version: version ?? "default", supportType: supportType ?? "EXTENDED (default)" };
+  const plane: Draft =
+    support.billed === "unknown"
+      ? {
+          sku: "eks/cluster",
+          item: "control-plane-hours",
+          attributes,
+          description: "EKS control plane hours",
+          unpriced: support.reason,
+        }
+      : {
+          sku: support.billed === "extended" ? "eks/cluster-extended" : "eks/cluster",
+          item: "control-plane-hours",
+          attributes,
+          description: `EKS control plane hours (${support.billed} support)`,
+          quantity: HOURS_PER_MONTH,
+          note: support.reason,
+        };
+  return [plane, ...logDrafts(resource, ctx)];
+};
 
 /** The launch template a node group points at: by name, by id containing the template's name, or the only one beside it. */
 export function findLaunchTemplate(group: CostResource, resources: readonly CostResource[]): CostResource | undefined {
