@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { loadConfig } from "../core/config";
 import { createContext } from "../core/context";
 import { createLogger } from "../core/logger";
+import { runMain } from "../core/main";
 import { createServer } from "./server";
 
 /**
@@ -10,7 +11,7 @@ import { createServer } from "./server";
  * balancers stop sending), then stop accepting and let in-flight requests
  * finish, all within SHUTDOWN_TIMEOUT_MS (25 s).
  */
-async function main(): Promise<void> {
+async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   const config = loadConfig(process.env, "api");
   const logger = createLogger(config.logLevel, { service: "api" });
   const ctx = await createContext(config, { subscribe: true, logger });
@@ -30,10 +31,10 @@ async function main(): Promise<void> {
   server.on("listening", () => {
     const addr = server.address();
     logger.info("api listening", { port: typeof addr === "object" && addr !== null ? addr.port : config.port });
+    logger.flush(); // whoever waits for this line (a supervisor, the tests) sees it now
   });
 
-  const shutdown = async (signal: string) => {
-    if (draining) return;
+  return async (signal) => {
     draining = true;
     logger.info("api draining", { signal, drainMs: config.shutdownDrainMs });
     const deadline = Date.now() + config.shutdownTimeoutMs;
@@ -51,17 +52,12 @@ async function main(): Promise<void> {
     );
     await closed;
     clearTimeout(timer);
+    (app.locals.shedder as { stop(): void }).stop();
     await ctx.close();
     logger.info("api stopped");
+    logger.flush();
     process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: "error", msg: "api failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
-  );
-  process.exit(1);
-});
+runMain({ failed: "api failed to start", stopFailed: "api failed to stop" }, main);

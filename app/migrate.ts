@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../core/config";
+import { runMain } from "../core/main";
 
 /**
  * `npm run migrate`: applies core/migrations/*.sql with node-pg-migrate,
@@ -10,7 +11,7 @@ import { loadConfig } from "../core/config";
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, "migrate");
-  const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
+  const databaseUrl = config.databaseUrl;
   // node-pg-migrate 9 is ESM-only; Node >= 20.19 loads it with require()
   const { runner } = await import("node-pg-migrate");
   // core/migrations under tsx; dist/core/migrations in a build (the Dockerfile copies them there)
@@ -31,9 +32,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: "error", msg: "migration failed", error: err instanceof Error ? err.message : String(err) })}\n`,
-  );
-  process.exit(1);
-});
+runMain({ failed: "migration failed" }, main);

@@ -23,12 +23,26 @@ export interface JobRow {
   attempts: number;
   error: string | null;
   segment_id: string | null;
+  /** Times a failed job was requested again (issue 14 item 7); part of its BullMQ id. */
+  retries: number;
   created_at: Date;
   updated_at: Date;
 }
 
+/** A job row as `pg` returns it (dates as Date) or as `row_to_json` does (dates as text). */
+export type JobRowLike = Omit<JobRow, "created_at" | "updated_at"> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+export const parseJobRow = (r: JobRowLike): JobRow => ({
+  ...r,
+  created_at: new Date(r.created_at),
+  updated_at: new Date(r.updated_at),
+});
+
 export const JOB_COLUMNS =
-  "id, scene_id, sequence, user_id, prompt, status, attempts, error, segment_id, created_at, updated_at";
+  "id, scene_id, sequence, user_id, prompt, status, attempts, error, segment_id, retries, created_at, updated_at";
 
 export const toJobStatus = (r: JobRow): JobStatus => ({
   id: r.id,

@@ -21,12 +21,32 @@ export interface GenerationJobData {
   requestedAt: string;
 }
 
+/** What the job row says the BullMQ job carries (the API's add and the worker's requeue build it alike). */
+export function jobDataOf(row: {
+  id: string;
+  scene_id: string;
+  sequence: number;
+  user_id: string;
+  prompt: string;
+  created_at: Date;
+}): GenerationJobData {
+  return {
+    jobRowId: row.id,
+    sceneId: row.scene_id,
+    sequence: row.sequence,
+    userId: row.user_id,
+    prompt: row.prompt,
+    requestedAt: row.created_at.toISOString(),
+  };
+}
+
 /**
- * One BullMQ job id per (scene, sequence), so enqueueing twice adds one job.
+ * One BullMQ job id per (scene, sequence) and retry, so enqueueing twice adds one job; a failed job requested
+ * again (issue 14 item 7) gets `-r<n>`, since BullMQ keeps the failed one under its id for a week.
  * BullMQ refuses ':' in custom ids (it is its key separator).
  */
-export function generationJobId(sceneId: string, sequence: number): string {
-  return `gen-${sceneId}-${sequence}`;
+export function generationJobId(sceneId: string, sequence: number, retries = 0): string {
+  return retries === 0 ? `gen-${sceneId}-${sequence}` : `gen-${sceneId}-${sequence}-r${retries}`;
 }
 
 export interface QueueDepth {

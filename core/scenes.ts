@@ -20,7 +20,7 @@ export interface Scene {
   updatedAt: string;
 }
 
-interface SceneRow {
+export interface SceneRow {
   id: string;
   topic_id: string;
   user_id: string;
@@ -89,21 +89,53 @@ export interface PlaylistSegment {
 }
 
 /**
- * An HLS media playlist of the scene's segments in sequence order. A scene
- * grows while generation runs, so it is an EVENT playlist without ENDLIST.
+ * The longest segment a generator may produce (worker/segment.ts refuses longer ones), and so the playlist's
+ * fixed EXT-X-TARGETDURATION: RFC 8216 §4.3.3.1 wants every EXTINF, rounded to the nearest integer, at most the
+ * target, and §6.2.1 forbids changing the target once published, so it cannot follow the segments seen so far.
+ */
+export const SEGMENT_MAX_DURATION_MS = 10_000;
+export const PLAYLIST_TARGET_DURATION_S = Math.ceil(SEGMENT_MAX_DURATION_MS / 1000);
+
+/**
+ * The segments a playlist may show: the contiguous run from sequence 1. An EVENT playlist may only be appended
+ * to (RFC 8216 §4.3.3.5), so a segment that finished before an earlier one waits until that one is there; a
+ * failed sequence holds back the later ones until it is retried and completes (README, "Playlist").
+ */
+export function publishedSegments(segments: PlaylistSegment[]): PlaylistSegment[] {
+  const sorted = [...segments].sort((a, b) => a.sequence - b.sequence);
+  const out: PlaylistSegment[] = [];
+  for (const s of sorted) {
+    if (s.sequence !== out.length + 1) break;
+    out.push(s);
+  }
+  return out;
+}
+
+/** Percent-encodes what may never reach a playlist line (controls, spaces): a URI can never start a tag. */
+const safeUri = (uri: string): string => [...uri].map((c) => (isUnsafeUriChar(c) ? encodeURIComponent(c) : c)).join("");
+
+/** C0 and C1 controls, space and DEL: a line break would let a URI write its own tags (#EXT-X-KEY...). */
+export function isUnsafeUriChar(c: string): boolean {
+  const code = c.codePointAt(0) ?? 0;
+  return code <= 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * An HLS media playlist of the scene's published segments (above). A scene grows while generation runs, so
+ * it is an EVENT playlist without ENDLIST, with a fixed target duration.
  */
 export function buildPlaylist(segments: PlaylistSegment[], mediaBaseUrl: string): string {
-  const target = Math.max(1, ...segments.map((s) => Math.ceil(s.durationMs / 1000)));
   const lines = [
     "#EXTM3U",
     "#EXT-X-VERSION:3",
     "#EXT-X-PLAYLIST-TYPE:EVENT",
-    `#EXT-X-TARGETDURATION:${target}`,
+    `#EXT-X-TARGETDURATION:${PLAYLIST_TARGET_DURATION_S}`,
     "#EXT-X-MEDIA-SEQUENCE:0",
   ];
-  for (const s of segments) {
+  for (const s of publishedSegments(segments)) {
+    const uri = safeUri(s.uri);
     lines.push(`#EXTINF:${(s.durationMs / 1000).toFixed(3)},`);
-    lines.push(/^https?:\/\//.test(s.uri) ? s.uri : `${mediaBaseUrl}/${s.uri.replace(/^\/+/, "")}`);
+    lines.push(/^https?:\/\//.test(uri) ? uri : `${mediaBaseUrl}/${uri.replace(/^\/+/, "")}`);
   }
   return lines.join("\n") + "\n";
 }

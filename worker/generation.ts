@@ -1,10 +1,11 @@
-import { UnrecoverableError } from "bullmq";
 import type { Context } from "../core/context";
-import { JOB_COLUMNS, toJobStatus, type JobRow } from "../core/jobs";
-import { CACHE, invalidation } from "../core/keys";
+import { JOB_COLUMNS, parseJobRow, toJobStatus, type JobRow, type JobRowLike } from "../core/jobs";
+import { CACHE } from "../core/keys";
 import type { GenerationJobData } from "../core/queue";
 import { loadSceneAndPlaylist, sceneDocument } from "../core/scenes";
+import { FinalJobError, JobError } from "./errors";
 import type { Generator } from "./generator";
+import { validateSegment } from "./segment";
 
 export interface GenerationResult {
   segmentId: string;
@@ -52,19 +53,30 @@ export async function runGeneration(
   data: GenerationJobData,
   signal: AbortSignal,
 ): Promise<GenerationResult> {
-  await ctx.db.write(
-    "UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND created_at = $2 AND status <> 'completed'",
+  const started = await ctx.db.write<JobRow>(
+    `UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = now()
+      WHERE id = $1 AND created_at = $2 AND status <> 'completed' RETURNING ${JOB_COLUMNS}`,
     [data.jobRowId, data.requestedAt],
   );
-  await ctx.cache.invalidate("job", data.jobRowId, invalidation.job(data.jobRowId));
+  if (started[0] === undefined) {
+    // a second delivery of a finished job (requeued after Redis lost it, a duplicate): never generate twice
+    const done = await ctx.db.write<{ segment_id: string | null }>(
+      "SELECT segment_id FROM jobs WHERE id = $1 AND created_at = $2",
+      [data.jobRowId, data.requestedAt],
+    );
+    if (done[0] === undefined) throw new FinalJobError("the job no longer exists");
+    if (done[0].segment_id !== null) return { segmentId: done[0].segment_id, inserted: false };
+  } else {
+    await publishJobStatus(ctx, started[0]);
+  }
 
-  const segment = await generator.generate({
-    sceneId: data.sceneId,
-    sequence: data.sequence,
-    prompt: data.prompt,
-    signal,
-  });
-  if (signal.aborted) throw signal.reason;
+  // the generator gets the signal; the attempt ends when it fires whether or not the generator heeds it
+  const segment = validateSegment(
+    await untilAborted(
+      generator.generate({ sceneId: data.sceneId, sequence: data.sequence, prompt: data.prompt, signal }),
+      signal,
+    ),
+  );
 
   let row:
     | {
@@ -88,17 +100,13 @@ export async function runGeneration(
     )[0];
   } catch (err) {
     // 23503: the scene is gone (foreign key); retrying cannot help
-    if ((err as { code?: string }).code === "23503")
-      throw new UnrecoverableError(`scene ${data.sceneId} no longer exists`);
+    if ((err as { code?: string }).code === "23503") throw new FinalJobError("the scene no longer exists");
     throw err;
   }
   // a concurrent duplicate attempt still in flight: its insert is not visible to this statement yet; retry later
   if (row?.segment_id === null || row?.segment_id === undefined)
-    throw new Error(`segment ${data.sceneId}/${data.sequence} is being written by another attempt`);
-  const job =
-    row.job === null
-      ? null
-      : toJobStatus({ ...row.job, created_at: new Date(row.job.created_at), updated_at: new Date(row.job.updated_at) });
+    throw new JobError("the segment is being written by another attempt");
+  const job = row.job === null ? null : toJobStatus(parseJobRow(row.job));
   await afterSegment(ctx, data, job);
   return { segmentId: row.segment_id, inserted: row.inserted };
 }
@@ -124,6 +132,39 @@ async function afterSegment(
   }
 }
 
-export async function refreshJobStatus(ctx: Context, jobRowId: string): Promise<void> {
-  await ctx.cache.invalidate("job", jobRowId, invalidation.job(jobRowId));
+/** An attempt failed: the row goes back to queued (a retry follows) or to failed, and its status is published. */
+export async function recordFailure(
+  ctx: Context,
+  data: GenerationJobData,
+  final: boolean,
+  message: string,
+): Promise<void> {
+  const rows = await ctx.db.write<JobRow>(
+    `UPDATE jobs SET status = $2, error = $3, updated_at = now()
+      WHERE id = $1 AND created_at = $4 AND status <> 'completed' RETURNING ${JOB_COLUMNS}`,
+    [data.jobRowId, final ? "failed" : "queued", message, data.requestedAt],
+  );
+  if (rows[0] !== undefined) await publishJobStatus(ctx, rows[0]);
+}
+
+/**
+ * Writes a job's status, read from the primary, through to `cache:job:{id}:status` and publishes the key
+ * (issue 14 item 6b): deleting it instead let the next poll refill it from a lagging replica, showing a
+ * final failure as "active" for the key's 60 s.
+ */
+export async function publishJobStatus(ctx: Context, row: JobRowLike): Promise<void> {
+  await ctx.cache.replace("job", row.id, [
+    { key: CACHE.jobStatus.key(row.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(parseJobRow(row)) },
+  ]);
+}
+
+/** Settles as `p`, or rejects with the signal's reason as soon as it fires (the later outcome of `p` is dropped). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  p.catch(() => undefined); // an abandoned generator's late failure must not become an unhandled rejection
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -1,12 +1,14 @@
-import { createServer } from "node:http";
 import { loadConfig } from "../core/config";
 import { createContext } from "../core/context";
 import { createLogger } from "../core/logger";
+import { runMain } from "../core/main";
+import { createOpsServer, databaseCheck, opsEndpoints } from "../core/ops";
+import { redisHealth } from "../core/redis";
 import { loadGenerator } from "./generator";
 import { createGenerationWorker } from "./worker";
 
 /** The worker process: BullMQ worker, partition maintenance, and /metrics + health on WORKER_METRICS_PORT. */
-async function main(): Promise<void> {
+async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   const config = loadConfig(process.env, "worker");
   const logger = createLogger(config.logLevel, { service: "worker" });
   const ctx = await createContext(config, { subscribe: false, logger });
@@ -14,34 +16,52 @@ async function main(): Promise<void> {
   const gw = createGenerationWorker(ctx, generator);
   let stopping = false;
 
-  const ops = createServer((req, res) => {
-    if (req.url === "/metrics") {
-      ctx.db.sampleMetrics(ctx.metrics);
-      void ctx.metrics.registry
-        .metrics()
-        .then((body) => res.writeHead(200, { "content-type": ctx.metrics.registry.contentType }).end(body));
-    } else if (req.url === "/health/live") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-    } else if (req.url === "/health/ready") {
-      const ready = !stopping && gw.worker.isRunning();
-      res
-        .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
-        .end(JSON.stringify({ status: ready ? "ok" : "unavailable" }));
-    } else {
-      res
-        .writeHead(404, { "content-type": "application/json" })
-        .end('{"error":{"code":"not_found","message":"no such endpoint"}}');
-    }
+  const ops = createOpsServer(
+    opsEndpoints(ctx, {
+      // ready = can take jobs now: its fetch loop works, Redis serves (all masters ok), and the primary answers
+      // through PgBouncer (every job writes there; issue 14 item 10)
+      readiness: [
+        databaseCheck(ctx),
+        {
+          name: "worker",
+          required: true,
+          failed: "cannot take jobs",
+          explain: true,
+          run: () => {
+            const problem = gw.cannotTakeJobs();
+            return problem === undefined ? Promise.resolve() : Promise.reject(new Error(problem));
+          },
+        },
+        {
+          name: "redis",
+          required: true,
+          failed: "unavailable",
+          explain: true,
+          run: () => redisHealth(ctx.redis, 1_000),
+        },
+      ],
+      draining: () => stopping,
+      // the bounded reconnect (worker/watch.ts) should never let this happen; if something else wedges the
+      // fetch loop, liveness fails and Kubernetes restarts the pod
+      stuck: () => {
+        const ms = gw.stalledForMs();
+        return ms > config.workerStallRestartMs ? `job fetch stuck for ${Math.round(ms / 1000)} s` : undefined;
+      },
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ops.once("error", reject);
+    ops.listen(config.workerMetricsPort, config.host, resolve);
   });
-  ops.listen(config.workerMetricsPort, config.host);
+  const address = ops.address();
   logger.info("worker started", {
     concurrency: config.workerConcurrency,
     generator: generator.name,
-    metricsPort: config.workerMetricsPort,
+    // the bound port (WORKER_METRICS_PORT=0 picks a free one)
+    metricsPort: typeof address === "object" && address !== null ? address.port : config.workerMetricsPort,
   });
 
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
+  return async (signal) => {
     stopping = true;
     logger.info("worker stopping", { signal });
     const hard = setTimeout(() => {
@@ -55,13 +75,6 @@ async function main(): Promise<void> {
     logger.info("worker stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: "error", msg: "worker failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
-  );
-  process.exit(1);
-});
+runMain({ failed: "worker failed to start", stopFailed: "worker failed to stop" }, main);

@@ -1,61 +1,29 @@
 import { Router } from "express";
 import type { Context } from "../../core/context";
-import { queueDepth } from "../../core/queue";
-import { withTimeout } from "../../core/timeout";
+import { databaseCheck, opsEndpoints, type ReadinessCheck } from "../../core/ops";
+import { redisHealth } from "../../core/redis";
 
-/** Health, metrics and the queue depth the worker autoscaler reads. Not for the public CDN. */
+/** Health, metrics and the queue depth the worker autoscaler reads (core/ops.ts). Not for the public CDN. */
 export function opsRoutes(ctx: Context, lifecycle: { shuttingDown: () => boolean }): Router {
   const r = Router();
-  const noStore = { "Cache-Control": "no-store" };
-
-  // liveness: the process runs and its event loop answers; never depends on anything else
-  r.get("/health/live", (_req, res) => {
-    res.set(noStore).json({ status: "ok" });
+  // the API answers from PostgreSQL without Redis, so Redis is optional: degraded, still ready. Every master is
+  // asked for its cluster state: a PING reaches one live node and said "ok" during CLUSTERDOWN (issue 14 item 10)
+  const redis: ReadinessCheck = {
+    name: "redis",
+    required: false,
+    failed: "degraded",
+    run: () => redisHealth(ctx.redis, 1_000),
+  };
+  const endpoints = opsEndpoints(ctx, {
+    readiness: [databaseCheck(ctx), redis],
+    draining: lifecycle.shuttingDown,
+    queueDepth: true,
   });
-
-  // readiness: the primary answers through PgBouncer; Redis is optional (degraded, still ready); draining on shutdown
-  r.get("/health/ready", async (_req, res) => {
-    const checks: Record<string, string> = {};
-    let ready = !lifecycle.shuttingDown();
-    if (!ready) checks.shutdown = "draining";
-    try {
-      await withTimeout(ctx.db.primary.query("SELECT 1"), 2_000);
-      checks.database = "ok";
-    } catch {
-      checks.database = "unreachable";
-      ready = false;
-    }
-    try {
-      await withTimeout(ctx.redis.ping(), 1_000);
-      checks.redis = "ok";
-    } catch {
-      checks.redis = "degraded";
-    }
-    res
-      .set(noStore)
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? (checks.redis === "ok" ? "ok" : "degraded") : "unavailable", checks });
-  });
-
-  r.get("/internal/queue-depth", async (_req, res) => {
-    const depth = await withTimeout(queueDepth(ctx.queue), 3_000);
-    ctx.metrics.queueDepth.set({ queue: depth.queue }, depth.depth);
-    res.set(noStore).json(depth);
-  });
-
-  r.get("/metrics", async (_req, res) => {
-    ctx.db.sampleMetrics(ctx.metrics);
-    try {
-      const depth = await withTimeout(queueDepth(ctx.queue), 1_000);
-      ctx.metrics.queueDepth.set({ queue: depth.queue }, depth.depth);
-    } catch {
-      // Redis unreachable: keep the last value rather than failing the scrape
-    }
-    res
-      .set(noStore)
-      .type(ctx.metrics.registry.contentType)
-      .send(await ctx.metrics.registry.metrics());
-  });
-
+  for (const [path, handler] of Object.entries(endpoints)) {
+    r.get(path, async (_req, res) => {
+      const reply = await handler();
+      res.set("Cache-Control", "no-store").status(reply.status).type(reply.contentType).send(reply.body);
+    });
+  }
   return r;
 }

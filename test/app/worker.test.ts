@@ -13,6 +13,7 @@ import { SceneService } from "../../app/services/scenes";
 import { createGenerationWorker } from "../../worker/worker";
 import { LocalGenerator, sleep, type Generator } from "../../worker/generator";
 import { runGeneration } from "../../worker/generation";
+import { killWorkers, startWorker as spawnWorker } from "./worker-process";
 
 describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
   const urls = sharedServices();
@@ -117,6 +118,19 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     expect((await jobRow(job.id))?.status).toBe("completed");
   });
 
+  test("a second delivery of a completed job neither generates again nor writes again", async () => {
+    const { ctx } = await context();
+    const { scene, job } = await request(ctx);
+    const data = (await ctx.queue.getJob(generationJobId(scene.id, 1)))?.data as GenerationJobData;
+    let calls = 0;
+    const counting: Generator = { name: "counting", generate: (i) => (calls++, new LocalGenerator(0).generate(i)) };
+    const first = await runGeneration(ctx, counting, data, new AbortController().signal);
+    const second = await runGeneration(ctx, counting, data, new AbortController().signal);
+    expect(calls).toBe(1);
+    expect(second).toEqual({ segmentId: first.segmentId, inserted: false });
+    expect((await jobRow(job.id))?.attempts).toBe(1);
+  });
+
   test("a failing attempt is retried with backoff and the job then completes", async () => {
     const { ctx } = await context();
     let calls = 0;
@@ -200,6 +214,26 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     });
 
+    test("the worker's ops port serves liveness, readiness, metrics and the API's 404 body", async () => {
+      const { env } = await context();
+      const w = await spawnWorker(env);
+      try {
+        expect(await w.get("/health/live")).toMatchObject({ status: 200, json: { status: "ok" } });
+        await waitFor("ready", async () => (await w.get("/health/ready")).status === 200, 10_000);
+        const metrics = await w.get("/metrics");
+        expect(metrics.status).toBe(200);
+        expect(metrics.text).toMatch(/^db_pool_connections\{pool="primary",state="total"\} /m);
+        const missing = await w.get("/nope");
+        expect(missing).toMatchObject({
+          status: 404,
+          json: { error: { code: "not_found", message: "no such endpoint" } },
+        });
+      } finally {
+        expect((await w.stop()).code).toBe(0);
+        killWorkers();
+      }
+    });
+
     test("a worker SIGKILLed mid-job: the job is retried by the next worker and its segment is written exactly once", async () => {
       const { ctx, env } = await context({ JOB_LOCK_MS: "1000" });
       const { scene, job } = await request(ctx);
@@ -215,7 +249,11 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       );
       expect(await segments(scene.id)).toHaveLength(1);
       expect((await sceneRow(scene.id))?.segment_count).toBe(1);
-      expect((await ctx.queue.getJob(generationJobId(scene.id, 1)))?.finishedOn).toBeDefined();
+      // BullMQ records the completion after the processor's database write: wait for it, do not race it
+      await waitFor(
+        "BullMQ job finished",
+        async () => (await ctx.queue.getJob(generationJobId(scene.id, 1)))?.finishedOn !== undefined,
+      );
       next.kill("SIGTERM");
       expect(await exited(next)).toBe(0);
     }, 60_000);

@@ -15,6 +15,7 @@ import {
   type ServiceUrls,
   type Services,
 } from "./index";
+import { redisCommand } from "./redis";
 
 /** Pids of processes whose working directory is inside `dir` (every server of an instance is). */
 function processesIn(dir: string): number[] {
@@ -49,6 +50,11 @@ async function clusterClient(urls: ServiceUrls): Promise<Cluster> {
     cluster.once("error", reject);
   });
   return cluster;
+}
+
+/** One command on one node of an instance (no cluster redirection). */
+function redisOn(services: Services, index: number, command: string, ...args: string[]): Promise<unknown> {
+  return redisCommand(services.redisNodes[index], services.redisPassword, command, ...args);
 }
 
 /** Whether something listens at a `postgres://` URL's or a Redis node's address. */
@@ -362,6 +368,68 @@ describe("a private instance (what fault tests start)", () => {
     } finally {
       cluster.disconnect();
     }
+  });
+
+  test("stopRedisNode takes one master down (CLUSTERDOWN everywhere, its keys lost); startRedisNode heals the cluster", async () => {
+    const cluster = await clusterClient(services);
+    try {
+      const node = await services.redisNodeOf("{harness-node}:k");
+      await cluster.set("{harness-node}:k", "v");
+      expect(await redisOn(services, node, "GET", "{harness-node}:k")).toBe("v");
+      await services.stopRedisNode(node);
+      expect(await portIsOpen(services.redisNodes[node])).toBe(false);
+      const other = (node + 1) % services.redisNodes.length;
+      await eventually(async () => {
+        expect(String(await redisOn(services, other, "CLUSTER", "INFO"))).toContain("cluster_state:fail");
+      }, 15_000);
+      await expect(redisOn(services, other, "SET", "anything", "1")).rejects.toThrow(/CLUSTERDOWN/);
+      await services.startRedisNode(node);
+      expect(String(await redisOn(services, other, "CLUSTER", "INFO"))).toContain("cluster_state:ok");
+      expect(await redisOn(services, node, "GET", "{harness-node}:k")).toBeNull(); // nothing persists
+    } finally {
+      cluster.disconnect();
+    }
+  });
+
+  test("freezeRedisNode keeps its port open but answers nothing; thawRedisNode brings the cluster back", async () => {
+    services.freezeRedisNode(2);
+    try {
+      expect(await portIsOpen(services.redisNodes[2])).toBe(true);
+      await expect(redisOn(services, 2, "PING")).rejects.toThrow(); // connect or command times out
+    } finally {
+      await services.thawRedisNode(2);
+    }
+    expect(await redisOn(services, 2, "PING")).toBe("PONG");
+    expect(String(await redisOn(services, 0, "CLUSTER", "INFO"))).toContain("cluster_state:ok");
+  }, 30_000);
+
+  test("flushRedis empties every master; redisNodeOf names the master of a key's slot", async () => {
+    const cluster = await clusterClient(services);
+    try {
+      const keys = ["{a}x", "{b}x", "{c}x", "{d}x", "{e}x", "{f}x"];
+      for (const k of keys) await cluster.set(k, "1");
+      for (const k of keys) expect(await redisOn(services, await services.redisNodeOf(k), "GET", k)).toBe("1");
+      await services.flushRedis();
+      for (const i of services.redisNodes.keys()) expect(await redisOn(services, i, "DBSIZE")).toBe(0);
+    } finally {
+      cluster.disconnect();
+    }
+  });
+
+  test("pauseReplicaReplay holds the replica at its last replayed write; resumeReplicaReplay catches it up", async () => {
+    const table = uniqueTable();
+    await runSql(services.pgbouncerUrl, `CREATE TABLE ${table} (id int)`);
+    await services.waitForReplica();
+    await services.pauseReplicaReplay();
+    try {
+      await runSql(services.pgbouncerUrl, `INSERT INTO ${table} VALUES (7)`);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await runSql(services.replicaUrl, `SELECT id FROM ${table}`)).toEqual([]);
+    } finally {
+      await services.resumeReplicaReplay();
+    }
+    await services.waitForReplica();
+    expect(await runSql(services.replicaUrl, `SELECT id FROM ${table}`)).toEqual([{ id: 7 }]);
   });
 
   test("stop() ends every server process and deletes the instance directory", async () => {

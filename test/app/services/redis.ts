@@ -82,6 +82,7 @@ export async function redisCommand(node: RedisNode, password: string, command: s
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: 2_000,
+    commandTimeout: 2_000, // a frozen node (freezeRedisNode) accepts the connection and never answers
   });
   client.on("error", () => undefined); // reported through the rejected command instead
   try {

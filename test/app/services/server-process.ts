@@ -108,6 +108,7 @@ export class ServerProcess {
   async stop(timeoutMs = 10_000): Promise<void> {
     const child = this.child;
     if (child === undefined || !this.running) return;
+    child.kill("SIGCONT"); // a frozen server (signal("SIGSTOP")) would never handle its stop signal
     child.kill(this.spec.stopSignal);
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     try {
@@ -115,6 +116,12 @@ export class ServerProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Sends a signal to the running server (SIGSTOP/SIGCONT freeze and thaw it: a hung server, sockets open). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) throw new Error(`${this.spec.label} is not running`);
+    this.child?.kill(signal);
   }
 
   /** For the synchronous `exit` path: no waiting possible, so the parent-death signal's hard stop. */
