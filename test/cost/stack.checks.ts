@@ -31,6 +31,27 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(unpriced.map((l) => `${l.resource} ${l.sku}: ${l.unpriced}`)).toEqual([]);
     });
 
+    it("prices inter-AZ transfer on Redis and the database primary, derived from the tier's albProcessedGb", () => {
+      const cost = plan.outputs.cost as CostEstimate;
+      const lines = cost.lineItems.filter((l) => l.sku === "transfer/inter-az");
+      expect(lines.map((l) => l.type).sort()).toEqual([
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:rds/instance:Instance",
+      ]);
+      const served = stackContext(stack)!.tier.usage.albProcessedGb;
+      // 3 zones: 2/3 of hops cross; 80 % of served bytes from Redis, 20 % through PgBouncer and RDS (two hops).
+      const crossing = lines.reduce((t, l) => t + l.quantity.expected, 0) / 2;
+      expect(crossing).toBeCloseTo(served * (0.8 + 0.2 * 2) * (2 / 3), 0);
+      expect(cost.assumptions.usage.interAzCrossingGb).toBeCloseTo(crossing, 0);
+    });
+
+    it("prices the EKS control plane at the support its version and upgrade policy put it in", () => {
+      const plane = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.item === "control-plane-hours")!;
+      expect(plane.attributes).toMatchObject({ supportType: "STANDARD" });
+      expect(plane.sku).toBe("eks/cluster");
+      expect(plane.note).toMatch(/standard support until \d{4}-\d{2}-\d{2}/);
+    });
+
     it("stays within the tier's budget", () => {
       const result = checkBudget(plan.outputs.cost as CostEstimate, stackContext(stack)!.tier);
       expect(result).toEqual({ ok: true, message: expect.any(String) });

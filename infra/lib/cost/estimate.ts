@@ -9,6 +9,7 @@ import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
 import { describeNodeGroups } from "./rules/compute";
 import { RULES, isFreeType, usagePools } from "./rules";
+import { REPLICATION_GROUP, interAzTraffic } from "./rules/transfer";
 import type { ComponentTotal, CostEstimate, CostResource, LineItem, Range } from "./types";
 
 export interface EstimateOptions {
@@ -25,6 +26,13 @@ export const UNPARENTED = "(stack)";
 
 const RANGE_NOTE =
   "range: min prices every node group at scalingConfig.minSize, expected at desiredSize, max at maxSize (the ceiling HPAs at their maximum can push the cluster autoscaler to); everything else, usage included, is the same at all three";
+
+/** Usage the estimate derives from the declared resources and the set assumptions (see rules/transfer.ts). */
+function derivedUsage(resources: readonly CostResource[], usage: UsageAssumptions): Record<string, number> {
+  if (!resources.some((r) => r.type === REPLICATION_GROUP || r.type === "aws:rds/instance:Instance")) return {};
+  const t = interAzTraffic(resources, usage);
+  return { interAzCrossingGb: t.redisCrossingGb + t.databaseCrossingGb };
+}
 
 export function round2(value: number): number {
   return Math.round((value + Number.EPSILON) * 100) / 100;
@@ -194,7 +202,8 @@ export function estimateCost(
     assumptions: {
       hoursPerMonth: HOURS_PER_MONTH,
       region: defaultRegion,
-      usage: { ...usage },
+      // Derived, not set: inter-AZ GB from the traffic model (rules/transfer.ts), shown beside the assumptions.
+      usage: { ...usage, ...derivedUsage(resources, usage) },
       notes: [...notes],
     },
     catalogDate: catalog.catalogDate,

@@ -3,6 +3,7 @@
  * backups beyond the free allowance), ElastiCache, OpenSearch, and the keys and secrets around them.
  */
 import type { CostResource } from "../types";
+import { cacheTransferDrafts, databaseTransferDrafts } from "./transfer";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, num, obj, str } from "./common";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -116,7 +117,7 @@ const rdsInstance: Rule = (db, ctx) => {
   if (bool(db.inputs.manageMasterUserPassword) === true) {
     drafts.push({ sku: "secretsmanager/secret", description: "Master password secret (managed by RDS)", quantity: 1 });
   }
-  drafts.push(...backupDrafts(db, ctx));
+  drafts.push(...backupDrafts(db, ctx), ...databaseTransferDrafts(db, ctx));
   return drafts;
 };
 
@@ -143,7 +144,7 @@ function cacheSku(engine: string | undefined, nodeType: string): string {
   return `elasticache-${e}/${nodeType}`;
 }
 
-const replicationGroup: Rule = (resource) => {
+const replicationGroup: Rule = (resource, ctx) => {
   const nodeType = str(resource.inputs.nodeType);
   const engine = str(resource.inputs.engine);
   const shards = num(resource.inputs.numNodeGroups);
@@ -178,6 +179,7 @@ const replicationGroup: Rule = (resource) => {
       description: `Cache node hours (${shape} = ${nodes} nodes)`,
       quantity: HOURS_PER_MONTH * nodes,
     },
+    ...cacheTransferDrafts(resource, ctx),
   ];
 };
 
