@@ -341,3 +341,23 @@ describe("inter-AZ transfer", () => {
     expect(line(two, "transfer/inter-az").quantity.expected).toBe(3000 * 0.8 * 0.5 * 2);
   });
 });
+
+describe("Performance Insights", () => {
+  it("7 days are free; longer retention is an explicit line (unpriced: no confirmed rate), never a silent zero", () => {
+    const free = estimateCost(
+      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7 })],
+      NO_USAGE,
+    );
+    expect(free.lineItems.map((l) => l.sku)).not.toContain("rds/performance-insights-retention");
+    const long = estimateCost(
+      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 93 })],
+      NO_USAGE,
+    );
+    expect(line(long, "rds/performance-insights-retention")).toMatchObject({
+      monthly: null,
+      attributes: { retentionDays: 93 },
+      unpriced: expect.stringContaining("no confirmed us-east-1 price"),
+    });
+    expect(long.unpricedLines).toBe(1);
+  });
+});

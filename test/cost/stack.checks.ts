@@ -52,6 +52,23 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(plane.note).toMatch(/standard support until \d{4}-\d{2}-\d{2}/);
     });
 
+    it("min, expected and max follow each declared node group's minSize, desiredSize and maxSize", () => {
+      const groups = plan.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+      expect(groups.length).toBeGreaterThan(0);
+      const hours = (plan.outputs.cost as CostEstimate).lineItems.filter(
+        (l) => l.item === "node-hours" && l.type === "aws:eks/nodeGroup:NodeGroup",
+      );
+      expect(hours.map((l) => l.resource).sort()).toEqual(groups.map((g) => g.name).sort());
+      for (const g of groups) {
+        const s = g.inputs.scalingConfig as { minSize: number; desiredSize: number; maxSize: number };
+        expect(hours.find((l) => l.resource === g.name)!.quantity).toEqual({
+          min: s.minSize * 730,
+          expected: s.desiredSize * 730,
+          max: s.maxSize * 730,
+        });
+      }
+    });
+
     it("stays within the tier's budget", () => {
       const result = checkBudget(plan.outputs.cost as CostEstimate, stackContext(stack)!.tier);
       expect(result).toEqual({ ok: true, message: expect.any(String) });

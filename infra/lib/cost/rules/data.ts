@@ -117,9 +117,27 @@ const rdsInstance: Rule = (db, ctx) => {
   if (bool(db.inputs.manageMasterUserPassword) === true) {
     drafts.push({ sku: "secretsmanager/secret", description: "Master password secret (managed by RDS)", quantity: 1 });
   }
-  drafts.push(...backupDrafts(db, ctx), ...databaseTransferDrafts(db, ctx));
+  drafts.push(...performanceInsightsDrafts(db), ...backupDrafts(db, ctx), ...databaseTransferDrafts(db, ctx));
   return drafts;
 };
+
+/**
+ * Performance Insights keeps 7 days free; longer retention is billed per vCPU-month of the instance (and of its
+ * standby). No us-east-1 rate could be confirmed offline, so the line is explicit and unpriced, never a silent zero.
+ */
+function performanceInsightsDrafts(db: CostResource): Draft[] {
+  const retention = num(db.inputs.performanceInsightsRetentionPeriod) ?? 7;
+  if (bool(db.inputs.performanceInsightsEnabled) !== true || retention <= 7) return [];
+  return [
+    {
+      sku: "rds/performance-insights-retention",
+      description: `Performance Insights retention beyond the free 7 days (${retention} days)`,
+      attributes: { retentionDays: retention },
+      unpriced:
+        "Performance Insights long-term retention (per vCPU-month) has no confirmed us-east-1 price in the catalog",
+    },
+  ];
+}
 
 /** Backup storage beyond the free allowance (100% of the region's provisioned RDS storage), on the first primary. */
 function backupDrafts(db: CostResource, ctx: PricingContext): Draft[] {
