@@ -9,6 +9,9 @@ import { stackContext } from "../../tools/cost/sources";
 import type { CostEstimate } from "../../infra/lib/cost/types";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
 import { GOLDEN_MONTHLY } from "./goldens";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildDiagram, renderMermaid, renderSvg } from "../../tools/plan/diagram";
 
 export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
   describe(`cost of the ${stack} stack`, () => {
@@ -67,6 +70,37 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
           max: s.maxSize * 730,
         });
       }
+    });
+
+    it("the architecture diagram shows the request path and the data services at their declared sizes", () => {
+      const tier = stackContext(stack)!.tier;
+      const d = buildDiagram(stack, plan.resources);
+      const node = (id: string) => d.nodes.find((x) => x.id === id);
+      expect(d.edges.map((e) => `${e.from}>${e.to}`)).toEqual(
+        expect.arrayContaining(["viewers>cdn", "cdn>alb", "alb>api", "api>redis", "api>pgbouncer", "pgbouncer>rds"]),
+      );
+      expect(node("api")!.details[0]).toBe(
+        `HPA ${tier.workloads.api.minReplicas}-${tier.workloads.api.maxReplicas} pods`,
+      );
+      expect(node("rds")!.details[0]).toBe(
+        `${tier.database.primary.instanceClass}${tier.database.multiAz ? " Multi-AZ" : ""}`,
+      );
+      expect(node("redis")!.details).toEqual([
+        tier.cache.instanceClass,
+        expect.stringContaining(`= ${tier.cache.nodes} nodes`),
+      ]);
+      if (tier.search === null) expect(node("search")).toBeUndefined();
+      else expect(node("search")!.details[0]).toBe(`${tier.search.instanceClass} × ${tier.search.dataNodes}`);
+      const svg = renderSvg(d);
+      const mermaid = renderMermaid(d);
+      for (const x of d.nodes) {
+        expect(svg).toContain(`<g class="node" data-id="${x.id}">`);
+        expect(mermaid).toContain(`    ${x.id}["<b>`);
+      }
+      for (const e of d.edges) expect(svg).toContain(`data-from="${e.from}" data-to="${e.to}"`);
+      // The README shows v1's: regenerate with npm run plan -- --stack v1 --diagram docs/architecture-v1.svg
+      if (stack === "v1")
+        expect(readFileSync(join(__dirname, "..", "..", "docs", "architecture-v1.svg"), "utf8")).toBe(`${svg}\n`);
     });
 
     it("stays within the tier's budget", () => {

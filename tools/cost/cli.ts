@@ -5,15 +5,17 @@
  *   npm run cost -- --diff a.json b.json            ... of two plan / estimate / preview / export JSON files
  *   npm run cost -- --from preview.json [--tier v1] a real `pulumi preview --json` priced as deltas per step
  *   npm run cost -- --from export.json              a `pulumi stack export` (or plan, or estimate) priced whole
+ *   npm run cost -- --chart out.svg [mvp v1 v2]     an SVG chart of the stacks side by side (total, each component)
  * --diff and --from take --format markdown|github|gitlab|json (github / gitlab: a pull-request comment body) and
  * the guardrail --fail-above-usd N / --fail-above-percent P (exit 4 when the change adds more).
  * Stacks are planned in child processes (`tsx tools/plan/cli.ts --stack X --json`): the Pulumi runtime is global,
  * one stack per process. Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line, 4 guardrail failed.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkBudget } from "../../infra/lib/cost/budget";
+import { renderCostChart } from "./chart";
 import { type CostDiff, computeDiff } from "./diff";
 import { type GuardrailLimits, type GuardrailResult, checkGuardrail } from "./guardrail";
 import { type RenderOptions, renderDiff } from "./markdown";
@@ -26,6 +28,7 @@ const USAGE = [
   "       npm run cost -- --diff <stack|file> <stack|file> [--format markdown|github|gitlab|json] [guardrail]",
   "       npm run cost -- --from <preview.json> [--tier mvp|v1|v2] [--format ...] [guardrail]",
   "       npm run cost -- --from <export.json> [--tier mvp|v1|v2] [--json]",
+  "       npm run cost -- --chart <out.svg> [stack ...]   (default: mvp v1 v2)",
   "guardrail: --fail-above-usd <USD per month> and/or --fail-above-percent <percent of the before total>",
 ].join("\n");
 
@@ -103,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
         stack: { type: "string" },
         diff: { type: "string" },
         from: { type: "string" },
+        chart: { type: "string" },
         tier: { type: "string" },
         json: { type: "boolean", default: false },
         format: { type: "string" },
@@ -116,8 +120,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   try {
-    const modes = [values.stack, values.diff, values.from].filter((v) => v !== undefined).length;
-    if (modes !== 1) throw new UsageError("give exactly one of --stack, --diff, --from");
+    const modes = [values.stack, values.diff, values.from, values.chart].filter((v) => v !== undefined).length;
+    if (modes !== 1) throw new UsageError("give exactly one of --stack, --diff, --from, --chart");
+    if (values.chart !== undefined) {
+      const stacks = positionals.length > 0 ? positionals : ["mvp", "v1", "v2"];
+      const series = await Promise.all(
+        stacks.map(async (name) => ({ name, estimate: (await operand(name, values.tier)).estimate })),
+      );
+      writeFileSync(values.chart, `${renderCostChart(series)}\n`);
+      process.stdout.write(`cost chart of ${stacks.join(", ")} written to ${values.chart}\n`);
+      return 0;
+    }
     if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format))
       throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got ${JSON.stringify(values.format)}`);
     const format: Format = values.json ? "json" : ((values.format as Format | undefined) ?? "markdown");
