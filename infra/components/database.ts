@@ -31,6 +31,8 @@ export interface DatabaseArgs {
    * @default 60
    */
   monitoringIntervalSeconds?: number;
+  /** Days CloudWatch keeps the logs RDS exports (postgresql, upgrade); default 30, as the cluster's. */
+  logRetentionDays?: number;
 }
 
 /**
@@ -69,6 +71,9 @@ export class Database extends pulumi.ComponentResource {
     const zones = context.config.tier.network.azCount;
     const maxStorageFactor = args.maxStorageFactor ?? 2;
     const monitoringInterval = args.monitoringIntervalSeconds ?? 60;
+    const logRetentionDays = args.logRetentionDays ?? 30;
+    if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1)
+      throw new Error(`logRetentionDays must be a positive whole number, got ${logRetentionDays}`);
     if (spec.replicas.count < 0 || spec.replicas.count > 5) {
       throw new Error(`database.replicas.count must be between 0 and 5, got ${spec.replicas.count}`);
     }
@@ -182,6 +187,17 @@ export class Database extends pulumi.ComponentResource {
       caCertIdentifier: "rds-ca-rsa2048-g1",
     };
 
+    // RDS creates the groups it exports logs to with no retention (kept and billed forever); ours come first, with it.
+    const exportLogGroups = (id: string, resource: string) =>
+      common.enabledCloudwatchLogsExports.map(
+        (type) =>
+          new aws.cloudwatch.LogGroup(
+            `${resource}-${type}-logs`,
+            { name: `/aws/rds/instance/${id}/${type}`, retentionInDays: logRetentionDays, tags: context.tags() },
+            parent,
+          ),
+      );
+
     const primaryId = context.name("postgres", NAME_LIMITS.rds);
     this.primary = new aws.rds.Instance(
       `${name}-primary`,
@@ -207,7 +223,7 @@ export class Database extends pulumi.ComponentResource {
         finalSnapshotIdentifier: spec.finalSnapshot ? `${primaryId}-final` : undefined,
         tags: context.tags({ Name: primaryId, role: "primary" }),
       },
-      { parent: this, protect: spec.deletionProtection },
+      { parent: this, protect: spec.deletionProtection, dependsOn: exportLogGroups(primaryId, `${name}-primary`) },
     );
     this.primaryAddress = this.primary.address;
 
@@ -227,7 +243,7 @@ export class Database extends pulumi.ComponentResource {
           skipFinalSnapshot: true,
           tags: context.tags({ Name: id, role: "replica" }),
         },
-        parent,
+        { ...parent, dependsOn: exportLogGroups(id, `${name}-replica-${i + 1}`) },
       );
     });
     this.replicaAddresses = this.replicas.map((r) => r.address);

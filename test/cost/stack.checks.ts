@@ -103,6 +103,26 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
         expect(readFileSync(join(__dirname, "..", "..", "docs", "architecture-v1.svg"), "utf8")).toBe(`${svg}\n`);
     });
 
+    it("every log RDS exports goes to a declared log group with a retention, so it expires and is priced", () => {
+      const groups = new Map(
+        plan.resources
+          .filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")
+          .map((g) => [g.inputs.name as string, g.inputs.retentionInDays as number | undefined]),
+      );
+      const exports = plan.resources
+        .filter((r) => r.type === "aws:rds/instance:Instance")
+        .flatMap((db) =>
+          (db.inputs.enabledCloudwatchLogsExports as string[]).map(
+            (t) => `/aws/rds/instance/${db.inputs.identifier as string}/${t}`,
+          ),
+        );
+      expect(exports.length).toBeGreaterThan(0);
+      for (const name of exports)
+        expect({ name, retention: groups.get(name) }).toEqual({ name, retention: expect.any(Number) });
+      const storage = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.sku === "logs/storage")!;
+      expect(storage.attributes!.retentionDays).toBe(Math.max(...[...groups.values()].map((d) => d ?? 365)));
+    });
+
     it("stays within the tier's budget", () => {
       const result = checkBudget(plan.outputs.cost as CostEstimate, stackContext(stack)!.tier);
       expect(result).toEqual({ ok: true, message: expect.any(String) });
