@@ -329,7 +329,7 @@ describe("inter-AZ transfer", () => {
     );
     // Redis: 3,000 x 0.8 x 2/3 = 1,600 GB crossing; database: 3,000 x 0.2 x 2 hops x 2/3 = 800; each billed twice.
     expect(byResource).toEqual({ "cache-redis": 3200, "db-primary": 1600 });
-    expect(e.assumptions.usage.interAzCrossingGb).toBe(2400);
+    expect(e.assumptions.derived!.interAzCrossingGb).toBe(2400);
     for (const l of e.lineItems.filter((x) => x.sku === "transfer/inter-az"))
       expect(l.usage).toEqual(["albProcessedGb"]);
   });

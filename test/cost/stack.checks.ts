@@ -45,7 +45,7 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       // 3 zones: 2/3 of hops cross; 80 % of served bytes from Redis, 20 % through PgBouncer and RDS (two hops).
       const crossing = lines.reduce((t, l) => t + l.quantity.expected, 0) / 2;
       expect(crossing).toBeCloseTo(served * (0.8 + 0.2 * 2) * (2 / 3), 0);
-      expect(cost.assumptions.usage.interAzCrossingGb).toBeCloseTo(crossing, 0);
+      expect(cost.assumptions.derived!.interAzCrossingGb).toBeCloseTo(crossing, 0);
     });
 
     it("prices the EKS control plane at the support its version and upgrade policy put it in", () => {

@@ -202,8 +202,8 @@ export function estimateCost(
     assumptions: {
       hoursPerMonth: HOURS_PER_MONTH,
       region: defaultRegion,
-      // Derived, not set: inter-AZ GB from the traffic model (rules/transfer.ts), shown beside the assumptions.
-      usage: { ...usage, ...derivedUsage(resources, usage) },
+      usage: { ...usage },
+      derived: derivedUsage(resources, usage),
       notes: [...notes],
     },
     catalogDate: catalog.catalogDate,

@@ -79,6 +79,8 @@ export interface CostAssumptions {
   region: string;
   /** The usage the usage-driven lines were priced from (per month; stored volumes in GB). */
   usage: Record<string, number>;
+  /** Volumes the estimate derives from the usage and the resources (inter-AZ GB: rules/transfer.ts), not set. */
+  derived?: Record<string, number>;
   /** How the range is built and other rules of the estimate, one sentence each. */
   notes: string[];
 }
