@@ -90,6 +90,22 @@ describe("cost diff: lines matched on resource + item, with what changed", () =>
     expect(md).toMatch(/\| ~ \| nat-0 \| Data processed \| `vpc\/nat-gateway-data` \| natProcessedGb \|/);
   });
 
+  it("inter-AZ transfer moving with albProcessedGb is a usage change, a different zone count a resource change", () => {
+    const zones = (n: number) =>
+      res(T.nodeGroup, "g", {
+        instanceTypes: ["c7g.large"],
+        subnetIds: Array.from({ length: n }, (_, i) => `s-${i}`),
+        scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 1 },
+      });
+    const cache = res(T.redis, "cache", { nodeType: "cache.m7g.large", numNodeGroups: 1, replicasPerNodeGroup: 1 });
+    const base = estimateCost([zones(3), cache], usage({ albProcessedGb: 300 }));
+    const busier = computeDiff(base, estimateCost([zones(3), cache], usage({ albProcessedGb: 3000 })));
+    expect(busier.rows.map((r) => [r.to!.sku, r.cause])).toEqual([["transfer/inter-az", "usage"]]);
+    const wider = computeDiff(base, estimateCost([zones(2), cache], usage({ albProcessedGb: 300 })));
+    const transfer = wider.rows.find((r) => r.to!.sku === "transfer/inter-az")!;
+    expect([transfer.cause, transfer.attributes]).toEqual(["resource", [{ name: "zones", from: 3, to: 2 }]]);
+  });
+
   it("a resource change and a usage change in one diff land in their own tables", () => {
     const before = estimateCost([res(T.nat, "nat-0"), primary()], usage({ natProcessedGb: 1000 }));
     const after = estimateCost([res(T.nat, "nat-0"), primary({ multiAz: true })], usage({ natProcessedGb: 3000 }));

@@ -54,7 +54,8 @@ function line(what: string, crossingGb: number, t: InterAzTraffic): Draft {
     sku: "transfer/inter-az",
     item: "inter-az-transfer",
     usage: ["albProcessedGb"],
-    attributes: { zones: t.zones, crossingGb },
+    // crossingGb follows albProcessedGb (a usage change); only the zones belong to the resources.
+    attributes: { zones: t.zones },
     description: `Inter-AZ transfer, ${what} (${crossingGb.toLocaleString("en-US")} GB crossing zones, billed out and in)`,
     quantity: crossingGb * 2,
   };
