@@ -6,6 +6,7 @@ import { clusterRules } from "./cluster";
 import { costRules } from "./cost";
 import { dataRules } from "./data";
 import type { Rule } from "./kit";
+import { monitoringRules } from "./monitoring";
 import { networkRules } from "./network";
 import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
@@ -20,4 +21,5 @@ export const ALL_RULES: readonly Rule[] = [
   ...capacityRules,
   ...costRules,
   ...tagRules,
+  ...monitoringRules,
 ];

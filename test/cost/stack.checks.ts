@@ -79,8 +79,8 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(d.edges.map((e) => `${e.from}>${e.to}`)).toEqual(
         expect.arrayContaining(["viewers>cdn", "cdn>alb", "alb>api", "api>redis", "api>pgbouncer", "pgbouncer>rds"]),
       );
-      expect(node("api")!.details[0]).toBe(
-        `HPA ${tier.workloads.api.minReplicas}-${tier.workloads.api.maxReplicas} pods`,
+      expect(node("api")!.details[0]).toMatch(
+        new RegExp(`^(HPA|KEDA) ${tier.workloads.api.minReplicas}-${tier.workloads.api.maxReplicas} pods$`),
       );
       expect(node("rds")!.details[0]).toBe(
         `${tier.database.primary.instanceClass}${tier.database.multiAz ? " Multi-AZ" : ""}`,
