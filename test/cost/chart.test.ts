@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { estimateCost } from "../../infra/lib/cost/estimate";
 import { renderCostChart } from "../../tools/cost/chart";
-import { planInChild } from "../../tools/cost/cli";
+import { planOf } from "../../tools/cost/cli";
 import { priceDocument } from "../../tools/cost/sources";
 import { NO_USAGE, T, res, usage } from "./support";
 
@@ -70,7 +70,7 @@ describe("cost chart", () => {
     const series = await Promise.all(
       ["mvp", "v1", "v2"].map(async (name) => ({
         name,
-        estimate: priceDocument(await planInChild(name), { label: name }).estimate,
+        estimate: priceDocument(await planOf(name), { label: name }).estimate,
       })),
     );
     const committed = readFileSync(join(ROOT, "docs", "cost-tiers.svg"), "utf8");

@@ -8,10 +8,9 @@
  *   npm run cost -- --chart out.svg [mvp v1 v2]     an SVG chart of the stacks side by side (total, each component)
  * --diff and --from take --format markdown|github|gitlab|json (github / gitlab: a pull-request comment body) and
  * the guardrail --fail-above-usd N / --fail-above-percent P (exit 4 when the change adds more).
- * Stacks are planned in child processes (`tsx tools/plan/cli.ts --stack X --json`): the Pulumi runtime is global,
- * one stack per process. Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line, 4 guardrail failed.
+ * Stacks are planned by the plan harness (the program run as the Pulumi CLI runs it, cached under .tmp/plans/).
+ * Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line, 4 guardrail failed.
  */
-import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkBudget } from "../../infra/lib/cost/budget";
@@ -21,7 +20,8 @@ import { type GuardrailLimits, type GuardrailResult, checkGuardrail } from "./gu
 import { type RenderOptions, renderDiff } from "./markdown";
 import { isPreviewDocument, priceSides, readPreviewPlan } from "./plan-delta";
 import { renderEstimate } from "./render";
-import { type Priced, REPO_ROOT, SourceError, priceDocument, readJsonFile, tierNamed } from "./sources";
+import { type Priced, SourceError, priceDocument, readJsonFile, tierNamed } from "./sources";
+import { planStack } from "../plan/harness";
 
 const USAGE = [
   "usage: npm run cost -- --stack <stack> [--json]",
@@ -37,39 +37,19 @@ type Format = (typeof FORMATS)[number];
 
 class UsageError extends Error {}
 
-/** Runs the offline plan of `stack` in its own process and returns the parsed `--json` output. */
-export function planInChild(stack: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [require.resolve("tsx/cli"), "tools/plan/cli.ts", "--stack", stack, "--json"],
-      {
-        cwd: REPO_ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      // Exit 3: the plan printed but is over budget; the cost report still shows it (and says OVER).
-      if (code !== 0 && code !== 3)
-        return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch (e) {
-        reject(new SourceError(`plan of stack "${stack}" printed no JSON: ${(e as Error).message}`));
-      }
-    });
-  });
+/** The offline plan of `stack` (tools/plan/harness.ts: the program under the CLI's runner, cached). */
+export async function planOf(stack: string): Promise<unknown> {
+  try {
+    return await planStack(stack);
+  } catch (err) {
+    throw new SourceError(`plan of stack "${stack}" failed:\n${(err as Error).message}`);
+  }
 }
 
 /** A diff operand is a file when it exists on disk (or ends in .json), otherwise a stack name. */
 async function operand(value: string, tier: string | undefined): Promise<Priced> {
   if (value.endsWith(".json") || existsSync(value)) return priceDocument(readJsonFile(value), { label: value, tier });
-  return priceDocument(await planInChild(value), { label: `stack ${value}`, tier });
+  return priceDocument(await planOf(value), { label: `stack ${value}`, tier });
 }
 
 function limit(value: string | undefined, flag: string): number | undefined {
@@ -178,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError("--format and the guardrail apply to --diff and to --from <pulumi preview --json>");
     const priced =
       values.stack !== undefined
-        ? priceDocument(await planInChild(values.stack), { label: `stack ${values.stack}`, tier: values.tier })
+        ? priceDocument(await planOf(values.stack), { label: `stack ${values.stack}`, tier: values.tier })
         : priceDocument(readJsonFile(values.from!), { label: values.from!, tier: values.tier });
     process.stdout.write(
       values.json
