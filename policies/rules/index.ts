@@ -5,8 +5,14 @@ import { cdnRules } from "./cdn";
 import { clusterRules } from "./cluster";
 import { costRules } from "./cost";
 import { dataRules } from "./data";
+import { edgeRules } from "./edge";
+import { encryptionRules } from "./encryption";
+import { iamRules } from "./iam";
 import type { Rule } from "./kit";
 import { networkRules } from "./network";
+import { platformRules } from "./platform";
+import { podRules } from "./pods";
+import { stackRules } from "./stack";
 import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
 
@@ -20,4 +26,10 @@ export const ALL_RULES: readonly Rule[] = [
   ...capacityRules,
   ...costRules,
   ...tagRules,
+  ...iamRules,
+  ...encryptionRules,
+  ...edgeRules,
+  ...podRules,
+  ...platformRules,
+  ...stackRules,
 ];
