@@ -155,6 +155,22 @@ export const logGroupRetentionYear = resourceRule({
   },
 });
 
+export const opensearchAuditLogs = resourceRule({
+  name: "opensearch-audit-logs",
+  description:
+    "OpenSearch domains publish audit logs (AUDIT_LOGS, which needs fine-grained access control). Advisory until the program adds the audit log group, its resource policy and the security plugin's audit config (no tier publishes them yet).",
+  level: "A",
+  sources: ["CKV_AWS_317"],
+  types: ["aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain"],
+  check: (props, _ctx, report) => {
+    const audit = asArray(props.logPublishingOptions).find((o) => o?.logType === "AUDIT_LOGS");
+    if (audit === undefined || audit.enabled === false || !set(audit.cloudwatchLogGroupArn))
+      report("publishes no audit logs (no enabled AUDIT_LOGS `logPublishingOptions` entry with a log group)");
+    if (props.advancedSecurityOptions?.enabled !== true)
+      report("audit logs need fine-grained access control (`advancedSecurityOptions.enabled`)");
+  },
+});
+
 export const encryptionRules: readonly Rule[] = [
   kmsKeyRotation,
   launchTemplateEbsEncrypted,
@@ -167,4 +183,5 @@ export const encryptionRules: readonly Rule[] = [
   logGroupRetention,
   logGroupKms,
   logGroupRetentionYear,
+  opensearchAuditLogs,
 ];

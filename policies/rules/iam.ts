@@ -216,14 +216,18 @@ export const irsaTrustScoped = resourceRule({
       const subKey = Object.keys(equals).find((k) => k.endsWith(":sub"));
       const audKey = Object.keys(equals).find((k) => k.endsWith(":aud"));
       const subjects = subKey === undefined ? [] : strings(equals[subKey]);
-      if (subjects.length === 0) report(`${where} does not pin the service account (no StringEquals on :sub)`);
+      const loose = Object.entries(conditions)
+        .filter(
+          ([operator, values]) =>
+            operator !== "StringEquals" && Object.keys(values ?? {}).some((k) => k.endsWith(":sub")),
+        )
+        .map(([operator]) => operator);
+      for (const operator of loose)
+        report(`${where} matches :sub with ${operator}; use StringEquals on one service account`);
+      if (subjects.length === 0 && loose.length === 0)
+        report(`${where} does not pin the service account (no StringEquals on :sub)`);
       for (const subject of subjects.filter((v) => !IRSA_SUBJECT.test(v)))
         report(`${where} trusts "${subject}", not one service account`);
-      for (const [operator, values] of Object.entries(conditions)) {
-        if (operator === "StringEquals") continue;
-        if (Object.keys(values ?? {}).some((k) => k.endsWith(":sub")))
-          report(`${where} matches :sub with ${operator}; use StringEquals on one service account`);
-      }
       if (audKey === undefined || strings(equals[audKey]).join() !== "sts.amazonaws.com")
         report(`${where} does not pin :aud to sts.amazonaws.com`);
     });

@@ -3,7 +3,9 @@
  * resource by what the plan declares (its type, the node group's role ARN, the load balancer's security groups), not
  * by a name one refactor away from changing, and names the policy that must catch it.
  */
-import type { Plan, PlannedResource } from "../../policies/evaluate";
+import { evaluatePolicies, stackPolicyConfig, type Plan, type PlannedResource } from "../../policies/evaluate";
+import type { PolicyTarget } from "../../policies/tier";
+import { packTargetOf, planStack } from "../../tools/plan/harness";
 
 type Inputs = Record<string, any>;
 
@@ -342,3 +344,35 @@ export const MUTATIONS: readonly Mutation[] = [
     message: /outputs\.redis\.authToken is not a secret output/,
   },
 ];
+
+/**
+ * Plans `stack` with the real program, then applies each mutation to a copy of the plan and runs every rule with
+ * the stack's own waivers (policies/config.<stack>.json), as `npm run plan` and the CLI would.
+ */
+export function describeMutations(stack: string): void {
+  describe(`issue 13's cases on the real ${stack} plan`, () => {
+    let plan: Plan;
+    let tier: PolicyTarget;
+    beforeAll(async () => {
+      tier = packTargetOf(stack, { env: undefined });
+      plan = await planStack(stack);
+    }, 120_000);
+
+    const evaluate = (p: Plan) => evaluatePolicies(p, tier, { config: stackPolicyConfig(stack) });
+
+    it("the plan as shipped has no mandatory finding, so every finding below comes from its change", () => {
+      expect(evaluate(plan).filter((f) => f.enforcement === "mandatory")).toEqual([]);
+    });
+
+    it.each(MUTATIONS.map((m) => ({ ...m })))(
+      "$label: caught by $policy (mandatory)",
+      ({ change, policy, message }) => {
+        const changed = structuredClone(plan);
+        change(changed);
+        const found = evaluate(changed).filter((f) => f.policy === policy);
+        expect(found.map((f) => f.enforcement)).toContain("mandatory");
+        expect(found.map((f) => f.message)).toContainEqual(expect.stringMatching(message));
+      },
+    );
+  });
+}
