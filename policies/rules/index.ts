@@ -5,6 +5,7 @@ import { cdnRules } from "./cdn";
 import { clusterRules } from "./cluster";
 import { costRules } from "./cost";
 import { dataRules } from "./data";
+import { depthRules } from "./depth";
 import { edgeRules } from "./edge";
 import { encryptionRules } from "./encryption";
 import { iamRules } from "./iam";
@@ -32,4 +33,5 @@ export const ALL_RULES: readonly Rule[] = [
   ...podRules,
   ...platformRules,
   ...stackRules,
+  ...depthRules,
 ];

@@ -88,6 +88,7 @@ describe("the preview rule set", () => {
       "k8s-min-replicas",
       "rds-backup-retention",
       "stack-budget-within-tier-ceiling",
+      "tier-consistent",
     ]);
     expect(rulesFor("mvp")).toEqual(ALL_RULES);
     expect(buildPolicies("preview").map((p) => p.name)).not.toContain("capacity-adds-up");
