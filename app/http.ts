@@ -1,17 +1,25 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { pinoHttp } from "pino-http";
+import type { ApiConfig } from "../core/config";
 import type { Context } from "../core/context";
+import type { Target } from "../core/db";
 import { HttpError } from "../core/errors";
-import { JwtError, verifyHs256 } from "../core/jwt";
 import type { RateLimiter } from "../core/ratelimit";
 import type { ReadYourWrites } from "../core/ryw";
-import type { Target } from "../core/db";
+
+export type ApiContext = Context<ApiConfig>;
 
 /** Per-request state the middlewares leave for routes. */
 export interface RequestState {
   requestId: string;
-  /** Verified token subject, if the request carried a valid bearer token. */
+  /** Verified token subject, if the request carried a valid bearer token (and live session, when bound to one). */
   sub?: string;
+  /** The server-side session the token is bound to (claim `sid`). */
+  sid?: string;
+  /** Why the bearer token was refused (writes answer with it; reads ignore it). */
+  authError?: HttpError;
   /** Where this request's reads go (primary while read-your-writes applies). */
   target: Target;
 }
@@ -20,32 +28,71 @@ export function state(res: Response): RequestState {
   return res.locals as RequestState;
 }
 
+/** The verified subject of an authenticated request (requireAuth ran before). */
+export function user(res: Response): string {
+  const sub = state(res).sub;
+  if (sub === undefined) throw new HttpError("unauthorized", "this endpoint needs a bearer token", "authorization");
+  return sub;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Request id (taken from X-Request-Id when well-formed), one JSON access-log line, the duration histogram. */
-export function observe(ctx: Context): RequestHandler {
+/** The matched route pattern, never the raw path (ids would explode the label set); `unmatched` for 404s. */
+export function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === "string" ? `${req.baseUrl}${path}` : "unmatched";
+}
+
+/**
+ * Request id (a well-formed X-Request-Id is kept), the access log (pino-http: one JSON line per request with
+ * request id, method, route, path when no route matched, status, response time, client IP and user) and the
+ * duration histogram.
+ */
+export function observe(ctx: ApiContext): RequestHandler {
+  const log = pinoHttp({
+    logger: ctx.logger.access,
+    wrapSerializers: false,
+    quietReqLogger: true,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const given = req.headers["x-request-id"];
+      const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader("X-Request-Id", id);
+      return id;
+    },
+    serializers: {
+      req: (req: Request) => ({ id: req.id, method: req.method }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "warn" : "info"),
+    customSuccessMessage: () => "request",
+    customErrorMessage: () => "request",
+    customSuccessObject: (req, res, value: Record<string, unknown>) => accessFields(req as Request, res, value),
+    customErrorObject: (req, res, _err, value: Record<string, unknown>) => accessFields(req as Request, res, value),
+  });
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    const given = req.get("x-request-id");
-    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-    res.locals.requestId = requestId;
     res.locals.target = "replica";
-    res.setHeader("X-Request-Id", requestId);
-    res.on("finish", () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      // the matched route pattern, never the raw path: ids would explode the label set
-      const route = req.route?.path === undefined ? "unmatched" : `${req.baseUrl}${String(req.route.path)}`;
-      ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      ctx.logger.info("request", {
-        requestId,
-        method: req.method,
-        route,
-        status: res.statusCode,
-        durationMs: Math.round(seconds * 1e4) / 10,
-      });
-    });
+    res.locals.start = process.hrtime.bigint();
+    log(req, res);
+    res.locals.requestId = req.id as string;
     next();
   };
+
+  /** Runs once per finished request (pino-http's success/error object), so it also feeds the histogram. */
+  function accessFields(req: Request, res: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
+    const route = routeLabel(req);
+    const locals = (res as Response).locals as { start?: bigint; sub?: string } | undefined;
+    if (locals?.start !== undefined) {
+      const seconds = Number(process.hrtime.bigint() - locals.start) / 1e9;
+      ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+    }
+    return {
+      ...value,
+      route,
+      ...(route === "unmatched" ? { path: req.path } : {}),
+      ip: req.ip ?? req.socket.remoteAddress,
+      ...(locals?.sub === undefined ? {} : { user: locals.sub }),
+    };
+  }
 }
 
 function bearer(req: Request): string | undefined {
@@ -56,42 +103,51 @@ function bearer(req: Request): string | undefined {
   return m[1];
 }
 
-function verify(ctx: Context, token: string): string {
-  try {
-    return verifyHs256(token, ctx.config.jwtSecret as string, {
-      ...(ctx.config.jwtIssuer === undefined ? {} : { issuer: ctx.config.jwtIssuer }),
-      ...(ctx.config.jwtAudience === undefined ? {} : { audience: ctx.config.jwtAudience }),
-    }).sub;
-  } catch (err) {
-    if (err instanceof JwtError) throw new HttpError("unauthorized", err.message, "authorization");
-    throw err;
-  }
-}
+/** Verifies a bearer token (and its session, if bound to one); resolves to the subject or throws a 401/503. */
+export type Authenticate = (token: string) => Promise<{ sub: string; sid?: string }>;
 
-/** Writes need a valid HS256 bearer token. */
-export function requireAuth(ctx: Context): RequestHandler {
-  return (req, res, next) => {
-    const token = bearer(req);
-    if (token === undefined) throw new HttpError("unauthorized", "this endpoint needs a bearer token", "authorization");
-    res.locals.sub = verify(ctx, token);
+/**
+ * Identifies the caller without refusing anyone: a valid token sets `sub` (and `sid`); an invalid one leaves
+ * its reason in `authError` for requireAuth. Runs before the write limits, so anonymous writes can be limited
+ * (and shed) apart from authenticated ones.
+ */
+export function identify(authenticate: Authenticate): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const token = bearer(req);
+      if (token !== undefined) {
+        const who = await authenticate(token);
+        res.locals.sub = who.sub;
+        if (who.sid !== undefined) res.locals.sid = who.sid;
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      if (err.status >= 500) throw err;
+      res.locals.authError = err;
+    }
     next();
   };
 }
 
+/** Writes need a valid bearer token (identify ran before). */
+export const requireAuth: RequestHandler = (_req, res, next) => {
+  const s = state(res);
+  if (s.sub === undefined)
+    throw s.authError ?? new HttpError("unauthorized", "this endpoint needs a bearer token", "authorization");
+  next();
+};
+
 /**
- * Reads are public. A valid token on a read only identifies the client for
- * read-your-writes; an invalid one is ignored rather than refused.
+ * Reads are public. A valid token on a read only identifies the client for read-your-writes; an invalid one
+ * is ignored rather than refused (identify ran before).
  */
-export function readTarget(ctx: Context, ryw: ReadYourWrites): RequestHandler {
+export function readTarget(ryw: ReadYourWrites): RequestHandler {
   return async (req, res, next) => {
-    let sub: string | undefined;
-    try {
-      const token = bearer(req);
-      if (token !== undefined) sub = verify(ctx, token);
-    } catch {
-      sub = undefined;
-    }
-    if (await ryw.mustReadPrimary(req.get("cookie"), sub)) res.locals.target = "primary";
+    const cookie = req.headers.cookie;
+    const sub = state(res).sub;
+    // nothing to check for an anonymous client without a cookie: no Redis round trip on the hot read path
+    if ((cookie !== undefined || sub !== undefined) && (await ryw.mustReadPrimary(cookie, sub)))
+      res.locals.target = "primary";
     next();
   };
 }
@@ -103,22 +159,23 @@ export async function markWrite(res: Response, ryw: ReadYourWrites): Promise<voi
   res.append("Set-Cookie", await ryw.markWrite(sub));
 }
 
-/** A rate limit with the IETF RateLimit-* headers and Retry-After on 429. */
+/** A rate limit with the IETF RateLimit-* headers and Retry-After on 429; `limit` may change per request. */
 export function rateLimit(
-  ctx: Context,
+  ctx: ApiContext,
   limiter: RateLimiter,
   type: string,
-  limit: number,
+  limit: number | ((req: Request, res: Response) => number),
   key: (req: Request, res: Response) => string,
 ): RequestHandler {
   return async (req, res, next) => {
-    const r = await limiter.hit(type, key(req, res), limit);
+    const max = typeof limit === "number" ? limit : limit(req, res);
+    const r = await limiter.hit(type, key(req, res), max);
     res.setHeader("RateLimit-Limit", String(r.limit));
     res.setHeader("RateLimit-Remaining", String(r.remaining));
     res.setHeader("RateLimit-Reset", String(r.resetSec));
     res.setHeader("RateLimit-Policy", `${r.limit};w=60`);
     if (!r.allowed) {
-      ctx.metrics.rateLimited.inc({ limit: type });
+      ctx.metrics.rateLimited.inc({ limit: type, route: routeLabel(req) });
       res.setHeader("Retry-After", String(r.resetSec));
       throw new HttpError(
         "rate_limited",
@@ -131,7 +188,7 @@ export function rateLimit(
 
 export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "unknown";
 
-/** POST bodies must be JSON. */
+/** POST/PUT bodies must be JSON. */
 export const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is("application/json")) {
     throw new HttpError(
@@ -144,20 +201,13 @@ export const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 /** Turns anything thrown into the JSON error shape; only our own faults are 500s. */
-export function errorHandler(ctx: Context) {
+export function errorHandler(ctx: ApiContext) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const e = toHttpError(err);
-    if (e.status === 500)
-      ctx.logger.error("request failed", {
-        requestId: state(res).requestId,
-        err: err instanceof Error ? err : String(err),
-      });
-    else if (e.status > 500)
-      ctx.logger.warn("request failed on a dependency", {
-        requestId: state(res).requestId,
-        err: err instanceof Error ? err : String(err),
-      });
+    const fields = { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) };
+    if (e.status === 500) ctx.logger.error("request failed", fields);
+    else if (e.status > 500) ctx.logger.warn("request failed on a dependency", fields);
     res.setHeader("Cache-Control", "no-store");
     res.status(e.status).json(e.toJSON());
   };
@@ -171,6 +221,9 @@ export function toHttpError(err: unknown): HttpError {
       return new HttpError("payload_too_large", "request body is larger than the limit", "body");
     case "entity.parse.failed":
       return new HttpError("validation_failed", "request body is not valid JSON", "body");
+    case "entity.verify.failed":
+      // app/validate.ts checkJsonDepth
+      return new HttpError("validation_failed", e.message ?? "request body is refused", "body");
     case "encoding.unsupported":
     case "charset.unsupported":
       return new HttpError("unsupported_media_type", `unsupported body encoding: ${e.message ?? ""}`, "content-type");

@@ -31,6 +31,7 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   server.on("listening", () => {
     const addr = server.address();
     logger.info("api listening", { port: typeof addr === "object" && addr !== null ? addr.port : config.port });
+    logger.flush(); // whoever waits for this line (a supervisor, the tests) sees it now
   });
 
   return async (signal) => {
@@ -51,8 +52,10 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
     );
     await closed;
     clearTimeout(timer);
+    (app.locals.shedder as { stop(): void }).stop();
     await ctx.close();
     logger.info("api stopped");
+    logger.flush();
     process.exit(0);
   };
 }

@@ -11,7 +11,7 @@ import { runMain } from "../core/main";
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, "migrate");
-  const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
+  const databaseUrl = config.databaseUrl;
   // node-pg-migrate 9 is ESM-only; Node >= 20.19 loads it with require()
   const { runner } = await import("node-pg-migrate");
   // core/migrations under tsx; dist/core/migrations in a build (the Dockerfile copies them there)

@@ -1,59 +1,127 @@
-import express, { type Express } from "express";
-import type { Context } from "../core/context";
+import express, { type Express, type Request, type Response } from "express";
+import { HttpError } from "../core/errors";
 import { noSuchEndpoint } from "../core/ops";
 import { RateLimiter } from "../core/ratelimit";
 import { ReadYourWrites } from "../core/ryw";
-import { clientIp, errorHandler, observe, rateLimit, readTarget, requireAuth, requireJson, state } from "./http";
+import {
+  clientIp,
+  errorHandler,
+  identify,
+  observe,
+  rateLimit,
+  readTarget,
+  requireAuth,
+  requireJson,
+  state,
+  type ApiContext,
+} from "./http";
 import { opsRoutes } from "./routes/ops";
 import { readRoutes } from "./routes/reads";
 import { writeRoutes } from "./routes/writes";
+import { BibleService } from "./services/bible";
 import { JobService } from "./services/jobs";
 import { SceneService } from "./services/scenes";
+import { SessionService } from "./services/sessions";
 import { TopicService } from "./services/topics";
+import { LoadShedder } from "./shedding";
+import { checkJsonDepth } from "./validate";
 
 export interface ServerOptions {
   /** Whether the process is draining (readiness answers 503). */
   shuttingDown?: () => boolean;
+  /** Load shedding; one is made (and started) from the config when absent. */
+  shedder?: LoadShedder;
 }
 
+/** Methods each known path answers, for the 405's Allow header (HEAD comes with GET). */
+const ALLOW: Record<string, string> = {
+  "/topics": "GET, HEAD",
+  "/topics/:id": "GET, HEAD",
+  "/scenes": "GET, HEAD, POST",
+  "/scenes/:id": "GET, HEAD",
+  "/scenes/:id/playlist": "GET, HEAD",
+  "/scenes/:id/bible": "GET, HEAD, PUT",
+  "/scenes/:id/segments": "POST",
+  "/jobs/:id": "GET, HEAD",
+  "/search": "GET, HEAD",
+  "/openapi.json": "GET, HEAD",
+  "/sessions": "POST",
+  "/sessions/current": "DELETE",
+  "/sessions/:id": "DELETE",
+};
+
 /** Builds the API without listening (app/main.ts listens; tests mount it on an ephemeral port). */
-export function createServer(ctx: Context, opts: ServerOptions = {}): Express {
+export function createServer(ctx: ApiContext, opts: ServerOptions = {}): Express {
   const cfg = ctx.config;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", cfg.trustProxy);
   app.set("etag", false);
 
-  const services = { topics: new TopicService(ctx), scenes: new SceneService(ctx), jobs: new JobService(ctx) };
+  const sessions = new SessionService(ctx);
+  const services = {
+    topics: new TopicService(ctx),
+    scenes: new SceneService(ctx),
+    jobs: new JobService(ctx),
+    bible: new BibleService(ctx),
+    sessions,
+  };
   const limiter = new RateLimiter(ctx.redis, ctx.redisBreaker, ctx.logger);
-  const ryw = new ReadYourWrites(cfg.jwtSecret as string, cfg.readYourWritesMs, ctx.redis, ctx.redisBreaker);
+  const ryw = new ReadYourWrites(cfg.jwtSecret, cfg.readYourWritesMs, ctx.redis, ctx.redisBreaker);
+  const shedder = opts.shedder ?? new LoadShedder(ctx);
+  if (opts.shedder === undefined) shedder.start();
+  // whoever closes the context stops the sampler first (app/main.ts, the tests' startApp)
+  app.locals.shedder = shedder;
 
   app.use(observe(ctx));
   app.use(opsRoutes(ctx, { shuttingDown: opts.shuttingDown ?? (() => false) }));
 
-  // seed 001: public reads 120/min/IP, public writes 30/min/IP, scene creation 20/min/user
-  const readLimit = rateLimit(ctx, limiter, "read", cfg.rateLimitReadPerMin, (req) => clientIp(req));
-  const writeLimit = rateLimit(ctx, limiter, "write", cfg.rateLimitWritePerMin, (req) => clientIp(req));
+  const authenticated = (res: Response) => state(res).sub !== undefined;
+  const ip = (req: Request) => clientIp(req);
+  const who = identify(sessions.authenticate);
+  // seed 001: public reads 120/min/IP, public writes 30/min/IP (tightened first when shedding), creation 20/min/user
+  const readLimit = rateLimit(ctx, limiter, "read", cfg.rateLimitReadPerMin, ip);
+  const writeLimit = rateLimit(
+    ctx,
+    limiter,
+    "write",
+    (_req, res) => shedder.writeLimit(cfg.rateLimitWritePerMin, authenticated(res)),
+    ip,
+  );
   const sceneCreateLimit = rateLimit(
     ctx,
     limiter,
     "scene-create",
-    cfg.rateLimitSceneCreatePerMin,
-    (_req, res) => state(res).sub as string,
+    () => shedder.writeLimit(cfg.rateLimitSceneCreatePerMin, true),
+    (_req, res) => state(res).sub ?? "",
   );
-  const json = express.json({ limit: cfg.bodyLimitBytes, type: "application/json", strict: true });
+  const json = express.json({
+    limit: cfg.bodyLimitBytes,
+    type: "application/json",
+    strict: true,
+    verify: (_req, _res, buf) => checkJsonDepth(buf),
+  });
 
-  app.get(
-    ["/topics", "/topics/:id", "/scenes", "/scenes/:id", "/scenes/:id/playlist", "/jobs/:id", "/search"],
-    readLimit,
-    readTarget(ctx, ryw),
+  app.use(readRoutes(ctx, services, [readLimit, who, readTarget(ryw)]));
+  app.use(
+    writeRoutes(services, ryw, {
+      write: [who, writeLimit, requireAuth, requireJson, json],
+      sceneCreate: sceneCreateLimit,
+      auth: [who, writeLimit, requireAuth],
+    }),
   );
-  app.use(readRoutes(ctx, services));
 
-  app.post("/scenes", writeLimit, requireAuth(ctx), sceneCreateLimit, requireJson, json);
-  app.post("/scenes/:id/segments", writeLimit, requireAuth(ctx), requireJson, json);
-  app.use(writeRoutes(services, ryw));
-
+  // a known path with another method: 405 naming what it allows (OPTIONS: the same list, 204)
+  for (const [path, allow] of Object.entries(ALLOW)) {
+    app.all(path, (req, res) => {
+      res.setHeader("Allow", allow);
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
+      }
+      throw new HttpError("method_not_allowed", `${req.method} is not allowed on ${path}; allowed: ${allow}`);
+    });
+  }
   app.use(() => {
     throw noSuchEndpoint();
   });

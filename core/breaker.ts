@@ -1,43 +1,50 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+  type CircuitBreakerPolicy,
+} from "cockatiel";
+
 /**
- * A small circuit breaker: after `threshold` consecutive failures the circuit
- * opens for `cooldownMs`, during which callers skip the dependency at once
- * (no timeouts piling up); the first call after the cooldown is a trial.
+ * A circuit breaker (cockatiel): after `threshold` consecutive failures the circuit opens for `cooldownMs`,
+ * during which callers skip the dependency at once (no timeouts piling up). After the cooldown exactly ONE
+ * call is the half-open trial; calls arriving while it runs are answered with the fallback at once rather than
+ * queued behind it (cockatiel would make them wait for the trial), so a request never waits on a dependency
+ * that is still being probed.
  */
 export class CircuitBreaker {
-  private failures = 0;
-  private openUntil = 0;
+  private readonly policy: CircuitBreakerPolicy;
 
-  constructor(
-    private readonly threshold = 3,
-    private readonly cooldownMs = 2_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(threshold = 3, cooldownMs = 2_000) {
+    this.policy = circuitBreaker(handleAll, { halfOpenAfter: cooldownMs, breaker: new ConsecutiveBreaker(threshold) });
+  }
 
-  /** Whether a call may go through now. */
+  /** Whether calls go through normally (not open, no trial under way). */
   get closed(): boolean {
-    return this.now() >= this.openUntil;
+    return this.policy.state === CircuitState.Closed;
   }
 
-  success(): void {
-    this.failures = 0;
-    this.openUntil = 0;
+  /** Listens to open/close changes (for logging a state change once rather than per call). */
+  onChange(listener: (closed: boolean) => void): void {
+    this.policy.onBreak(() => listener(false));
+    this.policy.onReset(() => listener(true));
   }
 
-  failure(): void {
-    this.failures += 1;
-    if (this.failures >= this.threshold) this.openUntil = this.now() + this.cooldownMs;
-  }
-
-  /** Runs `fn` if the circuit allows, returning `fallback` when open or when `fn` fails. */
-  async run<T>(fn: () => Promise<T>, fallback: T, onError?: (err: unknown) => void): Promise<T> {
-    if (!this.closed) return fallback;
+  /**
+   * Runs `fn` if the circuit allows, returning `fallback` when it is open, when a trial is under way, or when
+   * `fn` fails. `onError` hears failures (`skipped` false) and skipped calls (`skipped` true).
+   */
+  async run<T>(fn: () => Promise<T>, fallback: T, onError?: (err: unknown, skipped: boolean) => void): Promise<T> {
+    if (this.policy.state === CircuitState.HalfOpen) {
+      onError?.(new BrokenCircuitError(), true);
+      return fallback;
+    }
     try {
-      const v = await fn();
-      this.success();
-      return v;
+      return await this.policy.execute(fn);
     } catch (err) {
-      this.failure();
-      onError?.(err);
+      onError?.(err, err instanceof BrokenCircuitError);
       return fallback;
     }
   }

@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { CircuitBreaker } from "./breaker";
-import { INVALIDATE_CHANNEL } from "./keys";
+import { withTimeout } from "./timeout";
+import { INVALIDATE_CHANNEL, keyKind } from "./keys";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
 import type { RedisClient } from "./redis";
@@ -57,12 +58,9 @@ export class Cache {
     });
     try {
       // bounded: with Redis down at start-up the subscription completes whenever Redis comes back
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        sub.subscribe(INVALIDATE_CHANNEL),
-        new Promise((r) => (timer = setTimeout(r, 3_000))),
-      ]).finally(() => clearTimeout(timer));
+      await withTimeout(sub.subscribe(INVALIDATE_CHANNEL), 3_000, "subscribe");
     } catch (err) {
+      if ((err as { code?: string }).code === "ETIMEDOUT") return;
       // ioredis resubscribes when the connection comes back
       this.opts.logger.warn("cache invalidation subscribe failed; in-process copies expire by TTL", { err });
     }
@@ -76,7 +74,7 @@ export class Cache {
   async getJson(key: string, ttlSec: number, load: () => Promise<unknown>): Promise<string | null> {
     const local = this.lru.get(key);
     if (local !== undefined) {
-      this.opts.metrics.cacheHits.inc({ layer: "lru" });
+      this.opts.metrics.cacheHits.inc({ layer: "lru", kind: keyKind(key) });
       return local;
     }
     const pending = this.inflight.get(key);
@@ -87,18 +85,18 @@ export class Cache {
   }
 
   private async fill(key: string, ttlSec: number, load: () => Promise<unknown>): Promise<string | null> {
-    const remote = await this.redisCall(() => this.opts.redis.get(key), null);
+    const remote = await this.redisCall(keyKind(key), () => this.opts.redis.get(key), null);
     if (remote !== null) {
-      this.opts.metrics.cacheHits.inc({ layer: "redis" });
+      this.opts.metrics.cacheHits.inc({ layer: "redis", kind: keyKind(key) });
       this.lru.set(key, remote);
       return remote;
     }
-    this.opts.metrics.cacheMisses.inc();
+    this.opts.metrics.cacheMisses.inc({ kind: keyKind(key) });
     const value = await load();
     if (value === null || value === undefined) return null;
     const text = JSON.stringify(value);
     this.lru.set(key, text);
-    void this.redisCall(() => this.opts.redis.set(key, text, "EX", ttlSec), null);
+    void this.redisCall(keyKind(key), () => this.opts.redis.set(key, text, "EX", ttlSec), null);
     return text;
   }
 
@@ -106,7 +104,7 @@ export class Cache {
   async set(key: string, ttlSec: number, value: unknown): Promise<void> {
     const text = JSON.stringify(value);
     this.lru.set(key, text);
-    await this.redisCall(() => this.opts.redis.set(key, text, "EX", ttlSec), null);
+    await this.redisCall(keyKind(key), () => this.opts.redis.set(key, text, "EX", ttlSec), null);
   }
 
   /**
@@ -116,12 +114,16 @@ export class Cache {
    */
   async invalidate(type: string, id: string, keys: string[]): Promise<void> {
     for (const key of keys) this.lru.delete(key);
-    await this.redisCall(async () => {
-      await Promise.all(keys.map((key) => this.opts.redis.del(key)));
-      const msg: InvalidateMessage = { type, id, keys, origin: this.origin };
-      await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
-      return null;
-    }, null);
+    await this.redisCall(
+      type,
+      async () => {
+        await Promise.all(keys.map((key) => this.opts.redis.del(key)));
+        const msg: InvalidateMessage = { type, id, keys, origin: this.origin };
+        await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+        return null;
+      },
+      null,
+    );
   }
 
   /**
@@ -136,18 +138,22 @@ export class Cache {
     entries: Array<{ key: string; ttlSec: number; value: unknown }>,
   ): Promise<void> {
     for (const e of entries) this.lru.delete(e.key);
-    await this.redisCall(async () => {
-      await Promise.all(
-        entries.map((e) =>
-          e.value === null
-            ? this.opts.redis.del(e.key)
-            : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
-        ),
-      );
-      const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
-      await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
-      return null;
-    }, null);
+    await this.redisCall(
+      type,
+      async () => {
+        await Promise.all(
+          entries.map((e) =>
+            e.value === null
+              ? this.opts.redis.del(e.key)
+              : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
+          ),
+        );
+        const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
+        await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+        return null;
+      },
+      null,
+    );
   }
 
   /** Drops only this process's copies (used by tests and by the invalidation listener). */
@@ -155,14 +161,10 @@ export class Cache {
     for (const key of keys) this.lru.delete(key);
   }
 
-  private redisCall<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
-    if (!this.breaker.closed) {
-      this.opts.metrics.cacheErrors.inc();
-      return Promise.resolve(fallback);
-    }
-    return this.breaker.run(fn, fallback, (err) => {
-      this.opts.metrics.cacheErrors.inc();
-      this.opts.logger.warn("redis cache call failed; answering without Redis", { err });
+  private redisCall<T>(kind: string, fn: () => Promise<T>, fallback: T): Promise<T> {
+    return this.breaker.run(fn, fallback, (err, skipped) => {
+      this.opts.metrics.cacheErrors.inc({ kind });
+      if (!skipped) this.opts.logger.warn("redis cache call failed; answering without Redis", { err });
     });
   }
 }

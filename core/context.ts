@@ -7,11 +7,12 @@ import { createLogger, type Logger } from "./logger";
 import { Metrics } from "./metrics";
 import { createGenerationQueue, type GenerationJobData } from "./queue";
 import { closeRedis, createRedis, waitForRedis, type RedisClient } from "./redis";
+import { settleWithin } from "./timeout";
 import { OpenSearchSearch, PgSearch, type SearchBackend } from "./search";
 
 /** Everything the API and the worker share, built once from the config. */
-export interface Context {
-  config: Config;
+export interface Context<C extends Config = Config> {
+  config: C;
   logger: Logger;
   metrics: Metrics;
   db: Db;
@@ -33,7 +34,7 @@ export interface ContextOptions {
   logger?: Logger;
 }
 
-export async function createContext(config: Config, opts: ContextOptions): Promise<Context> {
+export async function createContext<C extends Config>(config: C, opts: ContextOptions): Promise<Context<C>> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const db = new Db({
@@ -105,10 +106,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     search,
     close() {
       closed ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([queue.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 2_000)))]).finally(
-          () => clearTimeout(timer),
-        );
+        await settleWithin(queue.close(), 2_000);
         await Promise.all([
           closeRedis(queueRedis),
           closeRedis(redis),

@@ -24,7 +24,26 @@ export function decodeCursor(raw: string): SceneCursor {
   const createdAt = text.slice(0, sep);
   const id = text.slice(sep + 1);
   if (!UUID.test(id)) throw invalid();
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
-    throw invalid();
+  if (!realTime(createdAt)) throw invalid();
   return { createdAt, id };
+}
+
+/**
+ * Whether `text` is a UTC timestamp whose every field is real: Date.parse rolls 2026-02-30 over to March 2 (and
+ * PostgreSQL refuses it), so the fields are compared with the date they build.
+ */
+function realTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?Z$/.exec(text);
+  if (m === null) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return (
+    y >= 1 &&
+    t.getUTCFullYear() === y &&
+    t.getUTCMonth() === mo - 1 &&
+    t.getUTCDate() === d &&
+    t.getUTCHours() === h &&
+    t.getUTCMinutes() === mi &&
+    t.getUTCSeconds() === s
+  );
 }

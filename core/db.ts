@@ -25,6 +25,8 @@ export class Db {
   readonly primary: Pool;
   readonly replica: Pool;
   private readonly opts: DbOptions;
+  /** Whether the last replica read failed on its connection (state-change logging). */
+  private replicaFailing = false;
 
   constructor(opts: DbOptions) {
     this.opts = opts;
@@ -47,14 +49,22 @@ export class Db {
   /** A read: the replica unless `target` says primary; falls back to the primary if the replica pool fails. */
   async read<R extends QueryResultRow>(sql: string, params: unknown[], target: Target = "replica"): Promise<R[]> {
     if (target === "primary" || this.replica === this.primary) return (await this.primary.query<R>(sql, params)).rows;
+    let rows: R[];
     try {
-      return (await this.replica.query<R>(sql, params)).rows;
+      rows = (await this.replica.query<R>(sql, params)).rows;
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       this.opts.metrics?.dbFallbacks.inc();
-      this.opts.logger.warn("replica read failed, reading from the primary", { err });
+      // one warning when the replica starts failing, one line when it answers again: not one per request
+      if (!this.replicaFailing) this.opts.logger.warn("replica reads failing; reading from the primary", { err });
+      this.replicaFailing = true;
       return (await this.primary.query<R>(sql, params)).rows;
     }
+    if (this.replicaFailing) {
+      this.replicaFailing = false;
+      this.opts.logger.info("replica reads restored");
+    }
+    return rows;
   }
 
   /** One statement on the primary (its own implicit transaction). */
@@ -67,8 +77,8 @@ export class Db {
     const client = await this.primary.connect();
     let broken = false;
     try {
-      await client.query("BEGIN");
-      await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.opts.queryTimeoutMs)}`);
+      // one round trip: a parameterless simple query may carry both statements
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.floor(this.opts.queryTimeoutMs)}`);
       const result = await fn(client);
       await client.query("COMMIT");
       return result;
@@ -106,14 +116,19 @@ export class Db {
  * primary) rather than "this query is wrong" (which would fail there too).
  */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // not `instanceof Error`: errors made in another realm (Node's internals seen from a vm context) fail it
+  if (typeof err !== "object" || err === null) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string") {
     // node socket errors, PG class 08 (connection), 57P0x (shutdown), 53300 (too many connections), pgbouncer's 08P01
     if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
     if (/^08|^57P0|^53300$/.test(code)) return true;
   }
-  return /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(
-    err.message,
+  const message = (err as { message?: unknown }).message;
+  return (
+    typeof message === "string" &&
+    /timeout|terminat|Connection ended|connection is closed|server closed|no more connections|server conn crashed|pgbouncer cannot connect/i.test(
+      message,
+    )
   );
 }

@@ -5,6 +5,8 @@ export const CACHE = {
   scene: { key: (id: string) => `cache:scene:${id}`, ttl: 60 },
   jobStatus: { key: (id: string) => `cache:job:${id}:status`, ttl: 60 },
   playlist: { key: (id: string) => `cache:scene:${id}:playlist`, ttl: 30 },
+  sceneBible: { key: (id: string) => `cache:scene:${id}:bible`, ttl: 300 },
+  session: { key: (id: string) => `session:${id}`, ttl: 86_400 },
   rateLimit: { key: (type: string, id: string) => `ratelimit:${type}:${id}`, ttl: 60 },
 } as const;
 
@@ -21,6 +23,8 @@ export const invalidation = {
   /** Topic list and one topic's detail (a scene was added under it). */
   topics: (topicIds: string[]): string[] => [CACHE.topics.key(), ...topicIds.map((id) => CACHE.topic.key(id))],
   job: (jobId: string): string[] => [CACHE.jobStatus.key(jobId)],
+  /** seed 000 §2.3 onBibleUpdated */
+  bible: (sceneId: string): string[] => [CACHE.sceneBible.key(sceneId)],
 };
 
 /** CDN behaviours (seed 000 §2.1 layer 2) as Cache-Control values. */
@@ -32,5 +36,14 @@ export const CACHE_CONTROL = {
   search: "public, max-age=60, s-maxage=60, stale-while-revalidate=30",
   /** Job status is polled for progress; let the CDN absorb polls for a moment only. */
   job: "public, max-age=2, s-maxage=2",
+  bible: "public, max-age=30, s-maxage=30, stale-while-revalidate=15",
   noStore: "no-store",
 } as const;
+
+/** The kind of a cache key, for metrics labels (`cache:scene:{id}:bible` -> `bible`). */
+export function keyKind(key: string): string {
+  const parts = key.split(":");
+  if (parts[0] !== "cache") return parts[0] ?? "other";
+  if (parts.length === 2) return parts[1] ?? "other";
+  return parts.length >= 4 ? (parts[3] ?? "other") : (parts[1] ?? "other");
+}

@@ -12,18 +12,20 @@ export class Metrics {
   });
   readonly cacheHits = new Counter({
     name: "cache_hits_total",
-    help: "Cache hits by layer (lru, redis)",
-    labelNames: ["layer"] as const,
+    help: "Cache hits by layer (lru, redis) and key kind (scene, topic, topics, playlist, job, bible)",
+    labelNames: ["layer", "kind"] as const,
     registers: [this.registry],
   });
   readonly cacheMisses = new Counter({
     name: "cache_misses_total",
-    help: "Cache misses (read from PostgreSQL)",
+    help: "Cache misses (read from PostgreSQL) by key kind",
+    labelNames: ["kind"] as const,
     registers: [this.registry],
   });
   readonly cacheErrors = new Counter({
     name: "cache_errors_total",
-    help: "Redis cache operations that failed or were skipped by the breaker",
+    help: "Redis cache operations that failed or were skipped by the breaker, by key kind",
+    labelNames: ["kind"] as const,
     registers: [this.registry],
   });
   readonly poolConnections = new Gauge({
@@ -69,8 +71,26 @@ export class Metrics {
   });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
-    help: "Requests refused by a rate limit",
-    labelNames: ["limit"] as const,
+    help: "Requests refused by a rate limit, by limit and matched route",
+    labelNames: ["limit", "route"] as const,
+    registers: [this.registry],
+  });
+
+  readonly loadShedLevel = new Gauge({
+    name: "load_shed_level",
+    help: "Adaptive load shedding (seed 001): 0 off, 1 anonymous writes tightened, 2 all writes tightened",
+    registers: [this.registry],
+  });
+  readonly loadShedSignal = new Gauge({
+    name: "load_shed_signal",
+    help: "Last sampled input of load shedding: queue_depth (waiting + delayed + prioritized), retrying_jobs",
+    labelNames: ["signal"] as const,
+    registers: [this.registry],
+  });
+  readonly loadShedThreshold = new Gauge({
+    name: "load_shed_threshold",
+    help: "Configured load-shedding thresholds by signal and level",
+    labelNames: ["signal", "level"] as const,
     registers: [this.registry],
   });
 

@@ -20,7 +20,7 @@ export interface Scene {
   updatedAt: string;
 }
 
-interface SceneRow {
+export interface SceneRow {
   id: string;
   topic_id: string;
   user_id: string;

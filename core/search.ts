@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import aws4 from "aws4";
+import { Client, type API } from "@opensearch-project/opensearch";
+import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws-v3";
 import type { Db, Target } from "./db";
 
 /** One search hit; both backends answer with exactly this shape. */
@@ -76,7 +76,7 @@ export class PgSearch implements SearchBackend {
 }
 
 /** seed 000 §6.2: index settings, analyzer and mapping, verbatim. */
-export const SCENE_INDEX_BODY = {
+export const SCENE_INDEX_BODY: API.Indices_Create_RequestBody = {
   settings: {
     number_of_shards: 5,
     number_of_replicas: 1,
@@ -102,7 +102,7 @@ export const SCENE_INDEX_BODY = {
       updated_at: { type: "date" },
     },
   },
-} as const;
+};
 
 /** The query body: title weighted over description, optional topic filter, newest first on ties. */
 export function buildSearchQuery(q: string, opts: { limit: number; topicId?: string }): Record<string, unknown> {
@@ -118,142 +118,86 @@ export function buildSearchQuery(q: string, opts: { limit: number; topicId?: str
   };
 }
 
+/** AWS credentials as the SDK's providers return them (`expiration` unset for static keys). */
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  expiration?: Date;
 }
-
-export interface HttpRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-/** Adds SigV4 headers (service `es`) to a request; pure apart from the clock aws4 reads. */
-export function signRequest(req: HttpRequest, region: string, creds: AwsCredentials): HttpRequest {
-  const u = new URL(req.url);
-  const opts: aws4.Request = {
-    host: u.host,
-    path: u.pathname + u.search,
-    method: req.method,
-    service: "es",
-    region,
-    headers: { ...req.headers },
-    ...(req.body === undefined ? {} : { body: req.body }),
-  };
-  aws4.sign(opts, creds);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-  return { ...req, headers };
-}
+export type CredentialProvider = () => Promise<AwsCredentials>;
 
 /**
- * Credentials from the standard environment: static keys, or on EKS the IRSA
- * web identity token exchanged at STS (AssumeRoleWithWebIdentity), cached
- * until five minutes before expiry.
+ * Caches a provider's credentials until `refreshBeforeMs` before they expire, sharing one refresh between
+ * concurrent callers; a failed refresh is not cached (the next call tries again). The `expiration` handed on is
+ * that refresh time, so a cache downstream (AwsSigv4Signer keeps its own) asks again by then too.
  */
-export class EnvCredentials {
-  private cached: { creds: AwsCredentials; expires: number } | undefined;
-  constructor(
-    private readonly env: Record<string, string | undefined>,
-    private readonly region: string,
-  ) {}
-
-  async get(): Promise<AwsCredentials> {
-    const e = this.env;
-    if (e.AWS_ACCESS_KEY_ID !== undefined && e.AWS_SECRET_ACCESS_KEY !== undefined) {
-      return {
-        accessKeyId: e.AWS_ACCESS_KEY_ID,
-        secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-        ...(e.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: e.AWS_SESSION_TOKEN }),
-      };
-    }
-    if (this.cached !== undefined && Date.now() < this.cached.expires - 300_000) return this.cached.creds;
-    if (e.AWS_WEB_IDENTITY_TOKEN_FILE === undefined || e.AWS_ROLE_ARN === undefined) {
-      throw new Error(
-        "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)",
-      );
-    }
-    const token = (await readFile(e.AWS_WEB_IDENTITY_TOKEN_FILE, "utf8")).trim();
-    const params = new URLSearchParams({
-      Action: "AssumeRoleWithWebIdentity",
-      Version: "2011-06-15",
-      RoleArn: e.AWS_ROLE_ARN,
-      RoleSessionName: e.AWS_ROLE_SESSION_NAME ?? "storyforge",
-      WebIdentityToken: token,
-    });
-    const res = await fetch(`https://sts.${this.region}.amazonaws.com/?${params.toString()}`, {
-      signal: AbortSignal.timeout(5_000),
-    });
-    const xml = await res.text();
-    if (!res.ok) throw new Error(`STS AssumeRoleWithWebIdentity failed with ${res.status}`);
-    const pick = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1];
-    const accessKeyId = pick("AccessKeyId");
-    const secretAccessKey = pick("SecretAccessKey");
-    const sessionToken = pick("SessionToken");
-    const expiration = pick("Expiration");
-    if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined)
-      throw new Error("STS answer carried no credentials");
-    const creds = { accessKeyId, secretAccessKey, sessionToken };
-    this.cached = { creds, expires: expiration === undefined ? Date.now() + 900_000 : Date.parse(expiration) };
-    return creds;
-  }
+export function cachedCredentials(
+  provider: CredentialProvider,
+  refreshBeforeMs = 300_000,
+  now: () => number = Date.now,
+): CredentialProvider {
+  let current: AwsCredentials | undefined;
+  let pending: Promise<AwsCredentials> | undefined;
+  return () => {
+    if (current !== undefined && (current.expiration === undefined || current.expiration.getTime() > now()))
+      return Promise.resolve(current);
+    pending ??= provider()
+      .then((c) => {
+        current =
+          c.expiration === undefined ? c : { ...c, expiration: new Date(c.expiration.getTime() - refreshBeforeMs) };
+        return current;
+      })
+      .finally(() => (pending = undefined));
+    return pending;
+  };
 }
 
-/** OpenSearch over HTTPS with fetch; every request SigV4-signed when `sigv4` is set. */
+export interface OpenSearchOptions {
+  url: string;
+  index: string;
+  /** Sign requests with SigV4 (service `es`). */
+  sigv4: boolean;
+  region: string | undefined;
+  /**
+   * Where signing credentials come from. @default the AWS SDK's node provider chain (environment keys, IRSA web
+   * identity, EKS Pod Identity and ECS container credentials, shared files, instance metadata), cached.
+   */
+  credentials?: CredentialProvider;
+  /** Per request, in ms. @default 5000 */
+  timeoutMs?: number;
+  /** Retries of a request on connection errors and 502/503/504. @default 2 */
+  maxRetries?: number;
+}
+
+/** OpenSearch through the official client; every request SigV4-signed (AwsSigv4Signer) when `sigv4` is set. */
 export class OpenSearchSearch implements SearchBackend {
   readonly name = "opensearch" as const;
+  readonly client: Client;
   private ensured: Promise<void> | undefined;
 
-  constructor(
-    private readonly opts: {
-      url: string;
-      index: string;
-      sigv4: boolean;
-      region: string | undefined;
-      credentials?: EnvCredentials;
-      timeoutMs?: number;
-    },
-  ) {
-    if (opts.sigv4 && opts.region === undefined) throw new Error("AWS_REGION is required to sign OpenSearch requests");
-  }
-
-  /** The request this backend would send, signed if configured (exposed for tests). */
-  async buildRequest(method: string, path: string, body?: unknown): Promise<HttpRequest> {
-    const req: HttpRequest = {
-      method,
-      url: this.opts.url.replace(/\/+$/, "") + path,
-      headers: { "content-type": "application/json", accept: "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    };
-    if (!this.opts.sigv4) return req;
-    const creds = await (this.opts.credentials ?? new EnvCredentials(process.env, this.opts.region as string)).get();
-    return signRequest(req, this.opts.region as string, creds);
-  }
-
-  private async send(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const req = await this.buildRequest(method, path, body);
-    const res = await fetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      ...(req.body === undefined ? {} : { body: req.body }),
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+  constructor(private readonly opts: OpenSearchOptions) {
+    const signing = opts.sigv4 ? signer(opts) : {};
+    this.client = new Client({
+      node: opts.url,
+      requestTimeout: opts.timeoutMs ?? 5_000,
+      maxRetries: opts.maxRetries ?? 2,
+      ...signing,
     });
-    const text = await res.text();
-    return { status: res.status, json: text === "" ? null : JSON.parse(text) };
   }
 
-  /** Creates the index with §6.2's settings if it does not exist (a 400 resource_already_exists is fine). */
+  /** Creates the index with §6.2's settings if it does not exist (a concurrent creation is fine). */
   ensureIndex(): Promise<void> {
     this.ensured ??= (async () => {
-      const idx = encodeURIComponent(this.opts.index);
-      const head = await this.send("HEAD", `/${idx}`);
-      if (head.status === 200) return;
-      const res = await this.send("PUT", `/${idx}`, SCENE_INDEX_BODY);
-      if (res.status >= 300 && !JSON.stringify(res.json).includes("resource_already_exists")) {
-        throw new Error(`OpenSearch index creation failed with ${res.status}`);
+      const exists = await this.client.indices.exists({ index: this.opts.index });
+      if (exists.body === true) return;
+      try {
+        await this.client.indices.create({ index: this.opts.index, body: SCENE_INDEX_BODY });
+      } catch (err) {
+        if (
+          !JSON.stringify((err as { meta?: { body?: unknown } }).meta?.body ?? "").includes("resource_already_exists")
+        )
+          throw err;
       }
     })().catch((err: unknown) => {
       this.ensured = undefined;
@@ -263,22 +207,45 @@ export class OpenSearchSearch implements SearchBackend {
   }
 
   async indexScene(doc: SceneDocument): Promise<void> {
+    await this.indexScenes([doc]);
+  }
+
+  /** One `_bulk` request of `index` actions (the document's id is the scene's). */
+  async indexScenes(docs: SceneDocument[]): Promise<void> {
+    if (docs.length === 0) return;
     await this.ensureIndex();
-    const { id, ...source } = doc;
-    const res = await this.send(
-      "PUT",
-      `/${encodeURIComponent(this.opts.index)}/_doc/${encodeURIComponent(id)}`,
-      source,
-    );
-    if (res.status >= 300) throw new Error(`OpenSearch indexing of scene ${id} failed with ${res.status}`);
+    const body = docs.flatMap(({ id, ...source }) => [{ index: { _index: this.opts.index, _id: id } }, source]);
+    const res = await this.client.bulk({ body });
+    const result = res.body as {
+      errors?: boolean;
+      items?: Array<Record<string, { status?: number; error?: unknown }>>;
+    };
+    if (result.errors === true) {
+      const failed = (result.items ?? []).map((i) => Object.values(i)[0]).filter((i) => (i?.status ?? 500) >= 300);
+      throw new Error(`OpenSearch bulk indexing failed for ${failed.length} of ${docs.length} scenes`);
+    }
   }
 
   async search(q: string, opts: { limit: number; topicId?: string }): Promise<SearchHit[]> {
-    const res = await this.send("POST", `/${encodeURIComponent(this.opts.index)}/_search`, buildSearchQuery(q, opts));
-    if (res.status === 404) return [];
-    if (res.status >= 300) throw new Error(`OpenSearch search failed with ${res.status}`);
-    return parseSearchResponse(res.json);
+    try {
+      const res = await this.client.search({ index: this.opts.index, body: buildSearchQuery(q, opts) });
+      return parseSearchResponse(res.body);
+    } catch (err) {
+      if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return [];
+      throw err;
+    }
   }
+}
+
+function signer(opts: OpenSearchOptions): ReturnType<typeof AwsSigv4Signer> {
+  if (opts.region === undefined) throw new Error("AWS_REGION is required to sign OpenSearch requests");
+  // the AWS SDK's providers load only when signing is on: a process without OpenSearch never pays for them
+  const chain = async () => {
+    const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+    return fromNodeProviderChain()();
+  };
+  const credentials = cachedCredentials(opts.credentials ?? chain);
+  return AwsSigv4Signer({ region: opts.region, service: "es", getCredentials: credentials });
 }
 
 export function parseSearchResponse(json: unknown): SearchHit[] {

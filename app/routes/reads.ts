@@ -1,12 +1,13 @@
-import { Router, type Response } from "express";
-import type { Context } from "../../core/context";
+import { Router, type RequestHandler, type Response } from "express";
 import { notFound } from "../../core/errors";
 import { CACHE_CONTROL } from "../../core/keys";
+import type { BibleService } from "../services/bible";
+import type { JobService } from "../services/jobs";
 import type { SceneService } from "../services/scenes";
 import type { TopicService } from "../services/topics";
-import type { JobService } from "../services/jobs";
-import { state } from "../http";
-import * as v from "../validate";
+import { state, type ApiContext } from "../http";
+import { idParams, noQuery, openApiDocument, sceneListQuery, searchQuery } from "../schemas";
+import { parse } from "../validate";
 
 /** Sends cached JSON text as is. */
 const sendJson = (res: Response, cacheControl: string, json: string): void => {
@@ -14,68 +15,90 @@ const sendJson = (res: Response, cacheControl: string, json: string): void => {
   res.type("application/json").send(json);
 };
 
-/** Public reads: topics, scenes, playlists, jobs, search. */
-export function readRoutes(ctx: Context, s: { topics: TopicService; scenes: SceneService; jobs: JobService }): Router {
-  const r = Router();
+export interface ReadServices {
+  topics: TopicService;
+  scenes: SceneService;
+  jobs: JobService;
+  bible: BibleService;
+}
 
-  r.get("/topics", async (_req, res) => {
+/**
+ * Public reads: topics, scenes, playlists, bibles, jobs, search, and this API's OpenAPI document. `mw` (rate
+ * limit, caller identification, read target) runs per route, so a 429 is labelled with the route it refused.
+ */
+export function readRoutes(ctx: ApiContext, s: ReadServices, mw: RequestHandler[]): Router {
+  const r = Router();
+  const id = (params: unknown) => parse(idParams, params, "params").id;
+
+  r.get("/topics", ...mw, async (req, res) => {
+    parse(noQuery, req.query, "query");
     sendJson(res, CACHE_CONTROL.topics, await s.topics.list(state(res).target));
   });
 
-  r.get("/topics/:id", async (req, res) => {
-    const id = v.uuid("id", req.params.id);
-    const json = await s.topics.get(id, state(res).target);
-    if (json === null) throw notFound("topic", id);
+  r.get("/topics/:id", ...mw, async (req, res) => {
+    const topicId = id(req.params);
+    parse(noQuery, req.query, "query");
+    const json = await s.topics.get(topicId, state(res).target);
+    if (json === null) throw notFound("topic", topicId);
     sendJson(res, CACHE_CONTROL.topics, json);
   });
 
-  r.get("/scenes", async (req, res) => {
-    const topicRaw = v.queryString("topicId", req.query.topicId);
-    const cursor = v.queryString("cursor", req.query.cursor);
+  r.get("/scenes", ...mw, async (req, res) => {
+    const q = parse(sceneListQuery, req.query, "query");
     const page = await s.scenes.list({
-      ...(topicRaw === undefined ? {} : { topicId: v.uuid("topicId", topicRaw) }),
-      ...(cursor === undefined ? {} : { cursor }),
-      limit: v.intParam("limit", v.queryString("limit", req.query.limit), 1, 50, 20),
+      ...(q.topicId === undefined ? {} : { topicId: q.topicId }),
+      ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      limit: q.limit,
       target: state(res).target,
     });
     res.setHeader("Cache-Control", CACHE_CONTROL.sceneList);
     res.json(page);
   });
 
-  r.get("/scenes/:id", async (req, res) => {
-    const id = v.uuid("id", req.params.id);
-    const json = await s.scenes.get(id, state(res).target);
-    if (json === null) throw notFound("scene", id);
+  r.get("/scenes/:id", ...mw, async (req, res) => {
+    const sceneId = id(req.params);
+    const json = await s.scenes.get(sceneId, state(res).target);
+    if (json === null) throw notFound("scene", sceneId);
     sendJson(res, CACHE_CONTROL.scene, json);
   });
 
-  r.get("/scenes/:id/playlist", async (req, res) => {
-    const id = v.uuid("id", req.params.id);
-    const m3u8 = await s.scenes.playlist(id, state(res).target);
-    if (m3u8 === null) throw notFound("scene", id);
+  r.get("/scenes/:id/playlist", ...mw, async (req, res) => {
+    const sceneId = id(req.params);
+    const m3u8 = await s.scenes.playlist(sceneId, state(res).target);
+    if (m3u8 === null) throw notFound("scene", sceneId);
     res.setHeader("Cache-Control", CACHE_CONTROL.playlist);
     res.type("application/vnd.apple.mpegurl").send(m3u8);
   });
 
-  r.get("/jobs/:id", async (req, res) => {
-    const id = v.uuid("id", req.params.id);
-    const json = await s.jobs.get(id, state(res).target);
-    if (json === null) throw notFound("job", id);
+  r.get("/scenes/:id/bible", ...mw, async (req, res) => {
+    const sceneId = id(req.params);
+    const json = await s.bible.get(sceneId, state(res).target);
+    if (json === null) throw notFound("scene", sceneId);
+    sendJson(res, CACHE_CONTROL.bible, json);
+  });
+
+  r.get("/jobs/:id", ...mw, async (req, res) => {
+    const jobId = id(req.params);
+    const json = await s.jobs.get(jobId, state(res).target);
+    if (json === null) throw notFound("job", jobId);
     sendJson(res, CACHE_CONTROL.job, json);
   });
 
-  r.get("/search", async (req, res) => {
-    const q = v.text("q", v.queryString("q", req.query.q) ?? "", 1, 200);
-    const topicRaw = v.queryString("topicId", req.query.topicId);
-    const limit = v.intParam("limit", v.queryString("limit", req.query.limit), 1, 50, 20);
-    const items = await ctx.search.search(q, {
-      limit,
+  r.get("/search", ...mw, async (req, res) => {
+    const q = parse(searchQuery, req.query, "query");
+    const items = await ctx.search.search(q.q, {
+      limit: q.limit,
       target: state(res).target,
-      ...(topicRaw === undefined ? {} : { topicId: v.uuid("topicId", topicRaw) }),
+      ...(q.topicId === undefined ? {} : { topicId: q.topicId }),
     });
     res.setHeader("Cache-Control", CACHE_CONTROL.search);
     res.setHeader("X-Search-Backend", ctx.search.name);
-    res.json({ query: q, items });
+    res.json({ query: q.q, items });
+  });
+
+  r.get("/openapi.json", (_req, res) => {
+    res.setHeader("Cache-Control", "public, max-age=300");
+    res.json(openApiDocument());
   });
 
   return r;

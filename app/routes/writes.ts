@@ -1,36 +1,53 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
+import { badRequest } from "../../core/errors";
 import { CACHE_CONTROL } from "../../core/keys";
-import { markWrite, state } from "../http";
 import type { ReadYourWrites } from "../../core/ryw";
+import { markWrite, state, user } from "../http";
+import { bibleBody, enqueueBody, idParams, newSceneBody } from "../schemas";
+import type { BibleService } from "../services/bible";
 import type { JobService } from "../services/jobs";
 import type { SceneService } from "../services/scenes";
-import * as v from "../validate";
+import type { SessionService } from "../services/sessions";
+import { parse } from "../validate";
 
-/** Authenticated writes (auth, JSON and rate limits are applied by the server before these). */
-export function writeRoutes(s: { scenes: SceneService; jobs: JobService }, ryw: ReadYourWrites): Router {
+export interface WriteMiddleware {
+  /** Identification, write limits, auth, JSON body: in front of every write. */
+  write: RequestHandler[];
+  /** The per-user creation limit, after `write`. */
+  sceneCreate: RequestHandler;
+  /** Writes without a body (sessions): identification, write limits, auth. */
+  auth: RequestHandler[];
+}
+
+/** Authenticated writes. */
+export function writeRoutes(
+  s: { scenes: SceneService; jobs: JobService; bible: BibleService; sessions: SessionService },
+  ryw: ReadYourWrites,
+  mw: WriteMiddleware,
+): Router {
   const r = Router();
+  const id = (params: unknown) => parse(idParams, params, "params").id;
 
-  r.post("/scenes", async (req, res) => {
-    const b = v.body(req.body, ["topicId", "title", "description", "tags", "thumbnailUrl"]);
-    const scene = await s.scenes.create(state(res).sub as string, {
-      topicId: v.uuid("topicId", b.topicId),
-      title: v.text("title", b.title, 1, 200),
-      description: b.description === undefined ? "" : v.text("description", b.description, 0, 5000),
-      tags: b.tags === undefined ? [] : v.tags("tags", b.tags),
-      thumbnailUrl:
-        b.thumbnailUrl === undefined || b.thumbnailUrl === null ? null : v.httpsUrl("thumbnailUrl", b.thumbnailUrl),
+  r.post("/scenes", ...mw.write, mw.sceneCreate, async (req, res) => {
+    const b = parse(newSceneBody, req.body, "body");
+    const scene = await s.scenes.create(user(res), {
+      topicId: b.topicId,
+      title: b.title,
+      description: b.description ?? "",
+      tags: b.tags,
+      thumbnailUrl: b.thumbnailUrl ?? null,
     });
     await markWrite(res, ryw);
     res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
     res.status(201).location(`/scenes/${scene.id}`).json(scene);
   });
 
-  r.post("/scenes/:id/segments", async (req, res) => {
-    const id = v.uuid("id", req.params.id);
-    const b = v.body(req.body, ["prompt", "sequence"]);
-    const { job, created } = await s.jobs.enqueue(id, state(res).sub as string, {
-      prompt: v.text("prompt", b.prompt, 1, 2000),
-      ...(b.sequence === undefined ? {} : { sequence: v.int("sequence", b.sequence, 1, 100_000) }),
+  r.post("/scenes/:id/segments", ...mw.write, async (req, res) => {
+    const sceneId = id(req.params);
+    const b = parse(enqueueBody, req.body, "body");
+    const { job, created } = await s.jobs.enqueue(sceneId, user(res), {
+      prompt: b.prompt,
+      ...(b.sequence === undefined ? {} : { sequence: b.sequence }),
     });
     await markWrite(res, ryw);
     res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
@@ -45,6 +62,34 @@ export function writeRoutes(s: { scenes: SceneService; jobs: JobService }, ryw: 
         created,
         statusUrl: `/jobs/${job.id}`,
       });
+  });
+
+  r.put("/scenes/:id/bible", ...mw.write, async (req, res) => {
+    const sceneId = id(req.params);
+    const bible = await s.bible.put(sceneId, user(res), parse(bibleBody, req.body, "body"));
+    await markWrite(res, ryw);
+    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
+    res.json(bible);
+  });
+
+  r.post("/sessions", ...mw.auth, async (_req, res) => {
+    const session = await s.sessions.create(user(res));
+    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
+    res.status(201).json(session);
+  });
+
+  r.delete("/sessions/current", ...mw.auth, async (_req, res) => {
+    const sid = state(res).sid;
+    if (sid === undefined) throw badRequest("authorization", "this token is not bound to a session");
+    await s.sessions.end(user(res), sid);
+    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
+    res.status(204).end();
+  });
+
+  r.delete("/sessions/:id", ...mw.auth, async (req, res) => {
+    await s.sessions.end(user(res), String(req.params.id));
+    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
+    res.status(204).end();
   });
 
   return r;

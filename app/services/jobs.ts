@@ -6,7 +6,7 @@ import { CACHE } from "../../core/keys";
 import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../../core/jobs";
 import { isConnectionError } from "../../core/db";
 import { generationJobId, jobDataOf } from "../../core/queue";
-import { loadScene } from "../../core/scenes";
+import { loadScene, SCENE_COLUMNS, toScene, type Scene, type SceneRow } from "../../core/scenes";
 import { withTimeout } from "../../core/timeout";
 
 /** Longest the API waits for the BullMQ add before answering 202 without it (the requeue pass adds it later). */
@@ -33,14 +33,18 @@ export class JobService {
   ): Promise<{ job: JobStatus; created: boolean }> {
     // our own id, so a commit whose answer was lost can be looked up (below)
     const newId = randomUUID();
+    let fresh: Scene | undefined;
     const { row, created, retried } = await this.committed(newId, () =>
       this.ctx.db.tx(async (client) => {
-        const scene = await client.query<{ last_sequence: number }>(
-          "SELECT last_sequence FROM scenes WHERE id = $1 FOR UPDATE",
+        const scene = await client.query<{ last_sequence: number; user_id: string }>(
+          "SELECT last_sequence, user_id FROM scenes WHERE id = $1 FOR UPDATE",
           [sceneId],
         );
         const last = scene.rows[0]?.last_sequence;
         if (last === undefined) throw notFound("scene", sceneId);
+        // only the scene's creator adds segments; checked before any sequence is looked at or taken
+        if (scene.rows[0]?.user_id !== userId)
+          throw new HttpError("forbidden", "only the scene's creator may add segments to it", "authorization");
         const sequence = input.sequence ?? last + 1;
         if (sequence <= last) {
           const existing = await client.query<JobRow>(
@@ -75,10 +79,12 @@ export class JobService {
             `sequence must be ${last + 1} (the next segment), got ${sequence}`,
             "sequence",
           );
-        await client.query("UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1", [
-          sceneId,
-          sequence,
-        ]);
+        // the scene as it now is, for the cache refresh below (no second read after the commit)
+        const updated = await client.query<SceneRow>(
+          `UPDATE scenes SET last_sequence = $2, updated_at = now() WHERE id = $1 RETURNING ${SCENE_COLUMNS}`,
+          [sceneId, sequence],
+        );
+        fresh = toScene(updated.rows[0]);
         const inserted = await client.query<JobRow>(
           `INSERT INTO jobs (id, scene_id, sequence, user_id, prompt) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
           [newId, sceneId, sequence, userId, input.prompt],
@@ -88,9 +94,13 @@ export class JobService {
     );
     if (created) {
       // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
-      const scene = await loadScene(this.ctx.db, sceneId, "primary");
       await this.ctx.cache.replace("scene", sceneId, [
-        { key: CACHE.scene.key(sceneId), ttlSec: CACHE.scene.ttl, value: scene },
+        // (a commit whose answer was lost, found by committed(), has no row from the transaction: read it)
+        {
+          key: CACHE.scene.key(sceneId),
+          ttlSec: CACHE.scene.ttl,
+          value: fresh ?? (await loadScene(this.ctx.db, sceneId, "primary")),
+        },
       ]);
     }
     if (retried) {

@@ -2,7 +2,8 @@ import type { Context } from "../../core/context";
 import type { Target } from "../../core/db";
 import { decodeCursor, encodeCursor } from "../../core/cursor";
 import { badRequest } from "../../core/errors";
-import { CACHE, invalidation } from "../../core/keys";
+import { CACHE } from "../../core/keys";
+import { TOPIC_COLUMNS, loadTopics, toTopic, type Topic, type TopicRow } from "./topics";
 import { SCENE_COLUMNS, loadPlaylist, loadScene, sceneDocument, toScene, type Scene } from "../../core/scenes";
 
 export interface SceneListItem {
@@ -95,14 +96,17 @@ export class SceneService {
     return json === null ? null : (JSON.parse(json) as string);
   }
 
-  /** Creates a scene and counts it under its topic in one transaction; invalidates the topic caches. */
+  /** Creates a scene and counts it under its topic in one transaction; refreshes the topic caches. */
   async create(userId: string, input: NewScene): Promise<Scene> {
+    let fresh: Topic | undefined;
     const scene = await this.ctx.db.tx(async (client) => {
-      const topic = await client.query(
-        "UPDATE topics SET scene_count = scene_count + 1, updated_at = now() WHERE id = $1 RETURNING id",
+      const topic = await client.query<TopicRow>(
+        `UPDATE topics SET scene_count = scene_count + 1, updated_at = now() WHERE id = $1 RETURNING ${TOPIC_COLUMNS}`,
         [input.topicId],
       );
-      if (topic.rowCount === 0) throw badRequest("topicId", `topicId ${JSON.stringify(input.topicId)} names no topic`);
+      if (topic.rows[0] === undefined)
+        throw badRequest("topicId", `topicId ${JSON.stringify(input.topicId)} names no topic`);
+      fresh = toTopic(topic.rows[0]);
       const res = await client.query(
         `INSERT INTO scenes (topic_id, user_id, title, description, tags, thumbnail_url)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SCENE_COLUMNS}`,
@@ -110,7 +114,13 @@ export class SceneService {
       );
       return toScene(res.rows[0]);
     });
-    await this.ctx.cache.invalidate("topic", input.topicId, invalidation.topics([input.topicId]));
+    // write-through from the primary: deleting the keys would let the next read refill them from a lagging
+    // replica, and the stale count would then be cached for the topics' 300 s
+    const topics = await loadTopics(this.ctx.db, "primary");
+    await this.ctx.cache.replace("topic", input.topicId, [
+      { key: CACHE.topic.key(input.topicId), ttlSec: CACHE.topic.ttl, value: fresh ?? null },
+      { key: CACHE.topics.key(), ttlSec: CACHE.topics.ttl, value: topics },
+    ]);
     await this.ctx.cache.set(CACHE.scene.key(scene.id), CACHE.scene.ttl, scene);
     this.ctx.search.indexScene(sceneDocument(scene)).catch((err: unknown) =>
       this.ctx.logger.warn("search indexing failed; the worker re-indexes on the next segment", {

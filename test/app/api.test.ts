@@ -1,6 +1,17 @@
 import { Client } from "pg";
 import { sharedServices } from "./services";
-import { appEnv, call, insertTopic, migrate, startApp, token, unique, JWT_SECRET, type RunningApp } from "./helpers";
+import {
+  appEnv,
+  call as rawCall,
+  insertTopic,
+  migrate,
+  startApp,
+  token,
+  unique,
+  JWT_SECRET,
+  type RunningApp,
+} from "./helpers";
+import { OpenApiChecker } from "./openapi";
 import { signHs256 } from "../../core/jwt";
 import { invalidation } from "../../core/keys";
 
@@ -19,12 +30,21 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     return r.json as { id: string; createdAt: string };
   };
 
+  // every response of these tests is checked against the API's own /openapi.json
+  let checker: OpenApiChecker;
+  const call = async (base: string, path: string, init: Parameters<typeof rawCall>[2] = {}) => {
+    const r = await rawCall(base, path, init);
+    checker.check(init.method ?? "GET", path, r.status, r.headers.get("content-type"), r.json ?? r.text);
+    return r;
+  };
+
   beforeAll(async () => {
     await migrate(urls);
     admin = new Client({ connectionString: urls.primaryUrl });
     await admin.connect();
     app = await startApp(appEnv(urls, { QUEUE_PREFIX: `{${unique("api")}}` }));
     topicId = await insertTopic(sql, "Dragons");
+    checker = new OpenApiChecker((await rawCall(app.url, "/openapi.json")).json);
   }, 90_000);
 
   afterAll(async () => {
@@ -305,5 +325,48 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     expect(r.headers.get("x-request-id")).toBe("abc-123");
     const g = await call(app.url, "/health/live", { headers: { "x-request-id": "bad id with spaces" } });
     expect(g.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("/openapi.json is an OpenAPI 3.1 document of every public route, and the responses above matched it", async () => {
+    const r = await call(app.url, "/openapi.json");
+    expect(r.status).toBe(200);
+    expect(r.json.openapi).toBe("3.1.0");
+    expect(Object.keys(r.json.paths).sort()).toEqual(
+      [
+        "/jobs/{id}",
+        "/openapi.json",
+        "/scenes",
+        "/scenes/{id}",
+        "/scenes/{id}/bible",
+        "/scenes/{id}/playlist",
+        "/scenes/{id}/segments",
+        "/search",
+        "/sessions",
+        "/sessions/current",
+        "/sessions/{id}",
+        "/topics",
+        "/topics/{id}",
+      ].sort(),
+    );
+    // the checker really ran on the calls of this file: successes and errors of several routes
+    for (const seen of [
+      "POST /scenes 201",
+      "GET /scenes/{id} 200",
+      "GET /scenes 200",
+      "GET /scenes 400",
+      "POST /scenes 400",
+      "POST /scenes 401",
+      "POST /scenes/{id}/segments 202",
+      "POST /scenes/{id}/segments 409",
+      "GET /jobs/{id} 200",
+      "GET /search 200",
+      "GET /topics/{id} 200",
+    ])
+      expect(checker.seen).toContain(seen);
+    // and it can fail: a body that is not what the document says is refused
+    expect(() => checker.check("GET", "/topics", 200, "application/json", { items: [{ id: 1 }] })).toThrow(
+      /does not match/,
+    );
+    expect(() => checker.check("GET", "/topics", 418, "application/json", {})).toThrow(/not documented/);
   });
 });

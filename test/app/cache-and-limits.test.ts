@@ -59,12 +59,12 @@ describe("cache-aside across two API instances, invalidated by the worker", () =
     const ttl = await redis.ttl(`cache:scene:${s.id}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
-    const before = await metricValue(b, "cache_hits_total", '{layer="redis"}');
-    const missesBefore = await metricValue(b, "cache_misses_total");
+    const before = await metricValue(b, "cache_hits_total", '{layer="redis",kind="scene"}');
+    const missesBefore = await metricValue(b, "cache_misses_total", '{kind="scene"}');
     const r = await call(b.url, `/scenes/${s.id}`);
     expect(r.json.id).toBe(s.id);
-    expect(await metricValue(b, "cache_hits_total", '{layer="redis"}')).toBe(before + 1);
-    expect(await metricValue(b, "cache_misses_total")).toBe(missesBefore);
+    expect(await metricValue(b, "cache_hits_total", '{layer="redis",kind="scene"}')).toBe(before + 1);
+    expect(await metricValue(b, "cache_misses_total", '{kind="scene"}')).toBe(missesBefore);
   });
 
   test("a generated segment invalidates scene and playlist on every instance, including their in-process copies", async () => {

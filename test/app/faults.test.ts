@@ -162,7 +162,9 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
         let buf = "";
         child.stdout?.on("data", (d: Buffer) => {
           buf += d.toString();
-          const m = /"msg":"api listening".*?"port":(\d+)/.exec(buf);
+          // field order is the logger's business (pino writes msg last): find the line, then its port
+          const line = buf.split("\n").find((l) => l.includes('"msg":"api listening"'));
+          const m = line === undefined ? null : /"port":(\d+)/.exec(line);
           if (m !== null) resolve(Number(m[1]));
         });
         child.once("exit", (code) => reject(new Error(`api exited with ${code}`)));

@@ -5,9 +5,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Server } from "node:http";
-import { loadConfig, type Config } from "../../core/config";
+import { loadConfig, type ApiConfig, type Config } from "../../core/config";
 import { createContext, type Context } from "../../core/context";
-import { createLogger } from "../../core/logger";
+import { createLogger, type Logger } from "../../core/logger";
 import { signHs256 } from "../../core/jwt";
 import { createServer } from "../../app/server";
 import type { ServiceUrls } from "./services";
@@ -73,19 +73,19 @@ export async function waitForReplica(urls: ServiceUrls, timeoutMs = 20_000): Pro
 
 export interface RunningApp {
   url: string;
-  ctx: Context;
+  ctx: Context<ApiConfig>;
   config: Config;
   server: Server;
   close(): Promise<void>;
 }
 
 /** One API instance in this process, listening on 127.0.0.1 on a free port. */
-export async function startApp(env: Record<string, string>): Promise<RunningApp> {
+export async function startApp(env: Record<string, string>, logger?: Logger): Promise<RunningApp> {
   const config = loadConfig(env, "api");
   const ctx = await createContext(config, {
     subscribe: true,
     defaultMetrics: false,
-    logger: createLogger(config.logLevel),
+    logger: logger ?? createLogger(config.logLevel),
   });
   const app = createServer(ctx);
   const server = await new Promise<Server>((resolve) => {
@@ -98,6 +98,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     config,
     server,
     async close() {
+      (app.locals.shedder as { stop(): void } | undefined)?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.close();

@@ -26,6 +26,20 @@ export function killWorkers(): void {
   live.clear();
 }
 
+function startedLine(out: string): { metricsPort: number } | undefined {
+  for (const line of out.split("\n")) {
+    if (!line.includes("worker started")) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; metricsPort?: unknown };
+      if (entry.msg === "worker started" && typeof entry.metricsPort === "number")
+        return { metricsPort: entry.metricsPort };
+    } catch {
+      // a partial line: the rest is still on its way
+    }
+  }
+  return undefined;
+}
+
 export async function startWorker(env: Record<string, string>, timeoutMs = 30_000): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "worker", "main.ts")], {
     cwd: ROOT,
@@ -43,11 +57,12 @@ export async function startWorker(env: Record<string, string>, timeoutMs = 30_00
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = () => {
-      const m = /"msg":"worker started".*?"metricsPort":(\d+)/.exec(out);
-      if (m === null) return;
+      // one JSON object per line; the field order is the logger's, so read the fields, not the text
+      const started = startedLine(out);
+      if (started === undefined) return;
       clearTimeout(timer);
       child.stdout?.off("data", onData);
-      resolve(Number(m[1]));
+      resolve(started.metricsPort);
     };
     child.stdout?.on("data", onData);
     void exit.then((code) => {
