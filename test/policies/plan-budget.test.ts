@@ -40,4 +40,27 @@ describe("a v1 stack file that sets storyforge:monthlyBudgetUsd above v1's ceili
       `[mandatory] stack-budget-within-tier-ceiling: storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling ${TIERS.v1.budget.monthlyCeilingUsd}`,
     );
   }, 120_000);
+
+  it("is refused by the pack itself under the CLI, which reads the budget from PULUMI_CONFIG", () => {
+    const pack = (budget: string) => {
+      const result = spawnSync(TSX, [join("test", "policies", "serve-stack-recorder.ts")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          STORYFORGE_POLICY_TIER: undefined,
+          PULUMI_CONFIG: JSON.stringify({ "storyforge:tier": "v1", "storyforge:monthlyBudgetUsd": budget }),
+          PULUMI_NODEJS_STACK: "rich",
+          PULUMI_NODEJS_PROJECT: "storyforge",
+        },
+        timeout: 60_000,
+      });
+      expect([result.status, result.stderr]).toEqual([0, ""]);
+      return JSON.parse(result.stdout) as Record<string, string[]>;
+    };
+    expect(pack("40000")["stack-budget-within-tier-ceiling"]).toEqual([
+      expect.stringMatching(/storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling/),
+    ]);
+    expect(pack(String(TIERS.v1.budget.monthlyCeilingUsd))["stack-budget-within-tier-ceiling"]).toBeUndefined();
+  }, 120_000);
 });
