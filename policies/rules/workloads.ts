@@ -121,8 +121,9 @@ export const imagePinned = resourceRule({
 export const securityContext = resourceRule({
   name: "k8s-container-security-context",
   description:
-    "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged.",
+    "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged (each a check of its own, waivable alone).",
   level: "M",
+  checks: ["run-as-non-root", "read-only-root-filesystem", "no-privilege-escalation", "not-privileged"],
   // Not kube-score container-security-context-user-group-id: it requires UID/GID > 10000; the app runs as 1000.
   sources: [
     "CIS EKS 4.2.1",
@@ -139,10 +140,15 @@ export const securityContext = resourceRule({
     for (const c of containersOf(ctx.type, props)) {
       const sc: Props = c.props.securityContext ?? {};
       const nonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-      if (nonRoot !== true) report(`container "${c.name}" may run as root (\`runAsNonRoot\` is not true)`);
-      if (sc.readOnlyRootFilesystem !== true) report(`container "${c.name}" has a writable root filesystem`);
-      if (sc.allowPrivilegeEscalation !== false) report(`container "${c.name}" allows privilege escalation`);
-      if (sc.privileged === true) report(`container "${c.name}" is privileged`);
+      const user: unknown = sc.runAsUser ?? pod.securityContext?.runAsUser;
+      if (nonRoot !== true)
+        report(`container "${c.name}" may run as root (\`runAsNonRoot\` is not true)`, "run-as-non-root");
+      else if (user === 0) report(`container "${c.name}" runs as UID 0 (\`runAsUser: 0\`)`, "run-as-non-root");
+      if (sc.readOnlyRootFilesystem !== true)
+        report(`container "${c.name}" has a writable root filesystem`, "read-only-root-filesystem");
+      if (sc.allowPrivilegeEscalation !== false)
+        report(`container "${c.name}" allows privilege escalation`, "no-privilege-escalation");
+      if (sc.privileged === true) report(`container "${c.name}" is privileged`, "not-privileged");
     }
   },
 });
