@@ -221,8 +221,11 @@ export const namespacePssEnforced = resourceRule({
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const ECR = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
-/** A release tag: at least major.minor.patch (v1.24.1, 1.24.1-p1); `1`, `v1`, `1.24`, `stable` move. */
-const FIXED_VERSION = /^v?\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/;
+/**
+ * A release tag: at least major.minor (PostgreSQL's releases are 16.10), optionally patch and a suffix (v1.24.1-p1,
+ * 16.10-alpine); a bare major (`1`, `v1`) or a channel (`latest`, `stable`) follows whatever is pushed next.
+ */
+const FIXED_VERSION = /^v?\d+\.\d+(\.\d+)?([-.+][0-9A-Za-z.-]+)?$/;
 
 function tagOf(image: string): string | undefined {
   const at = image.indexOf("@");
@@ -234,7 +237,7 @@ function tagOf(image: string): string | undefined {
 export const thirdPartyImageFixed = resourceRule({
   name: "k8s-third-party-image-fixed",
   description:
-    "Images from outside this account's ECR are pinned to a digest or to a full release tag (x.y.z), never a moving tag such as `1`, `1.24` or `stable`.",
+    "Images from outside this account's ECR are pinned to a digest or to a release tag (at least major.minor: 16.10-alpine, v1.24.1-p1), never a moving tag such as `1`, `v2`, `latest` or `stable`.",
   level: "M",
   sources: ["CKV_K8S_14", "CIS EKS 5.1.4", "Polaris tagNotSpecified", "kube-linter latest-tag"],
   types: POD_OWNERS,
@@ -244,7 +247,9 @@ export const thirdPartyImageFixed = resourceRule({
       if (typeof image !== "string" || ECR.test(image) || DIGEST.test(image)) continue;
       const tag = tagOf(image);
       if (tag === undefined || !FIXED_VERSION.test(tag))
-        report(`container "${c.name}" image "${image}" uses a moving tag; pin a digest or an x.y.z release`);
+        report(
+          `container "${c.name}" image "${image}" uses a moving tag; pin a digest or a release (major.minor at least)`,
+        );
     }
   },
 });

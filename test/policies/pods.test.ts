@@ -1,6 +1,6 @@
 import * as pods from "../../policies/rules/pods";
 import { T } from "./fixtures";
-import { describeResourceRule } from "./support";
+import { describeResourceRule, violations } from "./support";
 
 const IMAGE =
   "123456789012.dkr.ecr.us-east-1.amazonaws.com/storyforge-v1-app@sha256:e6f5f695acfccaa6bb156ed6e2f360e25e917149d312f198181e6382cabbac6d";
@@ -178,10 +178,16 @@ describeResourceRule(pods.thirdPartyImageFixed, T.deployment, pgbouncer, [
     (p) => (c0(p).image = "edoburu/pgbouncer:1"),
     /"edoburu\/pgbouncer:1" uses a moving tag/,
   ],
-  ["the tag is major.minor", (p) => (c0(p).image = "edoburu/pgbouncer:v1.24"), /uses a moving tag/],
+  ["the tag is a channel", (p) => (c0(p).image = "edoburu/pgbouncer:stable"), /uses a moving tag/],
+  ["the tag is a bare v-major", (p) => (c0(p).image = "edoburu/pgbouncer:v1"), /uses a moving tag/],
   ["there is no tag", (p) => (c0(p).image = "edoburu/pgbouncer"), /uses a moving tag/],
   ["the tag is latest", (p) => (c0(p).image = "edoburu/pgbouncer:latest"), /uses a moving tag/],
 ]);
+it("k8s-third-party-image-fixed accepts a major.minor release with a suffix (postgres:16.10-alpine)", () => {
+  const postgres = structuredClone(pgbouncer);
+  postgres.spec.template.spec.containers[0].image = "postgres:16.10-alpine";
+  expect(violations(pods.thirdPartyImageFixed, T.deployment, postgres)).toEqual([]);
+});
 describeResourceRule(pods.imageDigest, T.deployment, worker, [
   ["the image is a tag", (p) => (c0(p).image = "edoburu/pgbouncer:v1.24.1-p1"), /has no digest/],
 ]);
