@@ -49,7 +49,11 @@ export async function migrate(urls: ServiceUrls): Promise<void> {
   await waitForReplica(urls);
 }
 
-/** Resolves once the replica has replayed everything the primary had written when called. */
+/**
+ * Resolves once the replica has replayed everything the primary had written when called. The insert position, not
+ * pg_current_wal_lsn(): with synchronous_commit off (the harness) a commit returns before its WAL is written, and
+ * the write position can still be short of it.
+ */
 export async function waitForReplica(urls: ServiceUrls, timeoutMs = 20_000): Promise<void> {
   const { Client } = await import("pg");
   const primary = new Client({ connectionString: urls.superuserUrl });
@@ -57,7 +61,7 @@ export async function waitForReplica(urls: ServiceUrls, timeoutMs = 20_000): Pro
   await primary.connect();
   await replica.connect();
   try {
-    const lsn = (await primary.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn as string;
+    const lsn = (await primary.query("SELECT pg_current_wal_insert_lsn()::text AS lsn")).rows[0].lsn as string;
     await waitFor(
       "replica replay",
       async () =>

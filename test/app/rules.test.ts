@@ -115,7 +115,7 @@ describe("API rules of issue 14 on real PostgreSQL, PgBouncer and Redis Cluster"
     const t = await insertTopic(sql, "Counted");
     await waitForReplica(urls);
     const before = await call(app.url, `/topics/${t}`);
-    expect(before.json.sceneCount).toBe(0);
+    expect({ status: before.status, body: before.json }).toMatchObject({ status: 200, body: { sceneCount: 0 } });
     await call(app.url, "/topics");
     const created = await call(app.url, "/scenes", {
       method: "POST",

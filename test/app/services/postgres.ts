@@ -182,7 +182,7 @@ export async function isStreaming(replicaSuperuserUrl: string): Promise<boolean>
 
 /** Waits until the replica has replayed everything the primary had written when this was called. */
 export async function waitForReplay(primaryUrl: string, replicaUrl: string, timeoutMs = 15_000): Promise<void> {
-  const [current] = await runSql<{ lsn: string }>(primaryUrl, "SELECT pg_current_wal_lsn()::text AS lsn");
+  const [current] = await runSql<{ lsn: string }>(primaryUrl, "SELECT pg_current_wal_insert_lsn()::text AS lsn");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [replay] = await runSql<{ caught_up: boolean }>(
