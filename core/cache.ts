@@ -137,6 +137,58 @@ export class Cache {
     id: string,
     entries: Array<{ key: string; ttlSec: number; value: unknown }>,
   ): Promise<void> {
+    await this.replaceMany([{ type, id, entries }]);
+  }
+
+  /**
+   * `replace` for several changes at once (the worker's group commit): every write of every change is sent in
+   * one tick, so autopipelining makes one round trip per node, then every change's message in one more. The
+   * messages stay one per change (seed 000 §2.3's `{type, id}`); only their sending is shared.
+   */
+  async replaceMany(
+    changes: Array<{ type: string; id: string; entries: Array<{ key: string; ttlSec: number; value: unknown }> }>,
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    for (const c of changes) for (const e of c.entries) this.lru.delete(e.key);
+    await this.redisCall(
+      changes[0].type,
+      async () => {
+        await Promise.all(
+          changes.flatMap((c) =>
+            c.entries.map((e) =>
+              e.value === null
+                ? this.opts.redis.del(e.key)
+                : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
+            ),
+          ),
+        );
+        await Promise.all(
+          changes.map((c) => {
+            const msg: InvalidateMessage = {
+              type: c.type,
+              id: c.id,
+              keys: c.entries.map((e) => e.key),
+              origin: this.origin,
+            };
+            return this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+          }),
+        );
+        return null;
+      },
+      null,
+    );
+  }
+
+  /**
+   * `replace` in its two steps, for a caller with other work to overlap with the second: `write` overwrites the
+   * keys (awaited first, so no instance can refill them from a lagging source), the returned `publish` sends the
+   * message.
+   */
+  async write(
+    type: string,
+    id: string,
+    entries: Array<{ key: string; ttlSec: number; value: unknown }>,
+  ): Promise<{ publish: () => Promise<void> }> {
     for (const e of entries) this.lru.delete(e.key);
     await this.redisCall(
       type,
@@ -148,12 +200,22 @@ export class Cache {
               : this.opts.redis.set(e.key, JSON.stringify(e.value), "EX", e.ttlSec),
           ),
         );
-        const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
-        await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
         return null;
       },
       null,
     );
+    const msg: InvalidateMessage = { type, id, keys: entries.map((e) => e.key), origin: this.origin };
+    return {
+      publish: () =>
+        this.redisCall(
+          type,
+          async () => {
+            await this.opts.redis.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+            return undefined;
+          },
+          undefined,
+        ),
+    };
   }
 
   /** Drops only this process's copies (used by tests and by the invalidation listener). */

@@ -8,7 +8,8 @@ import { Metrics } from "./metrics";
 import { createGenerationQueue, type GenerationJobData } from "./queue";
 import { closeRedis, createRedis, waitForRedis, type RedisClient } from "./redis";
 import { settleWithin } from "./timeout";
-import { OpenSearchSearch, PgSearch, type SearchBackend } from "./search";
+import { PgSearch, type SearchBackend } from "./search";
+import type * as OpenSearchModule from "./opensearch";
 
 /** Everything the API and the worker share, built once from the config. */
 export interface Context<C extends Config = Config> {
@@ -86,7 +87,7 @@ export async function createContext<C extends Config>(config: C, opts: ContextOp
   const search: SearchBackend =
     config.opensearchUrl === undefined
       ? new PgSearch(db)
-      : new OpenSearchSearch({
+      : new (openSearchModule().OpenSearchSearch)({
           url: config.opensearchUrl,
           index: config.opensearchIndex,
           sigv4: config.opensearchSigv4,
@@ -117,4 +118,10 @@ export async function createContext<C extends Config>(config: C, opts: ContextOp
       return closed;
     },
   };
+}
+
+/** core/opensearch.ts, loaded only by a process configured with OPENSEARCH_URL (the client is ~20 MB of RSS). */
+function openSearchModule(): typeof OpenSearchModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./opensearch") as typeof OpenSearchModule;
 }

@@ -159,21 +159,22 @@ export async function loadPlaylist(
   );
 }
 
-/** Scene and playlist in one round trip (the worker refreshes both after each segment). */
-export async function loadSceneAndPlaylist(
+/** Scenes and their playlists in one round trip, by id; a scene that does not exist is absent from the map. */
+export async function loadScenesAndPlaylists(
   db: Db,
-  id: string,
+  ids: string[],
   mediaBaseUrl: string,
   target: Target,
-): Promise<{ scene: Scene; playlist: string } | null> {
+): Promise<Map<string, { scene: Scene; playlist: string }>> {
   const rows = await db.read<SceneRow & { segments: PlaylistSegment[] }>(
     `SELECT ${SCENE_COLUMNS},
             (SELECT coalesce(json_agg(json_build_object('sequence', g.sequence, 'durationMs', g.duration_ms, 'uri', g.uri) ORDER BY g.sequence), '[]'::json)
                FROM segments g WHERE g.scene_id = s.id) AS segments
-       FROM scenes s WHERE s.id = $1`,
-    [id],
+       FROM scenes s WHERE s.id = ANY($1::uuid[])`,
+    [ids],
     target,
   );
-  const row = rows[0];
-  return row === undefined ? null : { scene: toScene(row), playlist: buildPlaylist(row.segments, mediaBaseUrl) };
+  return new Map(
+    rows.map((row) => [row.id, { scene: toScene(row), playlist: buildPlaylist(row.segments, mediaBaseUrl) }]),
+  );
 }

@@ -22,6 +22,10 @@ import { NAMESPACE, Workloads } from "./components/workloads";
 import { LoadBalancer } from "./components/load-balancer";
 import { Cdn } from "./components/cdn";
 import { assertCapacity, checkCapacity } from "./lib/capacity";
+import { MetricsStore } from "./components/metrics-store";
+import { Alerting } from "./components/alerting";
+import { Alarms } from "./components/alarms";
+import { Dashboard } from "./components/dashboard";
 
 // First, so every resource below is in the inventory the plan and the cost estimate read.
 inventory.start();
@@ -43,11 +47,32 @@ const search = config.tier.search
       clients: { namespace: NAMESPACE, serviceAccounts: ["api", "worker"] },
     })
   : undefined;
-const addons = new Addons("addons", { context, cluster, network });
+// Issue 16: the metrics store before the add-ons, whose KEDA operator gets a role to query it.
+const metrics = new MetricsStore("metrics", {
+  context,
+  cluster,
+  network,
+  // The container ports app-pods.ts names for the API (`http`) and the worker (`metrics`).
+  app: { namespace: NAMESPACE, apiPortName: "http", workerPortName: "metrics" },
+});
+const alerting = new Alerting("alerting", {
+  context,
+  workspace: { arn: metrics.workspaceArn, id: metrics.workspaceId },
+});
+const addons = new Addons("addons", { context, cluster, network, prometheus: { workspaceArn: metrics.workspaceArn } });
 // Issue 3 §6: the tier must add up (node groups, PgBouncer, RDS connections, throughput) or nothing is deployed.
 const capacityReport = assertCapacity(checkCapacity(config.tier, { nodeGroups: cluster.nodeGroups }));
 const image = new Image("image", { context });
-const workloads = new Workloads("workloads", { context, cluster, image, database, cache, search, addons });
+const workloads = new Workloads("workloads", {
+  context,
+  cluster,
+  image,
+  database,
+  cache,
+  search,
+  addons,
+  metrics: { prometheusEndpoint: metrics.prometheusEndpoint },
+});
 const loadBalancer = new LoadBalancer("load-balancer", {
   context,
   network,
@@ -56,6 +81,8 @@ const loadBalancer = new LoadBalancer("load-balancer", {
   dependsOn: [addons],
 });
 const cdn = new Cdn("cdn", { context, loadBalancer });
+const alarms = new Alarms("alarms", { context, alerting, database, cache, search, loadBalancer, cdn });
+const dashboard = new Dashboard("dashboard", { context, alarms, metrics });
 
 export const tier = config.tier.name;
 export const region = config.region;
@@ -117,6 +144,15 @@ export const app = {
 };
 const cdnOutput = { domainName: cdn.domainName, distributionId: cdn.distributionId, bucketName: cdn.bucketName };
 export { cdnOutput as cdn };
+/** Issue 16: where the tier is watched from. */
+export const monitoring = {
+  prometheusEndpoint: metrics.prometheusEndpoint,
+  workspaceArn: metrics.workspaceArn,
+  scraperArn: metrics.scraperArn,
+  alarmTopicArns: alerting.topicArns,
+  dashboardName: dashboard.dashboardName,
+  alarmCount: alarms.alarmArns.length,
+};
 /** Secret values, for consumers that must have them (preview stacks, operators); always encrypted in state. */
 export const secrets = pulumi.secret({ postgresPassword: database.masterPassword, redisAuthToken: cache.authToken });
 

@@ -52,6 +52,15 @@ export interface TierStackOutputs {
     loadBalancer: { originDomainName: string; originProtocol: string; targetGroupArn: string };
   };
   cdn: { domainName: string; distributionId: string; bucketName: string };
+  /** Issue 16: the metrics workspace, its scraper, the alarm topics per severity, the dashboard. */
+  monitoring: {
+    prometheusEndpoint: string;
+    workspaceArn: string;
+    scraperArn: string;
+    alarmTopicArns: { warning: string; critical: string };
+    dashboardName: string;
+    alarmCount: number;
+  };
   /** Always a secret output. */
   secrets: { postgresPassword: string; redisAuthToken: string };
   /** The cost review (issue 5). */

@@ -157,6 +157,12 @@ export interface UsageAssumptions {
   ecrStoredGb: number;
   /** RDS backup storage in GB (automated backups and snapshots, before the free allowance). */
   dbBackupGb: number;
+  /** Prometheus samples ingested by the metrics workspace, millions per month (stacks/monitoring.ts metricsVolume). */
+  metricsSamplesMillions: number;
+  /** Prometheus samples kept by the workspace (its 150-day retention), GB. */
+  metricsStoredGb: number;
+  /** Samples the workspace's queries process (alert rules, the API autoscaler), billions per month. */
+  metricsQuerySamplesBillions: number;
 }
 
 export interface TierSpec {
@@ -227,6 +233,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       s3StoredGb: 1_000,
       ecrStoredGb: 10,
       dbBackupGb: 600,
+      metricsSamplesMillions: 279,
+      metricsStoredGb: 3,
+      metricsQuerySamplesBillions: 9,
     },
   },
   v1: {
@@ -289,6 +298,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       s3StoredGb: 10_000,
       ecrStoredGb: 20,
       dbBackupGb: 3_000,
+      metricsSamplesMillions: 445,
+      metricsStoredGb: 4,
+      metricsQuerySamplesBillions: 16,
     },
   },
   v2: {
@@ -351,6 +363,9 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       s3StoredGb: 100_000,
       ecrStoredGb: 50,
       dbBackupGb: 20_000,
+      metricsSamplesMillions: 873,
+      metricsStoredGb: 9,
+      metricsQuerySamplesBillions: 32,
     },
   },
 };

@@ -7,6 +7,7 @@ import { createRedis, closeRedis } from "../core/redis";
 import type { Generator } from "./generator";
 import { JobTimeoutError, publicMessage } from "./errors";
 import { recordFailure, runGeneration, type GenerationResult } from "./generation";
+import { groupOf } from "./commit";
 import { requeueLost } from "./requeue";
 import { FetchWatch } from "./watch";
 
@@ -180,6 +181,15 @@ export function createGenerationWorker(
           clearTimeout(cancel);
           clearTimeout(giveUp);
           await closeRedis(connection);
+          const { starts, writes } = groupOf(ctx).sizes;
+          const mean = (xs: number[]) =>
+            xs.length === 0 ? 0 : Math.round((10 * xs.reduce((a, b) => a + b, 0)) / xs.length) / 10;
+          ctx.logger.info("group commit batches", {
+            starts: starts.length,
+            meanStart: mean(starts),
+            writes: writes.length,
+            meanWrite: mean(writes),
+          });
         }
       })();
       return closing;

@@ -45,11 +45,13 @@ export function writeRoutes(
   r.post("/scenes/:id/segments", ...mw.write, async (req, res) => {
     const sceneId = id(req.params);
     const b = parse(enqueueBody, req.body, "body");
-    const { job, created } = await s.jobs.enqueue(sceneId, user(res), {
-      prompt: b.prompt,
-      ...(b.sequence === undefined ? {} : { sequence: b.sequence }),
-    });
-    await markWrite(res, ryw);
+    // the read-your-writes mark once the job is committed, alongside the queue add (one round trip less)
+    const { job, created } = await s.jobs.enqueue(
+      sceneId,
+      user(res),
+      { prompt: b.prompt, ...(b.sequence === undefined ? {} : { sequence: b.sequence }) },
+      () => markWrite(res, ryw),
+    );
     res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
     res
       .status(202)

@@ -30,12 +30,22 @@ export class JobService {
     sceneId: string,
     userId: string,
     input: { prompt: string; sequence?: number },
+    /** Runs once the job is committed, alongside the queue add (the route's read-your-writes mark). */
+    afterCommit?: () => Promise<unknown>,
   ): Promise<{ job: JobStatus; created: boolean }> {
     // our own id, so a commit whose answer was lost can be looked up (below)
     const newId = randomUUID();
     let fresh: Scene | undefined;
-    const { row, created, retried } = await this.committed(newId, () =>
-      this.ctx.db.tx(async (client) => {
+    const { row, created, retried } = await this.committed(newId, async () => {
+      // the common case, the next sequence of one's own scene, in one statement (one round trip, one commit)
+      const next = await this.takeNext(newId, sceneId, userId, input);
+      if (next !== undefined) {
+        fresh = next.scene;
+        return { row: next.row, created: true, retried: false };
+      }
+      // anything else (no such scene, not the creator, an earlier or a wrong sequence) in the transaction below,
+      // which tells which it is: nothing was written above
+      return this.ctx.db.tx(async (client) => {
         const scene = await client.query<{ last_sequence: number; user_id: string }>(
           "SELECT last_sequence, user_id FROM scenes WHERE id = $1 FOR UPDATE",
           [sceneId],
@@ -90,18 +100,21 @@ export class JobService {
           [newId, sceneId, sequence, userId, input.prompt],
         );
         return { row: inserted.rows[0], created: true, retried: false };
-      }),
-    );
+      });
+    });
+    let publish: (() => Promise<void>) | undefined;
     if (created) {
-      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica)
-      await this.ctx.cache.replace("scene", sceneId, [
+      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica). The
+      // write lands before the job is added, so the worker's later refresh (with the segment) is never
+      // overwritten by this one; the message may go out alongside the add.
+      ({ publish } = await this.ctx.cache.write("scene", sceneId, [
         // (a commit whose answer was lost, found by committed(), has no row from the transaction: read it)
         {
           key: CACHE.scene.key(sceneId),
           ttlSec: CACHE.scene.ttl,
           value: fresh ?? (await loadScene(this.ctx.db, sceneId, "primary")),
         },
-      ]);
+      ]));
     }
     if (retried) {
       // the cached status still says failed: write the fresh one through (a replica read would say failed too)
@@ -109,8 +122,43 @@ export class JobService {
         { key: CACHE.jobStatus.key(row.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(row) },
       ]);
     }
-    if (row.status !== "completed") await this.add(row);
+    await Promise.all([publish?.(), row.status !== "completed" ? this.add(row) : undefined, afterCommit?.()]);
     return { job: toJobStatus(row), created };
+  }
+
+  /**
+   * Takes the scene's next sequence and inserts its job, if the scene exists, `userId` created it and the
+   * requested sequence (if any) is the next one; undefined otherwise, having written nothing. The UPDATE locks
+   * the scene row, and under READ COMMITTED re-reads `last_sequence` after any concurrent request's commit, so
+   * concurrent requests for one scene take consecutive sequences, as with the transaction's SELECT FOR UPDATE.
+   */
+  private async takeNext(
+    newId: string,
+    sceneId: string,
+    userId: string,
+    input: { prompt: string; sequence?: number },
+  ): Promise<{ row: JobRow; scene: Scene } | undefined> {
+    const rows = await this.ctx.db.write<{ scene: Record<string, unknown>; job: Record<string, unknown> }>(
+      `WITH u AS (
+         UPDATE scenes SET last_sequence = last_sequence + 1, updated_at = now()
+          WHERE id = $1 AND user_id = $2 AND ($4::int IS NULL OR last_sequence + 1 = $4::int)
+         RETURNING ${SCENE_COLUMNS}
+       ), j AS (
+         INSERT INTO jobs (id, scene_id, sequence, user_id, prompt)
+         SELECT $5, id, last_sequence, $2, $3 FROM u
+         RETURNING ${COLUMNS}
+       )
+       SELECT row_to_json(u) AS scene, (SELECT row_to_json(j) FROM j) AS job FROM u`,
+      [sceneId, userId, input.prompt, input.sequence ?? null, newId],
+    );
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    const dates = (o: Record<string, unknown>) => ({
+      ...o,
+      created_at: new Date(o.created_at as string),
+      updated_at: new Date(o.updated_at as string),
+    });
+    return { row: dates(r.job) as unknown as JobRow, scene: toScene(dates(r.scene) as unknown as SceneRow) };
   }
 
   /**

@@ -111,7 +111,24 @@ export interface AddonsArgs {
   cluster: Cluster;
   /** The VPC: the Load Balancer Controller is told its id (pods cannot ask IMDS, hop limit 1). */
   network: Network;
+  /**
+   * The Prometheus workspace KEDA's prometheus triggers query (the API's requests-per-second): the KEDA operator gets
+   * an IRSA role that may query only it, and signs its queries with SigV4.
+   * @default none (KEDA calls no AWS API)
+   */
+  prometheus?: { workspaceArn: pulumi.Input<string> };
 }
+
+/** The KEDA operator's service account (chart value serviceAccount.operator.name). */
+export const KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator";
+
+/** What KEDA's prometheus scaler calls on a workspace: the query API only (AMP IAM actions). */
+export const PROMETHEUS_QUERY_ACTIONS = [
+  "aps:QueryMetrics",
+  "aps:GetSeries",
+  "aps:GetLabels",
+  "aps:GetMetricMetadata",
+] as const;
 
 /**
  * The platform add-ons autoscaling and the API's load balancer depend on, each a pinned Helm release on the system
@@ -120,7 +137,8 @@ export interface AddonsArgs {
  * Balancer Controller (TargetGroupBinding of the API Service to the ALB Pulumi owns); and the EBS CSI driver as a
  * pinned EKS managed add-on with a default encrypted gp3 StorageClass (the previews' PostgreSQL and Redis volumes).
  * Add-ons that call AWS (cluster-autoscaler, Load Balancer Controller, EBS CSI controller) get their own
- * least-privilege IRSA role; metrics-server and KEDA (with metrics-api and cpu triggers) call none.
+ * least-privilege IRSA role, and so does KEDA's operator when it queries the Prometheus workspace (the API's
+ * requests-per-second trigger); metrics-server calls none.
  *
  * Why cluster-autoscaler and not Karpenter: the tier table fixes one class per role and the capacity check sizes
  * managed node groups from it; cluster-autoscaler scales exactly those groups within min/max, with no extra
@@ -143,6 +161,8 @@ export class Addons extends pulumi.ComponentResource {
   readonly storageClassName: pulumi.Output<string>;
   /** IRSA role ARNs of the add-ons that call AWS. */
   readonly roleArns: Record<keyof typeof ADDON_SERVICE_ACCOUNTS, pulumi.Output<string>>;
+  /** The KEDA operator's role (Prometheus queries), when a workspace was given. */
+  readonly kedaRoleArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("storyforge:compute:Addons", name, {}, opts);
@@ -189,6 +209,22 @@ export class Addons extends pulumi.ComponentResource {
 
     // KEDA: operator, metrics API server (serves external.metrics.k8s.io to the HPA it creates) and admission webhooks.
     // One of each: the operator is active/passive anyway, and while KEDA is down the HPA it made keeps its size.
+    // KEDA's operator queries the Prometheus workspace (SigV4 via IRSA, KEDA docs "AWS (IRSA) Pod Identity Webhook"):
+    // its own role, allowed to read that one workspace.
+    const kedaRole =
+      args.prometheus === undefined
+        ? undefined
+        : serviceAccountRole(`${name}-keda-operator`, {
+            context,
+            cluster,
+            namespace: CHARTS.keda.namespace,
+            serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT,
+            policy: pulumi.output(args.prometheus.workspaceArn).apply((workspaceArn) => ({
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Allow", Action: [...PROMETHEUS_QUERY_ACTIONS], Resource: workspaceArn }],
+            })),
+            parent: this,
+          });
     const kedaPod = budgeted("keda");
     const kedaEach = 1;
     if (kedaPod.replicas !== 3 * kedaEach) {
@@ -209,6 +245,12 @@ export class Addons extends pulumi.ComponentResource {
         },
         nodeSelector,
         priorityClassName: "system-cluster-critical",
+        ...(kedaRole === undefined
+          ? {}
+          : {
+              serviceAccount: { operator: { create: true, name: KEDA_OPERATOR_SERVICE_ACCOUNT } },
+              podIdentity: { aws: { irsa: { enabled: true, roleArn: kedaRole.arn } } },
+            }),
       },
       { createNamespace: true },
     );
@@ -328,6 +370,7 @@ export class Addons extends pulumi.ComponentResource {
     this.ebsCsiDriver = ebsCsiDriver;
     this.storageClassName = storageClass.metadata.name;
     this.roleArns = { clusterAutoscaler: caRole.arn, loadBalancerController: lbcRole.arn, ebsCsiDriver: ebsRole.arn };
+    this.kedaRoleArn = kedaRole?.arn;
     this.registerOutputs({ roleArns: this.roleArns });
   }
 }

@@ -37,6 +37,8 @@ export interface CacheArgs {
 export class Cache extends pulumi.ComponentResource {
   /** Cluster configuration endpoint: clients discover every shard from it. */
   readonly configurationEndpoint: pulumi.Output<string>;
+  /** The replication group's id: its member clusters (one per node) are `<id>-<shard>-<node>` (the alarms' dimension). */
+  readonly replicationGroupId: pulumi.Output<string>;
   readonly port = REDIS_PORT;
   /** AUTH token, a Pulumi secret. */
   readonly authToken: pulumi.Output<string>;
@@ -152,6 +154,7 @@ export class Cache extends pulumi.ComponentResource {
       parent,
     );
     this.configurationEndpoint = group.configurationEndpointAddress;
+    this.replicationGroupId = group.replicationGroupId;
 
     const secret = new aws.secretsmanager.Secret(
       `${name}-auth-secret`,

@@ -95,6 +95,8 @@ export interface ClusterArgs {
 export class Cluster extends pulumi.ComponentResource {
   /** The EKS cluster's name (also in the subnets' `kubernetes.io/cluster/<name>` tags). */
   readonly clusterName: pulumi.Output<string>;
+  /** The EKS cluster's ARN (the managed Prometheus scraper's source). */
+  readonly clusterArn: pulumi.Output<string>;
   /** HTTPS endpoint of the Kubernetes API. */
   readonly endpoint: pulumi.Output<string>;
   /** Kubernetes minor version of the control plane and nodes. */
@@ -242,6 +244,7 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [logGroup, clusterPolicy, clusterKmsPolicy] },
     );
     this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
     this.endpoint = cluster.endpoint;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
 

@@ -69,6 +69,8 @@ export class Search extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly port = OPENSEARCH_PORT;
   readonly domainArn: pulumi.Output<string>;
+  /** The domain's name (the `DomainName` dimension of its CloudWatch metrics). */
+  readonly domainName: pulumi.Output<string>;
   /** The IRSA role of the clients, and the fine-grained access control master user. */
   readonly clientRoleArn: pulumi.Output<string>;
   /** The service accounts the client role trusts. */
@@ -186,6 +188,7 @@ export class Search extends pulumi.ComponentResource {
     );
     this.endpoint = domain.endpoint;
     this.domainArn = domain.arn;
+    this.domainName = domain.domainName;
 
     // Inside the VPC every principal may send HTTP requests; fine-grained access control decides what each may do.
     new aws.opensearch.DomainPolicy(

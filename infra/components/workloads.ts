@@ -23,6 +23,7 @@ import { migrationPodSpec } from "../lib/pod-spec";
 import { type Cache } from "./cache";
 import { type Database } from "./database";
 import { type OidcIdentity, ROLE_ARN_ANNOTATION } from "./irsa";
+import { apiScaledObjectSpec } from "../lib/api-scaling";
 import { PgBouncer } from "./pgbouncer";
 import { type Search } from "./search";
 
@@ -30,19 +31,7 @@ export const NAMESPACE = "storyforge";
 
 type HpaBehavior = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerBehavior;
 
-/** API HPA behaviour after seed 002: up 100 %/60 s after 60 s, down 50 %/60 s after 300 s. */
-export const API_HPA_BEHAVIOR: HpaBehavior = {
-  scaleUp: {
-    stabilizationWindowSeconds: 60,
-    selectPolicy: "Max",
-    policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
-  },
-  scaleDown: {
-    stabilizationWindowSeconds: 300,
-    selectPolicy: "Max",
-    policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
-  },
-};
+export { API_HPA_BEHAVIOR, API_CPU_TARGET, API_MEMORY_TARGET } from "../lib/api-scaling";
 /** Worker behaviour of seed 000 §4.1: up at most 4 pods per 60 s after 60 s, down at most 25 % per 120 s after 300 s. */
 export const WORKER_HPA_BEHAVIOR: HpaBehavior = {
   scaleUp: {
@@ -56,9 +45,7 @@ export const WORKER_HPA_BEHAVIOR: HpaBehavior = {
     policies: [{ type: "Percent", value: 25, periodSeconds: 120 }],
   },
 };
-/** HPA targets of seed 000 §5.1 (API) and §4.1 (worker CPU). */
-export const API_CPU_TARGET = 60;
-export const API_MEMORY_TARGET = 75;
+/** The worker's CPU target of seed 000 §4.1 (the API's are in infra/lib/api-scaling.ts). */
 export const WORKER_CPU_TARGET = 70;
 
 /** The cluster as the workloads use it (`Cluster` satisfies it). */
@@ -80,6 +67,11 @@ export interface WorkloadsArgs {
    * @default none (the CRD must already exist)
    */
   addons?: { keda: pulumi.Resource };
+  /**
+   * The Prometheus workspace the API's requests-per-second trigger queries (seed 000 §5.1).
+   * @default none (the API scales on CPU and memory only)
+   */
+  metrics?: { prometheusEndpoint: pulumi.Output<string> };
   /**
    * Log level of the API and the worker.
    * @default "info"
@@ -121,7 +113,8 @@ export function connectionUrls(
 }
 
 /**
- * The product in the `storyforge` namespace (issue 3 §4): PgBouncer, the API (Deployment, Service, HPA, PDB), the
+ * The product in the `storyforge` namespace (issue 3 §4): PgBouncer, the API (Deployment, Service, KEDA ScaledObject
+ * on requests per second, CPU and memory, PDB), the
  * worker (Deployment, KEDA ScaledObject on queue depth and CPU, PDB), the migrations Job that runs before the API
  * rolls out, and the Secrets they read (fed by Pulumi secrets, never literals). Pods are non-root with a read-only
  * root filesystem, no privilege escalation, no capabilities, spread over zones, pinned to the image digest.
@@ -290,7 +283,7 @@ export class Workloads extends pulumi.ComponentResource {
       `${name}-api`,
       {
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        // No `replicas`: the HPA owns the count.
+        // No `replicas`: KEDA's HPA owns the count.
         spec: appDeploymentSpec("api", {
           image: imageRef,
           labels: apiLabels,
@@ -317,28 +310,42 @@ export class Workloads extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-      `${name}-api-hpa`,
+    // seed 000 §5.1: requests per second (apiPodRps per pod, the capacity check's figure), CPU and memory, through
+    // KEDA, which reads the rate from the Prometheus workspace with SigV4 as its operator's IRSA role.
+    const rpsAuth =
+      args.metrics === undefined
+        ? undefined
+        : new k8s.apiextensions.CustomResource(
+            `${name}-api-prometheus-auth`,
+            {
+              apiVersion: "keda.sh/v1alpha1",
+              kind: "TriggerAuthentication",
+              metadata: { name: "prometheus-workspace", namespace: ns, labels: apiLabels },
+              spec: { podIdentity: { provider: "aws", identityOwner: "keda" } },
+            },
+            { ...k8sOpts, dependsOn: args.addons ? [args.addons.keda] : [] },
+          );
+    new k8s.apiextensions.CustomResource(
+      `${name}-api-scaler`,
       {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
         metadata: { name: "api", namespace: ns, labels: apiLabels },
-        spec: {
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: api.metadata.name },
-          minReplicas: w.api.minReplicas,
-          maxReplicas: w.api.maxReplicas,
-          metrics: [
-            {
-              type: "Resource",
-              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: API_CPU_TARGET } },
-            },
-            {
-              type: "Resource",
-              resource: { name: "memory", target: { type: "Utilization", averageUtilization: API_MEMORY_TARGET } },
-            },
-          ],
-          behavior: API_HPA_BEHAVIOR,
-        },
+        spec: apiScaledObjectSpec({
+          deployment: api.metadata.name,
+          workloads: w,
+          ...(args.metrics === undefined || rpsAuth === undefined
+            ? {}
+            : {
+                prometheus: {
+                  region: context.config.region,
+                  serverAddress: args.metrics.prometheusEndpoint.apply((e) => e.replace(/\/+$/, "")),
+                  authentication: rpsAuth.metadata.name,
+                },
+              }),
+        }),
       },
-      k8sOpts,
+      { ...k8sOpts, dependsOn: [...(args.addons ? [args.addons.keda] : []), ...(rpsAuth ? [rpsAuth] : [])] },
     );
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-api-pdb`,

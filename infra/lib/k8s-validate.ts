@@ -1,7 +1,7 @@
 /**
  * Validates the Kubernetes objects a plan declares against their API version's schema, so a typo or a wrong type
  * fails in CI instead of at `pulumi up` (issue 3 "Done when"): built-in kinds with `kubernetes-models` (the
- * Kubernetes OpenAPI schemas, `validate()` on the model classes), the KEDA ScaledObject and the AWS Load Balancer
+ * Kubernetes OpenAPI schemas, `validate()` on the model classes), the KEDA ScaledObject and TriggerAuthentication and the AWS Load Balancer
  * Controller's TargetGroupBinding with JSON schemas written from their upstream CRDs (ajv).
  *
  * The CRD schemas below are strict (`additionalProperties: false`): the API server would prune an unknown field
@@ -161,6 +161,52 @@ export const SCALED_OBJECT_SCHEMA = {
 } as const;
 
 /**
+ * keda.sh/v1alpha1 TriggerAuthentication, from kedacore/keda config/crd/bases/keda.sh_triggerauthentications.yaml:
+ * podIdentity with a required provider from the CRD's enum, identityOwner keda|workload, and the CRD's other fields;
+ * roleArn and identityOwner are "mutually exclusive" (the CRD's field descriptions; KEDA's admission webhook refuses
+ * both), which the schema checks here so the plan fails first. The other sources (secrets, Vault, cloud secret
+ * stores) are accepted as objects or lists without looking inside.
+ */
+export const TRIGGER_AUTHENTICATION_SCHEMA = {
+  type: "object",
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { const: "keda.sh/v1alpha1" },
+    kind: { const: "TriggerAuthentication" },
+    metadata: objectMeta,
+    spec: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        podIdentity: {
+          type: "object",
+          additionalProperties: false,
+          required: ["provider"],
+          properties: {
+            provider: { enum: ["azure-workload", "gcp", "aws", "aws-eks", "none"] },
+            identityOwner: { enum: ["keda", "workload"] },
+            roleArn: { type: "string" },
+            identityId: { type: "string" },
+            identityTenantId: { type: "string" },
+            identityAuthorityHost: { type: "string" },
+            externalID: { type: "string" },
+          },
+          not: { required: ["roleArn", "identityOwner"] },
+        },
+        secretTargetRef: { type: "array" },
+        env: { type: "array" },
+        configMapTargetRef: { type: "array" },
+        hashiCorpVault: { type: "object" },
+        azureKeyVault: { type: "object" },
+        awsSecretManager: { type: "object" },
+        gcpSecretManager: { type: "object" },
+        boundServiceAccountToken: { type: "array" },
+      },
+    },
+  },
+} as const;
+
+/**
  * elbv2.k8s.aws/v1beta1 TargetGroupBinding, from kubernetes-sigs/aws-load-balancer-controller
  * config/crd/bases/elbv2.k8s.aws_targetgroupbindings.yaml: serviceRef (name, port) required; targetType instance|ip;
  * ipAddressType ipv4|ipv6; networking.ingress rules.
@@ -219,6 +265,7 @@ export const TARGET_GROUP_BINDING_SCHEMA = {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const CRD_VALIDATORS: Record<string, ValidateFunction> = {
   "kubernetes:keda.sh/v1alpha1:ScaledObject": ajv.compile(SCALED_OBJECT_SCHEMA),
+  "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": ajv.compile(TRIGGER_AUTHENTICATION_SCHEMA),
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": ajv.compile(TARGET_GROUP_BINDING_SCHEMA),
 };
 

@@ -10,6 +10,7 @@ import { edgeRules } from "./edge";
 import { encryptionRules } from "./encryption";
 import { iamRules } from "./iam";
 import type { Rule } from "./kit";
+import { monitoringRules } from "./monitoring";
 import { networkRules } from "./network";
 import { platformRules } from "./platform";
 import { podRules } from "./pods";
@@ -34,4 +35,5 @@ export const ALL_RULES: readonly Rule[] = [
   ...platformRules,
   ...stackRules,
   ...depthRules,
+  ...monitoringRules,
 ];

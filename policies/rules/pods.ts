@@ -19,10 +19,18 @@ function containersOf(type: string, props: Props): Container[] {
   );
 }
 
+const HOST_NAMESPACES: ReadonlyArray<[string, string]> = [
+  ["hostNetwork", "host-network"],
+  ["hostPID", "host-pid"],
+  ["hostIPC", "host-ipc"],
+];
+
 export const noHostNamespaces = resourceRule({
   name: "k8s-no-host-namespaces",
-  description: "Pods share no host namespace: hostNetwork, hostPID and hostIPC are unset or false.",
+  description:
+    "Pods share no host namespace: hostNetwork, hostPID and hostIPC are unset or false (checks host-network, host-pid, host-ipc, each waivable alone for a node agent).",
   level: "M",
+  checks: HOST_NAMESPACES.map(([, check]) => check),
   sources: [
     'PSS Baseline "Host Namespaces"',
     "CKV_K8S_19",
@@ -36,8 +44,7 @@ export const noHostNamespaces = resourceRule({
   types: POD_OWNERS,
   check: (props, ctx, report) => {
     const pod = podSpecOf(ctx.type, props);
-    for (const field of ["hostNetwork", "hostPID", "hostIPC"])
-      if (pod[field] === true) report(`pod sets \`${field}: true\``);
+    for (const [field, check] of HOST_NAMESPACES) if (pod[field] === true) report(`pod sets \`${field}: true\``, check);
   },
 });
 
@@ -205,17 +212,21 @@ export const namespacePssEnforced = resourceRule({
   description:
     "Every namespace the stack declares enforces the restricted Pod Security Standard (pod-security.kubernetes.io/enforce: restricted, with enforce-version).",
   level: "M",
-  checks: ["k8s-namespace-pss-enforced", "baseline"],
+  checks: ["k8s-namespace-pss-enforced", "baseline", "privileged"],
   sources: ["Kubernetes Pod Security Admission", "PSS Restricted", "CIS EKS 4.2"],
   types: ["kubernetes:core/v1:Namespace"],
   check: (props, _ctx, report) => {
     const labels: Props = props.metadata?.labels ?? {};
     const level: unknown = labels[ENFORCE];
-    // baseline is a separate check, so one namespace that cannot run restricted pods can be waived alone.
+    // baseline and privileged are checks of their own, so one namespace that must run a node agent (host paths,
+    // host network) can be waived alone, with its reason and expiry; a missing label never can be.
     if (level === "baseline") report(`enforces baseline, not restricted (${ENFORCE})`, "baseline");
+    else if (level === "privileged") report(`enforces "privileged", not restricted (${ENFORCE})`, "privileged");
     else if (level !== "restricted")
       report(`enforces ${JSON.stringify(level ?? "nothing")}, not restricted (${ENFORCE})`);
-    if (typeof labels[`${ENFORCE}-version`] !== "string") report(`sets no ${ENFORCE}-version`);
+    // The privileged level admits everything whatever the version; the others change with it.
+    if (level !== "privileged" && typeof labels[`${ENFORCE}-version`] !== "string")
+      report(`sets no ${ENFORCE}-version`);
   },
 });
 

@@ -206,6 +206,36 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   override("usageS3StoredGb", "integer", "usage.s3StoredGb", "S3 data stored, GB", { min: 0 }),
   override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
   override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),
+  override(
+    "usageMetricsSamplesMillions",
+    "integer",
+    "usage.metricsSamplesMillions",
+    "Prometheus samples ingested, millions per month",
+    { min: 0 },
+  ),
+  override("usageMetricsStoredGb", "integer", "usage.metricsStoredGb", "Prometheus samples stored, GB", { min: 0 }),
+  override(
+    "usageMetricsQuerySamplesBillions",
+    "integer",
+    "usage.metricsQuerySamplesBillions",
+    "Prometheus query samples processed (rules, autoscaler, dashboards), billions per month",
+    { min: 0 },
+  ),
+  // Alarm notifications (infra/components/alerting.ts): who hears from the SNS topics
+  {
+    key: "alarmEmails",
+    type: "array",
+    description:
+      "Email addresses subscribed to the warning and critical alarm topics (each confirms by email; empty: none)",
+    default: [],
+  },
+  {
+    key: "alarmHttpsEndpoints",
+    type: "array",
+    description:
+      "HTTPS endpoints (a pager's SNS integration URL) subscribed to the critical topic; each must confirm SNS subscriptions itself (empty: none)",
+    default: [],
+  },
 ];
 
 export const KEY_INDEX: ReadonlyMap<string, ConfigKeyDef> = new Map(CONFIG_KEYS.map((d) => [d.key, d]));

@@ -8,7 +8,13 @@ import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
 import { type ConfigKeyDef, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
-import { checkTierConsistency, clusterSettingsProblems, customDomainProblems, isPinnedImage } from "./validators";
+import {
+  alarmSubscriptionProblems,
+  checkTierConsistency,
+  clusterSettingsProblems,
+  customDomainProblems,
+  isPinnedImage,
+} from "./validators";
 
 /** The validated configuration of one stack. */
 export interface StackConfig {
@@ -28,6 +34,15 @@ export interface StackConfig {
   pgbouncerImage: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
+  /** Who the alarm topics notify (infra/components/alerting.ts). */
+  alerting: AlertingSettings;
+}
+
+export interface AlertingSettings {
+  /** Subscribed to the warning and critical topics (`storyforge:alarmEmails`). */
+  emails: string[];
+  /** Subscribed to the critical topic only (`storyforge:alarmHttpsEndpoints`). */
+  httpsEndpoints: string[];
 }
 
 export interface ClusterSettings {
@@ -119,6 +134,11 @@ export function resolveStackConfig(input: {
       `${stackFile}: ${PROJECT}:pgbouncerImage must be pinned by a tag other than latest or by @sha256 digest, got ${JSON.stringify(pgbouncerImage)}`,
     );
   }
+  const alerting: AlertingSettings = {
+    emails: (settings.get("alarmEmails") as string[] | undefined) ?? [],
+    httpsEndpoints: (settings.get("alarmHttpsEndpoints") as string[] | undefined) ?? [],
+  };
+  problems.push(...alarmSubscriptionProblems(alerting).map((p) => `${stackFile}: ${p}`));
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -132,6 +152,7 @@ export function resolveStackConfig(input: {
     overrides,
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
+    alerting,
   };
 }
 

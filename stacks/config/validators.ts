@@ -4,7 +4,7 @@
  */
 import type { TierSpec } from "../tiers";
 import { type InstanceService, knownClasses } from "../instances";
-import type { ClusterSettings } from "./load";
+import type { AlertingSettings, ClusterSettings } from "./load";
 import { PROJECT } from "./keys";
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -126,5 +126,39 @@ export function checkTierConsistency(tier: TierSpec): string[] {
       );
     }
   }
+  return problems;
+}
+
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Alarm subscriptions: email addresses, and HTTPS URLs with a host (SNS refuses plain HTTP for pagers here). */
+export function alarmSubscriptionProblems(settings: AlertingSettings): string[] {
+  const problems: string[] = [];
+  const duplicates = (key: string, list: string[]) => {
+    const twice = list.find((item, i) => list.indexOf(item) !== i);
+    if (twice !== undefined) problems.push(`${PROJECT}:${key} lists ${JSON.stringify(twice)} twice`);
+  };
+  for (const email of settings.emails) {
+    if (!EMAIL.test(email))
+      problems.push(
+        `${PROJECT}:alarmEmails entry ${JSON.stringify(email)} is not an email address like ops@example.com`,
+      );
+  }
+  for (const endpoint of settings.httpsEndpoints) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.protocol !== "https:" || url.hostname === "") {
+      problems.push(
+        `${PROJECT}:alarmHttpsEndpoints entry ${JSON.stringify(endpoint)} is not an https:// URL like https://events.pagerduty.com/integration/<key>/enqueue`,
+      );
+    }
+  }
+  duplicates("alarmEmails", settings.emails);
+  duplicates("alarmHttpsEndpoints", settings.httpsEndpoints);
   return problems;
 }

@@ -174,6 +174,8 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     });
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ sceneId: s.id, sequence: 1, status: "queued", created: true });
+    // the writer's next reads go to the primary (read-your-writes): marked once the job is committed
+    expect(first.headers.get("set-cookie") ?? "").toMatch(/^sf_ryw=\d+\./);
     const again = await call(app.url, `/scenes/${s.id}/segments`, {
       method: "POST",
       token: alice,
@@ -207,6 +209,29 @@ describe("API endpoints on real PostgreSQL, PgBouncer and Redis Cluster", () => 
     });
     expect(skip.status).toBe(409);
     expect(skip.json.error.field).toBe("sequence");
+  });
+
+  test("concurrent segment requests for one scene take consecutive sequences, one job each", async () => {
+    const s = await newScene("concurrent");
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(app.url, `/scenes/${s.id}/segments`, { method: "POST", token: alice, body: { prompt: `p${i}` } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+    expect(answers.map((a) => a.json.sequence as number).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const rows = await sql("SELECT sequence, prompt FROM jobs WHERE scene_id = $1 ORDER BY sequence", [s.id]);
+    expect(rows).toHaveLength(8);
+    // each answer names the job its own prompt went into
+    for (const a of answers) expect(rows[(a.json.sequence as number) - 1]?.prompt).toBe(`p${answers.indexOf(a)}`);
+    expect((await sql("SELECT last_sequence FROM scenes WHERE id = $1", [s.id]))[0]?.last_sequence).toBe(8);
+    // the next sequence, named explicitly, is taken by the same single statement
+    const ninth = await call(app.url, `/scenes/${s.id}/segments`, {
+      method: "POST",
+      token: alice,
+      body: { prompt: "p8", sequence: 9 },
+    });
+    expect(ninth.json).toMatchObject({ sequence: 9, created: true });
   });
 
   test("writes without a valid bearer token are 401 naming authorization", async () => {

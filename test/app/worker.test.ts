@@ -13,6 +13,7 @@ import { SceneService } from "../../app/services/scenes";
 import { createGenerationWorker } from "../../worker/worker";
 import { LocalGenerator, sleep, type Generator } from "../../worker/generator";
 import { runGeneration } from "../../worker/generation";
+import { groupOf } from "../../worker/commit";
 import { killWorkers, startWorker as spawnWorker } from "./worker-process";
 
 describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
@@ -129,6 +130,46 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     expect(calls).toBe(1);
     expect(second).toEqual({ segmentId: first.segmentId, inserted: false });
     expect((await jobRow(job.id))?.attempts).toBe(1);
+  });
+
+  test("concurrent jobs are written as one batch: counters summed per scene, and one bad job fails alone", async () => {
+    const { ctx } = await context();
+    const scenes = new SceneService(ctx);
+    const jobs = new JobService(ctx);
+    const mk = () =>
+      scenes.create("alice", { topicId, title: unique("batch"), description: "", tags: [], thumbnailUrl: null });
+    const [a, b] = [await mk(), await mk()];
+    const queued = [
+      (await jobs.enqueue(a.id, "alice", { prompt: "one" })).job,
+      (await jobs.enqueue(a.id, "alice", { prompt: "two" })).job,
+      (await jobs.enqueue(a.id, "alice", { prompt: "three" })).job,
+      (await jobs.enqueue(b.id, "alice", { prompt: "four" })).job,
+    ];
+    const data = await Promise.all(
+      queued.map(
+        async (j) => (await ctx.queue.getJob(generationJobId(j.sceneId, j.sequence)))?.data as GenerationJobData,
+      ),
+    );
+    // malformed job data (not a uuid) makes the batch statement fail; it is re-run job by job
+    const bad: GenerationJobData = { ...data[3], jobRowId: "not-a-uuid" };
+    const gen = new LocalGenerator(0);
+    const signal = new AbortController().signal;
+    const results = await Promise.allSettled([...data, bad].map((d) => runGeneration(ctx, gen, d, signal)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "fulfilled", "rejected"]);
+    const { starts, writes } = groupOf(ctx).sizes;
+    expect(starts[0]).toBe(5); // all five started in one statement (which failed, then ran one by one)
+    expect(Math.max(...writes)).toBeGreaterThan(1);
+    for (const j of queued) expect((await jobRow(j.id))?.status).toBe("completed");
+    expect((await sceneRow(a.id))?.segment_count).toBe(3);
+    expect((await sceneRow(b.id))?.segment_count).toBe(1);
+    const total = await sql("SELECT sum(duration_ms)::int AS d FROM segments WHERE scene_id = $1", [a.id]);
+    expect(Number((await sceneRow(a.id))?.total_duration_ms)).toBe(total[0]?.d);
+    // the cache holds what the primary says: the scene with its three segments, each job completed
+    expect(JSON.parse((await ctx.redis.get(`cache:scene:${a.id}`)) ?? "{}")).toMatchObject({ segmentCount: 3 });
+    for (const j of queued)
+      expect(JSON.parse((await ctx.redis.get(`cache:job:${j.id}:status`)) ?? "{}")).toMatchObject({
+        status: "completed",
+      });
   });
 
   test("a failing attempt is retried with backoff and the job then completes", async () => {

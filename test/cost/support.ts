@@ -21,6 +21,9 @@ export const NO_USAGE: UsageAssumptions = {
   s3StoredGb: 0,
   ecrStoredGb: 0,
   dbBackupGb: 0,
+  metricsSamplesMillions: 0,
+  metricsStoredGb: 0,
+  metricsQuerySamplesBillions: 0,
 };
 
 export function usage(over: Partial<UsageAssumptions>): UsageAssumptions {

@@ -169,11 +169,15 @@ export function addonsSuite(stack: TierName, view: () => PlanView): void {
       expect(seen.size).toBe(accounts.length);
     });
 
-    test("metrics-server and KEDA get no AWS role: they call no AWS API", () => {
+    test("metrics-server gets no AWS role; of KEDA only the operator does, to query the Prometheus workspace (issue 16)", () => {
       const subjects = view()
         .ofType(T.role)
         .map((r) => JSON.stringify(trust(r)));
-      expect(subjects.filter((s) => /serviceaccount:(kube-system:metrics-server|keda:)/.test(s))).toEqual([]);
+      expect(subjects.filter((s) => /serviceaccount:kube-system:metrics-server/.test(s))).toEqual([]);
+      // The role's workspace-only policy is checked with the API's ScaledObject (workloads.checks.ts).
+      expect(subjects.flatMap((s) => s.match(/system:serviceaccount:keda:[a-z-]+/g) ?? [])).toEqual([
+        "system:serviceaccount:keda:keda-operator",
+      ]);
     });
 
     test("cluster-autoscaler may resize only the Auto Scaling groups tagged as this cluster's", () => {

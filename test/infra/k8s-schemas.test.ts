@@ -53,6 +53,20 @@ function scaledObject(): K8sResource {
   };
 }
 
+/** The API's: KEDA's operator signs the workspace queries with its own IRSA role. */
+function triggerAuthentication(): K8sResource {
+  return {
+    type: "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
+    name: "prometheus-workspace",
+    inputs: {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "TriggerAuthentication",
+      metadata: { name: "prometheus-workspace", namespace: "storyforge" },
+      spec: { podIdentity: { provider: "aws", identityOwner: "keda" } },
+    },
+  };
+}
+
 function binding(): K8sResource {
   return {
     type: "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
@@ -82,7 +96,9 @@ function set(resource: K8sResource, path: string, value: unknown): K8sResource {
 
 describe("Kubernetes schema validation", () => {
   test("valid objects of each schema family pass", () => {
-    expect(validatePlanObjects([deployment(), scaledObject(), binding()]).map((r) => r.errors)).toEqual([[], [], []]);
+    expect(
+      validatePlanObjects([deployment(), scaledObject(), triggerAuthentication(), binding()]).map((r) => r.errors),
+    ).toEqual([[], [], [], []]);
   });
 
   test("a built-in object with a wrongly typed field fails naming the field", () => {
@@ -114,6 +130,29 @@ describe("Kubernetes schema validation", () => {
     expect(validateK8sObject(set(scaledObject(), "spec.triggers", undefined)).errors).toEqual([
       "spec.triggers: is required",
     ]);
+  });
+
+  test("a TriggerAuthentication with a provider outside the CRD's list, a misspelt field or no provider fails naming it", () => {
+    expect(validateK8sObject(set(triggerAuthentication(), "spec.podIdentity.provider", "aws-irsa")).errors).toEqual([
+      'spec.podIdentity.provider: must be equal to one of the allowed values (["azure-workload","gcp","aws","aws-eks","none"])',
+    ]);
+    expect(
+      validateK8sObject(set(triggerAuthentication(), "spec.podIdentity", { provider: "aws", identityOwnr: "keda" }))
+        .errors,
+    ).toEqual(["spec.podIdentity.identityOwnr: is not a field of this schema"]);
+    expect(
+      validateK8sObject(set(triggerAuthentication(), "spec.podIdentity", { identityOwner: "keda" })).errors,
+    ).toEqual(["spec.podIdentity.provider: is required"]);
+  });
+
+  test("a TriggerAuthentication with both roleArn and identityOwner fails (KEDA: mutually exclusive)", () => {
+    const both = set(triggerAuthentication(), "spec.podIdentity", {
+      provider: "aws",
+      identityOwner: "keda",
+      roleArn: "arn:aws:iam::123456789012:role/keda",
+    });
+    expect(validateK8sObject(both).errors).toHaveLength(1);
+    expect(validateK8sObject(set(both, "spec.podIdentity.identityOwner", undefined)).errors).toEqual([]);
   });
 
   test("a TargetGroupBinding with an unknown targetType or without serviceRef fails naming the field", () => {

@@ -8,6 +8,7 @@ import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { lifecyclePolicy, SOURCE_TAG_PREFIX } from "../../infra/components/image";
 import { resolveStackConfig } from "../../stacks/config";
 import type { TierSpec } from "../../stacks/tiers";
+import { API_RPS_QUERY } from "../../infra/lib/monitoring/rules";
 
 type Obj = Record<string, any>;
 
@@ -51,8 +52,8 @@ export function workloadsSuite(stack: string): void {
       expect(results.map((r) => r.type)).toEqual(
         expect.arrayContaining([
           "kubernetes:apps/v1:Deployment",
-          "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
           "kubernetes:keda.sh/v1alpha1:ScaledObject",
+          "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
           "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
           "kubernetes:batch/v1:Job",
           "kubernetes:policy/v1:PodDisruptionBudget",
@@ -61,22 +62,62 @@ export function workloadsSuite(stack: string): void {
       expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
     });
 
-    test(`the API HPA keeps ${w.api.minReplicas}-${w.api.maxReplicas} pods on CPU 60 % and memory 75 % with seed 002's behaviour`, () => {
-      const hpa = byMetadataName("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api");
-      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "api" });
-      expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([w.api.minReplicas, w.api.maxReplicas]);
-      expect(hpa.spec.metrics).toEqual([
-        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } },
-        { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 75 } } },
+    test(`the API scales ${w.api.minReplicas}-${w.api.maxReplicas} pods on requests per second (${w.apiPodRps} per pod, the capacity check's figure), CPU 60 % and memory 75 %, with seed 002's behaviour`, () => {
+      expect(all("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toEqual([]);
+      const so = byMetadataName("kubernetes:keda.sh/v1alpha1:ScaledObject", "api");
+      expect(so.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "api" });
+      expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toEqual([w.api.minReplicas, w.api.maxReplicas]);
+      const rps = so.spec.triggers.find((t: Obj) => t.type === "prometheus");
+      expect(rps).toMatchObject({ metricType: "AverageValue", authenticationRef: { name: "prometheus-workspace" } });
+      expect(rps.metadata.threshold).toBe(String(w.apiPodRps));
+      expect(rps.metadata.awsRegion).toBe(plan.outputs.region);
+      // The workspace's query endpoint without the trailing slash: KEDA appends /api/v1/query itself.
+      expect(rps.metadata.serverAddress).toMatch(
+        /^https:\/\/aps-workspaces\.[a-z0-9-]+\.amazonaws\.com\/workspaces\/ws-[0-9a-f-]+$/,
+      );
+      expect(rps.metadata.query).toBe(API_RPS_QUERY);
+      expect(so.spec.triggers.filter((t: Obj) => t.type !== "prometheus")).toEqual([
+        { type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: "60" } },
+        { type: "memory", name: "memory", metricType: "Utilization", metadata: { value: "75" } },
       ]);
-      expect(hpa.spec.behavior.scaleUp).toMatchObject({
+      const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
+      expect(behavior.scaleUp).toMatchObject({
         stabilizationWindowSeconds: 60,
         policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
       });
-      expect(hpa.spec.behavior.scaleDown).toMatchObject({
+      expect(behavior.scaleDown).toMatchObject({
         stabilizationWindowSeconds: 300,
         policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
       });
+    });
+
+    test("KEDA signs the API's Prometheus queries as its operator's IRSA role, which may only query this stack's workspace", () => {
+      const auth = byMetadataName("kubernetes:keda.sh/v1alpha1:TriggerAuthentication", "prometheus-workspace");
+      expect(auth.spec).toEqual({ podIdentity: { provider: "aws", identityOwner: "keda" } });
+      const keda = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.endsWith("-keda"));
+      const values = (keda?.inputs as Obj).values;
+      expect(values.serviceAccount.operator).toEqual({ create: true, name: "keda-operator" });
+      const roles = all("aws:iam/role:Role").filter((r) =>
+        String((r.inputs as Obj).assumeRolePolicy).includes("system:serviceaccount:keda:keda-operator"),
+      );
+      expect(roles).toHaveLength(1);
+      const roleName = String((roles[0].inputs as Obj).name);
+      expect(values.podIdentity.aws.irsa).toEqual({
+        enabled: true,
+        roleArn: expect.stringMatching(new RegExp(`:role/${roleName}$`)),
+      });
+      const workspace = all("aws:amp/workspace:Workspace");
+      expect(workspace).toHaveLength(1);
+      const policies = all("aws:iam/rolePolicy:RolePolicy").filter((p) => (p.inputs as Obj).name === "keda-operator");
+      expect(policies.map((p) => JSON.parse(String((p.inputs as Obj).policy)).Statement)).toEqual([
+        [
+          {
+            Effect: "Allow",
+            Action: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"],
+            Resource: expect.stringMatching(/^arn:aws:aps:[a-z0-9-]+:\d{12}:workspace\/ws-[0-9a-f-]+$/),
+          },
+        ],
+      ]);
     });
 
     test("the worker scales on the API's queue depth (waiting + delayed + prioritized) per jobsPerWorker and CPU 70 %, from at least 2, with seed 000 §4.1's behaviour", () => {

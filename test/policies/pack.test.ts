@@ -78,9 +78,11 @@ describe("what the pack checks a stack as (policies/tier.ts)", () => {
 });
 
 describe("the preview rule set", () => {
-  it("is every rule except those that size a tier (capacity, budget, replica floors, backup days)", () => {
+  it("is every rule except those that size a tier (capacity, budget, replica floors, backup days) or ask for its alarms", () => {
     const left = ALL_RULES.filter((r) => !rulesFor("preview").includes(r)).map((r) => r.name);
     expect(left.sort()).toEqual([
+      "alarm-on-api-error-rate",
+      "alarms-on-data-services",
       "autoscaler-min-max",
       "capacity-adds-up",
       "capacity-connection-budget",

@@ -235,3 +235,13 @@ describeResourceRule(pods.noDefaultNamespace, T.deployment, worker, [
   ["it runs in default", (p) => (p.metadata.namespace = "default"), /runs in the default namespace/],
   ["it names no namespace", (p) => delete p.metadata.namespace, /runs in the default namespace/],
 ]);
+it("k8s-no-host-namespaces: a node agent's waiver of host-network leaves host-pid in force", () => {
+  const agent = structuredClone(worker);
+  agent.spec.template.spec = { ...agent.spec.template.spec, hostNetwork: true, hostPID: true } as never;
+  const exempt = [
+    { resource: "subject", check: "host-network", reason: "node exporter reads host metrics", expires: "2099-01-01" },
+  ];
+  expect(violations(pods.noHostNamespaces, T.deployment, agent, { config: { exempt } })).toEqual([
+    expect.stringMatching(/`hostPID: true`/),
+  ]);
+});

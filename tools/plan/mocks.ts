@@ -299,6 +299,46 @@ Object.assign(RESOURCE_STATE, {
   "kubernetes:storage.k8s.io/v1:StorageClass": k8sObject(false),
 } satisfies Record<string, StateFn>);
 
+// Monitoring (issue 16): the Prometheus workspace and its scraper, rules and Alertmanager; SNS; CloudWatch.
+Object.assign(RESOURCE_STATE, {
+  "aws:amp/workspace:Workspace": (_i: Inputs, name: string, env: MockEnv) => {
+    const id = `ws-${hash(name).slice(0, 8)}-${hash(name).slice(8, 12)}-${hash(name).slice(12, 16)}-${hash(name).slice(16, 20)}-${hash(name).slice(20, 32)}`;
+    return {
+      id,
+      arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:workspace/${id}`,
+      prometheusEndpoint: `https://aps-workspaces.${env.region}.amazonaws.com/workspaces/${id}/`,
+    };
+  },
+  "aws:amp/scraper:Scraper": (_i: Inputs, name: string, env: MockEnv) => {
+    const id = `s-${hash(name).slice(0, 8)}-${hash(name).slice(8, 12)}-${hash(name).slice(12, 16)}-${hash(name).slice(16, 20)}-${hash(name).slice(20, 32)}`;
+    return {
+      arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:scraper/${id}`,
+      roleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_${hash(name).slice(0, 13)}`,
+    };
+  },
+  "aws:amp/ruleGroupNamespace:RuleGroupNamespace": (i: Inputs, _name: string, env: MockEnv) => ({
+    arn: `arn:aws:aps:${env.region}:${MOCK_ACCOUNT_ID}:rulegroupsnamespace/${i.workspaceId}/${i.name}`,
+  }),
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition": none,
+  "aws:sns/topic:Topic": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:sns:${i.region ?? env.region}:${MOCK_ACCOUNT_ID}:${i.name ?? name}`,
+    name: i.name ?? name,
+  }),
+  "aws:sns/topicPolicy:TopicPolicy": none,
+  "aws:sns/topicSubscription:TopicSubscription": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `${String(i.topic ?? `arn:aws:sns:${env.region}:${MOCK_ACCOUNT_ID}:topic`)}:${hash(name).slice(0, 36)}`,
+    pendingConfirmation: i.protocol === "email",
+  }),
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i: Inputs, name: string, env: MockEnv) => ({
+    arn: `arn:aws:cloudwatch:${i.region ?? env.region}:${MOCK_ACCOUNT_ID}:alarm:${i.name ?? name}`,
+  }),
+  "aws:cloudwatch/dashboard:Dashboard": (i: Inputs, name: string) => ({
+    dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${i.dashboardName ?? name}`,
+  }),
+  "kubernetes:apps/v1:DaemonSet": k8sObject(true),
+  "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": k8sObject(true),
+} satisfies Record<string, StateFn>);
+
 /** Provider functions the program calls, with what AWS would answer. */
 export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inputs> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, env) => ({

@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import schemas from "./opensearch-spec/schemas.json";
+import { OpenSearchSearch } from "../../../core/opensearch";
 import {
-  OpenSearchSearch,
   SCENE_INDEX_BODY,
   buildSearchQuery,
   cachedCredentials,

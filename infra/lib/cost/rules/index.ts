@@ -5,13 +5,19 @@
 import { COMPUTE_RULES } from "./compute";
 import { DATA_RULES } from "./data";
 import { NETWORK_RULES } from "./network";
+import { AMP_WORKSPACE, MONITORING_RULES } from "./monitoring";
 import type { Rule } from "./common";
 import { DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isStorageCarrier, isType } from "./network";
 import { RDS_INSTANCE } from "./data";
 import type { UsageAssumptions } from "../../../../stacks/tiers";
 import type { CostResource } from "../types";
 
-export const RULES: Readonly<Record<string, Rule>> = { ...COMPUTE_RULES, ...DATA_RULES, ...NETWORK_RULES };
+export const RULES: Readonly<Record<string, Rule>> = {
+  ...COMPUTE_RULES,
+  ...DATA_RULES,
+  ...NETWORK_RULES,
+  ...MONITORING_RULES,
+};
 
 /**
  * Types that cost nothing by themselves. Exact tokens, or prefixes ending in "/" or ":". Kubernetes objects are
@@ -102,6 +108,11 @@ export const FREE_TYPES: readonly string[] = [
   "aws:cloudwatch/logStream:LogStream",
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
   "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+  // Monitoring wiring: rule evaluation is billed as the workspace's query samples, deliveries on the topic.
+  "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition",
+  "aws:sns/topicPolicy:TopicPolicy",
+  "aws:sns/topicSubscription:TopicSubscription",
 ];
 
 export function isFreeType(type: string): boolean {
@@ -124,6 +135,9 @@ export function usagePools(
     },
     { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isStorageCarrier(resources) },
     { key: "ecrStoredGb", carriers: "ECR repository", isCarrier: isType(REPOSITORY) },
+    { key: "metricsSamplesMillions", carriers: "Prometheus workspace", isCarrier: isType(AMP_WORKSPACE) },
+    { key: "metricsStoredGb", carriers: "Prometheus workspace", isCarrier: isType(AMP_WORKSPACE) },
+    { key: "metricsQuerySamplesBillions", carriers: "Prometheus workspace", isCarrier: isType(AMP_WORKSPACE) },
     {
       key: "dbBackupGb",
       carriers: "RDS primary instance",

@@ -247,8 +247,5 @@ export const NETWORK_RULES: Record<string, Rule> = {
   [REPOSITORY]: repository,
   [LOG_GROUP]: logDrafts,
   "aws:ec2/flowLog:FlowLog": flowLog,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": () => [
-    { sku: "cloudwatch/alarm", description: "Metric alarm", quantity: 1 },
-  ],
   "aws:route53/zone:Zone": () => [{ sku: "route53/hosted-zone", description: "Hosted zone", quantity: 1 }],
 };

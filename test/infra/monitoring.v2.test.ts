@@ -1,0 +1,3 @@
+import { monitoringSuite } from "./monitoring.checks";
+
+monitoringSuite("v2");
