@@ -27,7 +27,7 @@ import { Alerting } from "./components/alerting";
 import { Alarms } from "./components/alarms";
 import { Dashboard } from "./components/dashboard";
 
-// First, so every resource below is in the inventory the plan and the cost estimate read.
+// First, so every resource below is in the inventory the cost estimate reads.
 inventory.start();
 
 const config = loadStackConfig();

@@ -10,8 +10,11 @@ import type { CostEstimate } from "./lib/cost/types";
 import type { NodeGroupSpec } from "./components/cluster";
 
 export interface TierStackOutputs {
+  /** The capacity tier the stack runs (storyforge:tier): mvp, v1 or v2. */
   tier: TierName;
+  /** The AWS region (aws:region). */
   region: string;
+  /** The network: zones, the public, private (nodes) and data subnets, the workloads' security group. */
   vpc: {
     id: string;
     cidr: string;
@@ -21,6 +24,7 @@ export interface TierStackOutputs {
     dataSubnetIds: string[];
     workloadSecurityGroupId: string;
   };
+  /** RDS PostgreSQL: the primary's and the read replicas' addresses, the master secret's ARN (never the password). */
   postgres: {
     primaryAddress: string;
     replicaAddresses: string[];
@@ -30,9 +34,11 @@ export interface TierStackOutputs {
     secretArn: string;
     securityGroupId: string;
   };
+  /** ElastiCache Redis in cluster mode, TLS on: its configuration endpoint and the AUTH token's secret ARN. */
   redis: { configurationEndpoint: string; port: number; tls: boolean; secretArn: string; securityGroupId: string };
-  /** Null for a tier without OpenSearch (the API searches with PostgreSQL). */
+  /** OpenSearch: its endpoint and the search client role (its master user); null for a tier without it (mvp). */
   opensearch: { endpoint: string; port: number; clientRoleArn: string; securityGroupId: string } | null;
+  /** EKS: what kubectl and a preview's Kubernetes provider need, and the node groups a preview schedules on. */
   cluster: {
     name: string;
     endpoint: string;
@@ -40,8 +46,9 @@ export interface TierStackOutputs {
     oidcProviderArn: string;
     nodeGroups: Record<NodeRole, NodeGroupSpec>;
   };
-  /** Issue 3 §6: the figures of every capacity inequality. */
+  /** The figures of every capacity inequality (issue 3 §6): pods and nodes, connection pools, the peak request rate. */
   capacity: CapacityFigures;
+  /** The app: the image it runs (by digest), its namespace, Services, migrations Job and the ALB CloudFront uses. */
   app: {
     /** `<repository url>@sha256:<digest>`: the image the tier runs; previews push to the same repository. */
     imageRef: string;
@@ -51,8 +58,9 @@ export interface TierStackOutputs {
     migrationJob: string;
     loadBalancer: { originDomainName: string; originProtocol: string; targetGroupArn: string };
   };
+  /** CloudFront: the domain users reach, the distribution (for invalidations) and the assets bucket. */
   cdn: { domainName: string; distributionId: string; bucketName: string };
-  /** Issue 16: the metrics workspace, its scraper, the alarm topics per severity, the dashboard. */
+  /** The metrics workspace and its scraper, the alarm topics per severity, the dashboard and how many alarms it shows. */
   monitoring: {
     prometheusEndpoint: string;
     workspaceArn: string;
@@ -61,9 +69,9 @@ export interface TierStackOutputs {
     dashboardName: string;
     alarmCount: number;
   };
-  /** Always a secret output. */
+  /** The PostgreSQL master password and the Redis AUTH token: always a secret output (`--show-secrets` to read). */
   secrets: { postgresPassword: string; redisAuthToken: string };
-  /** The cost review (issue 5). */
+  /** The cost review (issue 5): the expected monthly cost, its range and lines, against the tier's budget. */
   cost: CostEstimate;
 }
 

@@ -9,6 +9,7 @@ export interface PreviewStackOutputs {
   baseStack: string;
   /** `https://<namespace>.<domain>`. */
   url: string;
+  /** The preview's Kubernetes namespace in the base stack's cluster: `preview-<name>`. */
   namespace: string;
   /** `sha256:<hex>` of the image built from the branch. */
   imageDigest: string;

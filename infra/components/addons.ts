@@ -175,6 +175,7 @@ export class Addons extends pulumi.ComponentResource {
       addon: AddonName,
       values: pulumi.Input<Record<string, unknown>>,
       extra: Partial<k8s.helm.v3.ReleaseArgs> = {},
+      dependsOn: pulumi.Resource[] = [],
     ) => {
       const pin: ChartPin = CHARTS[addon];
       return new k8s.helm.v3.Release(
@@ -193,7 +194,7 @@ export class Addons extends pulumi.ComponentResource {
           maxHistory: 5,
           ...extra,
         },
-        k8sOpts,
+        { ...k8sOpts, dependsOn },
       );
     };
 
@@ -270,25 +271,31 @@ export class Addons extends pulumi.ComponentResource {
       parent: this,
     });
     const caPod = budgeted("cluster-autoscaler");
-    const clusterAutoscaler = release("clusterAutoscaler", {
-      cloudProvider: "aws",
-      awsRegion: region,
-      autoDiscovery: { clusterName: cluster.clusterName },
-      image: { tag: cluster.pins.clusterAutoscalerImageTag },
-      replicaCount: caPod.replicas,
-      rbac: { serviceAccount: { create: true, name: caAccount, annotations: { [ROLE_ARN_ANNOTATION]: caRole.arn } } },
-      resources: resourcesOf(caPod),
-      nodeSelector,
-      priorityClassName: "system-cluster-critical",
-      extraArgs: {
-        // Groups span the same zones; keep them even so a zone loss takes a third, not all, of a role.
-        "balance-similar-node-groups": true,
-        expander: "least-waste",
-        "skip-nodes-with-system-pods": false,
-        "scale-down-unneeded-time": "10m",
-        "scale-down-delay-after-add": "10m",
+    // The release waits for the role's policy, not only the role: its pods would otherwise start without rights.
+    const clusterAutoscaler = release(
+      "clusterAutoscaler",
+      {
+        cloudProvider: "aws",
+        awsRegion: region,
+        autoDiscovery: { clusterName: cluster.clusterName },
+        image: { tag: cluster.pins.clusterAutoscalerImageTag },
+        replicaCount: caPod.replicas,
+        rbac: { serviceAccount: { create: true, name: caAccount, annotations: { [ROLE_ARN_ANNOTATION]: caRole.arn } } },
+        resources: resourcesOf(caPod),
+        nodeSelector,
+        priorityClassName: "system-cluster-critical",
+        extraArgs: {
+          // Groups span the same zones; keep them even so a zone loss takes a third, not all, of a role.
+          "balance-similar-node-groups": true,
+          expander: "least-waste",
+          "skip-nodes-with-system-pods": false,
+          "scale-down-unneeded-time": "10m",
+          "scale-down-delay-after-add": "10m",
+        },
       },
-    });
+      {},
+      caRole.grants,
+    );
 
     // AWS Load Balancer Controller: binds the API Service to the ALB target group Pulumi owns (TargetGroupBinding).
     const lbcAccount = ADDON_SERVICE_ACCOUNTS.loadBalancerController;
@@ -301,20 +308,25 @@ export class Addons extends pulumi.ComponentResource {
       parent: this,
     });
     const lbcPod = budgeted("aws-load-balancer-controller");
-    const loadBalancerController = release("loadBalancerController", {
-      clusterName: cluster.clusterName,
-      // Told, not discovered: IMDS is out of the pods' reach (hop limit 1).
-      region,
-      vpcId: network.vpcId,
-      replicaCount: lbcPod.replicas,
-      serviceAccount: { create: true, name: lbcAccount, annotations: { [ROLE_ARN_ANNOTATION]: lbcRole.arn } },
-      resources: resourcesOf(lbcPod),
-      nodeSelector,
-      podDisruptionBudget: { maxUnavailable: 1 },
-      topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
-      // Services of type LoadBalancer are not used; the ALB is Pulumi's.
-      enableServiceMutatorWebhook: false,
-    });
+    const loadBalancerController = release(
+      "loadBalancerController",
+      {
+        clusterName: cluster.clusterName,
+        // Told, not discovered: IMDS is out of the pods' reach (hop limit 1).
+        region,
+        vpcId: network.vpcId,
+        replicaCount: lbcPod.replicas,
+        serviceAccount: { create: true, name: lbcAccount, annotations: { [ROLE_ARN_ANNOTATION]: lbcRole.arn } },
+        resources: resourcesOf(lbcPod),
+        nodeSelector,
+        podDisruptionBudget: { maxUnavailable: 1 },
+        topologySpreadConstraints: zoneSpread("aws-load-balancer-controller"),
+        // Services of type LoadBalancer are not used; the ALB is Pulumi's.
+        enableServiceMutatorWebhook: false,
+      },
+      {},
+      lbcRole.grants,
+    );
 
     // EBS CSI driver (EKS managed add-on): since EKS 1.23 the in-tree EBS plugin is gone, and without it the
     // previews' PostgreSQL and Redis claims never bind. Its controller gets its own IRSA role; volumes are encrypted
@@ -346,7 +358,7 @@ export class Addons extends pulumi.ComponentResource {
         resolveConflictsOnUpdate: "OVERWRITE",
         tags: context.tags(),
       },
-      { parent: this, dependsOn: Object.values(cluster.nodeGroupResources) },
+      { parent: this, dependsOn: [...Object.values(cluster.nodeGroupResources), ...ebsRole.grants] },
     );
 
     // Default StorageClass: claims without a class (and the previews' claims) get encrypted gp3 in their pod's zone.

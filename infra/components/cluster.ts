@@ -247,6 +247,23 @@ export class Cluster extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.endpoint = cluster.endpoint;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    // In-VPC deploys: the runner (in a subnet of this VPC, outside the cluster's own security group) reaches the
+    // private endpoint on 443. Public-CIDR deploys come in through the public endpoint instead.
+    if (settings.deployerAccess === "in-vpc") {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-deployer-api`,
+        {
+          securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+          description: "Kubernetes API from deploy runners inside the VPC (storyforge:deployerAccess in-vpc)",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: network.vpcCidr,
+          tags: context.tags(),
+        },
+        parent,
+      );
+    }
 
     // IRSA. AWS validates EKS's issuer (an AWS-hosted endpoint) against its own trusted CAs and ignores thumbprints;
     // when none is given IAM fetches one itself, so no TLS lookup (and no tls provider) is needed here.
@@ -363,7 +380,8 @@ export class Cluster extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn },
       );
-    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn });
+    // aws-node assumes the role at start: without AmazonEKS_CNI_Policy attached first, no node becomes Ready.
+    const vpcCni = addon("vpc-cni", pins.vpcCni, { serviceAccountRoleArn: cniRole.arn }, cniRole.grants);
     const kubeProxy = addon("kube-proxy", pins.kubeProxy);
 
     const groups = {} as Record<NodeRole, aws.eks.NodeGroup>;

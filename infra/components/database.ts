@@ -211,25 +211,32 @@ export class Database extends pulumi.ComponentResource {
     );
     this.primaryAddress = this.primary.address;
 
-    // Replicas start in the zone after the primary's, so with the tier's zones every replica is elsewhere.
-    this.replicas = Array.from({ length: spec.replicas.count }, (_, i) => {
+    // Replicas start in the zone after the primary's, so with the tier's zones every replica is elsewhere. They are
+    // created one after another: each creation snapshots the primary, and RDS refuses a new replica of a source that
+    // is busy with the last one ("InvalidDBInstanceState: DB instance is not in the available state" when replicas
+    // are created in parallel, hashicorp/terraform-provider-aws#43474), which would fail a first deploy.
+    this.replicas = [];
+    for (let i = 0; i < spec.replicas.count; i++) {
       const id = context.name(`postgres-replica-${i + 1}`, NAME_LIMITS.rds);
-      return new aws.rds.Instance(
-        `${name}-replica-${i + 1}`,
-        {
-          ...common,
-          identifier: id,
-          instanceClass: spec.replicas.instanceClass,
-          replicateSourceDb: this.primary.identifier,
-          availabilityZone: network.zones[(i + 1) % zones],
-          // Backups come from the primary; a replica keeps none and is rebuilt from it.
-          backupRetentionPeriod: 0,
-          skipFinalSnapshot: true,
-          tags: context.tags({ Name: id, role: "replica" }),
-        },
-        parent,
+      const previous = this.replicas[i - 1];
+      this.replicas.push(
+        new aws.rds.Instance(
+          `${name}-replica-${i + 1}`,
+          {
+            ...common,
+            identifier: id,
+            instanceClass: spec.replicas.instanceClass,
+            replicateSourceDb: this.primary.identifier,
+            availabilityZone: network.zones[(i + 1) % zones],
+            // Backups come from the primary; a replica keeps none and is rebuilt from it.
+            backupRetentionPeriod: 0,
+            skipFinalSnapshot: true,
+            tags: context.tags({ Name: id, role: "replica" }),
+          },
+          { ...parent, dependsOn: previous === undefined ? [] : [previous] },
+        ),
       );
-    });
+    }
     this.replicaAddresses = this.replicas.map((r) => r.address);
 
     const secret = new aws.secretsmanager.Secret(

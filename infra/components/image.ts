@@ -157,6 +157,28 @@ export class Image extends pulumi.ComponentResource {
       parent,
     );
 
+    this.repositoryUrl = repository.repositoryUrl;
+    this.repositoryArn = repository.arn;
+    // A rollback (storyforge:imageTag): an older checkout's tag is already in this immutable repository, and a
+    // rebuild would push other bytes into it, which ECR refuses; run the image pushed then, by its digest.
+    this.digest =
+      context.config.imageTag !== undefined
+        ? aws.ecr.getImageOutput({ repositoryName: repository.name, imageTag: context.config.imageTag }, parent)
+            .imageDigest
+        : this.build(name, repository, contextRoot, dockerfile, build);
+    this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${this.digest}`;
+    this.registerOutputs({ imageRef: this.imageRef, digest: this.digest, repositoryUrl: this.repositoryUrl });
+  }
+
+  /** Builds the Dockerfile for linux/arm64 and pushes it under its context's tag; the pushed digest. */
+  private build(
+    name: string,
+    repository: aws.ecr.Repository,
+    contextRoot: string,
+    dockerfile: string,
+    build: { location: string; dockerfile: string },
+  ): pulumi.Output<string> {
+    const parent = { parent: this };
     // Short-lived registry credentials for the push; secret so they never reach the state in clear.
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, parent);
     const image = new dockerBuild.Image(
@@ -183,11 +205,6 @@ export class Image extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    this.digest = image.digest;
-    this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${image.digest}`;
-    this.repositoryUrl = repository.repositoryUrl;
-    this.repositoryArn = repository.arn;
-    this.registerOutputs({ imageRef: this.imageRef, digest: this.digest, repositoryUrl: this.repositoryUrl });
+    return image.digest;
   }
 }

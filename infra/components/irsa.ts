@@ -105,12 +105,26 @@ export interface ServiceAccountRoleArgs {
   parent: pulumi.Resource;
 }
 
+/** An IRSA role and what grants it its permissions. */
+export interface ServiceAccountRole {
+  readonly role: aws.iam.Role;
+  /** The role's ARN, for the service account's annotation (or an add-on's `serviceAccountRoleArn`). */
+  readonly arn: pulumi.Output<string>;
+  /**
+   * The role's inline policy and managed policy attachments. A consumer (the release, add-on or Deployment whose
+   * pods assume the role) depends on these, not only on the role: a pod that starts before them is denied its first
+   * AWS calls (an aws-node without AmazonEKS_CNI_Policy leaves every node NotReady). Empty with
+   * `policyAttachedByCaller`: the caller's grants are its own to wait for.
+   */
+  readonly grants: pulumi.Resource[];
+}
+
 /**
  * A role for `namespace/serviceAccount` (or each of `serviceAccounts`), with its inline policy and managed policy
  * attachments as children of `parent`. At least one of `policy` and `managedPolicyArns` is required, unless
  * `policyAttachedByCaller`: a role without permissions is a mistake.
  */
-export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): aws.iam.Role {
+export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): ServiceAccountRole {
   const { context, cluster, namespace, parent } = args;
   if ((args.serviceAccount === undefined) === (args.serviceAccounts === undefined)) {
     throw new Error(
@@ -140,8 +154,9 @@ export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): 
     },
     opts,
   );
+  const grants: pulumi.Resource[] = [];
   if (args.policy !== undefined) {
-    new aws.iam.RolePolicy(
+    const inline = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: role.id,
@@ -150,10 +165,11 @@ export function serviceAccountRole(name: string, args: ServiceAccountRoleArgs): 
       },
       opts,
     );
+    grants.push(inline);
   }
-  managed.forEach((policyArn) => {
+  for (const policyArn of managed) {
     const short = policyArn.split("/").pop() ?? policyArn;
-    new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, opts);
-  });
-  return role;
+    grants.push(new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, opts));
+  }
+  return { role, arn: role.arn, grants };
 }

@@ -6,6 +6,7 @@ import { type SearchTier } from "../../stacks/tiers";
 import { encryptionKey, serviceSecurityGroup, type TrafficSource } from "./access";
 import { type OidcIdentity, serviceAccountRole } from "./irsa";
 import { type Network } from "./network";
+import { missingServiceRoleMessage, OPENSEARCH_SERVICE_ROLE } from "../lib/prerequisites";
 
 export const OPENSEARCH_PORT = 443;
 export const OPENSEARCH_VERSION = "OpenSearch_2.19";
@@ -73,6 +74,8 @@ export class Search extends pulumi.ComponentResource {
   readonly domainName: pulumi.Output<string>;
   /** The IRSA role of the clients, and the fine-grained access control master user. */
   readonly clientRoleArn: pulumi.Output<string>;
+  /** The client role's permissions: pods that sign requests with the role wait for these. */
+  readonly clientGrants: pulumi.Resource[];
   /** The service accounts the client role trusts. */
   readonly clients: SearchClients;
   readonly securityGroupId: pulumi.Output<string>;
@@ -152,10 +155,17 @@ export class Search extends pulumi.ComponentResource {
     );
 
     const domainName = context.name("search", NAME_LIMITS.opensearch);
+    // The prerequisite is looked up, not created: without it the domain fails after everything before it was built.
+    // Its name waits for the look-up, so a missing role stops the deploy at the preview with what to run.
+    const serviceRole = aws.iam.getRolesOutput({ pathPrefix: OPENSEARCH_SERVICE_ROLE.pathPrefix }, { parent: this });
+    const checkedName = serviceRole.names.apply((names) => {
+      if (!names.includes(OPENSEARCH_SERVICE_ROLE.name)) throw new pulumi.RunError(missingServiceRoleMessage());
+      return domainName;
+    });
     const domain = new aws.opensearch.Domain(
       `${name}-domain`,
       {
-        domainName,
+        domainName: checkedName,
         engineVersion: OPENSEARCH_VERSION,
         clusterConfig: {
           instanceType: spec.instanceClass,
@@ -210,10 +220,10 @@ export class Search extends pulumi.ComponentResource {
       parent,
     );
 
-    new aws.iam.RolePolicy(
+    const clientPolicy = new aws.iam.RolePolicy(
       `${name}-client-policy`,
       {
-        role: clientRole.id,
+        role: clientRole.role.id,
         name: "opensearch-http",
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
@@ -224,6 +234,7 @@ export class Search extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.clientGrants = [clientPolicy];
 
     this.registerOutputs({
       endpoint: this.endpoint,

@@ -246,6 +246,9 @@ export class Workloads extends pulumi.ComponentResource {
       ...(search !== undefined ? { openSearchUrl: pulumi.interpolate`https://${search.endpoint}` } : {}),
     });
 
+    // Pods that sign OpenSearch requests start after the client role's policy, or their first searches are refused.
+    const searchGrants = search?.clientGrants ?? [];
+
     // Migrations: one Job per image digest, on the API nodes, before the API rolls out.
     const migrationAccount = accountFor("migrations");
     const jobName = imageRef.apply(migrationJobName);
@@ -300,7 +303,7 @@ export class Workloads extends pulumi.ComponentResource {
           }),
         }),
       },
-      { ...k8sOpts, dependsOn: [migration] },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants] },
     );
     const apiService = new k8s.core.v1.Service(
       `${name}-api-service`,
@@ -380,7 +383,7 @@ export class Workloads extends pulumi.ComponentResource {
           }),
         }),
       },
-      { ...k8sOpts, dependsOn: [migration] },
+      { ...k8sOpts, dependsOn: [migration, ...searchGrants] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-worker-scaler`,

@@ -1,8 +1,8 @@
 /**
- * The inventory of everything the program declares: type, name, parent and resolved inputs of each resource.
- * The offline plan prints it and the `cost` stack output prices it, so both see exactly what a deploy would
- * create. It is filled by a stack transformation, which runs under `pulumi up` and under the mock runtime when
- * the program is imported inside `runInPulumiStack` (the plan harness does that).
+ * The inventory of everything the program declares: type, name, parent and resolved inputs of each resource, so the
+ * `cost` stack output prices exactly what a deploy creates. It is filled by a stack transformation, which runs
+ * under `pulumi up` as under the offline plan (tools/plan/harness.ts runs the program the way the CLI does; the plan
+ * itself reads the engine's registrations, which agree with this inventory resource for resource).
  */
 import * as pulumi from "@pulumi/pulumi";
 

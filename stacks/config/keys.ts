@@ -49,6 +49,15 @@ function override(
   return { key, type, tierPath, description: description + suffix, default: inherit, ...bounds };
 }
 
+/**
+ * How `pulumi up` reaches the Kubernetes API of the cluster it is creating, a choice each stack must make: the same
+ * deploy installs Helm releases and workloads through that API. `public-cidrs`: the endpoint is also public, to
+ * `clusterPublicAccessCidrs` only (the deployer's egress addresses). `in-vpc`: the endpoint stays private and the
+ * deploy runs inside the stack's VPC (a runner in its private subnets), which may reach it on 443.
+ */
+export const DEPLOYER_ACCESS = ["public-cidrs", "in-vpc"] as const;
+export type DeployerAccess = (typeof DEPLOYER_ACCESS)[number];
+
 /** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
 export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   {
@@ -107,6 +116,16 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     default: [],
   },
   {
+    key: "deployerAccess",
+    type: "string",
+    description:
+      "Required: how `pulumi up` reaches the EKS API it creates. public-cidrs: the endpoint is also public, to clusterPublicAccessCidrs (your egress CIDRs); in-vpc: it stays private and the deploy runs inside the stack's VPC",
+    oneOf: DEPLOYER_ACCESS,
+    // Empty means "not chosen": the program, not the CLI's generic "missing configuration value", then stops the
+    // deploy with what each choice means.
+    default: "",
+  },
+  {
     key: "clusterAdminRoleArn",
     type: "string",
     description: "IAM role given cluster-admin through an EKS access entry (empty: only the identity that deploys)",
@@ -145,6 +164,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     type: "string",
     description:
       "PgBouncer image ≥ 1.24, pinned by tag or digest (empty: the default of infra/components/pgbouncer.ts)",
+    default: "",
+  },
+  {
+    key: "imageTag",
+    type: "string",
+    description:
+      "Rollback: run the image already in the stack's repository under this tag (src-<hash>, `npm run image -- tag` in the older checkout) instead of building one (empty: build this checkout)",
     default: "",
   },
   // PostgreSQL

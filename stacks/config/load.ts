@@ -6,13 +6,14 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, KEY_INDEX, PROJECT } from "./keys";
+import { type ConfigKeyDef, type DeployerAccess, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
   alarmSubscriptionProblems,
   checkTierConsistency,
   clusterSettingsProblems,
   customDomainProblems,
+  deployerAccessProblems,
   isPinnedImage,
 } from "./validators";
 
@@ -32,6 +33,8 @@ export interface StackConfig {
   overrides: Record<string, unknown>;
   /** PgBouncer image override (tag other than latest, or digest), or undefined for the component's default. */
   pgbouncerImage: string | undefined;
+  /** A rollback: the `src-` tag of an image already in the stack's repository to run instead of a build. */
+  imageTag: string | undefined;
   /** The CDN's custom domain and its ACM certificate (us-east-1), or null for the default CloudFront name. */
   customDomain: { domainName: string; certificateArn: string } | null;
   /** Who the alarm topics notify (infra/components/alerting.ts). */
@@ -50,6 +53,8 @@ export interface ClusterSettings {
   kubernetesVersion: string;
   /** CIDRs allowed to the public API endpoint; empty turns the public endpoint off. */
   publicAccessCidrs: string[];
+  /** How the deployer reaches the API (storyforge:deployerAccess), or null when the stack has not said. */
+  deployerAccess: DeployerAccess | null;
   /** Role granted cluster-admin with an access entry, or null. */
   adminRoleArn: string | null;
   /** Role granted edit rights in the `preview-*` namespaces with an access entry, or null. */
@@ -121,6 +126,7 @@ export function resolveStackConfig(input: {
   const cluster: ClusterSettings = {
     kubernetesVersion: (settings.get("kubernetesVersion") as string | undefined) ?? DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: (settings.get("clusterPublicAccessCidrs") as string[] | undefined) ?? [],
+    deployerAccess: deployerAccessOf(settings.get("deployerAccess")),
     adminRoleArn: adminRoleArn === "" ? null : adminRoleArn,
     developerRoleArn: developerRoleArn === "" ? null : developerRoleArn,
   };
@@ -139,6 +145,12 @@ export function resolveStackConfig(input: {
     httpsEndpoints: (settings.get("alarmHttpsEndpoints") as string[] | undefined) ?? [],
   };
   problems.push(...alarmSubscriptionProblems(alerting).map((p) => `${stackFile}: ${p}`));
+  const imageTag = (settings.get("imageTag") as string | undefined) ?? "";
+  if (imageTag !== "" && !SOURCE_TAG.test(imageTag)) {
+    problems.push(
+      `${stackFile}: ${PROJECT}:imageTag must be a tier image's tag, src- and 16 hex digits (\`npm run image -- tag\` prints it), got ${JSON.stringify(imageTag)}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -151,9 +163,18 @@ export function resolveStackConfig(input: {
     cluster,
     overrides,
     pgbouncerImage: pgbouncerImage === "" ? undefined : pgbouncerImage,
+    imageTag: imageTag === "" ? undefined : imageTag,
     customDomain: domainName === "" ? null : { domainName, certificateArn },
     alerting,
   };
+}
+
+/** The tag a tier build pushes: SOURCE_TAG_PREFIX and the build context's hash (infra/components/image.ts). */
+export const SOURCE_TAG = /^src-[0-9a-f]{16}$/;
+
+/** The deployer access choice; "" (the declared default) and an absent key mean none was made. */
+function deployerAccessOf(value: unknown): DeployerAccess | null {
+  return value === undefined || value === "" ? null : (value as DeployerAccess);
 }
 
 /**
@@ -165,5 +186,9 @@ export function loadStackConfig(): StackConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi = require("@pulumi/pulumi") as typeof Pulumi;
   const stack = pulumi.getStack();
-  return resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  const config = resolveStackConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values: pulumi.runtime.allConfig() });
+  // A deploy must know how it reaches the cluster's API before it creates anything.
+  const problems = deployerAccessProblems(config.cluster).map((p) => `${config.stackFile}: ${p}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

@@ -69,6 +69,8 @@ export function parseValue(def: ConfigKeyDef, raw: unknown): Parsed {
     case "string": {
       if (typeof raw !== "string") return { ok: false, problem: `must be a string, got ${shown}` };
       if (def.tierPath && raw === INHERIT_STR) return { ok: true, value: raw, inherit: true };
+      // A choice declared with an empty default (storyforge:deployerAccess) reads "" as not made yet.
+      if (def.oneOf && raw === "" && def.default === "") return { ok: true, value: raw, inherit: false };
       if (def.oneOf && !def.oneOf.includes(raw)) {
         return { ok: false, problem: `must be one of ${def.oneOf.join(", ")}, got ${shown}` };
       }

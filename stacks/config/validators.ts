@@ -23,6 +23,17 @@ export function clusterSettingsProblems(settings: ClusterSettings): string[] {
         `${PROJECT}:clusterPublicAccessCidrs entry ${JSON.stringify(cidr)} opens the API endpoint to the whole internet`,
       );
   }
+  const cidrsKey = `${PROJECT}:clusterPublicAccessCidrs`;
+  if (settings.deployerAccess === "public-cidrs" && settings.publicAccessCidrs.length === 0) {
+    problems.push(
+      `${PROJECT}:deployerAccess is public-cidrs but ${cidrsKey} is empty: list the deployer's egress CIDRs (e.g. your address as a /32), or deploy with in-vpc`,
+    );
+  }
+  if (settings.deployerAccess === "in-vpc" && settings.publicAccessCidrs.length > 0) {
+    problems.push(
+      `${PROJECT}:deployerAccess is in-vpc, so the API endpoint stays private: ${cidrsKey} must be empty, got ${JSON.stringify(settings.publicAccessCidrs)} (use public-cidrs to open it to them)`,
+    );
+  }
   if (settings.adminRoleArn !== null && !IAM_ROLE_ARN.test(settings.adminRoleArn)) {
     problems.push(
       `${PROJECT}:clusterAdminRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(settings.adminRoleArn)}`,
@@ -39,6 +50,17 @@ export function clusterSettingsProblems(settings: ClusterSettings): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * A deploy needs to know how it reaches the API of the cluster it creates: without storyforge:deployerAccess it would
+ * build a VPC and a private-only cluster, then hang on its first Kubernetes object (issue 11).
+ */
+export function deployerAccessProblems(settings: ClusterSettings): string[] {
+  if (settings.deployerAccess !== null) return [];
+  return [
+    `${PROJECT}:deployerAccess is required: how \`pulumi up\` reaches the API of the EKS cluster it creates. Set it to "public-cidrs" with ${PROJECT}:clusterPublicAccessCidrs listing your egress CIDRs (e.g. "$(curl -s https://checkip.amazonaws.com)/32"), or to "in-vpc" to deploy from inside the stack's VPC (README: Deploying for real)`,
+  ];
 }
 
 /** An image reference pinned by `@sha256:<64 hex>` or by a tag other than `latest`. */

@@ -1,4 +1,4 @@
-import catalogJson from "../../infra/lib/cost/catalog.json";
+import catalogJson from "../../infra/lib/cost/prices.json";
 import { DEFAULT_CATALOG, lookupPrice, parseCatalog } from "../../infra/lib/cost/catalog";
 import { TIERS, TIER_NAMES } from "../../stacks/tiers";
 

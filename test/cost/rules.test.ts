@@ -197,7 +197,8 @@ describe("network and edge", () => {
     const b = res(T.ingress, "admin-ingress", { metadata: { annotations }, spec: { ingressClassName: "alb" } });
     const nginx = res(T.ingress, "other", { spec: { ingressClassName: "nginx" } });
     const e = estimateCost([a, b, nginx], usage({ albProcessedGb: 730 }));
-    expect(e.lineItems.filter((l) => l.sku === "elb/alb").map((l) => l.resource)).toEqual(["api-ingress"]);
+    // One ALB line for the group, on its first Ingress by name (the estimate orders resources by name).
+    expect(e.lineItems.filter((l) => l.sku === "elb/alb").map((l) => l.resource)).toEqual(["admin-ingress"]);
     expect(line(e, "elb/alb-lcu").quantity.expected).toBe(730);
     expect(line(e, "vpc/public-ipv4").quantity.expected).toBe(3 * 730);
   });
@@ -310,5 +311,21 @@ describe("components", () => {
     expect(e.byComponent["storyforge:data:Database"].monthly.expected).toBe(
       cents(dbLines.reduce((s, l) => s + l.monthly!.expected, 0)),
     );
+  });
+});
+
+describe("order", () => {
+  it("the estimate does not depend on the order the resources are listed in (a pool is carried by the same resource)", () => {
+    const resources = [
+      res(T.nat, "network-nat-1"),
+      res(T.nat, "network-nat-0"),
+      res("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs"),
+      res("aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs"),
+      primary(),
+    ];
+    const assumed = usage({ natProcessedGb: 1000, logIngestGb: 50 });
+    const forwards = estimateCost(resources, assumed);
+    expect(estimateCost([...resources].reverse(), assumed)).toEqual(forwards);
+    expect(line(forwards, "vpc/nat-gateway-data").resource).toBe("network-nat-0");
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 // The real `npm run plan` on stack files holding a bad certificate: the program stops before declaring anything.
 const ROOT = join(__dirname, "..", "..");
@@ -13,7 +14,7 @@ function plan(stack: string, dir: string) {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, STORYFORGE_STACK_DIR: dir },
-    timeout: 120_000,
+    timeout: PLAN_TIMEOUT_MS,
   });
   return { code: result.status, stderr: result.stderr };
 }
@@ -30,19 +31,27 @@ describe("storyforge:certificateArn", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("a certificate outside us-east-1 fails the plan, naming the key, the file and the region", () => {
-    const { code, stderr } = plan("euwest", dir);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
-      "Pulumi.euwest.yaml: storyforge:certificateArn must be in us-east-1 (CloudFront reads certificates only from there), got region eu-west-1",
-    );
-  }, 120_000);
+  it(
+    "a certificate outside us-east-1 fails the plan, naming the key, the file and the region",
+    () => {
+      const { code, stderr } = plan("euwest", dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        "Pulumi.euwest.yaml: storyforge:certificateArn must be in us-east-1 (CloudFront reads certificates only from there), got region eu-west-1",
+      );
+    },
+    PLAN_TIMEOUT_MS,
+  );
 
-  it("an ARN that is not an ACM certificate fails the plan, naming the key", () => {
-    const { code, stderr } = plan("iam", dir);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
-      'Pulumi.iam.yaml: storyforge:certificateArn must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>), got "arn:aws:iam::123456789012:server-certificate/storyforge"',
-    );
-  }, 120_000);
+  it(
+    "an ARN that is not an ACM certificate fails the plan, naming the key",
+    () => {
+      const { code, stderr } = plan("iam", dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'Pulumi.iam.yaml: storyforge:certificateArn must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>), got "arn:aws:iam::123456789012:server-certificate/storyforge"',
+      );
+    },
+    PLAN_TIMEOUT_MS,
+  );
 });

@@ -17,9 +17,9 @@ import {
 import { REQUIRED_TAGS } from "../../infra/lib/context";
 import { type TierName } from "../../stacks/tiers";
 import { CDN, planCdn } from "./cdn.support";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 type Inputs = Record<string, any>;
-const PLAN_TIMEOUT_MS = 120_000;
 
 export function cdnSuite(stack: TierName): void {
   let plan: Plan;

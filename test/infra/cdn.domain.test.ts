@@ -1,5 +1,6 @@
 import { type Plan } from "../../tools/plan/harness";
 import { CDN, planCdn } from "./cdn.support";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 
@@ -12,7 +13,7 @@ describe("v1 with a custom domain", () => {
       "storyforge:certificateArn": CERT,
     });
     dist = plan.resources.find((r) => r.type === CDN.distribution)!.inputs as Record<string, any>;
-  }, 120_000);
+  }, PLAN_TIMEOUT_MS);
 
   it("serves the domain as an alias with its ACM certificate over SNI", () => {
     expect(dist.aliases).toEqual(["app.storyforge.example"]);

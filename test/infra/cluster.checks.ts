@@ -13,11 +13,11 @@ import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../../stacks/co
 import { NODE_ROLES, type NodeRole, TIERS, type TierName } from "../../stacks/tiers";
 import { CHARTS } from "../../infra/components/addons";
 import { addonsSuite } from "./addons.checks";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 export type Inputs = Record<string, any>;
 /** A planned resource whose inputs are read loosely, as JSON. */
 export type Res = Omit<PlannedResource, "inputs"> & { inputs: Inputs };
-const PLAN_TIMEOUT_MS = 120_000;
 export const ENV = { region: "us-east-1" };
 
 export const T = {

@@ -9,6 +9,7 @@ import { resolveStackConfig, DEFAULT_KUBERNETES_VERSION } from "../../stacks/con
 import { nodeGroupSpecs } from "../../infra/components/cluster";
 import { KUBERNETES_PINS } from "../../stacks/kubernetes";
 import { TIERS, TIER_NAMES } from "../../stacks/tiers";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 const base = { "aws:region": "us-east-1", "storyforge:tier": "v1" };
 const load = (values: Record<string, unknown>) =>
@@ -16,32 +17,37 @@ const load = (values: Record<string, unknown>) =>
 
 const ROOT = join(__dirname, "..", "..");
 
-test("an unsupported kubernetesVersion stops `npm run plan` with a message naming the key, the file and the value", () => {
-  const dir = mkdtempSync(join(tmpdir(), "storyforge-cluster-"));
-  try {
-    writeFileSync(
-      join(dir, "Pulumi.oldk8s.yaml"),
-      'config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:kubernetesVersion: "1.2"\n',
-    );
-    const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["tools/plan/cli.ts", "--stack", "oldk8s"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, STORYFORGE_STACK_DIR: dir },
-      timeout: 120_000,
-    });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(
-      /Pulumi\.oldk8s\.yaml: storyforge:kubernetesVersion must be one of 1\.35, got "1\.2"/,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 120_000);
+test(
+  "an unsupported kubernetesVersion stops `npm run plan` with a message naming the key, the file and the value",
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "storyforge-cluster-"));
+    try {
+      writeFileSync(
+        join(dir, "Pulumi.oldk8s.yaml"),
+        'config:\n  aws:region: us-east-1\n  storyforge:tier: v1\n  storyforge:kubernetesVersion: "1.2"\n',
+      );
+      const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["tools/plan/cli.ts", "--stack", "oldk8s"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, STORYFORGE_STACK_DIR: dir },
+        timeout: PLAN_TIMEOUT_MS,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(
+        /Pulumi\.oldk8s\.yaml: storyforge:kubernetesVersion must be one of 1\.35, got "1\.2"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  PLAN_TIMEOUT_MS,
+);
 
 test("cluster settings default to the pinned version, a private endpoint and no extra admin", () => {
   expect(load({}).cluster).toEqual({
     kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
     publicAccessCidrs: [],
+    deployerAccess: null,
     adminRoleArn: null,
     developerRoleArn: null,
   });
@@ -86,3 +92,37 @@ test.each(TIER_NAMES)(
     expect(api.maxSize).toBeGreaterThanOrEqual(api.minSize);
   },
 );
+
+describe("storyforge:deployerAccess", () => {
+  test("public-cidrs with CIDRs and in-vpc without are accepted", () => {
+    expect(
+      load({ "storyforge:deployerAccess": "public-cidrs", "storyforge:clusterPublicAccessCidrs": ["198.51.100.7/32"] })
+        .cluster.deployerAccess,
+    ).toBe("public-cidrs");
+    expect(load({ "storyforge:deployerAccess": "in-vpc" }).cluster.deployerAccess).toBe("in-vpc");
+  });
+
+  test("public-cidrs without CIDRs is refused, naming both keys", () => {
+    expect(() => load({ "storyforge:deployerAccess": "public-cidrs" })).toThrow(
+      /storyforge:deployerAccess is public-cidrs but storyforge:clusterPublicAccessCidrs is empty/,
+    );
+  });
+
+  test("in-vpc with CIDRs is refused: the endpoint stays private", () => {
+    expect(() =>
+      load({ "storyforge:deployerAccess": "in-vpc", "storyforge:clusterPublicAccessCidrs": ["198.51.100.7/32"] }),
+    ).toThrow(
+      /storyforge:deployerAccess is in-vpc, so the API endpoint stays private: storyforge:clusterPublicAccessCidrs must be empty/,
+    );
+  });
+
+  test('the declared default "" (what the CLI hands a stack that does not set the key) means not chosen yet', () => {
+    expect(load({ "storyforge:deployerAccess": "" }).cluster.deployerAccess).toBeNull();
+  });
+
+  test("any other value is refused, listing the two", () => {
+    expect(() => load({ "storyforge:deployerAccess": "vpn" })).toThrow(
+      /storyforge:deployerAccess must be one of public-cidrs, in-vpc, got "vpn"/,
+    );
+  });
+});

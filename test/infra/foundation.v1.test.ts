@@ -85,7 +85,9 @@ describe("data tier rules (v1)", () => {
     }
     const byGroup = new Map<string, number[]>();
     for (const r of dataRules) byGroup.set(r.securityGroupId, [...(byGroup.get(r.securityGroupId) ?? []), r.fromPort]);
-    expect([...byGroup.values()].map((ports) => [...new Set(ports)])).toEqual([[5432], [6379], [443]]);
+    // One port per group; the plan lists resources by name, not in declaration order.
+    const ports = [...byGroup.values()].map((p) => [...new Set(p)]).sort((a, b) => a[0] - b[0]);
+    expect(ports).toEqual([[443], [5432], [6379]]);
   });
 
   it("data subnets have no route to the internet", () => {

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../tools/plan/harness";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 /**
  * `npm run plan` on a stack made too small fails with the numbers that disagree. Runs the CLI in a child process
@@ -28,7 +29,7 @@ function planSmallStack(override: string): { status: number | null; stdout: stri
         cwd: REPO_ROOT,
         env: { ...process.env, STORYFORGE_STACK_DIR: dir },
         encoding: "utf8",
-        timeout: 120_000,
+        timeout: PLAN_TIMEOUT_MS,
       },
     );
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -37,19 +38,27 @@ function planSmallStack(override: string): { status: number | null; stdout: stri
   }
 }
 
-test("npm run plan fails non-zero on a tier whose API maximum cannot serve its target rate, showing both rates", () => {
-  const run = planSmallStack("storyforge:targetRps: 100000");
-  expect(run.status).toBe(1);
-  expect(run.stderr).toContain("tier mvp does not add up");
-  expect(run.stderr).toContain(
-    "api throughput: 100000 rps × (1 − cdn hit 0.8) = 20000 rps at the origin > 9 pods × 250 rps = 2250 rps",
-  );
-}, 150_000);
+test(
+  "npm run plan fails non-zero on a tier whose API maximum cannot serve its target rate, showing both rates",
+  () => {
+    const run = planSmallStack("storyforge:targetRps: 100000");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("tier mvp does not add up");
+    expect(run.stderr).toContain(
+      "api throughput: 100000 rps × (1 − cdn hit 0.8) = 20000 rps at the origin > 9 pods × 250 rps = 2250 rps",
+    );
+  },
+  PLAN_TIMEOUT_MS,
+);
 
-test("npm run plan fails non-zero when PgBouncer cannot take the API's connections, showing both sides", () => {
-  const run = planSmallStack("storyforge:apiMaxReplicas: 120");
-  expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(
-    /pgbouncer clients: api 120 pods × 20 connections \+ worker 10 pods × 8 = 2480 > PgBouncer 2 × max_client_conn 1000 = 2000/,
-  );
-}, 150_000);
+test(
+  "npm run plan fails non-zero when PgBouncer cannot take the API's connections, showing both sides",
+  () => {
+    const run = planSmallStack("storyforge:apiMaxReplicas: 120");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /pgbouncer clients: api 120 pods × 20 connections \+ worker 10 pods × 8 = 2480 > PgBouncer 2 × max_client_conn 1000 = 2000/,
+    );
+  },
+  PLAN_TIMEOUT_MS,
+);

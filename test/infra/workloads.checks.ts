@@ -9,6 +9,7 @@ import { lifecyclePolicy, SOURCE_TAG_PREFIX } from "../../infra/components/image
 import { resolveStackConfig } from "../../stacks/config";
 import type { TierSpec } from "../../stacks/tiers";
 import { API_RPS_QUERY } from "../../infra/lib/monitoring/rules";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 type Obj = Record<string, any>;
 
@@ -44,7 +45,7 @@ export function workloadsSuite(stack: string): void {
 
   beforeAll(async () => {
     plan = await planStack(stack);
-  }, 120_000);
+  }, PLAN_TIMEOUT_MS);
 
   describe(`${stack} workloads`, () => {
     test("every Kubernetes object is a valid object of its API version, KEDA and TargetGroupBinding against their CRD schemas", () => {

@@ -12,6 +12,7 @@ import {
   type Finding,
 } from "../../policies/evaluate";
 import { dataTierGroups } from "../../policies/rules/network";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 /** Advisory findings the stack is expected to report (T rules a small tier does not meet, by design). */
 export interface Expected {
@@ -29,7 +30,7 @@ export function describeStackPolicies(stack: string, expected: Expected = {}): v
       plan = await planStack(stack);
       // Waivers the stack's policy config file records (policies/config.<stack>.json), as the CLI would apply them.
       findings = evaluatePolicies(plan, tier, { config: stackPolicyConfig(stack) });
-    }, 120_000);
+    }, PLAN_TIMEOUT_MS);
 
     it("has no mandatory violation", () => {
       expect(findings.filter((f) => f.enforcement === "mandatory").map((f) => `${f.policy}: ${f.message}`)).toEqual([]);

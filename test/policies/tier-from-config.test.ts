@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TIERS } from "../../stacks/tiers";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 const ROOT = join(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -19,13 +20,14 @@ const DOMAIN = [
   "  storyforge:usageCdnEgressGb: 12345",
 ];
 
-function run(args: string[], env: Record<string, string | undefined>) {
+// The plan and the cost estimate run the program under the CLI's loader: minutes on a loaded machine.
+function run(args: string[], env: Record<string, string | undefined>, timeout = 120_000) {
   const result = spawnSync(TSX, args, {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, STORYFORGE_POLICY_TIER: undefined, ...env },
     maxBuffer: 64 * 1024 * 1024,
-    timeout: 120_000,
+    timeout,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -39,27 +41,39 @@ describe("a stack named staging with storyforge:tier: v1", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("plans as v1 and passes the pack's v1 rules (npm run plan)", () => {
-    const { code, stdout, stderr } = run(["tools/plan/cli.ts", "--stack", "staging", "--json"], {
-      STORYFORGE_STACK_DIR: dir,
-    });
-    expect([code, stderr]).toEqual([0, expect.stringContaining("policy pack (tier v1): 0 mandatory violations")]);
-    const plan = JSON.parse(stdout);
-    expect(plan.outputs.tier).toBe("v1");
-    const primary = plan.resources.find(
-      (r: any) => r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined,
-    );
-    expect(primary.inputs.instanceClass).toBe(TIERS.v1.database.primary.instanceClass);
-  }, 120_000);
+  it(
+    "plans as v1 and passes the pack's v1 rules (npm run plan)",
+    () => {
+      const { code, stdout, stderr } = run(
+        ["tools/plan/cli.ts", "--stack", "staging", "--json"],
+        { STORYFORGE_STACK_DIR: dir },
+        PLAN_TIMEOUT_MS,
+      );
+      expect([code, stderr]).toEqual([0, expect.stringContaining("policy pack (tier v1): 0 mandatory violations")]);
+      const plan = JSON.parse(stdout);
+      expect(plan.outputs.tier).toBe("v1");
+      const primary = plan.resources.find(
+        (r: any) => r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined,
+      );
+      expect(primary.inputs.instanceClass).toBe(TIERS.v1.database.primary.instanceClass);
+    },
+    PLAN_TIMEOUT_MS,
+  );
 
-  it("is priced with v1's usage and the stack file's overrides (npm run cost)", () => {
-    const { code, stdout, stderr } = run(["tools/cost/cli.ts", "--stack", "staging", "--json"], {
-      STORYFORGE_STACK_DIR: dir,
-    });
-    expect([code, stderr]).toEqual([0, ""]);
-    const estimate = JSON.parse(stdout);
-    expect(estimate.assumptions.usage).toEqual({ ...TIERS.v1.usage, cdnEgressGb: 12345 });
-  }, 180_000);
+  it(
+    "is priced with v1's usage and the stack file's overrides (npm run cost)",
+    () => {
+      const { code, stdout, stderr } = run(
+        ["tools/cost/cli.ts", "--stack", "staging", "--json"],
+        { STORYFORGE_STACK_DIR: dir },
+        PLAN_TIMEOUT_MS,
+      );
+      expect([code, stderr]).toEqual([0, ""]);
+      const estimate = JSON.parse(stdout);
+      expect(estimate.assumptions.usage).toEqual({ ...TIERS.v1.usage, cdnEgressGb: 12345 });
+    },
+    PLAN_TIMEOUT_MS,
+  );
 
   describe("the policy pack, started as the policy host starts it", () => {
     const pack = (config: Record<string, string>, env: Record<string, string> = {}) =>

@@ -33,6 +33,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
+// The repository's own pack: up checks that both exist before it deploys.
+const PACK = {
+  dir: join(__dirname, "..", "..", "policies"),
+  config: join(__dirname, "..", "..", "policies", "config.preview.json"),
+};
+
 function setup(
   git: GitInfo = {
     branch: "feature/Login",
@@ -44,6 +50,7 @@ function setup(
   const output: string[] = [];
   const deps: PreviewDeps = {
     workDir,
+    policyPack: PACK,
     pulumiCommand: pulumi.command,
     env: { USER: "jane" },
     now: () => NOW,
@@ -64,7 +71,7 @@ describe("up", () => {
     const argv = pulumi.argv;
     const configCall = argv.find((a) => a[0] === "config")!;
     expect(argv).toEqual([
-      ["whoami"],
+      ["whoami", "--json"],
       ["stack", "--stack", STACK],
       ["stack", "init", STACK, "--no-select"],
       configCall,
@@ -73,7 +80,19 @@ describe("up", () => {
       ["stack", "tag", "set", PREVIEW_TAGS.branch, "feature/Login", "--stack", STACK],
       ["stack", "tag", "set", PREVIEW_TAGS.commit, "0123456789abcdef0123456789abcdef01234567", "--stack", STACK],
       ["stack", "tag", "set", PREVIEW_TAGS.lastDeploy, NOW.toISOString(), "--stack", STACK],
-      ["up", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", STACK],
+      [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--policy-pack",
+        PACK.dir,
+        "--policy-pack-config",
+        PACK.config,
+        "--exec-kind",
+        "auto.local",
+        "--stack",
+        STACK,
+      ],
       ["stack", "output", "--json", "--stack", STACK],
       ["stack", "output", "--json", "--show-secrets", "--stack", STACK],
       ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", STACK],
@@ -128,8 +147,76 @@ describe("up", () => {
 
   test("--name and --base replace the branch name and the template's base stack", async () => {
     const { pulumi, deps } = setup();
-    await up({ name: "demo", baseStack: "acme/storyforge/mvp" }, deps);
-    expect(pulumi.stacks.get("preview-demo")!.config["storyforge-preview:baseStack"]).toBe("acme/storyforge/mvp");
+    await up({ name: "demo", baseStack: "mvp" }, deps);
+    expect(pulumi.stacks.get("preview-demo")!.config["storyforge-preview:baseStack"]).toBe(
+      "organization/storyforge/mvp",
+    );
+  });
+
+  test("the preview deploys under the policy pack and its preview configuration, and stops when either is missing", async () => {
+    const { pulumi, deps } = setup();
+    await up({}, deps);
+    const upCall = pulumi.argv.find((a) => a[0] === "up")!;
+    expect(upCall[upCall.indexOf("--policy-pack") + 1]).toBe(PACK.dir);
+    expect(upCall[upCall.indexOf("--policy-pack-config") + 1]).toBe(PACK.config);
+
+    const missing = setup();
+    missing.deps.policyPack = { ...PACK, config: join(workDir, "config.nowhere.json") };
+    await expect(up({}, missing.deps)).rejects.toThrow(
+      `the policy pack a preview deploys under is missing: ${join(workDir, "config.nowhere.json")}`,
+    );
+    expect(missing.pulumi.argv.some((a) => a[0] === "up" || a[0] === "config")).toBe(false);
+  });
+});
+
+describe("the base stack's name, built for the backend", () => {
+  const baseOf = (pulumi: FakePulumi, name = STACK) => pulumi.stacks.get(name)!.config["storyforge-preview:baseStack"];
+
+  test("a self-managed backend (file, s3): organization/storyforge/<stack>, the only org it has", async () => {
+    const { pulumi, deps } = setup();
+    pulumi.backendUrl = "s3://storyforge-pulumi-state";
+    await up({}, deps);
+    expect(baseOf(pulumi)).toBe("organization/storyforge/v1");
+    expect(pulumi.argv.some((a) => a[0] === "org")).toBe(false);
+  });
+
+  test("Pulumi Cloud: the template's stack in the default org", async () => {
+    const { pulumi, deps } = setup();
+    pulumi.backendUrl = "https://api.pulumi.com";
+    pulumi.defaultOrg = "acme";
+    await up({}, deps);
+    expect(baseOf(pulumi)).toBe("acme/storyforge/v1");
+    expect(pulumi.argv).toContainEqual(["org", "get-default"]);
+  });
+
+  test("Pulumi Cloud without a default org: the user's own org, as the Cloud backend qualifies a stack name", async () => {
+    const { pulumi, deps } = setup();
+    pulumi.backendUrl = "https://api.pulumi.com";
+    await up({ baseStack: "mvp" }, deps);
+    expect(baseOf(pulumi)).toBe("jane/storyforge/mvp");
+  });
+
+  test("Pulumi Cloud: an explicit org/storyforge/<stack> is kept", async () => {
+    const { pulumi, deps } = setup();
+    pulumi.backendUrl = "https://api.pulumi.com";
+    pulumi.defaultOrg = "acme";
+    await up({ baseStack: "platform-team/storyforge/v2" }, deps);
+    expect(baseOf(pulumi)).toBe("platform-team/storyforge/v2");
+  });
+
+  test("another org on a self-managed backend, another project or another shape is refused before anything changes", async () => {
+    for (const [given, message] of [
+      ["acme/storyforge/v1", /self-managed backend file:\/\/\S+ has no organization acme/],
+      [
+        "organization/storyforge-preview/v1",
+        /a preview runs in a stack of the tier project storyforge, not storyforge-preview/,
+      ],
+      ["storyforge/v1", /expected a tier stack name \(v1\) or organization\/storyforge\/<stack>/],
+    ] as const) {
+      const { pulumi, deps } = setup();
+      await expect(up({ baseStack: given }, deps)).rejects.toThrow(message);
+      expect(pulumi.argv.some((a) => a[0] === "up" || a[0] === "config" || a[1] === "init")).toBe(false);
+    }
   });
 
   test("the owner falls back to $USER without a git e-mail", async () => {
@@ -167,7 +254,7 @@ describe("up", () => {
     expect(String(error)).toContain("PULUMI_ACCESS_TOKEN must be set");
     expect(String(error)).toContain("pulumi login");
     expect(String(error)).toContain("PULUMI_BACKEND_URL=file://");
-    expect(pulumi.argv).toEqual([["whoami"]]);
+    expect(pulumi.argv).toEqual([["whoami", "--json"]]);
   });
 });
 
@@ -177,7 +264,7 @@ describe("destroy", () => {
     pulumi.stacks.set(STACK, { tags: {}, config: {}, outputs: {} });
     await destroy({}, deps);
     expect(pulumi.argv).toEqual([
-      ["whoami"],
+      ["whoami", "--json"],
       ["stack", "--stack", STACK],
       ["destroy", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", STACK],
       ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", STACK],
@@ -242,7 +329,7 @@ describe("gc", () => {
     population(pulumi);
     await gc({ idleMs: 72 * HOUR, dryRun: false }, deps);
     expect(pulumi.argv.slice(0, 6)).toEqual([
-      ["whoami"],
+      ["whoami", "--json"],
       ["stack", "ls", "--json"],
       ["stack", "tag", "ls", "--json", "--stack", "preview-old"],
       ["stack", "tag", "ls", "--json", "--stack", "preview-busy"],
@@ -336,6 +423,28 @@ describe("the command line", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("The Pulumi CLI is not installed");
     expect(result.stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
+  }, 60_000);
+
+  test("a Pulumi CLI older than 3.211 (no stack tags on self-managed backends) is named with the version needed", () => {
+    const repo = join(__dirname, "..", "..");
+    const bin = mkdtempSync(join(tmpdir(), "old-pulumi-"));
+    try {
+      writeFileSync(join(bin, "pulumi"), "#!/bin/sh\necho v3.210.0\n", { mode: 0o755 });
+      const result = spawnSync(
+        process.execPath,
+        [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), join(repo, "tools", "preview", "cli.ts"), "list"],
+        {
+          cwd: repo,
+          env: { PATH: `${bin}:${dirname(process.execPath)}`, HOME: process.env.HOME ?? "/tmp" },
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("The Pulumi CLI is v3.210.0; previews need 3.211.0 or later");
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test("bad usage exits 2 with the usage text", () => {

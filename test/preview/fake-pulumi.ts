@@ -41,6 +41,10 @@ export class FakePulumi {
   /** Commands (by their first words, e.g. "destroy") that fail for a given stack. */
   readonly failures = new Map<string, string>();
   loggedIn = true;
+  /** What `pulumi whoami --json` reports as the backend: a self-managed folder unless a test logs in to the Cloud. */
+  backendUrl = "file:///home/jane/.pulumi-state";
+  /** `pulumi org get-default` on Pulumi Cloud (the CLI prints "No Default Org Specified" without one). */
+  defaultOrg: string | undefined;
   /** The stack the CLI has selected (what a developer's own `pulumi up` would act on), as the real CLI keeps it. */
   selected: string | undefined;
   /** What `up` creates: the outputs of the program. */
@@ -85,7 +89,15 @@ export class FakePulumi {
     const words3 = args.slice(0, 3).join(" ");
     if (!this.loggedIn && args[0] !== "version")
       return this.fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
-    if (args[0] === "whoami") return this.ok("jane\n");
+    if (args[0] === "whoami") {
+      return this.ok(args.includes("--json") ? JSON.stringify({ user: "jane", url: this.backendUrl }) : "jane\n");
+    }
+    if (words === "org get-default") {
+      // pkg/cmd/pulumi/org/org.go: only the Cloud backend has organizations.
+      if (!/^https?:/.test(this.backendUrl))
+        return this.fail('error: backends of this type "diy" do not support organizations');
+      return this.ok(`${this.defaultOrg ?? "No Default Org Specified"}\n`);
+    }
     if (args[0] === "stack" && (args[1] === "select" || args[1] === "--stack")) {
       const name = this.stackArg(args);
       if (!this.stacks.has(name)) return this.fail(`error: no stack named '${name}' found`);

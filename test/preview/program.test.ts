@@ -9,6 +9,7 @@ import { validatePlanObjects } from "../../infra/lib/k8s-validate";
 import { PREVIEW_ALB_GROUP } from "../../previews/components/app";
 import { PREVIEW_SPEC } from "../../stacks/preview/spec";
 import { TIERS } from "../../stacks/tiers";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 
 type Inputs = Record<string, any>;
 type Resource = PlannedResource & { inputs: Inputs };
@@ -22,7 +23,7 @@ const DEPLOYED = {
 
 beforeAll(async () => {
   plan = await planStack("preview", { config: DEPLOYED });
-}, 120_000);
+}, PLAN_TIMEOUT_MS);
 
 const all = () => plan.resources as Resource[];
 const ofType = (type: string) => all().filter((r) => r.type === type);

@@ -40,7 +40,7 @@ describe("preview incremental cost", () => {
     const node = allocatable("m7g.large");
     const pg = PREVIEW_SPEC.postgres.pod;
     const share = Math.max(pg.cpuRequestMillicores / node.cpuMillicores, pg.memoryRequestMiB / node.memoryMiB);
-    // m7g.large on-demand us-east-1 (infra/lib/cost/catalog.json) × 730 h.
+    // m7g.large on-demand us-east-1 (infra/lib/cost/prices.json) × 730 h.
     const line = cost.lines.find((l) => l.item.startsWith("postgres"))!;
     expect(line.monthlyUsd).toBeCloseTo(0.0816 * share * 730, 1);
     expect(cost.lines.map((l) => l.item)).toEqual([

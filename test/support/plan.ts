@@ -17,8 +17,11 @@ export function inputs(r: PlannedResource): Inputs {
   return r.inputs;
 }
 
-/** Plans can take a few seconds on a loaded 2-core machine. */
-export const PLAN_TIMEOUT_MS = 120_000;
+/**
+ * A plan runs the program under the CLI's loader in a child process (type-checked by ts-node): 20-40 s on an idle
+ * 2-core machine, minutes on a loaded one, or a wait for another process planning the same stack (the cache lock).
+ */
+export const PLAN_TIMEOUT_MS = 600_000;
 
 export const T = {
   rds: "aws:rds/instance:Instance",

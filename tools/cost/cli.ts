@@ -4,15 +4,15 @@
  *   npm run cost -- --diff mvp v1                   Markdown diff of two stacks' estimates, ready for a pull request
  *   npm run cost -- --diff a.json b.json            ... of two plan / estimate / preview / export JSON files
  *   npm run cost -- --from preview.json [--tier v1] price a real `pulumi preview --json` or `pulumi stack export`
- * Stacks are planned in child processes (`tsx tools/plan/cli.ts --stack X --json`): the Pulumi runtime is global,
- * one stack per process. Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line.
+ * Stacks are planned by the plan harness (the program run as the Pulumi CLI runs it, cached under .tmp/plans/).
+ * Exit codes: 0 printed, 1 a plan or a file failed, 2 bad command line.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { diffEstimates } from "./diff";
 import { renderEstimate } from "./render";
-import { type Priced, REPO_ROOT, SourceError, priceDocument, readJsonFile } from "./sources";
+import { type Priced, SourceError, priceDocument, readJsonFile } from "./sources";
+import { planStack } from "../plan/harness";
 
 const USAGE = [
   "usage: npm run cost -- --stack <stack> [--json]",
@@ -22,39 +22,19 @@ const USAGE = [
 
 class UsageError extends Error {}
 
-/** Runs the offline plan of `stack` in its own process and returns the parsed `--json` output. */
-export function planInChild(stack: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [require.resolve("tsx/cli"), "tools/plan/cli.ts", "--stack", stack, "--json"],
-      {
-        cwd: REPO_ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      // Exit 3: the plan printed but is over budget; the cost report still shows it (and says OVER).
-      if (code !== 0 && code !== 3)
-        return reject(new SourceError(`plan of stack "${stack}" failed (exit ${code}):\n${err.trim()}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch (e) {
-        reject(new SourceError(`plan of stack "${stack}" printed no JSON: ${(e as Error).message}`));
-      }
-    });
-  });
+/** The offline plan of `stack` (tools/plan/harness.ts: the program under the CLI's runner, cached). */
+export async function planOf(stack: string): Promise<unknown> {
+  try {
+    return await planStack(stack);
+  } catch (err) {
+    throw new SourceError(`plan of stack "${stack}" failed:\n${(err as Error).message}`);
+  }
 }
 
 /** A diff operand is a file when it exists on disk (or ends in .json), otherwise a stack name. */
 async function operand(value: string, tier: string | undefined): Promise<Priced> {
   if (value.endsWith(".json") || existsSync(value)) return priceDocument(readJsonFile(value), { label: value, tier });
-  return priceDocument(await planInChild(value), { label: `stack ${value}`, tier });
+  return priceDocument(await planOf(value), { label: `stack ${value}`, tier });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -91,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     const priced =
       values.stack !== undefined
-        ? priceDocument(await planInChild(values.stack), { label: `stack ${values.stack}`, tier: values.tier })
+        ? priceDocument(await planOf(values.stack), { label: `stack ${values.stack}`, tier: values.tier })
         : priceDocument(readJsonFile(values.from!), { label: values.from!, tier: values.tier });
     process.stdout.write(
       values.json

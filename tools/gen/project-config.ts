@@ -5,13 +5,24 @@
  * a test fails when either is stale.
  */
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import { CONFIG_KEYS, type ConfigKeyDef, PROJECT } from "../../stacks/config";
 import { PREVIEW_CONFIG_KEYS, PREVIEW_PROJECT } from "../../stacks/preview/config";
 
-/** Both projects run TypeScript through the CLI's nodejs runtime with npm, the same way. */
-const RUNTIME = { name: "nodejs", options: { typescript: true, packagemanager: "npm" } };
+/** The compiler options of every Pulumi program of the repository (no test files, no jest types). */
+export const PROGRAMS_TSCONFIG = "tsconfig.programs.json";
+
+/**
+ * `runtime` of a project whose program runs in `programDir` (relative to the repository root): both projects run
+ * TypeScript through the CLI's nodejs runtime with npm, the same way. The CLI hands runtime.options.tsconfig to the
+ * program verbatim (PULUMI_NODEJS_TSCONFIG_PATH) and @pulumi/pulumi's cmd/run resolves it against the program's
+ * folder — its working directory — not against Pulumi.yaml.
+ */
+export function nodeRuntime(programDir: string): { name: string; options: Record<string, unknown> } {
+  const tsconfig = relative(programDir, PROGRAMS_TSCONFIG).split("\\").join("/");
+  return { name: "nodejs", options: { typescript: true, tsconfig, packagemanager: "npm" } };
+}
 
 function declaration(def: ConfigKeyDef): Record<string, unknown> {
   // A `flag` is declared as a string so that "" can mean "inherit the tier's value".
@@ -36,7 +47,7 @@ export function renderProjectFile(): string {
       name: PROJECT,
       description:
         "StoryForge platform: VPC, RDS PostgreSQL, ElastiCache Redis, OpenSearch, EKS and CloudFront per capacity tier",
-      runtime: RUNTIME,
+      runtime: nodeRuntime("infra"),
       main: "infra/",
     },
     CONFIG_KEYS,
@@ -51,7 +62,7 @@ export function renderPreviewProjectFile(): string {
     {
       name: PREVIEW_PROJECT,
       description: "StoryForge preview stacks: a branch's API, worker, PostgreSQL and Redis in a tier stack's cluster",
-      runtime: RUNTIME,
+      runtime: nodeRuntime("previews"),
       main: "index.ts",
     },
     PREVIEW_CONFIG_KEYS,

@@ -1,11 +1,13 @@
 /**
- * The README's tier and config tables, rendered from the tier model and CONFIG_KEYS so they cannot drift.
+ * The README's tier, config and stack-output tables, rendered from the tier model, CONFIG_KEYS and the typed outputs
+ * (tools/gen/outputs-table.ts) so they cannot drift.
  * `npm run gen:readme` rewrites the marked blocks of README.md; a test fails when they are stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, PROJECT } from "../../stacks/config";
 import { TIER_NAMES, TIERS, type Sized } from "../../stacks/tiers";
+import { renderPreviewOutputs, renderTierOutputs } from "./outputs-table";
 
 const usd = (n: number) => `$${n.toLocaleString("en-US")}`;
 const sized = (count: number, s: Sized) => `${count} × ${s.instanceClass} (${s.vcpu} vCPU, ${s.memoryGiB} GiB)`;
@@ -57,14 +59,20 @@ export function renderConfigTable(): string {
   const lines = ["| Key | Type | Default | Description |", "|---|---|---|---|"];
   for (const def of CONFIG_KEYS) {
     const type = def.type === "flag" ? "true/false" : def.type;
-    const dflt =
-      def.default === undefined ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
+    // A choice whose declared default is "" is still required: the program stops until it is made.
+    const required = def.default === undefined || (def.oneOf !== undefined && def.default === "");
+    const dflt = required ? "required" : def.tierPath ? "the tier's value" : `\`${JSON.stringify(def.default)}\``;
     lines.push(`| \`${PROJECT}:${def.key}\` | ${type} | ${dflt} | ${def.description.replace(/\|/g, "\\|")} |`);
   }
   return lines.join("\n");
 }
 
-const BLOCKS: Record<string, () => string> = { "tier-table": renderTierTable, "config-keys": renderConfigTable };
+const BLOCKS: Record<string, () => string> = {
+  "tier-table": renderTierTable,
+  "config-keys": renderConfigTable,
+  "tier-outputs": renderTierOutputs,
+  "preview-outputs": renderPreviewOutputs,
+};
 
 /** README text with every generated block replaced by its current rendering. */
 export function refreshReadme(text: string): string {

@@ -1,6 +1,8 @@
 // `npm run image -- <command>`: the app image without Docker (buildah and podman from Debian, as root).
 //   base            make (or find) the stand-in for the Dockerfile's node base image
 //   build           base, then build the Dockerfile on it; prints the image's name and size
+//   tag             prints this checkout's tier image tag (src-<hash of the build context>): what a rollback to
+//                   it sets as storyforge:imageTag
 //   node-bin        prints the bin folder of the Dockerfile's Node version for this machine (used by .ci/run)
 //   run api|worker|migrate
 //                   runs the built image the way the cluster does (uid 1000, read-only root, /tmp tmpfs, host
@@ -12,6 +14,8 @@ import { buildAppImage } from "./build";
 import { engineFor, ensureTools, podman } from "./engine";
 import { nodeBinFor } from "./node-dist";
 import { appContainerArgs, appEnvKeys, ENTRY_POINTS, type EntryPoint } from "./run";
+import { SOURCE_TAG_PREFIX } from "../../infra/components/image";
+import { contextHash } from "../../infra/lib/build-context";
 
 const ROOT = join(__dirname, "..", "..");
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${base.name}\n`);
   } else if (command === "build") {
     process.stdout.write(`${await build()}\n`);
+  } else if (command === "tag") {
+    process.stdout.write(`${SOURCE_TAG_PREFIX}${contextHash(ROOT)}\n`);
   } else if (command === "node-bin") {
     const version = targetNodeVersion(readFileSync(join(ROOT, "Dockerfile"), "utf8"));
     process.stdout.write(`${await nodeBinFor(version, join(ROOT, ".tmp", "node"))}\n`);
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     // Attached: Ctrl-C reaches podman, which stops the container; --rm removes it.
     await podman(engineFor(ROOT), ["run", "--rm", ...args], { timeoutMs: 24 * 3600_000, inherit: true });
   } else {
-    throw new Error("usage: npm run image -- base | build | node-bin | run <api|worker|migrate>");
+    throw new Error("usage: npm run image -- base | build | tag | node-bin | run <api|worker|migrate>");
   }
 }
 

@@ -7,7 +7,16 @@
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { packTargetOf, planStack, PlanError, projectOf, readStackFile, type ProjectName, validStacks } from "./harness";
+import {
+  packTargetOf,
+  type Plan,
+  planStackRun,
+  PlanError,
+  projectOf,
+  type ProjectName,
+  readStackFile,
+  validStacks,
+} from "./harness";
 import { projectStackDir, stackDir } from "./stack-files";
 import { renderPlan } from "./report";
 import { planBudget } from "../cost/sources";
@@ -44,7 +53,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const plan = await planStack(stack, project === undefined ? {} : { project: project as ProjectName });
+    const { plan, warnings, ms, cached } = await planStackRun(
+      stack,
+      project === undefined ? {} : { project: project as ProjectName },
+    );
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stderr.write(
+      `planned stack "${stack}" through the Pulumi CLI's program runner in ${(ms / 1000).toFixed(1)} s${cached ? " (cached: same sources and config)" : ""}\n`,
+    );
     process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
     // Issue 5: a stack whose expected cost is over its tier's budget fails the plan, naming the lines that do it.
     const budget = planBudget(plan);
@@ -55,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     return reportPolicies(stack, plan, (project as ProjectName | undefined) ?? projectOf(stack));
   } catch (err) {
     const message =
-      err instanceof PlanError || ["ConfigError", "CapacityError", "PackTargetError"].includes((err as Error).name)
+      err instanceof PlanError ||
+      ["ConfigError", "CapacityError", "PackTargetError", "ProjectError"].includes((err as Error).name)
         ? (err as Error).message
         : String((err as Error).stack ?? err);
     process.stderr.write(`plan of stack "${stack}" failed:\n${message}\n`);
@@ -64,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs the policy pack's rules over the plan; prints every finding; 4 when a mandatory one fails. */
-function reportPolicies(stack: string, plan: Awaited<ReturnType<typeof planStack>>, project: ProjectName): number {
+function reportPolicies(stack: string, plan: Plan, project: ProjectName): number {
   // As the pack under the CLI: the stack's project and its config's tier, never its name.
   const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
   // The stack file's settings too, as the CLI hands the pack PULUMI_CONFIG (a budget above the tier's ceiling).

@@ -1,9 +1,9 @@
 /**
- * Strict mocks for Pulumi's mock runtime. Every resource type and provider function the program may use is
- * listed here with what the cloud would fill in (ids, ARNs, endpoints, Kubernetes names), so references resolve.
- * Anything not listed fails the plan loudly instead of quietly returning `{}`.
+ * Strict mock tables for the plan's local engine (tools/plan/engine/): every resource type and provider function
+ * the program may use, with what the cloud would fill in (ids, ARNs, endpoints, Kubernetes names), so references
+ * resolve. Anything not listed fails the plan loudly instead of quietly returning `{}`.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import type { Answers } from "./engine/monitor";
 import { createHash } from "node:crypto";
 import { mockBaseStackOutputs } from "./base-stack";
 
@@ -361,6 +361,16 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
     proxyEndpoint: `https://${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com`,
     expiresAt: "2026-01-01T12:00:00Z",
   }),
+  // The image a rollback runs: what an earlier deploy pushed under that tag (a digest derived from the tag).
+  "aws:ecr/getImage:getImage": (i, env) => ({
+    id: `${i.repositoryName}:${i.imageTag}`,
+    registryId: MOCK_ACCOUNT_ID,
+    repositoryName: i.repositoryName,
+    imageTag: i.imageTag,
+    imageDigest: `sha256:${createHash("sha256").update(`pushed:${i.imageTag}`).digest("hex")}`,
+    imageUri: `${MOCK_ACCOUNT_ID}.dkr.ecr.${env.region}.amazonaws.com/${i.repositoryName}:${i.imageTag}`,
+    imageTags: [i.imageTag],
+  }),
   "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i, env) => ({
     // us-east-1's CloudFront origin-facing list id.
     id:
@@ -390,6 +400,19 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
       status: "ACTIVE",
     };
   },
+  // The account-wide prerequisites exist (npm run bootstrap): the OpenSearch service-linked role.
+  "aws:iam/getRoles:getRoles": (i) => {
+    const names =
+      i.pathPrefix === "/aws-service-role/opensearchservice.amazonaws.com/"
+        ? ["AWSServiceRoleForAmazonOpenSearchService"]
+        : [];
+    return {
+      id: String(i.pathPrefix ?? ""),
+      pathPrefix: i.pathPrefix,
+      names,
+      arns: names.map((n) => `arn:aws:iam::${MOCK_ACCOUNT_ID}:role${String(i.pathPrefix)}${n}`),
+    };
+  },
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
   "aws:index/getRegion:getRegion": (_i, env) => ({ name: env.region, region: env.region, id: env.region }),
   "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({
@@ -398,36 +421,25 @@ export const CALL_RESULTS: Record<string, (inputs: Inputs, env: MockEnv) => Inpu
   }),
 };
 
-/** Component types of this project (`storyforge:*`) register without a provider and need no state. */
-const COMPONENT_PREFIX = "storyforge:";
-const ROOT_STACK = "pulumi:pulumi:Stack";
-
-export class StrictMocks implements pulumi.runtime.Mocks {
-  /** Every failure, so the harness can fail the plan even where the runtime only logs. */
-  readonly errors: string[] = [];
-
-  constructor(private readonly env: MockEnv) {}
-
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Inputs } {
-    if (!args.custom && (args.type.startsWith(COMPONENT_PREFIX) || args.type === ROOT_STACK))
-      return { id: undefined, state: {} };
-    const stateFn = RESOURCE_STATE[args.type];
-    if (!stateFn) {
-      const message = `strict mocks: unknown resource type ${args.type} (resource "${args.name}"); list it in tools/plan/mocks.ts`;
-      this.errors.push(message);
-      throw new Error(message);
-    }
-    const state = { ...args.inputs, ...stateFn(args.inputs, args.name, this.env) };
-    return { id: `${args.name}-id`, state };
-  }
-
-  call(args: pulumi.runtime.MockCallArgs): Inputs {
-    const result = CALL_RESULTS[args.token];
-    if (!result) {
-      const message = `strict mocks: unknown provider function ${args.token}; list it in tools/plan/mocks.ts`;
-      this.errors.push(message);
-      throw new Error(message);
-    }
-    return result(args.inputs, this.env);
-  }
+/**
+ * The engine's answers from the tables above: a custom resource gets the id `<name>-id` and its computed state, a
+ * provider function its result. Anything not listed fails the registration, and with it the plan.
+ */
+export function strictAnswers(env: MockEnv): Answers {
+  return {
+    resource: ({ type, name, inputs }) => {
+      const stateFn = RESOURCE_STATE[type];
+      if (!stateFn) {
+        throw new Error(
+          `strict mocks: unknown resource type ${type} (resource "${name}"); list it in tools/plan/mocks.ts`,
+        );
+      }
+      return { id: `${name}-id`, state: stateFn(inputs, name, env) };
+    },
+    invoke: (token, args) => {
+      const result = CALL_RESULTS[token];
+      if (!result) throw new Error(`strict mocks: unknown provider function ${token}; list it in tools/plan/mocks.ts`);
+      return result(args, env);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run preview -- <command>`: deploy the current branch as a preview stack, list previews, remove them.
  *
- *   up [--name NAME] [--base ORG/PROJECT/STACK]   create or update preview-<name> and print its URL
+ *   up [--name NAME] [--base STACK]               create or update preview-<name> and print its URL
  *   destroy [--name NAME]                         destroy preview-<name> and remove the stack
  *   list                                          previews with owner, branch, commit, last deploy, idle time
  *   gc --idle 72h [--dry-run]                     destroy and remove previews idle longer than the limit
@@ -14,7 +14,8 @@ import { destroy, gc, type GitInfo, list, type PreviewDeps, PreviewError, up } f
 import { parseDuration } from "../../stacks/preview/idle";
 
 export const USAGE = `usage: npm run preview -- <command>
-  up [--name NAME] [--base ORG/PROJECT/STACK]   deploy the branch (or NAME) as preview-<name>, print its URL
+  up [--name NAME] [--base STACK]               deploy the branch (or NAME) as preview-<name> on tier stack STACK
+                                                (v1, or org/storyforge/v1), print its URL
   destroy [--name NAME]                         destroy preview-<name> and remove its stack
   list                                          list previews: owner, branch, commit, last deploy, idle time
   gc --idle 72h [--dry-run]                     destroy previews whose last deploy is older than the limit
@@ -120,9 +121,16 @@ export async function main(argv: string[], deps: PreviewDeps): Promise<number> {
 /** The previews project (previews/Pulumi.yaml): the Automation API's workspace. */
 export const PREVIEWS_WORK_DIR = join(__dirname, "..", "..", "previews");
 
+/** The policy pack and its preview rule set's configuration (README: Policy pack). */
+export const PREVIEW_POLICY_PACK = {
+  dir: join(__dirname, "..", "..", "policies"),
+  config: join(__dirname, "..", "..", "policies", "config.preview.json"),
+};
+
 if (require.main === module) {
   const deps: PreviewDeps = {
     workDir: PREVIEWS_WORK_DIR,
+    policyPack: PREVIEW_POLICY_PACK,
     env: process.env,
     now: () => new Date(),
     git: () => gitInfo(PREVIEWS_WORK_DIR),

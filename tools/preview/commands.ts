@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SemVer } from "semver";
 import { parse } from "yaml";
 import {
   type ConfigMap,
@@ -24,6 +25,7 @@ import { formatDuration, idleFor, isIdle, lastDeployOf, type LastDeploy } from "
 import { PREVIEW_PROJECT } from "../../stacks/preview/config";
 import { isPreviewStack, previewStackName, shortStackName } from "../../stacks/preview/naming";
 import { type PreviewStackOutputs } from "../../previews/outputs";
+import { type Backend, isCloudUrl, MIN_PULUMI_CLI, qualifyBaseStack, SELF_MANAGED_ORG } from "./backend";
 
 /** Stack tags every preview carries. Pulumi tag names allow letters, digits, `-_.:`; values up to 256 chars. */
 export const PREVIEW_TAGS = {
@@ -67,6 +69,11 @@ export interface GitInfo {
 export interface PreviewDeps {
   /** The previews project: the directory holding its Pulumi.yaml and the template Pulumi.preview.yaml (previews/). */
   workDir: string;
+  /**
+   * The policy pack `up` deploys under (policies/) and its configuration for preview stacks
+   * (policies/config.preview.json), as `pulumi up --policy-pack --policy-pack-config` would.
+   */
+  policyPack: { dir: string; config: string };
   /** The Pulumi CLI. Found on PATH when absent (`PulumiCommand.get`). */
   pulumiCommand?: PulumiCommand;
   env: Record<string, string | undefined>;
@@ -79,15 +86,21 @@ export interface PreviewDeps {
 // ---------------------------------------------------------------------------------------------------------------
 // Preconditions: the CLI, the backend, the template
 
-/** The Pulumi CLI, or an error that says how to install it. */
+/** The Pulumi CLI, at least MIN_PULUMI_CLI, or an error that says how to install it. */
 export async function findPulumi(deps: PreviewDeps): Promise<PulumiCommand> {
   if (deps.pulumiCommand) return deps.pulumiCommand;
   try {
-    return await PulumiCommand.get();
+    return await PulumiCommand.get({ version: new SemVer(MIN_PULUMI_CLI) });
   } catch (err) {
     const text = String((err as Error).message ?? err);
     if (/ENOENT|not found/i.test(text)) {
       throw new PreviewError(`The Pulumi CLI is not installed (no \`pulumi\` on PATH). ${INSTALL_HINT}`);
+    }
+    const old = /your current CLI version is (\S+?)\.? Please/.exec(text);
+    if (old) {
+      throw new PreviewError(
+        `The Pulumi CLI is ${old[1]}; previews need ${MIN_PULUMI_CLI} or later (stack tags on self-managed backends). ${INSTALL_HINT}`,
+      );
     }
     throw new PreviewError(`The Pulumi CLI cannot be used: ${firstLines(text)}\n${INSTALL_HINT}`);
   }
@@ -104,7 +117,16 @@ export function firstLines(text: string, count = 3): string {
     .join("\n");
 }
 
-async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
+/** The workspace's own runner (internal, not in its .d.ts): the CLI in its workDir with its environment. */
+function cli(workspace: LocalWorkspace): (args: string[]) => Promise<{ stdout: string }> {
+  const runner = workspace as unknown as { runPulumiCmd(args: string[]): Promise<{ stdout: string }> };
+  if (typeof runner.runPulumiCmd !== "function") {
+    throw new Error("@pulumi/pulumi/automation: LocalWorkspace.runPulumiCmd is gone; the preview commands need it");
+  }
+  return (args) => runner.runPulumiCmd(args);
+}
+
+async function openWorkspace(deps: PreviewDeps): Promise<{ workspace: LocalWorkspace; backend: Backend }> {
   if (!existsSync(join(deps.workDir, "Pulumi.yaml"))) {
     throw new PreviewError(
       `no Pulumi.yaml in ${deps.workDir}: the previews project is missing (regenerate it with npm run gen:project-config)`,
@@ -119,8 +141,10 @@ async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
   }
   const pulumiCommand = await findPulumi(deps);
   const workspace = keepSelection(await LocalWorkspace.create({ workDir: deps.workDir, pulumiCommand }));
+  let whoami: { user: string; url?: string };
   try {
-    await workspace.whoAmI();
+    // --json for the backend's URL (workspace.whoAmI() asks without it when it does not know the CLI's version).
+    whoami = JSON.parse((await cli(workspace)(["whoami", "--json"])).stdout) as { user: string; url?: string };
   } catch (err) {
     throw new PreviewError(
       `Pulumi has no backend or credentials: \`pulumi whoami\` failed:\n${firstLines(String((err as Error).message))}\n` +
@@ -128,7 +152,12 @@ async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
         "PULUMI_BACKEND_URL=file://$HOME/.pulumi-state PULUMI_CONFIG_PASSPHRASE=... npm run preview -- up",
     );
   }
-  return workspace;
+  const url = whoami.url ?? "";
+  if (!isCloudUrl(url)) return { workspace, backend: { url, cloud: false, org: SELF_MANAGED_ORG } };
+  // As the Cloud backend qualifies a stack name: the default org if one is set, else the user's own.
+  const shown = (await cli(workspace)(["org", "get-default"])).stdout.trim();
+  const org = shown === "" || shown === "No Default Org Specified" ? whoami.user : shown;
+  return { workspace, backend: { url, cloud: true, org } };
 }
 
 /**
@@ -138,20 +167,14 @@ async function openWorkspace(deps: PreviewDeps): Promise<LocalWorkspace> {
  * API does for remote workspaces) and creating one leaves the selection alone.
  */
 export function keepSelection(workspace: LocalWorkspace): LocalWorkspace {
-  // The workspace's own runner (internal, not in its .d.ts): the CLI in its workDir with its environment, failures
-  // classified (StackNotFoundError) exactly as for the methods replaced here.
-  const runner = workspace as unknown as { runPulumiCmd(args: string[]): Promise<unknown> };
-  if (typeof runner.runPulumiCmd !== "function") {
-    throw new Error(
-      "@pulumi/pulumi/automation: LocalWorkspace.runPulumiCmd is gone; keepSelection needs another runner",
-    );
-  }
+  // The runner fails exactly as for the methods replaced here (StackNotFoundError), so createOrSelect still works.
+  const run = cli(workspace);
   workspace.selectStack = async (stackName: string) => {
-    await runner.runPulumiCmd(["stack", "--stack", stackName]);
+    await run(["stack", "--stack", stackName]);
   };
   workspace.createStack = async (stackName: string) => {
     const secrets = workspace.secretsProvider ? ["--secrets-provider", workspace.secretsProvider] : [];
-    await runner.runPulumiCmd(["stack", "init", stackName, ...secrets, "--no-select"]);
+    await run(["stack", "init", stackName, ...secrets, "--no-select"]);
   };
   return workspace;
 }
@@ -181,7 +204,10 @@ export function resolveStackName(name: string | undefined, git: GitInfo): string
 export interface UpOptions {
   /** The preview's name (default: the git branch). */
   name?: string;
-  /** Base stack, e.g. organization/storyforge/v1 (default: the template's storyforge:baseStack). */
+  /**
+   * Base stack: a tier stack name (`v1`) or `org/storyforge/<stack>` (default: the template's baseStack), qualified
+   * for the backend by qualifyBaseStack.
+   */
   baseStack?: string;
 }
 
@@ -196,13 +222,22 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
   const git = deps.git();
   const stackName = resolveStackName(opts.name, git);
   // The CLI and the backend first: they are what a developer's machine most often lacks.
-  const workspace = await openWorkspace(deps);
+  const { workspace, backend } = await openWorkspace(deps);
   const template = readTemplate(deps.workDir);
-  const baseStack = opts.baseStack ?? template[PREVIEW_CONFIG.baseStack];
-  if (baseStack === undefined || baseStack === "") {
+  const given = opts.baseStack ?? template[PREVIEW_CONFIG.baseStack];
+  if (given === undefined || given === "") {
     throw new PreviewError(
-      `${PREVIEW_CONFIG.baseStack} is not set in Pulumi.${TEMPLATE_STACK}.yaml: pass --base org/storyforge/<stack>`,
+      `${PREVIEW_CONFIG.baseStack} is not set in Pulumi.${TEMPLATE_STACK}.yaml: pass --base <stack> (e.g. v1)`,
     );
+  }
+  let baseStack: string;
+  try {
+    baseStack = qualifyBaseStack(given, backend);
+  } catch (err) {
+    throw new PreviewError((err as Error).message);
+  }
+  for (const path of [deps.policyPack.dir, deps.policyPack.config]) {
+    if (!existsSync(path)) throw new PreviewError(`the policy pack a preview deploys under is missing: ${path}`);
   }
   const owner = git.email ?? deps.env.USER ?? "unknown";
   const branch = git.branch ?? opts.name ?? "";
@@ -234,7 +269,12 @@ export async function up(opts: UpOptions, deps: PreviewDeps): Promise<UpOutcome>
     [PREVIEW_TAGS.lastDeploy]: deployedAt,
   });
 
-  const result = await stack.up({ onOutput: deps.write });
+  // As the README's `pulumi up --policy-pack policies --policy-pack-config ...`: a mandatory violation stops the deploy.
+  const result = await stack.up({
+    onOutput: deps.write,
+    policyPacks: [deps.policyPack.dir],
+    policyPackConfigs: [deps.policyPack.config],
+  });
   const outputs = Object.fromEntries(
     Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
   );
@@ -265,7 +305,7 @@ export interface DestroyOptions {
 /** Destroys the preview's resources, then removes the stack (its config file and history go with it). */
 export async function destroy(opts: DestroyOptions, deps: PreviewDeps): Promise<{ stackName: string }> {
   const stackName = resolveStackName(opts.name, deps.git());
-  const workspace = await openWorkspace(deps);
+  const { workspace } = await openWorkspace(deps);
   await destroyAndRemove(workspace, stackName, deps);
   return { stackName };
 }
@@ -347,7 +387,7 @@ export function formatPreviews(previews: PreviewInfo[]): string {
 }
 
 export async function list(deps: PreviewDeps): Promise<PreviewInfo[]> {
-  const workspace = await openWorkspace(deps);
+  const { workspace } = await openWorkspace(deps);
   const previews = await collectPreviews(workspace, deps.now());
   deps.write(formatPreviews(previews));
   return previews;
@@ -373,7 +413,7 @@ export interface GcOutcome {
  * preview whose last deploy cannot be read is reported and kept. One failure does not stop the others.
  */
 export async function gc(opts: GcOptions, deps: PreviewDeps): Promise<GcOutcome> {
-  const workspace = await openWorkspace(deps);
+  const { workspace } = await openWorkspace(deps);
   const now = deps.now();
   const previews = await collectPreviews(workspace, now);
   const idle = previews.filter((p) => p.lastDeploy !== undefined && isIdle(p.lastDeploy.at, now, opts.idleMs));

@@ -1,4 +1,4 @@
-import catalogData from "./catalog.json";
+import catalogData from "./prices.json";
 import { INSTANCE_CATALOG, INSTANCE_CLASSES } from "../../../stacks/instances";
 
 /** One price of the catalog. */
@@ -50,7 +50,7 @@ export function parseCatalog(raw: unknown): Catalog {
 }
 
 /**
- * The committed us-east-1 catalog: infra/lib/cost/catalog.json plus the instance-hour prices of the instance catalog
+ * The committed us-east-1 catalog: infra/lib/cost/prices.json plus the instance-hour prices of the instance catalog
  * (stacks/instance-classes.json), which keeps each class's price beside its shape.
  */
 export const DEFAULT_CATALOG: Catalog = parseCatalog(withInstancePrices(catalogData));

@@ -63,10 +63,16 @@ function sumRanges(ranges: readonly Range[]): Range {
 }
 
 export function estimateCost(
-  resources: readonly CostResource[],
+  listed: readonly CostResource[],
   usage: UsageAssumptions,
   opts: EstimateOptions = {},
 ): CostEstimate {
+  // One order whatever the source lists them in (the program's inventory in declaration order, the plan in its own,
+  // a `pulumi preview --json` in the engine's): which resource carries a usage pool, and the order of lines and
+  // notes, must not depend on it, or the `cost` output and the offline estimate of the same stack would differ.
+  const resources = [...listed].sort((a, b) =>
+    a.name === b.name ? a.type.localeCompare(b.type) : a.name.localeCompare(b.name),
+  );
   const catalog = opts.catalog ?? DEFAULT_CATALOG;
   const declaredRegion = opts.region ?? providerRegion(resources);
   const defaultRegion = declaredRegion ?? catalog.region;

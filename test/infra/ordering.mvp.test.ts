@@ -1,0 +1,3 @@
+import { orderingSuite } from "./ordering.checks";
+
+orderingSuite("mvp", { replicas: 1, search: false });
