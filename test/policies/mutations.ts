@@ -256,8 +256,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     label: "17 the workload namespace's Pod Security label is relaxed to privileged",
     change: (plan) =>
-      (inputs(one(plan, "kubernetes:core/v1:Namespace")).metadata.labels["pod-security.kubernetes.io/enforce"] =
-        "privileged"),
+      (inputs(one(plan, "kubernetes:core/v1:Namespace", named("workloads-namespace"))).metadata.labels[
+        "pod-security.kubernetes.io/enforce"
+      ] = "privileged"),
     policy: "k8s-namespace-pss-enforced",
     message: /enforces "privileged", not restricted/,
   },
