@@ -9,7 +9,17 @@
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { packTargetOf, type Plan, planStackRun, PlanError, projectOf, type ProjectName, validStacks } from "./harness";
+import {
+  packTargetOf,
+  type Plan,
+  planStackRun,
+  PlanError,
+  projectOf,
+  type ProjectName,
+  readStackFile,
+  validStacks,
+} from "./harness";
+import { projectStackDir, stackDir } from "./stack-files";
 import { writeFileSync } from "node:fs";
 import { renderPlan } from "./report";
 import { buildDiagram, renderMermaid, renderSvg } from "./diagram";
@@ -98,7 +108,9 @@ async function main(argv: string[]): Promise<number> {
 function reportPolicies(stack: string, plan: Plan, project: ProjectName): number {
   // As the pack under the CLI: the stack's project and its config's tier, never its name.
   const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
-  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack) });
+  // The stack file's settings too, as the CLI hands the pack PULUMI_CONFIG (a budget above the tier's ceiling).
+  const stackConfig = readStackFile(stack, projectStackDir(project, stackDir())).values;
+  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack), stackConfig });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
   process.stderr.write(
