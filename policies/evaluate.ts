@@ -30,6 +30,14 @@ export interface PlannedResource {
 export interface Plan {
   stack: string;
   resources: readonly PlannedResource[];
+  /** The stack's outputs (secrets as "[secret]"), presented to stack rules as the root `pulumi:pulumi:Stack`. */
+  outputs?: Record<string, unknown>;
+}
+
+/** The root stack resource the engine lists in AnalyzeStack, carrying the plan's outputs. */
+export function rootStackResource(plan: Plan): PlannedResource[] {
+  if (plan.outputs === undefined) return [];
+  return [{ type: "pulumi:pulumi:Stack", name: `${PROJECT}-${plan.stack}`, inputs: { outputs: plan.outputs } }];
 }
 
 export interface Finding {
@@ -137,11 +145,17 @@ export function stackPolicyConfig(stack: string, dir: string = __dirname): Recor
   const path = join(dir, `config.${stack}.json`);
   if (!existsSync(path)) return {};
   const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  // Only waivers belong here: a level override (a bare string, `enforcementLevel`, or "all") would change what the CLI
+  // enforces where the pack and the offline evaluator cannot see it (research note §4).
   return Object.fromEntries(
-    Object.entries(raw).map(([policy, value]) => [
-      policy,
-      typeof value === "object" && value !== null ? (value as RuleConfig) : {},
-    ]),
+    Object.entries(raw).map(([policy, value]) => {
+      const keys = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+      if (policy === "all" || keys.length === 0 || keys.some((k) => k !== "exempt"))
+        throw new Error(
+          `${path}: "${policy}" must be {"exempt": [...]} (waivers only; no "all", enforcement levels or other settings), got ${JSON.stringify(value)}`,
+        );
+      return [policy, value as RuleConfig];
+    }),
   );
 }
 
@@ -162,7 +176,7 @@ function settle(result: Promise<void> | void, policy: string): void {
 export function evaluatePolicies(
   plan: Plan,
   target: PolicyTarget,
-  options: { rules?: readonly Rule[]; config?: Record<string, RuleConfig> } = {},
+  options: { rules?: readonly Rule[]; config?: Record<string, RuleConfig>; stackConfig?: Record<string, unknown> } = {},
 ): Finding[] {
   const all = options.rules ?? ALL_RULES;
   for (const key of Object.keys(options.config ?? {})) {
@@ -171,10 +185,14 @@ export function evaluatePolicies(
   }
   const rules = rulesFor(target, all);
   const findings: Finding[] = [];
-  const stackResources = policyResources(plan.stack, plan.resources, offlineIdOf);
+  const stackResources = policyResources(plan.stack, [...plan.resources, ...rootStackResource(plan)], offlineIdOf);
   for (const rule of rules) {
     const configured = options.config?.[rule.name] ?? {};
-    const config: RuleConfig = { ...configured, tier: ruleTarget(target, configured.tier, rule.name) };
+    const config: RuleConfig = {
+      ...configured,
+      tier: ruleTarget(target, configured.tier, rule.name),
+      ...(options.stackConfig === undefined ? {} : { stackConfig: options.stackConfig }),
+    };
     const base = { policy: rule.name, level: rule.level, enforcement: enforcementFor(rule.level, target) };
     if (isStackRule(rule)) {
       settle(

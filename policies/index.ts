@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyPack } from "@pulumi/policy";
 import { buildPolicies } from "./pack";
+import { BUDGET_KEY } from "./rules/stack";
 import { TIER_ENV, resolvePackTarget } from "./tier";
 
 const target = resolvePackTarget({
@@ -20,7 +21,11 @@ const target = resolvePackTarget({
   env: process.env[TIER_ENV],
 });
 
+// The stack's own settings, which rules about what the resource view cannot see check (policies/rules/stack.ts).
+const storyforge = new pulumi.Config("storyforge");
+const stackConfig = { [BUDGET_KEY]: storyforge.get(BUDGET_KEY.slice(BUDGET_KEY.indexOf(":") + 1)) };
+
 new PolicyPack("storyforge", {
   description: `StoryForge security, reliability, capacity and cost guardrails, enforced for ${target === "preview" ? "a preview stack" : `tier ${target}`}.`,
-  policies: buildPolicies(target),
+  policies: buildPolicies(target, undefined, stackConfig),
 });

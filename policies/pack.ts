@@ -25,19 +25,28 @@ function withTarget<A extends ResourceValidationArgs | StackValidationArgs>(
   args: A,
   target: PolicyTarget,
   policy: string,
+  stackConfig: Record<string, unknown> | undefined,
 ): A {
   return {
     ...args,
     getConfig: <T extends object>() => {
       const config = args.getConfig<RuleConfig>();
-      return { ...config, tier: ruleTarget(target, config.tier, policy) } as T;
+      return { ...config, tier: ruleTarget(target, config.tier, policy), stackConfig } as T;
     },
   };
 }
 
-export function buildPolicies(target: PolicyTarget, rules: readonly Rule[] = ALL_RULES): Policies {
+/**
+ * `stackConfig`: the stack's `storyforge:*` config as the CLI hands it to the pack (PULUMI_CONFIG), for the rules that
+ * check the stack's own settings (policies/rules/stack.ts).
+ */
+export function buildPolicies(
+  target: PolicyTarget,
+  rules: readonly Rule[] = ALL_RULES,
+  stackConfig?: Record<string, unknown>,
+): Policies {
   return rulesFor(target, rules).map((rule): ResourceValidationPolicy | StackValidationPolicy => {
-    const { level, sources, tierOnly: _tierOnly, ...policy } = rule;
+    const { level, sources, tierOnly: _tierOnly, checks: _checks, waivable: _waivable, ...policy } = rule;
     const common = {
       ...policy,
       enforcementLevel: enforcementFor(level, target),
@@ -47,12 +56,13 @@ export function buildPolicies(target: PolicyTarget, rules: readonly Rule[] = ALL
     if (isStackRule(rule)) {
       return {
         ...common,
-        validateStack: (args, report) => rule.validateStack(withTarget(args, target, rule.name), report),
+        validateStack: (args, report) => rule.validateStack(withTarget(args, target, rule.name, stackConfig), report),
       };
     }
     return {
       ...common,
-      validateResource: (args, report) => rule.validateResource(withTarget(args, target, rule.name), report),
+      validateResource: (args, report) =>
+        rule.validateResource(withTarget(args, target, rule.name, stackConfig), report),
     };
   });
 }

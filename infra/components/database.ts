@@ -17,8 +17,12 @@ export function databaseArgsProblems(a: {
   replicas: number;
   maxStorageFactor: number;
   monitoringInterval: number;
+  logRetentionDays: number;
 }): string[] {
   const problems: string[] = [];
+  if (!Number.isInteger(a.logRetentionDays) || a.logRetentionDays < 1) {
+    problems.push(`logRetentionDays must be a positive whole number, got ${a.logRetentionDays}`);
+  }
   if (!Number.isInteger(a.replicas) || a.replicas < 0 || a.replicas > 5) {
     problems.push(`database.replicas.count must be between 0 and 5, got ${a.replicas}`);
   }
@@ -56,6 +60,8 @@ export interface DatabaseArgs {
    * @default 60
    */
   monitoringIntervalSeconds?: number;
+  /** Days CloudWatch keeps the logs RDS exports (postgresql, upgrade); default 30, as the cluster's. */
+  logRetentionDays?: number;
 }
 
 /**
@@ -94,7 +100,13 @@ export class Database extends pulumi.ComponentResource {
     const zones = context.config.tier.network.azCount;
     const maxStorageFactor = args.maxStorageFactor ?? 2;
     const monitoringInterval = args.monitoringIntervalSeconds ?? 60;
-    const problems = databaseArgsProblems({ replicas: spec.replicas.count, maxStorageFactor, monitoringInterval });
+    const logRetentionDays = args.logRetentionDays ?? 30;
+    const problems = databaseArgsProblems({
+      replicas: spec.replicas.count,
+      maxStorageFactor,
+      monitoringInterval,
+      logRetentionDays,
+    });
     if (problems.length > 0) throw new Error(problems.join("\n"));
     const parent = { parent: this };
     this.primaryInstanceClass = spec.primary.instanceClass;
@@ -209,6 +221,17 @@ export class Database extends pulumi.ComponentResource {
       caCertIdentifier: "rds-ca-rsa2048-g1",
     };
 
+    // RDS creates the groups it exports logs to with no retention (kept and billed forever); ours come first, with it.
+    const exportLogGroups = (id: string, resource: string) =>
+      common.enabledCloudwatchLogsExports.map(
+        (type) =>
+          new aws.cloudwatch.LogGroup(
+            `${resource}-${type}-logs`,
+            { name: `/aws/rds/instance/${id}/${type}`, retentionInDays: logRetentionDays, tags: context.tags() },
+            parent,
+          ),
+      );
+
     const primaryId = context.name("postgres", NAME_LIMITS.rds);
     const maxAllocatedStorage = Math.round(spec.primary.storageGb * maxStorageFactor);
     // A final snapshot's name must be new in the account; one per stack generation, stable across updates (a new
@@ -249,7 +272,12 @@ export class Database extends pulumi.ComponentResource {
         deleteAutomatedBackups: !spec.finalSnapshot,
         tags: context.tags({ Name: primaryId, role: "primary" }),
       },
-      { parent: this, protect: spec.deletionProtection, ...zonePinned },
+      {
+        parent: this,
+        protect: spec.deletionProtection,
+        ...zonePinned,
+        dependsOn: exportLogGroups(primaryId, `${name}-primary`),
+      },
     );
     this.primaryAddress = this.primary.address;
 
@@ -278,7 +306,14 @@ export class Database extends pulumi.ComponentResource {
             skipFinalSnapshot: true,
             tags: context.tags({ Name: id, role: "replica" }),
           },
-          { parent: this, ...zonePinned, dependsOn: previous === undefined ? [] : [previous] },
+          {
+            ...parent,
+            ...zonePinned,
+            dependsOn: [
+              ...(previous === undefined ? [] : [previous]),
+              ...exportLogGroups(id, `${name}-replica-${i + 1}`),
+            ],
+          },
         ),
       );
     }

@@ -24,7 +24,12 @@ export const pdbAllowsDisruption = stackRule({
   description:
     "Every Deployment has a PodDisruptionBudget that allows at least one disruption at its smallest scale, and whose minAvailable does not exceed its autoscaler's minimum.",
   level: "M",
-  sources: ["Polaris pdbMinAvailableGreaterThanHPAMinReplicas", "kube-score deployment-has-poddisruptionbudget"],
+  sources: [
+    "Polaris pdbMinAvailableGreaterThanHPAMinReplicas",
+    "Polaris pdbDisruptionsIsZero",
+    "kube-score deployment-has-poddisruptionbudget",
+    "kube-score poddisruptionbudget-has-policy",
+  ],
   check: (resources, _ctx, report) => {
     const pdbs = ofType(resources, PDB);
     const autoscalers = autoscalersOf(resources);
@@ -102,7 +107,12 @@ export const autoscalerMinMax = stackRule({
   description: "Autoscalers keep at least two replicas (three at v2) and may scale above their minimum.",
   level: "T",
   tierOnly: true,
-  sources: ["seed 000 §4.1/§5.1 (minReplicas 2 and 3)", "Polaris hpaMinAvailability"],
+  sources: [
+    "seed 000 §4.1/§5.1 (minReplicas 2 and 3)",
+    "Polaris hpaMinAvailability",
+    "Polaris hpaMaxAvailability",
+    "kube-score horizontalpodautoscaler-replicas",
+  ],
   check: (resources, ctx, report) => {
     const floor = minimumReplicas(ctx.tier);
     for (const scaler of autoscalersOf(resources)) {

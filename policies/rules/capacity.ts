@@ -112,10 +112,15 @@ export function declaredTier(
   return { spec: { ...tier, database, workloads }, nodeGroups };
 }
 
+/** checkCapacity's inequalities (b) and (c), which capacity-connection-budget checks from the plan. */
+function isConnectionProblem(problem: string): boolean {
+  return problem.startsWith("pgbouncer clients:") || problem.startsWith("rds ");
+}
+
 export const capacityAddsUp = stackRule({
   name: "capacity-adds-up",
   description:
-    "The autoscalers' maxima fit the node groups' maximum allocatable resources, and the PgBouncer client and RDS connection budgets hold (infra/lib/capacity/).",
+    "The autoscalers' maxima fit the node groups' maximum allocatable resources, and the API's maximum serves the tier's origin rate (infra/lib/capacity/); the connection budget is capacity-connection-budget.",
   level: "M",
   tierOnly: true,
   sources: [
@@ -125,7 +130,10 @@ export const capacityAddsUp = stackRule({
   ],
   check: (resources, ctx, report) => {
     const { spec, nodeGroups } = declaredTier(resources, ctx.sizing);
-    for (const problem of checkCapacity(spec, { nodeGroups }).problems) report(problem);
+    // The connection budget is capacity-connection-budget's, read from the plan's pgbouncer.ini and parameter group
+    // rather than the program's constants (issue 13).
+    for (const problem of checkCapacity(spec, { nodeGroups }).problems.filter((p) => !isConnectionProblem(p)))
+      report(problem);
   },
 });
 

@@ -20,11 +20,13 @@ export const BUCKET_VERSIONING = [
 
 const HTTPS_ONLY = ["redirect-to-https", "https-only"];
 
-export const cloudfrontHttps = resourceRule({
-  name: "cloudfront-https-tls12",
-  description: "CloudFront serves viewers over HTTPS only, with a TLS 1.2+ security policy.",
+export const cloudfrontViewerHttps = resourceRule({
+  name: "cloudfront-viewer-https",
+  description: "CloudFront serves viewers over HTTPS only, in every cache behaviour (never waivable).",
   level: "M",
-  sources: ["CKV_AWS_34", "CKV_AWS_174"],
+  // Plain HTTP to viewers has no legitimate exception on this platform, so no waiver may silence it (issue 13).
+  waivable: false,
+  sources: ["CKV_AWS_34"],
   types: DISTRIBUTION,
   check: (props, _ctx, report) => {
     const behaviours: Array<[string, Props | undefined]> = [
@@ -41,15 +43,35 @@ export const cloudfrontHttps = resourceRule({
         );
       }
     }
+  },
+});
+
+/** Checkov CKV_AWS_174's pattern: TLSv1.2_2018, TLSv1.2_2019, TLSv1.2_2021, TLSv1.3_2025… */
+const TLS12_OR_LATER = /^TLSv1\.[23]_\d{4}$/;
+
+export const cloudfrontTls12 = resourceRule({
+  name: "cloudfront-tls12-minimum",
+  description:
+    "CloudFront viewers negotiate TLS 1.2 or later: a custom certificate with a TLSv1.2_* (or later) security policy. The default certificate is waivable (check default-certificate); a weak policy on a custom certificate is check protocol-version.",
+  level: "M",
+  checks: ["default-certificate", "protocol-version"],
+  sources: ["CKV_AWS_174", "CKV2_AWS_42"],
+  types: DISTRIBUTION,
+  check: (props, _ctx, report) => {
     const certificate: Props = props.viewerCertificate ?? {};
     // The default *.cloudfront.net certificate pins the security policy to TLSv1.
-    const policy: unknown =
-      certificate.cloudfrontDefaultCertificate === true
-        ? "TLSv1 (default certificate)"
-        : certificate.minimumProtocolVersion;
-    if (typeof policy !== "string" || !policy.startsWith("TLSv1.2")) {
+    if (certificate.cloudfrontDefaultCertificate === true) {
+      report(
+        "viewer TLS policy is TLSv1 (default certificate); use a custom certificate with TLSv1.2_2021 or later",
+        "default-certificate",
+      );
+      return;
+    }
+    const policy: unknown = certificate.minimumProtocolVersion;
+    if (typeof policy !== "string" || !TLS12_OR_LATER.test(policy)) {
       report(
         `viewer TLS policy is ${JSON.stringify(policy ?? "(unset)")}; use TLSv1.2_2021 or later with a custom certificate`,
+        "protocol-version",
       );
     }
   },
@@ -133,7 +155,8 @@ export const s3Encrypted = stackRule({
   name: "s3-encryption",
   description: "Every bucket declares default server-side encryption.",
   level: "M",
-  sources: ["CKV_AWS_19", "CKV_AWS_145"],
+  // Not CKV_AWS_145 (SSE-KMS): ALB access logs support SSE-S3 only, so AES256 is accepted (research note §1).
+  sources: ["CKV_AWS_19"],
   check: (resources, _ctx, report) => {
     for (const bucket of ofType(resources, BUCKET)) {
       const rules = [
@@ -169,7 +192,8 @@ export const s3Versioning = stackRule({
 });
 
 export const cdnRules: readonly Rule[] = [
-  cloudfrontHttps,
+  cloudfrontViewerHttps,
+  cloudfrontTls12,
   cloudfrontOriginAccessControl,
   cloudfrontLogging,
   cloudfrontWaf,

@@ -48,7 +48,7 @@ export const rdsMultiAz = resourceRule({
   name: "rds-primary-multi-az",
   description: "The RDS primary runs Multi-AZ with a standby in a second zone.",
   level: "T",
-  sources: ["CKV_AWS_157"],
+  sources: ["CKV_AWS_157", "AWSGuard rds-instance-multi-az-enabled"],
   types: RDS_INSTANCE,
   check: (props, _ctx, report) => {
     if (!isReplica(props) && props.multiAz !== true) report("the primary is not Multi-AZ (`multiAz` is not true)");
@@ -176,7 +176,7 @@ export const cacheFailover = resourceRule({
   name: "elasticache-failover",
   description: "ElastiCache replication groups fail over automatically, Multi-AZ, with at least one replica per shard.",
   level: "T",
-  sources: ["AWS ElastiCache reliability best practice (Multi-AZ with automatic failover)"],
+  sources: ["CKV2_AWS_50", "AWS ElastiCache reliability best practice (Multi-AZ with automatic failover)"],
   types: REPLICATION_GROUP,
   check: (props, _ctx, report) => {
     if (props.automaticFailoverEnabled !== true) report("`automaticFailoverEnabled` is not true");
@@ -195,7 +195,8 @@ export const cacheSnapshotRetention = resourceRule({
   name: "elasticache-snapshot-retention",
   description: "ElastiCache replication groups keep automatic snapshots for at least one day.",
   level: "T",
-  sources: ["CKV_AWS_134"],
+  // Checkov applies CKV_AWS_134 to aws_elasticache_cluster only; no check reads a replication group's limit.
+  sources: ["CKV_AWS_134 (analog: replication groups)"],
   types: REPLICATION_GROUP,
   check: (props, _ctx, report) => {
     const days = typeof props.snapshotRetentionLimit === "number" ? props.snapshotRetentionLimit : 0;
@@ -289,7 +290,7 @@ export const searchFineGrainedAccess = resourceRule({
   name: "opensearch-fine-grained-access",
   description: "OpenSearch domains use fine-grained access control without anonymous access.",
   level: "T",
-  sources: ["AWS OpenSearch security best practice (fine-grained access control)"],
+  sources: ["CKV2_AWS_52", "AWS OpenSearch security best practice (fine-grained access control)"],
   types: SEARCH_DOMAIN,
   check: (props, _ctx, report) => {
     const security = props.advancedSecurityOptions ?? {};
@@ -303,7 +304,12 @@ export const searchClusterResilience = resourceRule({
   name: "opensearch-cluster-resilience",
   description: "OpenSearch domains run three dedicated masters, zone awareness and at least three data nodes.",
   level: "T",
-  sources: ["seed 000 §6.1 (3 cluster managers)", "AWS OpenSearch best practices (dedicated masters, Multi-AZ)"],
+  sources: [
+    "CKV_AWS_318",
+    "CKV2_AWS_59",
+    "seed 000 §6.1 (3 cluster managers)",
+    "AWS OpenSearch best practices (dedicated masters, Multi-AZ)",
+  ],
   types: SEARCH_DOMAIN,
   check: (props, _ctx, report) => {
     const cluster = props.clusterConfig ?? {};
@@ -326,7 +332,8 @@ export const searchLogPublishing = resourceRule({
   name: "opensearch-log-publishing",
   description: "OpenSearch domains publish application and slow-search logs to CloudWatch.",
   level: "A",
-  sources: ["CKV_AWS_84", "CKV_AWS_317"],
+  // Not CKV_AWS_317: that check requires AUDIT_LOGS, which is opensearch-audit-logs (research note §1).
+  sources: ["CKV_AWS_84"],
   types: SEARCH_DOMAIN,
   check: (props, _ctx, report) => {
     const enabled = asArray(props.logPublishingOptions)

@@ -5,9 +5,16 @@ import { cdnRules } from "./cdn";
 import { clusterRules } from "./cluster";
 import { costRules } from "./cost";
 import { dataRules } from "./data";
+import { depthRules } from "./depth";
+import { edgeRules } from "./edge";
+import { encryptionRules } from "./encryption";
+import { iamRules } from "./iam";
 import type { Rule } from "./kit";
 import { monitoringRules } from "./monitoring";
 import { networkRules } from "./network";
+import { platformRules } from "./platform";
+import { podRules } from "./pods";
+import { stackRules } from "./stack";
 import { tagRules } from "./tags";
 import { workloadRules } from "./workloads";
 
@@ -21,5 +28,12 @@ export const ALL_RULES: readonly Rule[] = [
   ...capacityRules,
   ...costRules,
   ...tagRules,
+  ...iamRules,
+  ...encryptionRules,
+  ...edgeRules,
+  ...podRules,
+  ...platformRules,
+  ...stackRules,
+  ...depthRules,
   ...monitoringRules,
 ];

@@ -31,6 +31,13 @@ export interface RuleMeta {
    * checks tier stacks only and is not in the preview rule set (policies/tier.ts).
    */
   tierOnly?: boolean;
+  /**
+   * The checks a waiver may name (`exempt[].check`), one per condition the rule reports; a report without a check id
+   * is the rule's own name. @default [name]
+   */
+  checks?: readonly string[];
+  /** `false`: no waiver is honoured, and one in policy config is itself a finding (cloudfront-viewer-https). */
+  waivable?: false;
 }
 
 export type ResourceRule = ResourceValidationPolicy & RuleMeta & { validateResource: ResourceValidation };
@@ -41,18 +48,29 @@ export function isStackRule(rule: Rule): rule is StackRule {
   return "validateStack" in rule;
 }
 
-/** A waiver: the resource a rule does not apply to, and why (kept in the policy config file). */
+/**
+ * A waiver: one check of one resource that a rule does not enforce, why, and until when (kept in the policy config
+ * file). It never covers another check of the same rule, and from the day after `expires` it is not honoured.
+ */
 export interface Exemption {
   resource: string;
+  check: string;
   reason: string;
+  /** The last day (UTC, YYYY-MM-DD) the waiver holds. */
+  expires: string;
 }
 
 /** Configuration every rule accepts (`--policy-pack-config`), on top of `enforcementLevel`. */
 export interface RuleConfig {
   /** What the stack is checked as; the pack (and the offline evaluator) fill it with the target they resolved. */
   tier?: PolicyTarget;
-  /** Resources this rule does not apply to. */
+  /** Waivers: one check of one resource each, with a reason and an expiry. */
   exempt?: Exemption[];
+  /**
+   * The stack's own config (`storyforge:*` keys), which the pack reads from PULUMI_CONFIG and the offline evaluator
+   * from the stack file; rules that check what CrossGuard's resource view cannot see read it (policies/rules/stack.ts).
+   */
+  stackConfig?: Record<string, unknown>;
 }
 
 export const RULE_CONFIG_SCHEMA: PolicyConfigSchema = {
@@ -65,11 +83,18 @@ export const RULE_CONFIG_SCHEMA: PolicyConfigSchema = {
     },
     exempt: {
       type: "array",
-      description: "Resources (by logical name) this rule does not apply to, each with the reason.",
+      description:
+        "Waivers: one check of one resource (by logical name) the rule does not enforce, each with the reason and the last day it holds.",
       items: {
         type: "object",
-        properties: { resource: { type: "string", minLength: 1 }, reason: { type: "string", minLength: 1 } },
-        required: ["resource", "reason"],
+        properties: {
+          resource: { type: "string", minLength: 1 },
+          check: { type: "string", minLength: 1 },
+          reason: { type: "string", minLength: 10 },
+          expires: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+        },
+        required: ["resource", "check", "reason", "expires"],
+        additionalProperties: false,
       },
     },
   },
@@ -95,8 +120,75 @@ function tierOf(config: RuleConfig, rule: string): TierName {
   return target;
 }
 
-function isExempt(config: RuleConfig, name: string): boolean {
-  return (config.exempt ?? []).some((e) => e.resource === name);
+/** Today (UTC, YYYY-MM-DD): a waiver holds through its `expires` day. */
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** What is wrong with a waiver entry, or undefined when it is well formed for `rule`. */
+export function waiverProblem(rule: RuleMeta & { name: string }, entry: unknown): string | undefined {
+  const e = (typeof entry === "object" && entry !== null ? entry : {}) as Partial<Record<keyof Exemption, unknown>>;
+  const label = `waiver ${JSON.stringify(entry)}`;
+  if (rule.waivable === false)
+    return `${label}: policy ${rule.name} cannot be waived; fix the resource instead (remove the waiver from the policy config)`;
+  const missing = (["resource", "check", "reason", "expires"] as const).filter(
+    (k) => typeof e[k] !== "string" || e[k] === "",
+  );
+  if (missing.length > 0)
+    return `${label}: a waiver names one resource, one check, a reason and an expiry date; missing ${missing.join(", ")}`;
+  const checks = rule.checks ?? [rule.name];
+  if (!checks.includes(e.check as string))
+    return `${label}: policy ${rule.name} has no check "${String(e.check)}" (its checks: ${checks.join(", ")})`;
+  const expires = e.expires as string;
+  if (!DATE.test(expires) || Number.isNaN(Date.parse(`${expires}T00:00:00Z`)))
+    return `${label}: "expires" must be a date YYYY-MM-DD, got ${JSON.stringify(expires)}`;
+  return undefined;
+}
+
+type WaiverState = { state: "none" } | { state: "active" } | { state: "expired"; expires: string; reason: string };
+
+/** Whether a well-formed waiver in `config` covers `check` of `resource`, and whether it still holds. */
+function waiverFor(
+  config: RuleConfig,
+  rule: RuleMeta & { name: string },
+  resource: string,
+  check: string,
+): WaiverState {
+  if (rule.waivable === false) return { state: "none" };
+  const entries = (config.exempt ?? []).filter(
+    (e) => waiverProblem(rule, e) === undefined && e.resource === resource && e.check === check,
+  );
+  if (entries.length === 0) return { state: "none" };
+  const now = today();
+  if (entries.some((e) => e.expires >= now)) return { state: "active" };
+  const last = entries.map((e) => e.expires).sort()[entries.length - 1];
+  return { state: "expired", expires: last ?? "", reason: entries[0]?.reason ?? "" };
+}
+
+/**
+ * The message of a finding that a waiver would cover: dropped while the waiver holds; once expired, reported with
+ * the expiry named, so a lapsed waiver never turns silently back into a bare finding.
+ */
+function waived(state: WaiverState, check: string, message: string): string | undefined {
+  if (state.state === "active") return undefined;
+  if (state.state === "expired")
+    return `${message} [the waiver of check "${check}" expired on ${state.expires} and is not honoured: renew it with a new date and reason, or fix the resource]`;
+  return message;
+}
+
+/**
+ * A check that throws is a finding at the rule's level naming the rule (fail closed), never a crashed pack. Unknown
+ * values during a preview are rethrown: the SDK turns those into "can't run policy during preview" itself.
+ */
+function failClosed(rule: string, run: () => void, report: (message: string) => void): void {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof Error && err.constructor.name === "UnknownValueError") throw err;
+    report(`${rule} could not evaluate this: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** `aws:rds/instance:Instance` → `rds.Instance`; `kubernetes:apps/v1:Deployment` → `Deployment`. */
@@ -131,14 +223,17 @@ interface ResourceRuleBase extends RuleMeta {
   types: readonly string[];
 }
 
+/** Reports a violation; `check` names the condition (one of the rule's `checks`) so a waiver can cover it alone. */
+export type ResourceReport = (message: string, check?: string) => void;
+
 export type ResourceRuleDefinition =
   | (ResourceRuleBase & {
       tierOnly?: false;
-      check: (props: Props, ctx: ResourceContext, report: (message: string) => void) => void;
+      check: (props: Props, ctx: ResourceContext, report: ResourceReport) => void;
     })
   | (ResourceRuleBase & {
       tierOnly: true;
-      check: (props: Props, ctx: ResourceContext & TierContext, report: (message: string) => void) => void;
+      check: (props: Props, ctx: ResourceContext & TierContext, report: ResourceReport) => void;
     });
 
 export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
@@ -149,15 +244,29 @@ export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
     validateResource: (args, reportViolation) => {
       if (!types.includes(args.type)) return;
       const config = args.getConfig<RuleConfig>();
-      if (isExempt(config, args.name)) return;
-      const ctx: ResourceContext = { name: args.name, type: args.type, target: targetOf(config) };
-      const report = (message: string) => reportViolation(`${describeResource(args.type, args.name)}: ${message}`);
-      if (def.tierOnly) {
-        const tier = tierOf(config, def.name);
-        def.check(args.props, { ...ctx, tier, sizing: TIERS[tier] }, report);
-      } else {
-        def.check(args.props, ctx, report);
+      const subject = describeResource(args.type, args.name);
+      // A malformed or refused waiver is reported on the resource it names: seen once, where it matters.
+      for (const entry of (config.exempt ?? []).filter((e) => e?.resource === args.name)) {
+        const problem = waiverProblem(def, entry);
+        if (problem !== undefined) reportViolation(`${subject}: policy config: ${problem}`);
       }
+      const ctx: ResourceContext = { name: args.name, type: args.type, target: targetOf(config) };
+      const report: ResourceReport = (message, check = def.name) => {
+        const text = waived(waiverFor(config, def, args.name, check), check, message);
+        if (text !== undefined) reportViolation(`${subject}: ${text}`);
+      };
+      failClosed(
+        def.name,
+        () => {
+          if (def.tierOnly) {
+            const tier = tierOf(config, def.name);
+            def.check(args.props, { ...ctx, tier, sizing: TIERS[tier] }, report);
+          } else {
+            def.check(args.props, ctx, report);
+          }
+        },
+        (message) => reportViolation(`${subject}: ${message}`),
+      );
     },
   };
 }
@@ -165,10 +274,19 @@ export function resourceRule(def: ResourceRuleDefinition): ResourceRule {
 /** What a stack check knows besides the resources. */
 export interface StackContext {
   target: PolicyTarget;
+  /** The stack's config, when the pack or the evaluator was given it. */
+  stackConfig?: Record<string, unknown>;
 }
 
-/** Reports a violation about one resource (named in the message, with its URN), or about the stack. */
-export type StackReport = (message: string, resource?: PolicyResource) => void;
+/**
+ * Reports a violation about one resource (named in the message, with its URN), or about the stack; `check` names the
+ * condition (one of the rule's `checks`) so a waiver can cover it alone. A stack-wide finding is waived as resource
+ * "stack".
+ */
+export type StackReport = (message: string, resource?: PolicyResource, check?: string) => void;
+
+/** The resource name a waiver of a stack-wide finding names. */
+export const STACK_SUBJECT = "stack";
 
 interface StackRuleBase extends RuleMeta {
   name: string;
@@ -193,20 +311,28 @@ export function stackRule(def: StackRuleDefinition): StackRule {
     validateStack: (args, reportViolation: ReportViolation) => {
       const config = args.getConfig<RuleConfig>();
       const target = targetOf(config);
-      const report: StackReport = (message, resource) => {
-        if (resource === undefined) {
-          reportViolation(message);
-          return;
-        }
-        if (isExempt(config, resource.name)) return;
-        reportViolation(`${describeResource(resource.type, resource.name)}: ${message}`, resource.urn);
-      };
-      if (def.tierOnly) {
-        const tier = tierOf(config, def.name);
-        def.check(args.resources, { target, tier, sizing: TIERS[tier] }, report);
-      } else {
-        def.check(args.resources, { target }, report);
+      for (const entry of config.exempt ?? []) {
+        const problem = waiverProblem(def, entry);
+        if (problem !== undefined) reportViolation(`policy config: ${problem}`);
       }
+      const report: StackReport = (message, resource, check = def.name) => {
+        const text = waived(waiverFor(config, def, resource?.name ?? STACK_SUBJECT, check), check, message);
+        if (text === undefined) return;
+        if (resource === undefined) reportViolation(text);
+        else reportViolation(`${describeResource(resource.type, resource.name)}: ${text}`, resource.urn);
+      };
+      failClosed(
+        def.name,
+        () => {
+          if (def.tierOnly) {
+            const tier = tierOf(config, def.name);
+            def.check(args.resources, { target, stackConfig: config.stackConfig, tier, sizing: TIERS[tier] }, report);
+          } else {
+            def.check(args.resources, { target, stackConfig: config.stackConfig }, report);
+          }
+        },
+        (message) => reportViolation(message),
+      );
     },
   };
 }

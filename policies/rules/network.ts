@@ -157,13 +157,17 @@ export const dataTierIngressFromGroups = stackRule({
 
 export const vpcFlowLogs = stackRule({
   name: "vpc-flow-logs",
-  description: "Every VPC records flow logs.",
-  level: "A",
+  description: "Every VPC records flow logs of all traffic (mandatory from v1).",
+  level: "T",
   sources: ["CKV2_AWS_11"],
   check: (resources, _ctx, report) => {
     const flowLogs = ofType(resources, FLOW_LOG);
     for (const vpc of ofType(resources, VPC)) {
-      if (!flowLogs.some((f) => refersTo(f.props.vpcId, vpc))) report("has no flow log", vpc);
+      const own = flowLogs.filter((f) => refersTo(f.props.vpcId, vpc));
+      if (own.length === 0) report("has no flow log", vpc);
+      // Rejected-only logs miss the accepted connection an investigation needs.
+      else if (!own.some((f) => (f.props.trafficType ?? "ALL") === "ALL"))
+        report(`flow logs record only ${own.map((f) => String(f.props.trafficType)).join(", ")} traffic, not ALL`, vpc);
     }
   },
 });

@@ -41,7 +41,14 @@ export const containerResources = resourceRule({
   name: "k8s-container-resources",
   description: "Every container requests and limits CPU and memory.",
   level: "M",
-  sources: ["kube-score container-resources", "kube-linter unset-cpu-requirements, unset-memory-requirements"],
+  sources: [
+    "kube-score container-resources",
+    "kube-linter unset-cpu-requirements, unset-memory-requirements",
+    "CKV_K8S_10",
+    "CKV_K8S_11",
+    "CKV_K8S_12",
+    "CKV_K8S_13",
+  ],
   types: POD_OWNERS,
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props)) {
@@ -62,7 +69,7 @@ export const readinessProbe = resourceRule({
   name: "k8s-readiness-probe",
   description: "Every long-running container has a readiness probe.",
   level: "M",
-  sources: ["kube-score pod-probes", "kube-linter no-readiness-probe"],
+  sources: ["kube-score pod-probes", "kube-linter no-readiness-probe", "CKV_K8S_9"],
   types: LONG_RUNNING,
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props).filter((c) => !c.init)) {
@@ -82,7 +89,7 @@ export const livenessProbe = resourceRule({
   description:
     "Every long-running container has a liveness probe that checks something other than its readiness probe.",
   level: "T",
-  sources: ["kube-score pod-probes", "kube-linter no-liveness-probe"],
+  sources: ["kube-score pod-probes-identical", "kube-linter no-liveness-probe", "CKV_K8S_8"],
   types: LONG_RUNNING,
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props).filter((c) => !c.init)) {
@@ -100,7 +107,7 @@ export const imagePinned = resourceRule({
   name: "k8s-image-pinned",
   description: "Every container image is pinned to a tag other than `latest`, or to a digest.",
   level: "M",
-  sources: ["kube-score container-image-tag", "kube-linter latest-tag"],
+  sources: ["kube-score container-image-tag", "kube-linter latest-tag", "CKV_K8S_14", "Polaris tagNotSpecified"],
   types: POD_OWNERS,
   check: (props, ctx, report) => {
     for (const c of containersOf(ctx.type, props)) {
@@ -114,11 +121,18 @@ export const imagePinned = resourceRule({
 export const securityContext = resourceRule({
   name: "k8s-container-security-context",
   description:
-    "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged.",
+    "Containers run as non-root, with a read-only root filesystem, without privilege escalation, unprivileged (each a check of its own, waivable alone).",
   level: "M",
+  checks: ["run-as-non-root", "read-only-root-filesystem", "no-privilege-escalation", "not-privileged"],
+  // Not kube-score container-security-context-user-group-id: it requires UID/GID > 10000; the app runs as 1000.
   sources: [
-    "CIS EKS 4.2.x (pod security)",
-    "kube-score container-security-context-user-group-id, -readonlyrootfilesystem, -privileged",
+    "CIS EKS 4.2.1",
+    "CIS EKS 4.2.5",
+    "CKV_K8S_16",
+    "CKV_K8S_20",
+    "CKV_K8S_22",
+    "CKV_K8S_23",
+    "kube-score container-security-context-readonlyrootfilesystem, -privileged",
   ],
   types: POD_OWNERS,
   check: (props, ctx, report) => {
@@ -126,10 +140,15 @@ export const securityContext = resourceRule({
     for (const c of containersOf(ctx.type, props)) {
       const sc: Props = c.props.securityContext ?? {};
       const nonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-      if (nonRoot !== true) report(`container "${c.name}" may run as root (\`runAsNonRoot\` is not true)`);
-      if (sc.readOnlyRootFilesystem !== true) report(`container "${c.name}" has a writable root filesystem`);
-      if (sc.allowPrivilegeEscalation !== false) report(`container "${c.name}" allows privilege escalation`);
-      if (sc.privileged === true) report(`container "${c.name}" is privileged`);
+      const user: unknown = sc.runAsUser ?? pod.securityContext?.runAsUser;
+      if (nonRoot !== true)
+        report(`container "${c.name}" may run as root (\`runAsNonRoot\` is not true)`, "run-as-non-root");
+      else if (user === 0) report(`container "${c.name}" runs as UID 0 (\`runAsUser: 0\`)`, "run-as-non-root");
+      if (sc.readOnlyRootFilesystem !== true)
+        report(`container "${c.name}" has a writable root filesystem`, "read-only-root-filesystem");
+      if (sc.allowPrivilegeEscalation !== false)
+        report(`container "${c.name}" allows privilege escalation`, "no-privilege-escalation");
+      if (sc.privileged === true) report(`container "${c.name}" is privileged`, "not-privileged");
     }
   },
 });
@@ -138,7 +157,7 @@ export const zoneSpread = resourceRule({
   name: "k8s-zone-spread",
   description: "Deployments spread their pods over availability zones.",
   level: "T",
-  sources: ["kube-score deployment-has-host-podantiaffinity (zone form)", "Polaris topologySpreadConstraint"],
+  sources: ["kube-score pod-topology-spread-constraints", "Polaris topologySpreadConstraint"],
   types: DEPLOYMENT,
   check: (props, ctx, report) => {
     const pod = podSpecOf(ctx.type, props);

@@ -8,8 +8,9 @@ export const GOLDEN_MONTHLY: Record<"mvp" | "v1" | "v2", { min: number; expected
   // through the tier's count (expected) to the HPA maxima with rollout surge and zone loss (max); the internal ALB
   // behind CloudFront's VPC origin has no public IPv4 addresses (-$10.95 on every figure); v2's OpenSearch runs
   // 6 data nodes (2 per zone, was 5) and 3 coordinators (+$752.31 on every figure). Main's monitoring (issue 16) adds
-  // the same as on main: +$64.88 mvp, +$83.33 v1, +$128.00 v2.
-  mvp: { min: 1915.11, expected: 2134.81, max: 2479.0 },
-  v1: { min: 7119.53, expected: 8201.18, max: 8264.74 },
-  v2: { min: 31662.44, expected: 36550.01, max: 36613.58 },
+  // the same as on main: +$64.88 mvp, +$83.33 v1, +$128.00 v2. Issue 17's inter-AZ transfer adds the same as on
+  // main: +$4.80 mvp, +$48 v1, +$480 v2 on every figure.
+  mvp: { min: 1919.91, expected: 2139.61, max: 2483.8 },
+  v1: { min: 7167.53, expected: 8249.18, max: 8312.74 },
+  v2: { min: 32142.44, expected: 37030.01, max: 37093.58 },
 };

@@ -56,7 +56,9 @@ describe("Markdown diff", () => {
     );
     expect(md).toMatch(/\| \+ \| \(stack\) \| cdn \| Data transfer out, first 10tb \|/);
     expect(md).toMatch(/\| - \| \(stack\) \| nat-1 \| NAT gateway hours \|/);
-    expect(md).toMatch(/\*\*\d+ added, 1 removed, 1 changed\*\* \(\d+ unchanged\)/);
+    expect(md).toMatch(
+      /\*\*\d+ added, 1 removed, 1 changed\*\* by resources; \d+ moved by usage assumptions \(\d+ unchanged\)/,
+    );
   });
 
   it("matches lines whose details in parentheses differ, such as node counts", () => {

@@ -314,6 +314,55 @@ describe("components", () => {
   });
 });
 
+describe("inter-AZ transfer", () => {
+  const cache = res(T.redis, "cache-redis", { nodeType: "cache.m7g.large", numNodeGroups: 1, replicasPerNodeGroup: 1 });
+  const group = (zones: number) =>
+    res(T.nodeGroup, "cluster-api", {
+      instanceTypes: ["c7g.large"],
+      subnetIds: Array.from({ length: zones }, (_, i) => `private-${i}`),
+      scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 1 },
+    });
+
+  it("is priced where the bytes come from, from the served bytes, the cache hit ratio and the zones", () => {
+    const e = estimateCost([group(3), primary(), cache], usage({ albProcessedGb: 3000 }));
+    const byResource = Object.fromEntries(
+      e.lineItems.filter((l) => l.sku === "transfer/inter-az").map((l) => [l.resource, l.quantity.expected]),
+    );
+    // Redis: 3,000 x 0.8 x 2/3 = 1,600 GB crossing; database: 3,000 x 0.2 x 2 hops x 2/3 = 800; each billed twice.
+    expect(byResource).toEqual({ "cache-redis": 3200, "db-primary": 1600 });
+    expect(e.assumptions.derived!.interAzCrossingGb).toBe(2400);
+    for (const l of e.lineItems.filter((x) => x.sku === "transfer/inter-az"))
+      expect(l.usage).toEqual(["albProcessedGb"]);
+  });
+
+  it("nothing crosses in one zone, and a second zone is half the hops", () => {
+    const one = estimateCost([group(1), cache], usage({ albProcessedGb: 3000 }));
+    expect(one.lineItems.map((l) => l.sku)).not.toContain("transfer/inter-az");
+    const two = estimateCost([group(2), cache], usage({ albProcessedGb: 3000 }));
+    expect(line(two, "transfer/inter-az").quantity.expected).toBe(3000 * 0.8 * 0.5 * 2);
+  });
+});
+
+describe("Performance Insights", () => {
+  it("7 days are free; longer retention is an explicit line (unpriced: no confirmed rate), never a silent zero", () => {
+    const free = estimateCost(
+      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7 })],
+      NO_USAGE,
+    );
+    expect(free.lineItems.map((l) => l.sku)).not.toContain("rds/performance-insights-retention");
+    const long = estimateCost(
+      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 93 })],
+      NO_USAGE,
+    );
+    expect(line(long, "rds/performance-insights-retention")).toMatchObject({
+      monthly: null,
+      attributes: { retentionDays: 93 },
+      unpriced: expect.stringContaining("no confirmed us-east-1 price"),
+    });
+    expect(long.unpricedLines).toBe(1);
+  });
+});
+
 describe("order", () => {
   it("the estimate does not depend on the order the resources are listed in (a pool is carried by the same resource)", () => {
     const resources = [

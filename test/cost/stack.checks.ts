@@ -9,6 +9,9 @@ import { stackContext } from "../../tools/cost/sources";
 import type { CostEstimate } from "../../infra/lib/cost/types";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
 import { GOLDEN_MONTHLY } from "./goldens";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildDiagram, renderMermaid, renderSvg } from "../../tools/plan/diagram";
 
 export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
   describe(`cost of the ${stack} stack`, () => {
@@ -29,6 +32,95 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
     it("prices every line: nothing the program declares lacks a rule or a price", () => {
       const unpriced = (plan.outputs.cost as CostEstimate).lineItems.filter((l) => l.monthly === null);
       expect(unpriced.map((l) => `${l.resource} ${l.sku}: ${l.unpriced}`)).toEqual([]);
+    });
+
+    it("prices inter-AZ transfer on Redis and the database primary, derived from the tier's albProcessedGb", () => {
+      const cost = plan.outputs.cost as CostEstimate;
+      const lines = cost.lineItems.filter((l) => l.sku === "transfer/inter-az");
+      expect(lines.map((l) => l.type).sort()).toEqual([
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:rds/instance:Instance",
+      ]);
+      const served = stackContext(stack)!.tier.usage.albProcessedGb;
+      // 3 zones: 2/3 of hops cross; 80 % of served bytes from Redis, 20 % through PgBouncer and RDS (two hops).
+      const crossing = lines.reduce((t, l) => t + l.quantity.expected, 0) / 2;
+      expect(crossing).toBeCloseTo(served * (0.8 + 0.2 * 2) * (2 / 3), 0);
+      expect(cost.assumptions.derived!.interAzCrossingGb).toBeCloseTo(crossing, 0);
+    });
+
+    it("prices the EKS control plane at the support its version and upgrade policy put it in", () => {
+      const plane = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.item === "control-plane-hours")!;
+      expect(plane.attributes).toMatchObject({ supportType: "STANDARD" });
+      expect(plane.sku).toBe("eks/cluster");
+      expect(plane.note).toMatch(/standard support until \d{4}-\d{2}-\d{2}/);
+    });
+
+    it("min, expected and max follow each declared node group's minSize, desiredSize and maxSize", () => {
+      const groups = plan.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+      expect(groups.length).toBeGreaterThan(0);
+      const hours = (plan.outputs.cost as CostEstimate).lineItems.filter(
+        (l) => l.item === "node-hours" && l.type === "aws:eks/nodeGroup:NodeGroup",
+      );
+      expect(hours.map((l) => l.resource).sort()).toEqual(groups.map((g) => g.name).sort());
+      for (const g of groups) {
+        const s = g.inputs.scalingConfig as { minSize: number; desiredSize: number; maxSize: number };
+        expect(hours.find((l) => l.resource === g.name)!.quantity).toEqual({
+          min: s.minSize * 730,
+          expected: s.desiredSize * 730,
+          max: s.maxSize * 730,
+        });
+      }
+    });
+
+    it("the architecture diagram shows the request path and the data services at their declared sizes", () => {
+      const tier = stackContext(stack)!.tier;
+      const d = buildDiagram(stack, plan.resources);
+      const node = (id: string) => d.nodes.find((x) => x.id === id);
+      expect(d.edges.map((e) => `${e.from}>${e.to}`)).toEqual(
+        expect.arrayContaining(["viewers>cdn", "cdn>alb", "alb>api", "api>redis", "api>pgbouncer", "pgbouncer>rds"]),
+      );
+      expect(node("api")!.details[0]).toMatch(
+        new RegExp(`^(HPA|KEDA) ${tier.workloads.api.minReplicas}-${tier.workloads.api.maxReplicas} pods$`),
+      );
+      expect(node("rds")!.details[0]).toBe(
+        `${tier.database.primary.instanceClass}${tier.database.multiAz ? " Multi-AZ" : ""}`,
+      );
+      expect(node("redis")!.details).toEqual([
+        tier.cache.instanceClass,
+        expect.stringContaining(`= ${tier.cache.nodes} nodes`),
+      ]);
+      if (tier.search === null) expect(node("search")).toBeUndefined();
+      else expect(node("search")!.details[0]).toBe(`${tier.search.instanceClass} × ${tier.search.dataNodes}`);
+      const svg = renderSvg(d);
+      const mermaid = renderMermaid(d);
+      for (const x of d.nodes) {
+        expect(svg).toContain(`<g class="node" data-id="${x.id}">`);
+        expect(mermaid).toContain(`    ${x.id}["<b>`);
+      }
+      for (const e of d.edges) expect(svg).toContain(`data-from="${e.from}" data-to="${e.to}"`);
+      // The README shows v1's: regenerate with npm run plan -- --stack v1 --diagram docs/architecture-v1.svg
+      if (stack === "v1")
+        expect(readFileSync(join(__dirname, "..", "..", "docs", "architecture-v1.svg"), "utf8")).toBe(`${svg}\n`);
+    });
+
+    it("every log RDS exports goes to a declared log group with a retention, so it expires and is priced", () => {
+      const groups = new Map(
+        plan.resources
+          .filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")
+          .map((g) => [g.inputs.name as string, g.inputs.retentionInDays as number | undefined]),
+      );
+      const exports = plan.resources
+        .filter((r) => r.type === "aws:rds/instance:Instance")
+        .flatMap((db) =>
+          (db.inputs.enabledCloudwatchLogsExports as string[]).map(
+            (t) => `/aws/rds/instance/${db.inputs.identifier as string}/${t}`,
+          ),
+        );
+      expect(exports.length).toBeGreaterThan(0);
+      for (const name of exports)
+        expect({ name, retention: groups.get(name) }).toEqual({ name, retention: expect.any(Number) });
+      const storage = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.sku === "logs/storage")!;
+      expect(storage.attributes!.retentionDays).toBe(Math.max(...[...groups.values()].map((d) => d ?? 365)));
     });
 
     it("stays within the tier's budget", () => {

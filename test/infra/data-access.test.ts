@@ -131,8 +131,14 @@ describe("stack config refuses what AWS or the layout cannot take, naming the ke
 });
 
 describe("the database component's arguments", () => {
+  test("the retention of the log groups RDS exports to is a positive whole number of days", () => {
+    const ok = { replicas: 1, maxStorageFactor: 2, monitoringInterval: 60, logRetentionDays: 30 };
+    expect(databaseArgsProblems({ ...ok, logRetentionDays: 0 })).toEqual([
+      "logRetentionDays must be a positive whole number, got 0",
+    ]);
+  });
   test("maxStorageFactor below 1.1 is refused (RDS: the ceiling must be 10 % above the allocated storage)", () => {
-    const ok = { replicas: 1, maxStorageFactor: 2, monitoringInterval: 60 };
+    const ok = { replicas: 1, maxStorageFactor: 2, monitoringInterval: 60, logRetentionDays: 30 };
     expect(databaseArgsProblems(ok)).toEqual([]);
     expect(databaseArgsProblems({ ...ok, maxStorageFactor: 1.1 })).toEqual([]);
     for (const factor of [1, 1.05, Number.NaN]) {

@@ -47,13 +47,27 @@ describe("capacity-adds-up (M)", () => {
     expect(found.length).toBeGreaterThan(0);
     expect(found[0]?.message).toMatch(/^api nodes: 15 api pods request \d+m CPU > 1 × c7g.xlarge/);
   });
-  it("fails when the HPA maximum outgrows the PgBouncer client budget", () => {
+  it("leaves the connection budget to capacity-connection-budget, which reads the plan's pgbouncer.ini (platform.test.ts)", () => {
     const huge = plan.map((r) =>
       r.name === "api-hpa" ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.spec.maxReplicas = 5000)) } : r,
     );
-    expect(stackViolations(capacityAddsUp, huge, { tier: "v1" }).map((v) => v.message)).toContainEqual(
-      expect.stringMatching(/^pgbouncer clients: api 5000 pods/),
+    const messages = stackViolations(capacityAddsUp, huge, { tier: "v1" }).map((v) => v.message);
+    expect(messages).toContainEqual(expect.stringMatching(/^api nodes: 5000 api pods/));
+    expect(messages).not.toContainEqual(expect.stringMatching(/^pgbouncer clients:|^rds /));
+  });
+  it("reports a node class it has no capacity data for as a finding, not a crash", () => {
+    const unknown = plan.map((r) =>
+      r.name === "cluster-api-nodes"
+        ? { ...r, inputs: mutate(r.inputs, (p: any) => (p.instanceTypes = ["m6g.xlarge"])) }
+        : r,
     );
+    expect(stackViolations(capacityAddsUp, unknown, { tier: "v1" })).toEqual([
+      {
+        message: expect.stringMatching(
+          /^capacity-adds-up could not evaluate this: .*"m6g\.xlarge" is not in the instance catalog/,
+        ),
+      },
+    ]);
   });
 });
 

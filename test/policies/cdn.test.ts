@@ -2,7 +2,7 @@ import * as cdn from "../../policies/rules/cdn";
 import { distribution, T, tags } from "./fixtures";
 import { describeResourceRule, mutate, stackViolations } from "./support";
 
-describeResourceRule(cdn.cloudfrontHttps, T.distribution, distribution, [
+describeResourceRule(cdn.cloudfrontViewerHttps, T.distribution, distribution, [
   [
     "the default behaviour allows HTTP",
     (p) => (p.defaultCacheBehavior.viewerProtocolPolicy = "allow-all"),
@@ -13,10 +13,17 @@ describeResourceRule(cdn.cloudfrontHttps, T.distribution, distribution, [
     (p) => (p.orderedCacheBehaviors[0].viewerProtocolPolicy = "allow-all"),
     /cache behaviour "\/api\/\*" allows HTTP/,
   ],
+]);
+describeResourceRule(cdn.cloudfrontTls12, T.distribution, distribution, [
   [
     "the minimum protocol is TLS 1.1",
     (p) => (p.viewerCertificate.minimumProtocolVersion = "TLSv1.1_2016"),
     /viewer TLS policy is "TLSv1\.1_2016"/,
+  ],
+  [
+    "the minimum protocol only starts with TLSv1.2",
+    (p) => (p.viewerCertificate.minimumProtocolVersion = "TLSv1.2"),
+    /viewer TLS policy is "TLSv1\.2"/,
   ],
   [
     "the default CloudFront certificate is used",

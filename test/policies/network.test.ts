@@ -147,7 +147,7 @@ describe("data-tier-ingress-from-security-groups (M)", () => {
   });
 });
 
-describe("vpc-flow-logs (A)", () => {
+describe("vpc-flow-logs (T: mandatory from v1)", () => {
   const plan = [
     { type: T.vpc, name: "vpc", inputs: { cidrBlock: "10.0.0.0/16", tags } },
     { type: T.flowLog, name: "flow-log", inputs: { vpcId: "vpc-id", trafficType: "ALL", tags } },
@@ -160,5 +160,14 @@ describe("vpc-flow-logs (A)", () => {
     expect(stackViolations(network.vpcFlowLogs, other)).toEqual([
       { resource: "vpc", message: 'ec2.Vpc "vpc": has no flow log' },
     ]);
+  });
+  it("fails a VPC whose flow log records only rejected traffic", () => {
+    const rejectOnly = [plan[0], { ...plan[1], inputs: { ...plan[1].inputs, trafficType: "REJECT" } }];
+    expect(stackViolations(network.vpcFlowLogs, rejectOnly)).toEqual([
+      { resource: "vpc", message: 'ec2.Vpc "vpc": flow logs record only REJECT traffic, not ALL' },
+    ]);
+  });
+  it("is mandatory at v1 and v2, advisory at mvp", () => {
+    expect(network.vpcFlowLogs.level).toBe("T");
   });
 });

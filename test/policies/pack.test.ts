@@ -85,9 +85,12 @@ describe("the preview rule set", () => {
       "alarms-on-data-services",
       "autoscaler-min-max",
       "capacity-adds-up",
+      "capacity-connection-budget",
       "cost-within-budget",
       "k8s-min-replicas",
       "rds-backup-retention",
+      "stack-budget-within-tier-ceiling",
+      "tier-consistent",
     ]);
     expect(rulesFor("mvp")).toEqual(ALL_RULES);
     expect(buildPolicies("preview").map((p) => p.name)).not.toContain("capacity-adds-up");
@@ -95,10 +98,10 @@ describe("the preview rule set", () => {
 });
 
 describe("the pack's policies (built without constructing the PolicyPack)", () => {
-  it("has one uniquely named policy per rule, at least the issue's 40", () => {
+  it("has one uniquely named policy per rule, at least issue 13's 75", () => {
     const names = buildPolicies("v1").map((p) => p.name);
     expect(new Set(names).size).toBe(ALL_RULES.length);
-    expect(names.length).toBeGreaterThanOrEqual(40);
+    expect(names.length).toBeGreaterThanOrEqual(75);
   });
   it("makes T rules advisory for mvp and mandatory for v1", () => {
     const level = (tier: "mvp" | "v1") =>
@@ -127,7 +130,16 @@ describe("the pack's policies (built without constructing the PolicyPack)", () =
       return found;
     };
     expect(run([])).toHaveLength(1);
-    expect(run([{ resource: "db", reason: "scratch database for the load test, deleted on Friday" }])).toEqual([]);
+    expect(
+      run([
+        {
+          resource: "db",
+          check: "rds-deletion-protection",
+          reason: "scratch database for the load test, deleted on Friday",
+          expires: "2099-12-31",
+        },
+      ]),
+    ).toEqual([]);
   });
   it("runs stack policies with the pack's tier too", async () => {
     const policy = buildPolicies("v2").find((p) => p.name === "autoscaler-min-max") as StackValidationPolicy;
@@ -147,12 +159,11 @@ describe("the pack's policies (built without constructing the PolicyPack)", () =
 describe("stack policy config files", () => {
   it("reads waivers from policies/config.<stack>.json and refuses unknown policy names", () => {
     const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
-    const exempt = [{ resource: "db", reason: "test" }];
-    writeFileSync(
-      join(dir, "config.v1.json"),
-      JSON.stringify({ "rds-deletion-protection": { exempt }, "rds-monitoring": "disabled" }),
-    );
-    expect(stackPolicyConfig("v1", dir)).toEqual({ "rds-deletion-protection": { exempt }, "rds-monitoring": {} });
+    const exempt = [
+      { resource: "db", check: "rds-deletion-protection", reason: "test database", expires: "2099-12-31" },
+    ];
+    writeFileSync(join(dir, "config.v1.json"), JSON.stringify({ "rds-deletion-protection": { exempt } }));
+    expect(stackPolicyConfig("v1", dir)).toEqual({ "rds-deletion-protection": { exempt } });
     expect(stackPolicyConfig("v2", dir)).toEqual({});
     const plan = {
       stack: "v1",
@@ -166,6 +177,21 @@ describe("stack policy config files", () => {
     expect(evaluatePolicies(plan, "v1").filter((f) => f.policy === "rds-deletion-protection")).toHaveLength(1);
     expect(() => evaluatePolicies(plan, "v1", { config: { "rds-deletion-protecton": {} } })).toThrow(
       /unknown policy "rds-deletion-protecton"/,
+    );
+  });
+});
+
+describe("policy config files hold waivers only", () => {
+  it.each([
+    ["a bare enforcement level", { "rds-monitoring": "disabled" }],
+    ["an enforcementLevel", { "rds-monitoring": { enforcementLevel: "advisory" } }],
+    ['"all"', { all: { exempt: [] } }],
+  ])("refuses %s, naming the file and the policy", (_label, content) => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
+    writeFileSync(join(dir, "config.v1.json"), JSON.stringify(content));
+    const policy = Object.keys(content)[0];
+    expect(() => stackPolicyConfig("v1", dir)).toThrow(
+      new RegExp(`config\\.v1\\.json: "${policy}" must be \\{"exempt": \\[\\.\\.\\.\\]\\} \\(waivers only`),
     );
   });
 });

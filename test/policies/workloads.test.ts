@@ -70,7 +70,29 @@ describeResourceRule(workloads.securityContext, T.deployment, apiDeployment, [
     /allows privilege escalation/,
   ],
   ["the container is privileged", (p) => (container(p).securityContext.privileged = true), /is privileged/],
+  [
+    "the container asks for UID 0 despite runAsNonRoot",
+    (p) => (container(p).securityContext.runAsUser = 0),
+    /runs as UID 0/,
+  ],
 ]);
+it("k8s-container-security-context: a waiver of one check (read-only-root-filesystem) leaves the others in force", () => {
+  const writableAndPrivileged = mutate(apiDeployment, (p: any) => {
+    container(p).securityContext.readOnlyRootFilesystem = false;
+    container(p).securityContext.privileged = true;
+  });
+  const exempt = [
+    {
+      resource: "subject",
+      check: "read-only-root-filesystem",
+      reason: "legacy tool writes to /var",
+      expires: "2099-01-01",
+    },
+  ];
+  expect(violations(workloads.securityContext, T.deployment, writableAndPrivileged, { config: { exempt } })).toEqual([
+    expect.stringMatching(/is privileged/),
+  ]);
+});
 
 describeResourceRule(workloads.zoneSpread, T.deployment, apiDeployment, [
   [

@@ -34,6 +34,7 @@ function providerUrn(ref: string): string {
 }
 
 function maskSecrets(value: unknown): unknown {
+  if (value === UNKNOWN) return "[unknown]";
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
@@ -43,7 +44,10 @@ function maskSecrets(value: unknown): unknown {
   return value;
 }
 
-interface RawState {
+/** What `pulumi preview` prints for a value known only after apply. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface RawState {
   urn: string;
   type?: string;
   parent?: string;
@@ -51,7 +55,13 @@ interface RawState {
   inputs?: Record<string, unknown>;
 }
 
-function convertStates(states: RawState[]): CostResource[] {
+/** The top-level component of a URN's type chain (`storyforge:data:Database$aws:rds/...` → the first), if any. */
+export function componentFromUrn(urn: string): string | undefined {
+  const chain = (urn.split("::")[2] ?? "").split("$");
+  return chain.length > 1 ? chain[0] : undefined;
+}
+
+export function convertStates(states: RawState[]): CostResource[] {
   const typeOf = new Map(states.map((s) => [s.urn, s.type ?? typeFromUrn(s.urn)]));
   const regions = new Map<string, string>();
   for (const s of states) {
@@ -71,6 +81,7 @@ function convertStates(states: RawState[]): CostResource[] {
       parent,
       inputs: maskSecrets(s.inputs ?? {}) as Record<string, unknown>,
       ...(region !== undefined ? { region } : {}),
+      ...(componentFromUrn(s.urn) !== undefined ? { component: componentFromUrn(s.urn) } : {}),
     };
   });
 }

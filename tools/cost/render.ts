@@ -72,6 +72,8 @@ export function renderEstimate(estimate: CostEstimate, tier?: { name: string; bu
   out.push("Usage assumptions (per month; stored volumes in GB):");
   for (const [key, value] of Object.entries(estimate.assumptions.usage))
     out.push(`  ${key.padEnd(22)} ${quantity(value)}`);
+  for (const [key, value] of Object.entries(estimate.assumptions.derived ?? {}))
+    out.push(`  ${key.padEnd(22)} ${quantity(value)} (derived)`);
   out.push("", "Notes:");
   for (const note of estimate.assumptions.notes) out.push(`  - ${note}`);
   const unpriced = estimate.lineItems.filter((l) => l.monthly === null);

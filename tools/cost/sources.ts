@@ -39,7 +39,7 @@ export function stackContext(stack: string, root: string = stackDir()): StackCon
   return { tier: config.tier, region: config.region };
 }
 
-function tierNamed(name: unknown, where: string): TierSpec {
+export function tierNamed(name: unknown, where: string): TierSpec {
   if (!isTierName(name))
     throw new SourceError(`${where}: unknown tier ${JSON.stringify(name)} (expected mvp, v1 or v2)`);
   return TIERS[name];

@@ -1,19 +1,34 @@
 /**
- * `npm run plan -- --stack <name> [--json] [--project tier|previews]`: the offline plan of a stack, by the program
- * of its project (infra/ for a tier stack, previews/ for a preview stack; the one whose folder has its file).
+ * `npm run plan -- --stack <name> [--json | --format mermaid] [--diagram out.svg] [--project tier|previews]`: the
+ * offline plan of a stack, by the program of its project (infra/ for a tier stack, previews/ for a preview stack;
+ * the one whose folder has its file). `--format mermaid` prints the architecture diagram instead of the table;
+ * `--diagram <file>` also writes it as SVG (Mermaid when the file ends in .mmd).
  * Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad command line or unknown stack,
  * 3 plan printed but its expected monthly cost is over the tier's budget (the top lines go to stderr),
  * 4 plan printed but a mandatory policy of the pack fails (as `pulumi preview --policy-pack policies` would).
  * Policy findings, advisory and mandatory, go to stderr after the plan.
  */
 import { parseArgs } from "node:util";
-import { packTargetOf, type Plan, planStackRun, PlanError, projectOf, type ProjectName, validStacks } from "./harness";
+import {
+  packTargetOf,
+  type Plan,
+  planStackRun,
+  PlanError,
+  projectOf,
+  type ProjectName,
+  readStackFile,
+  validStacks,
+} from "./harness";
+import { projectStackDir, stackDir } from "./stack-files";
+import { writeFileSync } from "node:fs";
 import { renderPlan } from "./report";
+import { buildDiagram, renderMermaid, renderSvg } from "./diagram";
 import { planBudget } from "../cost/sources";
 import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
 import { TIER_ENV } from "../../policies/tier";
 
-const USAGE = "usage: npm run plan -- --stack <stack> [--json] [--project tier|previews]";
+const USAGE =
+  "usage: npm run plan -- --stack <stack> [--json | --format table|mermaid] [--diagram out.svg|out.mmd] [--project tier|previews]";
 const PROJECT_NAMES: readonly ProjectName[] = ["tier", "previews"];
 
 async function main(argv: string[]): Promise<number> {
@@ -21,7 +36,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, json: { type: "boolean", default: false }, project: { type: "string" } },
+      options: {
+        stack: { type: "string" },
+        json: { type: "boolean", default: false },
+        project: { type: "string" },
+        format: { type: "string" },
+        diagram: { type: "string" },
+      },
       strict: true,
     });
   } catch (err) {
@@ -42,6 +63,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--project must be one of ${PROJECT_NAMES.join(", ")}, got "${project}"\n${USAGE}\n`);
     return 2;
   }
+  const format = args.values.format ?? "table";
+  if (format !== "table" && format !== "mermaid") {
+    process.stderr.write(`--format must be table or mermaid, got "${format}"\n${USAGE}\n`);
+    return 2;
+  }
   try {
     const { plan, warnings, ms, cached } = await planStackRun(
       stack,
@@ -51,7 +77,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `planned stack "${stack}" through the Pulumi CLI's program runner in ${(ms / 1000).toFixed(1)} s${cached ? " (cached: same sources and config)" : ""}\n`,
     );
-    process.stdout.write(args.values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
+    const diagram = () => buildDiagram(stack, plan.resources);
+    if (args.values.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    else if (format === "mermaid") process.stdout.write(`${renderMermaid(diagram())}\n`);
+    else process.stdout.write(`${renderPlan(plan)}\n`);
+    if (args.values.diagram !== undefined) {
+      const file = args.values.diagram;
+      writeFileSync(file, `${file.endsWith(".mmd") ? renderMermaid(diagram()) : renderSvg(diagram())}\n`);
+      process.stderr.write(`diagram of stack "${stack}" written to ${file}\n`);
+    }
     // Issue 5: a stack whose expected cost is over its tier's budget fails the plan, naming the lines that do it.
     const budget = planBudget(plan);
     if (!budget.ok) {
@@ -74,7 +108,9 @@ async function main(argv: string[]): Promise<number> {
 function reportPolicies(stack: string, plan: Plan, project: ProjectName): number {
   // As the pack under the CLI: the stack's project and its config's tier, never its name.
   const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
-  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack) });
+  // The stack file's settings too, as the CLI hands the pack PULUMI_CONFIG (a budget above the tier's ceiling).
+  const stackConfig = readStackFile(stack, projectStackDir(project, stackDir())).values;
+  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack), stackConfig });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
   process.stderr.write(

@@ -9,6 +9,7 @@ import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
 import { describeNodeGroups } from "./rules/compute";
 import { RULES, isFreeType, usagePools } from "./rules";
+import { REPLICATION_GROUP, interAzTraffic } from "./rules/transfer";
 import type { ComponentTotal, CostEstimate, CostResource, LineItem, Range } from "./types";
 
 export interface EstimateOptions {
@@ -25,6 +26,13 @@ export const UNPARENTED = "(stack)";
 
 const RANGE_NOTE =
   "range: min prices every node group at scalingConfig.minSize, expected at desiredSize, max at maxSize (the ceiling HPAs at their maximum can push the cluster autoscaler to); everything else, usage included, is the same at all three";
+
+/** Usage the estimate derives from the declared resources and the set assumptions (see rules/transfer.ts). */
+function derivedUsage(resources: readonly CostResource[], usage: UsageAssumptions): Record<string, number> {
+  if (!resources.some((r) => r.type === REPLICATION_GROUP || r.type === "aws:rds/instance:Instance")) return {};
+  const t = interAzTraffic(resources, usage);
+  return { interAzCrossingGb: t.redisCrossingGb + t.databaseCrossingGb };
+}
 
 export function round2(value: number): number {
   return Math.round((value + Number.EPSILON) * 100) / 100;
@@ -91,6 +99,7 @@ export function estimateCost(
       return carriers.get(isCarrier) === resource;
     },
     note: (text) => notes.add(text),
+    asOf: catalog.catalogDate,
   };
 
   const lineItems: LineItem[] = [];
@@ -109,7 +118,7 @@ export function estimateCost(
       ];
 
     const region = resource.region ?? str(resource.inputs.region) ?? defaultRegion;
-    const component = componentOf(resource, byName);
+    const component = resource.component ?? componentOf(resource, byName);
     for (const draft of drafts) {
       const base = {
         resource: resource.name,
@@ -117,6 +126,9 @@ export function estimateCost(
         component,
         sku: draft.sku,
         description: draft.description,
+        item: draft.item ?? draft.sku,
+        ...(draft.attributes !== undefined ? { attributes: draft.attributes } : {}),
+        ...(draft.usage !== undefined ? { usage: [...draft.usage] } : {}),
       };
       if (isUnpriced(draft)) {
         lineItems.push({
@@ -197,6 +209,7 @@ export function estimateCost(
       hoursPerMonth: HOURS_PER_MONTH,
       region: defaultRegion,
       usage: { ...usage },
+      derived: derivedUsage(resources, usage),
       notes: [...notes],
     },
     catalogDate: catalog.catalogDate,

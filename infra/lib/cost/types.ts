@@ -9,6 +9,11 @@ import type { PlannedResource } from "../inventory";
 export interface CostResource extends PlannedResource {
   /** Region of the resource's provider (real previews and exports carry it); else `inputs.region`, else the stack's. */
   region?: string;
+  /**
+   * Top-level component, when the source knows it without the parents (a preview lists only the resources it
+   * changes, not the components above them, but their URNs name them).
+   */
+  component?: string;
 }
 
 /** A monthly figure at each point of the range. */
@@ -49,7 +54,18 @@ export interface LineItem {
   unpriced?: string;
   /** Anything a reviewer should know about how the line was derived. */
   note?: string;
+  /**
+   * What the line bills on its resource, stable across class, size and count changes ("instance-hours", "storage");
+   * the SKU itself when the SKU does not vary with the inputs. Diffs match lines on resource + item.
+   */
+  item?: string;
+  /** The inputs the line was priced from (class, Multi-AZ, sizes), so a diff can say what changed. */
+  attributes?: LineAttributes;
+  /** Usage assumptions the quantity comes from: such a line moves when the assumption does, not the resource. */
+  usage?: string[];
 }
+
+export type LineAttributes = Record<string, string | number | boolean>;
 
 export interface ComponentTotal {
   monthly: Range;
@@ -63,6 +79,8 @@ export interface CostAssumptions {
   region: string;
   /** The usage the usage-driven lines were priced from (per month; stored volumes in GB). */
   usage: Record<string, number>;
+  /** Volumes the estimate derives from the usage and the resources (inter-AZ GB: rules/transfer.ts), not set. */
+  derived?: Record<string, number>;
   /** How the range is built and other rules of the estimate, one sentence each. */
   notes: string[];
 }

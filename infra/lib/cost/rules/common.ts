@@ -1,11 +1,18 @@
 import type { UsageAssumptions } from "../../../../stacks/tiers";
-import type { CostResource, Range } from "../types";
+import type { CostResource, LineAttributes, Range } from "../types";
 
 /** 730 hours a month: the convention AWS's own calculator and Infracost use. */
 export const HOURS_PER_MONTH = 730;
 
+/** How a line is known to diffs: see LineItem.item, .attributes and .usage. */
+export interface DraftIdentity {
+  item?: string;
+  attributes?: LineAttributes;
+  usage?: Array<keyof UsageAssumptions>;
+}
+
 /** A line a rule wants priced: the estimator looks the SKU up in the catalog for the resource's region. */
-export interface LineDraft {
+export interface LineDraft extends DraftIdentity {
   sku: string;
   description: string;
   /** Billable quantity per month; a number means the same at every point of the range. */
@@ -14,7 +21,7 @@ export interface LineDraft {
 }
 
 /** A line a rule cannot price (missing input, unknown class...): it becomes an explicit unpriced line. */
-export interface UnpricedDraft {
+export interface UnpricedDraft extends DraftIdentity {
   sku: string;
   description: string;
   unpriced: string;
@@ -33,6 +40,8 @@ export interface PricingContext {
    * S3) apply to the whole volume.
    */
   carriesPool(resource: CostResource, isCarrier: (r: CostResource) => boolean): boolean;
+  /** The date prices and calendars hold for (the catalog's date, YYYY-MM-DD). */
+  asOf: string;
   /** Records an assumption printed with the estimate (deduplicated). */
   note(text: string): void;
 }
@@ -60,7 +69,8 @@ export function num(value: unknown): number | undefined {
 }
 
 export function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
+  // "[unknown]": a preview's value known only after apply (tools/cost/convert.ts).
+  return typeof value === "string" && value !== "" && value !== "[secret]" && value !== "[unknown]" ? value : undefined;
 }
 
 export function bool(value: unknown): boolean | undefined {

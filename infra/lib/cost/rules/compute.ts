@@ -5,6 +5,7 @@
 import type { CostResource } from "../types";
 import { HOURS_PER_MONTH, type Draft, type Rule, arr, fixed, num, obj, range, scale, str } from "./common";
 import { INGRESS, albDrafts, annotations, isAlbIngress, logDrafts } from "./network";
+import { eksSupport } from "./eks-support";
 
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 export const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
@@ -20,10 +21,30 @@ export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 /** EKS's default root volume for managed node groups without a launch template (20 GiB). */
 const DEFAULT_NODE_DISK_GB = 20;
 
-const eksCluster: Rule = (resource, ctx) => [
-  { sku: "eks/cluster", description: "EKS control plane hours", quantity: HOURS_PER_MONTH },
-  ...logDrafts(resource, ctx),
-];
+const eksCluster: Rule = (resource, ctx) => {
+  const version = str(resource.inputs.version);
+  const supportType = str(obj(resource.inputs.upgradePolicy).supportType);
+  const support = eksSupport(version, supportType, ctx.asOf);
+  const attributes = { version: version ?? "default", supportType: supportType ?? "EXTENDED (default)" };
+  const plane: Draft =
+    support.billed === "unknown"
+      ? {
+          sku: "eks/cluster",
+          item: "control-plane-hours",
+          attributes,
+          description: "EKS control plane hours",
+          unpriced: support.reason,
+        }
+      : {
+          sku: support.billed === "extended" ? "eks/cluster-extended" : "eks/cluster",
+          item: "control-plane-hours",
+          attributes,
+          description: `EKS control plane hours (${support.billed} support)`,
+          quantity: HOURS_PER_MONTH,
+          note: support.reason,
+        };
+  return [plane, ...logDrafts(resource, ctx)];
+};
 
 /** The launch template a node group points at: by name, by id containing the template's name, or the only one beside it. */
 export function findLaunchTemplate(group: CostResource, resources: readonly CostResource[]): CostResource | undefined {
@@ -53,6 +74,7 @@ const nodeGroup: Rule = (group, ctx) => {
     return [
       {
         sku: `ec2/${instanceType ?? "unknown"}`,
+        item: "node-hours",
         description: "Node instance hours",
         unpriced: "scalingConfig.minSize/desiredSize/maxSize missing",
       },
@@ -62,6 +84,7 @@ const nodeGroup: Rule = (group, ctx) => {
     return [
       {
         sku: "ec2/unknown",
+        item: "node-hours",
         description: "Node instance hours",
         unpriced: "no instanceTypes on the node group and no launch template instanceType found",
       },
@@ -74,6 +97,14 @@ const nodeGroup: Rule = (group, ctx) => {
   const drafts: Draft[] = [
     {
       sku: `ec2/${instanceType}`,
+      item: "node-hours",
+      attributes: {
+        instanceType,
+        minSize: min,
+        desiredSize: desired,
+        maxSize: max,
+        capacityType: str(group.inputs.capacityType) ?? "ON_DEMAND",
+      },
       description: `Node instance hours (${min} min / ${desired} desired / ${max} max nodes)`,
       quantity: scale(nodes, HOURS_PER_MONTH),
       note: notes.length > 0 ? notes.join("; ") : undefined,
@@ -86,6 +117,8 @@ const nodeGroup: Rule = (group, ctx) => {
     const volumeType = str(ebs.volumeType) ?? "gp2";
     drafts.push({
       sku: `ebs/${volumeType}-storage`,
+      item: "root-volumes",
+      attributes: { volumeType, volumeGb: num(ebs.volumeSize) ?? 0 },
       description: `Node root volumes (${num(ebs.volumeSize)} GB ${volumeType} each)`,
       quantity: scale(nodes, num(ebs.volumeSize) ?? 0),
     });
@@ -93,6 +126,8 @@ const nodeGroup: Rule = (group, ctx) => {
     const size = num(group.inputs.diskSize) ?? DEFAULT_NODE_DISK_GB;
     drafts.push({
       sku: "ebs/gp2-storage",
+      item: "root-volumes",
+      attributes: { volumeType: "gp2", volumeGb: size },
       description: `Node root volumes (${size} GB each)`,
       quantity: scale(nodes, size),
       note: "EKS default root volume; type assumed gp2",
@@ -180,7 +215,12 @@ const pvc: Rule = (resource) => {
     ];
   }
   return [
-    { sku: "ebs/gp3-storage", description: `Persistent volume (${request}, EBS gp3 assumed)`, quantity: fixed(size) },
+    {
+      sku: "ebs/gp3-storage",
+      description: `Persistent volume (${request}, EBS gp3 assumed)`,
+      attributes: { request: request! },
+      quantity: fixed(size),
+    },
   ];
 };
 

@@ -3,6 +3,7 @@
  * backups beyond the free allowance), ElastiCache, OpenSearch, and the keys and secrets around them.
  */
 import type { CostResource } from "../types";
+import { cacheTransferDrafts, databaseTransferDrafts } from "./transfer";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, num, obj, str } from "./common";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -53,12 +54,15 @@ const rdsInstance: Rule = (db, ctx) => {
   if (instanceClass === undefined) {
     drafts.push({
       sku: `${engineSku}/unknown`,
+      item: "instance-hours",
       description: `${role} instance hours`,
       unpriced: "instanceClass missing",
     });
   } else {
     drafts.push({
       sku: `${engineSku}/${instanceClass}`,
+      item: "instance-hours",
+      attributes: { engine, instanceClass, multiAz },
       description: `${role} instance hours${az}`,
       quantity: HOURS_PER_MONTH * copies,
     });
@@ -69,12 +73,15 @@ const rdsInstance: Rule = (db, ctx) => {
   if (storage === undefined) {
     drafts.push({
       sku: `rds/${storageType}-storage`,
+      item: "storage",
       description: "Storage",
       unpriced: "allocatedStorage missing (and no replica source to inherit it from)",
     });
   } else {
     drafts.push({
       sku: `rds/${storageType}-storage`,
+      item: "storage",
+      attributes: { storageType, allocatedGb: storage, multiAz },
       description: `Storage (${gb(storage)} ${storageType})${az}`,
       quantity: storage * copies,
     });
@@ -85,6 +92,7 @@ const rdsInstance: Rule = (db, ctx) => {
       if (iops > baseline.iops) {
         drafts.push({
           sku: "rds/gp3-iops",
+          attributes: { iops, baselineIops: baseline.iops, multiAz },
           description: `IOPS above the ${baseline.iops.toLocaleString("en-US")} baseline${az}`,
           quantity: (iops - baseline.iops) * copies,
         });
@@ -92,6 +100,7 @@ const rdsInstance: Rule = (db, ctx) => {
       if (throughput > baseline.throughputMiBps) {
         drafts.push({
           sku: "rds/gp3-throughput",
+          attributes: { throughputMiBps: throughput, baselineMiBps: baseline.throughputMiBps, multiAz },
           description: `Throughput above the ${baseline.throughputMiBps} MiB/s baseline${az}`,
           quantity: (throughput - baseline.throughputMiBps) * copies,
         });
@@ -108,9 +117,27 @@ const rdsInstance: Rule = (db, ctx) => {
   if (bool(db.inputs.manageMasterUserPassword) === true) {
     drafts.push({ sku: "secretsmanager/secret", description: "Master password secret (managed by RDS)", quantity: 1 });
   }
-  drafts.push(...backupDrafts(db, ctx));
+  drafts.push(...performanceInsightsDrafts(db), ...backupDrafts(db, ctx), ...databaseTransferDrafts(db, ctx));
   return drafts;
 };
+
+/**
+ * Performance Insights keeps 7 days free; longer retention is billed per vCPU-month of the instance (and of its
+ * standby). No us-east-1 rate could be confirmed offline, so the line is explicit and unpriced, never a silent zero.
+ */
+function performanceInsightsDrafts(db: CostResource): Draft[] {
+  const retention = num(db.inputs.performanceInsightsRetentionPeriod) ?? 7;
+  if (bool(db.inputs.performanceInsightsEnabled) !== true || retention <= 7) return [];
+  return [
+    {
+      sku: "rds/performance-insights-retention",
+      description: `Performance Insights retention beyond the free 7 days (${retention} days)`,
+      attributes: { retentionDays: retention },
+      unpriced:
+        "Performance Insights long-term retention (per vCPU-month) has no confirmed us-east-1 price in the catalog",
+    },
+  ];
+}
 
 /** Backup storage beyond the free allowance (100% of the region's provisioned RDS storage), on the first primary. */
 function backupDrafts(db: CostResource, ctx: PricingContext): Draft[] {
@@ -122,6 +149,8 @@ function backupDrafts(db: CostResource, ctx: PricingContext): Draft[] {
   return [
     {
       sku: "rds/backup-storage",
+      attributes: { freeAllowanceGb: allowance },
+      usage: ["dbBackupGb"],
       description: `Backup storage beyond the free ${gb(allowance)} (usage dbBackupGb ${gb(ctx.usage.dbBackupGb)})`,
       quantity: billable,
     },
@@ -133,7 +162,7 @@ function cacheSku(engine: string | undefined, nodeType: string): string {
   return `elasticache-${e}/${nodeType}`;
 }
 
-const replicationGroup: Rule = (resource) => {
+const replicationGroup: Rule = (resource, ctx) => {
   const nodeType = str(resource.inputs.nodeType);
   const engine = str(resource.inputs.engine);
   const shards = num(resource.inputs.numNodeGroups);
@@ -152,13 +181,23 @@ const replicationGroup: Rule = (resource) => {
     shape = `${nodes} cache clusters`;
   }
   if (nodeType === undefined)
-    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+    return [
+      {
+        sku: cacheSku(engine, "unknown"),
+        item: "node-hours",
+        description: "Cache node hours",
+        unpriced: "nodeType missing",
+      },
+    ];
   return [
     {
       sku: cacheSku(engine, nodeType),
+      item: "node-hours",
+      attributes: { engine: engine ?? "redis", nodeType, shape, nodes },
       description: `Cache node hours (${shape} = ${nodes} nodes)`,
       quantity: HOURS_PER_MONTH * nodes,
     },
+    ...cacheTransferDrafts(resource, ctx),
   ];
 };
 
@@ -167,10 +206,19 @@ const cacheCluster: Rule = (resource) => {
   const nodes = num(resource.inputs.numCacheNodes) ?? 1;
   const engine = str(resource.inputs.engine);
   if (nodeType === undefined)
-    return [{ sku: cacheSku(engine, "unknown"), description: "Cache node hours", unpriced: "nodeType missing" }];
+    return [
+      {
+        sku: cacheSku(engine, "unknown"),
+        item: "node-hours",
+        description: "Cache node hours",
+        unpriced: "nodeType missing",
+      },
+    ];
   return [
     {
       sku: cacheSku(engine, nodeType),
+      item: "node-hours",
+      attributes: { engine: engine ?? "redis", nodeType, nodes },
       description: `Cache node hours (${nodes} nodes)`,
       quantity: HOURS_PER_MONTH * nodes,
     },
@@ -186,12 +234,15 @@ const domain: Rule = (resource) => {
   if (dataType === undefined) {
     drafts.push({
       sku: "opensearch/unknown",
+      item: "data-node-hours",
       description: "Data node hours",
       unpriced: "clusterConfig.instanceType missing",
     });
   } else {
     drafts.push({
       sku: `opensearch/${dataType}`,
+      item: "data-node-hours",
+      attributes: { instanceType: dataType, instanceCount: dataCount },
       description: `Data node hours (${dataCount} nodes)`,
       quantity: HOURS_PER_MONTH * dataCount,
     });
@@ -203,11 +254,14 @@ const domain: Rule = (resource) => {
       masterType === undefined
         ? {
             sku: "opensearch/unknown",
+            item: "master-hours",
             description: "Dedicated master hours",
             unpriced: "clusterConfig.dedicatedMasterType missing",
           }
         : {
             sku: `opensearch/${masterType}`,
+            item: "master-hours",
+            attributes: { dedicatedMasterType: masterType, dedicatedMasterCount: masterCount },
             description: `Dedicated master hours (${masterCount} nodes)`,
             quantity: HOURS_PER_MONTH * masterCount,
           },
@@ -235,6 +289,8 @@ const domain: Rule = (resource) => {
     const warmCount = num(cluster.warmCount) ?? 1;
     drafts.push({
       sku: `opensearch/${warmType}`,
+      item: "warm-hours",
+      attributes: { warmType, warmCount },
       description: `UltraWarm node hours (${warmCount} nodes)`,
       quantity: HOURS_PER_MONTH * warmCount,
     });
@@ -245,12 +301,15 @@ const domain: Rule = (resource) => {
     if (size === undefined) {
       drafts.push({
         sku: `opensearch/${volumeType}-storage`,
+        item: "ebs-storage",
         description: "EBS storage",
         unpriced: "ebsOptions.volumeSize missing",
       });
     } else {
       drafts.push({
         sku: `opensearch/${volumeType}-storage`,
+        item: "ebs-storage",
+        attributes: { volumeType, volumeGb: size, dataNodes: dataCount },
         description: `EBS storage (${gb(size)} ${volumeType} x ${dataCount} data nodes)`,
         quantity: size * dataCount,
       });

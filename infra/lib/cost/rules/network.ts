@@ -57,11 +57,19 @@ export function albDrafts(
   ctx: PricingContext,
   shape: { internal: boolean; zones: number; description: string },
 ): Draft[] {
-  const drafts: Draft[] = [{ sku: "elb/alb", description: `${shape.description} hours`, quantity: HOURS_PER_MONTH }];
+  const drafts: Draft[] = [
+    {
+      sku: "elb/alb",
+      attributes: { internal: shape.internal },
+      description: `${shape.description} hours`,
+      quantity: HOURS_PER_MONTH,
+    },
+  ];
   if (ctx.carriesPool(resource, isAlb)) {
     // An LCU-hour covers 1 GB processed for EC2/IP targets; bytes are usually the dominant LCU dimension for an API.
     drafts.push({
       sku: "elb/alb-lcu",
+      usage: ["albProcessedGb"],
       description: `LCU-hours from processed bytes (usage albProcessedGb ${gb(ctx.usage.albProcessedGb)}, all ALBs)`,
       quantity: ctx.usage.albProcessedGb,
       note: "new/active connections and rule evaluations assumed below the bytes dimension",
@@ -70,6 +78,7 @@ export function albDrafts(
   if (!shape.internal) {
     drafts.push({
       sku: "vpc/public-ipv4",
+      attributes: { zones: shape.zones },
       description: `Public IPv4 addresses (${shape.zones} zones)`,
       quantity: HOURS_PER_MONTH * shape.zones,
     });
@@ -88,6 +97,7 @@ const loadBalancer: Rule = (resource, ctx) => {
     if (!internal)
       drafts.push({
         sku: "vpc/public-ipv4",
+        attributes: { zones },
         description: `Public IPv4 addresses (${zones} zones)`,
         quantity: HOURS_PER_MONTH * zones,
       });
@@ -107,6 +117,7 @@ const natGateway: Rule = (resource, ctx) => {
   if (ctx.carriesPool(resource, isType(NAT_GATEWAY))) {
     drafts.push({
       sku: "vpc/nat-gateway-data",
+      usage: ["natProcessedGb"],
       description: `Data processed (usage natProcessedGb ${gb(ctx.usage.natProcessedGb)}, all NAT gateways)`,
       quantity: ctx.usage.natProcessedGb,
     });
@@ -134,6 +145,7 @@ const vpcEndpoint: Rule = (resource) => {
   return [
     {
       sku: "vpc/interface-endpoint",
+      attributes: { zones },
       description: `Interface endpoint hours (${zones} zones)`,
       quantity: HOURS_PER_MONTH * zones,
     },
@@ -155,11 +167,13 @@ const distribution: Rule = (resource, ctx) => {
   if (!ctx.carriesPool(resource, isType(DISTRIBUTION))) return [];
   const drafts: Draft[] = tiered(ctx.usage.cdnEgressGb, CLOUDFRONT_TIERS).map(([quantity, sku]) => ({
     sku,
+    usage: ["cdnEgressGb"],
     description: `Data transfer out, ${sku.slice("cloudfront/data-out-".length).replace(/-/g, " ")} (usage cdnEgressGb ${gb(ctx.usage.cdnEgressGb)})`,
     quantity,
   }));
   drafts.push({
     sku: "cloudfront/https-requests",
+    usage: ["cdnRequestsMillions"],
     description: `HTTPS requests (usage cdnRequestsMillions ${ctx.usage.cdnRequestsMillions.toLocaleString("en-US")}M)`,
     quantity: ctx.usage.cdnRequestsMillions * 100, // priced per 10K requests
   });
@@ -188,6 +202,7 @@ const bucket: Rule = (resource, ctx) => {
   ctx.note("S3 requests and lifecycle transitions not modelled; origin fetches from CloudFront are free");
   return tiered(ctx.usage.s3StoredGb, S3_TIERS).map(([quantity, sku]) => ({
     sku,
+    usage: ["s3StoredGb"],
     description: `S3 Standard storage, ${sku.slice("s3/standard-".length).replace(/-/g, " ")} (usage s3StoredGb ${gb(ctx.usage.s3StoredGb)}, all buckets)`,
     quantity,
   }));
@@ -198,6 +213,7 @@ const repository: Rule = (resource, ctx) => {
   return [
     {
       sku: "ecr/storage",
+      usage: ["ecrStoredGb"],
       description: `Image storage (usage ecrStoredGb ${gb(ctx.usage.ecrStoredGb)}, all repositories)`,
       quantity: ctx.usage.ecrStoredGb,
     },
@@ -224,10 +240,17 @@ export function logDrafts(resource: CostResource, ctx: PricingContext): Draft[] 
   return [
     {
       sku: "logs/ingest",
+      usage: ["logIngestGb"],
       description: `Log ingestion (usage logIngestGb ${gb(ctx.usage.logIngestGb)}, all log groups)`,
       quantity: ctx.usage.logIngestGb,
     },
-    { sku: "logs/storage", description: `Log storage (${days} days kept, uncompressed upper bound)`, quantity: stored },
+    {
+      sku: "logs/storage",
+      attributes: { retentionDays: days },
+      usage: ["logIngestGb"],
+      description: `Log storage (${days} days kept, uncompressed upper bound)`,
+      quantity: stored,
+    },
   ];
 }
 

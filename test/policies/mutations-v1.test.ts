@@ -1,0 +1,3 @@
+import { describeMutations } from "./mutations";
+
+describeMutations("v1");
