@@ -171,7 +171,8 @@ describe("the build context is named relative to the program's working directory
       const context = image.inputs.context as { location: string };
       const dockerfile = image.inputs.dockerfile as { location: string };
       expect(isAbsolute(context.location)).toBe(false);
-      expect(join(process.cwd(), context.location)).toBe(ROOT);
+      // the program runs in its own directory (Pulumi.yaml `main: infra/`), as under the CLI
+      expect(join(ROOT, "infra", context.location)).toBe(ROOT);
       expect(dockerfile.location).toBe(context.location === "." ? "Dockerfile" : `${context.location}/Dockerfile`);
       expect(String((image.inputs.tags as string[])[0])).toMatch(
         new RegExp(`:${SOURCE_TAG_PREFIX}${contextHash(ROOT)}$`),
