@@ -273,6 +273,8 @@ export class Addons extends pulumi.ComponentResource {
             }),
       },
       { createNamespace: true },
+      // the operator's first query must not be refused: its role's policy exists before the release starts it
+      kedaRole?.grants ?? [],
     );
 
     // cluster-autoscaler: discovers the node groups by their ASG tags and may scale only those (IRSA policy).
