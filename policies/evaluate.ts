@@ -159,6 +159,16 @@ export function stackPolicyConfig(stack: string, dir: string = __dirname): Recor
   );
 }
 
+/**
+ * The waivers `npm run plan` applies: the stack's own `config.<stack>.json`, or, for a stack without one (a `staging`
+ * stack at tier v1), its tier's reviewed file, `config.<tier>.json`, which is also what to pass to the CLI's
+ * `--policy-pack-config` for such a stack. The waivers name resources of the program, which every stack of a tier
+ * declares alike.
+ */
+export function planPolicyConfig(stack: string, tier: string, dir: string = __dirname): Record<string, RuleConfig> {
+  return stackPolicyConfig(existsSync(join(dir, `config.${stack}.json`)) ? stack : tier, dir);
+}
+
 export function stackValidationArgs(resources: PolicyResource[], config: RuleConfig = {}): StackValidationArgs {
   return { resources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable };
 }

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLAN_TIMEOUT_MS } from "../support/plan";
 import { TIERS } from "../../stacks/tiers";
 
 const ROOT = join(__dirname, "..", "..");
@@ -26,43 +27,51 @@ describe("a v1 stack file that sets storyforge:monthlyBudgetUsd above v1's ceili
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("fails npm run plan with a mandatory stack-budget-within-tier-ceiling finding naming the key and the ceiling", () => {
-    const result = spawnSync(TSX, ["tools/plan/cli.ts", "--stack", "rich"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, STORYFORGE_POLICY_TIER: undefined, STORYFORGE_STACK_DIR: dir },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 120_000,
-    });
-    expect(result.status).toBe(4);
-    // Besides the budget, only the node exporter's findings, which config.v1.json waives (a stack named rich has none).
-    const mandatory = result.stderr.split("\n").filter((l) => l.includes("[mandatory]"));
-    expect(mandatory.filter((l) => !/metrics-node-exporter|metrics-namespace/.test(l))).toHaveLength(1);
-    expect(result.stderr).toContain(
-      `[mandatory] stack-budget-within-tier-ceiling: storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling ${TIERS.v1.budget.monthlyCeilingUsd}`,
-    );
-  }, 120_000);
-
-  it("is refused by the pack itself under the CLI, which reads the budget from PULUMI_CONFIG", () => {
-    const pack = (budget: string) => {
-      const result = spawnSync(TSX, [join("test", "policies", "serve-stack-recorder.ts")], {
+  it(
+    "fails npm run plan with a mandatory stack-budget-within-tier-ceiling finding naming the key and the ceiling",
+    () => {
+      const result = spawnSync(TSX, ["tools/plan/cli.ts", "--stack", "rich"], {
         cwd: ROOT,
         encoding: "utf8",
-        env: {
-          ...process.env,
-          STORYFORGE_POLICY_TIER: undefined,
-          PULUMI_CONFIG: JSON.stringify({ "storyforge:tier": "v1", "storyforge:monthlyBudgetUsd": budget }),
-          PULUMI_NODEJS_STACK: "rich",
-          PULUMI_NODEJS_PROJECT: "storyforge",
-        },
-        timeout: 60_000,
+        env: { ...process.env, STORYFORGE_POLICY_TIER: undefined, STORYFORGE_STACK_DIR: dir },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: PLAN_TIMEOUT_MS,
       });
-      expect([result.status, result.stderr]).toEqual([0, ""]);
-      return JSON.parse(result.stdout) as Record<string, string[]>;
-    };
-    expect(pack("40000")["stack-budget-within-tier-ceiling"]).toEqual([
-      expect.stringMatching(/storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling/),
-    ]);
-    expect(pack(String(TIERS.v1.budget.monthlyCeilingUsd))["stack-budget-within-tier-ceiling"]).toBeUndefined();
-  }, 120_000);
+      expect(result.status).toBe(4);
+      // The budget is the only finding: a stack named rich has no waiver file of its own and reads tier v1's.
+      const mandatory = result.stderr.split("\n").filter((l) => l.includes("[mandatory]"));
+      expect(mandatory).toHaveLength(1);
+      expect(result.stderr).toContain(
+        `[mandatory] stack-budget-within-tier-ceiling: storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling ${TIERS.v1.budget.monthlyCeilingUsd}`,
+      );
+    },
+    PLAN_TIMEOUT_MS,
+  );
+
+  it(
+    "is refused by the pack itself under the CLI, which reads the budget from PULUMI_CONFIG",
+    () => {
+      const pack = (budget: string) => {
+        const result = spawnSync(TSX, [join("test", "policies", "serve-stack-recorder.ts")], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            STORYFORGE_POLICY_TIER: undefined,
+            PULUMI_CONFIG: JSON.stringify({ "storyforge:tier": "v1", "storyforge:monthlyBudgetUsd": budget }),
+            PULUMI_NODEJS_STACK: "rich",
+            PULUMI_NODEJS_PROJECT: "storyforge",
+          },
+          timeout: 60_000,
+        });
+        expect([result.status, result.stderr]).toEqual([0, ""]);
+        return JSON.parse(result.stdout) as Record<string, string[]>;
+      };
+      expect(pack("40000")["stack-budget-within-tier-ceiling"]).toEqual([
+        expect.stringMatching(/storyforge:monthlyBudgetUsd 40000 is above tier v1's ceiling/),
+      ]);
+      expect(pack(String(TIERS.v1.budget.monthlyCeilingUsd))["stack-budget-within-tier-ceiling"]).toBeUndefined();
+    },
+    PLAN_TIMEOUT_MS,
+  );
 });

@@ -24,7 +24,7 @@ import { writeFileSync } from "node:fs";
 import { renderPlan } from "./report";
 import { buildDiagram, renderMermaid, renderSvg } from "./diagram";
 import { planBudget } from "../cost/sources";
-import { evaluatePolicies, formatFindings, stackPolicyConfig } from "../../policies/evaluate";
+import { evaluatePolicies, formatFindings, planPolicyConfig } from "../../policies/evaluate";
 import { TIER_ENV } from "../../policies/tier";
 
 const USAGE =
@@ -110,7 +110,7 @@ function reportPolicies(stack: string, plan: Plan, project: ProjectName): number
   const target = packTargetOf(stack, { project, env: process.env[TIER_ENV] });
   // The stack file's settings too, as the CLI hands the pack PULUMI_CONFIG (a budget above the tier's ceiling).
   const stackConfig = readStackFile(stack, projectStackDir(project, stackDir())).values;
-  const findings = evaluatePolicies(plan, target, { config: stackPolicyConfig(stack), stackConfig });
+  const findings = evaluatePolicies(plan, target, { config: planPolicyConfig(stack, target), stackConfig });
   const advisory = findings.filter((f) => f.enforcement === "advisory");
   const mandatory = findings.filter((f) => f.enforcement === "mandatory");
   process.stderr.write(
