@@ -83,7 +83,7 @@ export function topicPolicy(args: {
  * The key policy of the topics' key: the account administers it; CloudWatch and AMP, which publish to the encrypted
  * topics, may use it (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
  */
-export function topicKeyPolicy(accountId: string): object {
+export function topicKeyPolicy(accountId: string, region: string): object {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -95,9 +95,22 @@ export function topicKeyPolicy(accountId: string): object {
         Resource: "*",
       },
       {
-        Sid: "PublishersEncryptMessages",
+        // Confused deputy: only this account's alarms in this region (CloudWatch sends both keys to KMS too).
+        Sid: "CloudWatchAlarmsEncryptMessages",
         Effect: "Allow",
-        Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${region}:${accountId}:alarm:*` },
+        },
+      },
+      {
+        // The AMP guide's key statement carries no source keys; the topic policy scopes AMP to the one workspace.
+        Sid: "PrometheusAlertmanagerEncryptsMessages",
+        Effect: "Allow",
+        Principal: { Service: "aps.amazonaws.com" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
       },
@@ -170,7 +183,7 @@ export class Alerting extends pulumi.ComponentResource {
         description: `StoryForge ${context.config.stack} alarm topics${suffix}`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: where.account.apply((account) => JSON.stringify(topicKeyPolicy(account))),
+        policy: where.account.apply((account) => JSON.stringify(topicKeyPolicy(account, where.region))),
         tags: context.tags(),
       },
       parent,
