@@ -8,10 +8,9 @@ import {
   compareAddonBuilds,
   parseAddonBuild,
 } from "../../infra/lib/addon-versions";
-import { failureOf, REPO_ROOT, readStackFile, runProgram } from "../../tools/plan/harness";
-import { strictAnswers } from "../../tools/plan/mocks";
+import { failureOf } from "../../tools/plan/harness";
 import { KUBERNETES_PINS } from "../../stacks/kubernetes";
-import { PLAN_TIMEOUT_MS } from "../support/plan";
+import { PLAN_TIMEOUT_MS, runTierWithAnswers } from "../support/plan";
 
 const ADDON_OF = {
   vpcCni: "vpc-cni",
@@ -55,22 +54,12 @@ describe("EKS add-on builds", () => {
   test(
     "a deploy whose vpc-cni pin EKS does not list stops before any add-on is created",
     async () => {
-      const strict = strictAnswers({ region: "us-east-1" });
-      const { file, values } = readStackFile("mvp", REPO_ROOT);
-      const run = await runProgram({
-        projectDir: REPO_ROOT,
-        stack: "mvp",
-        values,
-        stackFile: file,
-        answers: {
-          ...strict,
-          // EKS lists vpc-cni only up to a build older than the pin
-          invoke: (token, args) =>
-            token === "aws:eks/getAddonVersion:getAddonVersion" && args.addonName === "vpc-cni"
-              ? { ...strict.invoke(token, args), version: "v1.20.0-eksbuild.1" }
-              : strict.invoke(token, args),
-        },
-      });
+      // EKS lists vpc-cni only up to a build older than the pin
+      const run = await runTierWithAnswers("mvp", (token, args, strict) =>
+        token === "aws:eks/getAddonVersion:getAddonVersion" && args.addonName === "vpc-cni"
+          ? { ...strict(token, args), version: "v1.20.0-eksbuild.1" }
+          : undefined,
+      );
       expect(run.exitCode).not.toBe(0);
       expect(failureOf(run)).toMatch(
         `vpc-cni ${KUBERNETES_PINS["1.35"].vpcCni} (stacks/kubernetes.ts, Kubernetes 1.35) is newer than the newest build EKS lists for 1.35, v1.20.0-eksbuild.1`,

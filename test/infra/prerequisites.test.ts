@@ -2,28 +2,18 @@
  * The OpenSearch service-linked role is the account's, not a stack's (npm run bootstrap creates it): the program only
  * looks it up, and without it a deploy stops at its preview, before anything is created, saying what to run.
  */
-import { failureOf, planStack, REPO_ROOT, readStackFile, runProgram } from "../../tools/plan/harness";
-import { strictAnswers } from "../../tools/plan/mocks";
-import { PLAN_TIMEOUT_MS } from "../support/plan";
+import { failureOf, planStack } from "../../tools/plan/harness";
+import { PLAN_TIMEOUT_MS, runTierWithAnswers } from "../support/plan";
 
 test(
   "without the OpenSearch service-linked role the v1 preview fails naming the role and npm run bootstrap",
   async () => {
-    const strict = strictAnswers({ region: "us-east-1" });
-    const { file, values } = readStackFile("v1", REPO_ROOT);
-    const run = await runProgram({
-      projectDir: REPO_ROOT,
-      stack: "v1",
-      values,
-      stackFile: file,
-      // `pulumi up` runs the program as a preview first: the look-up answers there, before any create.
-      mode: "preview",
-      answers: {
-        ...strict,
-        invoke: (token, args) =>
-          token === "aws:iam/getRoles:getRoles" ? { id: "none", names: [], arns: [] } : strict.invoke(token, args),
-      },
-    });
+    // `pulumi up` runs the program as a preview first: the look-up answers there, before any create.
+    const run = await runTierWithAnswers(
+      "v1",
+      (token) => (token === "aws:iam/getRoles:getRoles" ? { id: "none", names: [], arns: [] } : undefined),
+      { mode: "preview" },
+    );
     expect(run.exitCode).not.toBe(0);
     expect(failureOf(run)).toMatch(
       /the AWS account has no AWSServiceRoleForAmazonOpenSearchService, which OpenSearch VPC domains need: create it once per account with `npm run bootstrap`/,

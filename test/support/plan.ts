@@ -1,5 +1,13 @@
 /** Small readers over a plan, shared by the plan-based tests. */
-import { type Plan, type PlannedResource } from "../../tools/plan/harness";
+import {
+  type Plan,
+  type PlannedResource,
+  type ProgramRun,
+  REPO_ROOT,
+  readStackFile,
+  runProgram,
+} from "../../tools/plan/harness";
+import { strictAnswers } from "../../tools/plan/mocks";
 
 export type Inputs = Record<string, any>;
 
@@ -37,3 +45,24 @@ export const T = {
   flowLog: "aws:ec2/flowLog:FlowLog",
   endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
 } as const;
+
+/**
+ * Runs a tier stack's program the CLI's way under the strict mocks, except for the provider functions `answer`
+ * answers itself (it returns undefined for the rest): how a test makes AWS say something else.
+ */
+export function runTierWithAnswers(
+  stack: string,
+  answer: (token: string, args: Inputs, strict: (token: string, args: Inputs) => Inputs) => Inputs | undefined,
+  opts: { mode?: "update" | "preview" } = {},
+): Promise<ProgramRun> {
+  const strict = strictAnswers({ region: "us-east-1" });
+  const { file, values } = readStackFile(stack, REPO_ROOT);
+  return runProgram({
+    projectDir: REPO_ROOT,
+    stack,
+    values,
+    stackFile: file,
+    mode: opts.mode,
+    answers: { ...strict, invoke: (token, args) => answer(token, args, strict.invoke) ?? strict.invoke(token, args) },
+  });
+}
