@@ -25,7 +25,13 @@ export interface ServiceSecurityGroupArgs {
   parent: pulumi.Resource;
 }
 
-export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArgs): aws.ec2.SecurityGroup {
+/** A data service's security group and its ingress rules, by source label (what a first connection waits for). */
+export interface ServiceSecurityGroup {
+  group: aws.ec2.SecurityGroup;
+  ingress: Record<string, aws.vpc.SecurityGroupIngressRule>;
+}
+
+export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArgs): ServiceSecurityGroup {
   const { context, part, port, sources, parent } = args;
   if (sources.length === 0) throw new Error(`${part}: sources must name at least one security group`);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -44,8 +50,9 @@ export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArg
     },
     { parent },
   );
+  const ingress: Record<string, aws.vpc.SecurityGroupIngressRule> = {};
   for (const source of sources) {
-    new aws.vpc.SecurityGroupIngressRule(
+    ingress[source.label] = new aws.vpc.SecurityGroupIngressRule(
       `${name}-from-${source.label}`,
       {
         securityGroupId: group.id,
@@ -59,7 +66,7 @@ export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArg
       { parent },
     );
   }
-  return group;
+  return { group, ingress };
 }
 
 export interface EncryptionKeyOptions {

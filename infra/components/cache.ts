@@ -73,7 +73,7 @@ export class Cache extends pulumi.ComponentResource {
     this.replicasPerShard = spec.replicasPerShard;
 
     const key = encryptionKey(name, context, "cache", this, { outlivesStack: spec.finalSnapshot });
-    const securityGroup = serviceSecurityGroup(name, {
+    const { group: securityGroup } = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
       part: "cache",

@@ -115,7 +115,7 @@ export class Database extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent).partition;
 
     const key = encryptionKey(name, context, "database", this, { outlivesStack: spec.finalSnapshot });
-    const securityGroup = serviceSecurityGroup(name, {
+    const { group: securityGroup } = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
       part: "database",

@@ -10,10 +10,21 @@ import { searchSecurityRequests } from "../lib/search-security";
 import { deputyCondition } from "../lib/trust";
 import type { SecurityEvent } from "../functions/search-security";
 
+/**
+ * When AWS Lambda deprecates each Node runtime (the Lambda runtimes page): from then on a function on it can no
+ * longer be updated, so any change to the stack's function would fail the deploy.
+ */
+export const LAMBDA_RUNTIME_DEPRECATION: Readonly<Record<string, string>> = {
+  "nodejs20.x": "2026-04-30",
+  "nodejs22.x": "2027-04-30",
+  "nodejs24.x": "2028-04-30",
+};
+export const LAMBDA_RUNTIME = "nodejs24.x";
+
 /** The function's source: Node built-ins only, transpiled to CommonJS as the function's `index.js`. */
 const HANDLER_SOURCE = join(__dirname, "..", "functions", "search-security.ts");
 
-/** The Lambda code the program ships: infra/functions/search-security.ts as CommonJS for the nodejs22.x runtime. */
+/** The Lambda code the program ships: infra/functions/search-security.ts as CommonJS for the nodejs24.x runtime. */
 export function searchSecurityCode(): string {
   // Loaded here, not at import: only tiers with a search domain pay for loading the compiler.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,6 +101,11 @@ export interface SearchSecurityArgs {
   /** The API's and the worker's IRSA role, mapped to the app's index-scoped OpenSearch role. */
   clientRoleArn: pulumi.Input<string>;
   /**
+   * What lets the function in: the domain's access policy (naming the master role) and its ingress rule from the
+   * function's group. The invocation waits for them, or its first request is refused or times out and fails the deploy.
+   */
+  domainAccess: pulumi.Resource[];
+  /**
    * Days the function's logs are kept.
    * @default 14
    */
@@ -164,7 +180,7 @@ export class SearchSecurity extends pulumi.ComponentResource {
         name: functionName,
         description: "Applies the StoryForge OpenSearch roles and role mappings (fine-grained access control)",
         role: adminRole.arn,
-        runtime: "nodejs22.x",
+        runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(code) }),
@@ -194,7 +210,7 @@ export class SearchSecurity extends pulumi.ComponentResource {
         // A new payload or new code runs it again (CREATE_ONLY: once per create or replacement).
         triggers: { input: input.apply(digest), code: digest(code) },
       },
-      { parent: this, dependsOn: [httpPolicy, egress] },
+      { parent: this, dependsOn: [httpPolicy, egress, ...args.domainAccess] },
     );
     this.registerOutputs({ functionName: fn.name });
   }

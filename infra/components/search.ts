@@ -108,7 +108,7 @@ export class Search extends pulumi.ComponentResource {
 
     const key = encryptionKey(name, context, "search", this);
     const adminFunctionGroup = searchAdminFunctionGroup(name, context, network.vpcId, this);
-    const securityGroup = serviceSecurityGroup(name, {
+    const { group: securityGroup, ingress } = serviceSecurityGroup(name, {
       context,
       vpcId: network.vpcId,
       part: "search",
@@ -233,7 +233,7 @@ export class Search extends pulumi.ComponentResource {
     this.domainName = domain.domainName;
 
     // Only the two roles may send requests at all; fine-grained access control decides what each may do.
-    new aws.opensearch.DomainPolicy(
+    const access = new aws.opensearch.DomainPolicy(
       `${name}-access`,
       {
         domainName: domain.domainName,
@@ -278,6 +278,8 @@ export class Search extends pulumi.ComponentResource {
         functionGroup: adminFunctionGroup,
         domainGroupId: securityGroup.id,
         clientRoleArn: clientRole.arn,
+        // the function's requests need the domain to admit its group and its role
+        domainAccess: [access, ingress["search-admin"]],
       },
       parent,
     );

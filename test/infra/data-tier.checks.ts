@@ -9,6 +9,7 @@ import * as harness from "../../tools/plan/harness";
 import { type Plan } from "../../tools/plan/harness";
 import { mockRegionZones, RESOURCE_STATE } from "../../tools/plan/mocks";
 import { RDS_CA_BUNDLE_SHA256, RDS_CA_FILE } from "../../infra/lib/db-roles";
+import { LAMBDA_RUNTIME_DEPRECATION } from "../../infra/components/search-security";
 import { type Inputs, inputs, ofType, one, T } from "../support/plan";
 import { TIERS, type TierName } from "../../stacks/tiers";
 import { readStackFile } from "../../tools/plan/stack-files";
@@ -227,10 +228,17 @@ export function dataTierSuite(stack: TierName, plan: () => Plan): void {
 
     if (tier.search !== null) {
       withOptions(
-        "the OpenSearch security function runs only after its HTTP permission and its network path exist",
+        "the OpenSearch security function runs only after its HTTP permission, its network path both ways and the domain's access policy exist",
         () => {
           expect(dependencies(plan(), "search-security-apply")).toEqual(
-            expect.arrayContaining(["search-security-http-policy", "search-security-to-search", "search-domain"]),
+            expect.arrayContaining([
+              "search-security-http-policy",
+              "search-security-to-search",
+              "search-domain",
+              // the domain's side: its ingress rule from the function's group and its policy naming the master role
+              "search-from-search-admin",
+              "search-access",
+            ]),
           );
         },
       );
@@ -325,6 +333,14 @@ export function dataTierSuite(stack: TierName, plan: () => Plan): void {
         ]);
         expect(event.requests[1].body.backend_roles).toEqual([arnOf("search-client-role")]);
         expect(event.endpoint).toBe(RESOURCE_STATE[T.search](domain, "search-domain", ENV).endpoint);
+      });
+
+      test("the OpenSearch security function's runtime stays updatable for at least half a year (Lambda runtime deprecation)", () => {
+        const runtime = String(inputs(one(plan(), "aws:lambda/function:Function")).runtime);
+        const deprecated = LAMBDA_RUNTIME_DEPRECATION[runtime];
+        expect([runtime, deprecated]).toEqual([runtime, expect.any(String)]);
+        const halfYear = Date.now() + 182 * 24 * 3600 * 1000;
+        expect([runtime, deprecated, Date.parse(deprecated) > halfYear]).toEqual([runtime, deprecated, true]);
       });
     }
   });
