@@ -121,7 +121,10 @@ export class JobService {
     }
     // delivery to BullMQ, batched and off the response path (core/relay.ts); the committed row is the guarantee
     const delivered = row.status !== "completed" ? this.ctx.relay.push(row) : Promise.resolve();
-    await written?.publish();
+    // not waited for: PUBLISH's reply says the node took the message, not that any instance has dropped its copy
+    // (delivery to subscribers is asynchronous either way), so it carries nothing the 202 could promise. It goes
+    // after the write above, so no instance refills its copy with the old value. Never rejects (the breaker).
+    void written?.publish();
     // `delivered` settles once the relay sent (or gave up on) the BullMQ add; the route does not wait for it
     return { job: toJobStatus(row), created, delivered };
   }
