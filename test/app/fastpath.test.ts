@@ -2,6 +2,7 @@
 // route's own answer (body, headers, access-log line, metrics), and never lets a client past its read limit.
 import { Client } from "pg";
 import { createLogger } from "../../core/logger";
+import { RateLimiter } from "../../core/ratelimit";
 import { sharedServices } from "./services";
 import { appEnv, call, insertTopic, migrate, startApp, token, unique, type RunningApp } from "./helpers";
 
@@ -97,6 +98,23 @@ describe("the cached scene read answered ahead of the routers", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  test("a busy client far from its limit never waits for a take: its lease is topped up before it runs dry", async () => {
+    const limiter = new RateLimiter(app.ctx.redis, app.ctx.redisBreaker, app.ctx.logger);
+    const id = unique("busy");
+    expect((await limiter.hit("topup", id, 1_000_000)).allowed).toBe(true);
+    let waited = 0;
+    for (let i = 0; i < 400; i++) {
+      // a request a millisecond: a top-up has half a lease (50 ms here) to come back from Redis
+      await new Promise((r) => setTimeout(r, 1));
+      if (limiter.hitLeased("topup", id, 1_000_000) !== undefined) continue;
+      waited += 1;
+      expect((await limiter.hit("topup", id, 1_000_000)).allowed).toBe(true);
+    }
+    expect(waited).toBe(0);
+    // every token used was taken from the shared count first
+    expect(Number(await app.ctx.redis.get(`ratelimit:topup:${id}`))).toBeGreaterThanOrEqual(401);
   });
 
   test("a reader with a token, a cookie or a query string goes through the route", async () => {
