@@ -55,7 +55,9 @@ export function observe(ctx: ApiContext): RequestHandler {
   const log = pinoHttp({
     logger: ctx.logger.access,
     wrapSerializers: false,
-    quietReqLogger: true,
+    // no per-request child logger for `reqId` (nothing logs through req.log): accessFields adds the field to the
+    // one line, one pino child per request fewer (the access log was a sixth of a cached read's CPU)
+    quietReqLogger: false,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const given = req.headers["x-request-id"];
       const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -90,6 +92,7 @@ export function observe(ctx: ApiContext): RequestHandler {
     }
     return {
       ...value,
+      reqId: req.id,
       route,
       ...(route === "unmatched" ? { path: req.path } : {}),
       ip: req.ip ?? req.socket.remoteAddress,
