@@ -6,7 +6,7 @@ import type { ApiConfig } from "../core/config";
 import type { Context } from "../core/context";
 import type { Target } from "../core/db";
 import { HttpError } from "../core/errors";
-import type { RateLimiter } from "../core/ratelimit";
+import type { LimitResult, RateLimiter } from "../core/ratelimit";
 import type { ReadYourWrites } from "../core/ryw";
 
 export type ApiContext = Context<ApiConfig>;
@@ -39,6 +39,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The matched route pattern, never the raw path (ids would explode the label set); `unmatched` for 404s. */
 export function routeLabel(req: Request): string {
+  // a route answered ahead of the routers names itself (app/fastpath.ts)
+  const fixed = (req.res?.locals as { route?: unknown } | undefined)?.route;
+  if (typeof fixed === "string") return fixed;
   const path = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === "string" ? `${req.baseUrl}${path}` : "unmatched";
 }
@@ -52,7 +55,9 @@ export function observe(ctx: ApiContext): RequestHandler {
   const log = pinoHttp({
     logger: ctx.logger.access,
     wrapSerializers: false,
-    quietReqLogger: true,
+    // no per-request child logger for `reqId` (nothing logs through req.log): accessFields adds the field to the
+    // one line, one pino child per request fewer (the access log was a sixth of a cached read's CPU)
+    quietReqLogger: false,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const given = req.headers["x-request-id"];
       const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -87,6 +92,7 @@ export function observe(ctx: ApiContext): RequestHandler {
     }
     return {
       ...value,
+      reqId: req.id,
       route,
       ...(route === "unmatched" ? { path: req.path } : {}),
       ip: req.ip ?? req.socket.remoteAddress,
@@ -159,6 +165,14 @@ export async function markWrite(res: Response, ryw: ReadYourWrites): Promise<voi
   res.append("Set-Cookie", await ryw.markWrite(sub));
 }
 
+/** The IETF RateLimit-* headers of a hit. */
+export function setRateLimitHeaders(res: ServerResponse, r: LimitResult): void {
+  res.setHeader("RateLimit-Limit", String(r.limit));
+  res.setHeader("RateLimit-Remaining", String(r.remaining));
+  res.setHeader("RateLimit-Reset", String(r.resetSec));
+  res.setHeader("RateLimit-Policy", `${r.limit};w=60`);
+}
+
 /** A rate limit with the IETF RateLimit-* headers and Retry-After on 429; `limit` may change per request. */
 export function rateLimit(
   ctx: ApiContext,
@@ -170,10 +184,7 @@ export function rateLimit(
   return async (req, res, next) => {
     const max = typeof limit === "number" ? limit : limit(req, res);
     const r = await limiter.hit(type, key(req, res), max);
-    res.setHeader("RateLimit-Limit", String(r.limit));
-    res.setHeader("RateLimit-Remaining", String(r.remaining));
-    res.setHeader("RateLimit-Reset", String(r.resetSec));
-    res.setHeader("RateLimit-Policy", `${r.limit};w=60`);
+    setRateLimitHeaders(res, r);
     if (!r.allowed) {
       ctx.metrics.rateLimited.inc({ limit: type, route: routeLabel(req) });
       res.setHeader("Retry-After", String(r.resetSec));

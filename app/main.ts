@@ -25,7 +25,8 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  server.on("request", (_req, res) => {
+  // ahead of the app: a response the app ends in the same tick (app/fastpath.ts) must still carry it
+  server.prependListener("request", (_req, res) => {
     if (draining) res.setHeader("Connection", "close");
   });
   server.on("listening", () => {

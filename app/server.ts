@@ -15,6 +15,7 @@ import {
   state,
   type ApiContext,
 } from "./http";
+import { sceneFastPath } from "./fastpath";
 import { opsRoutes } from "./routes/ops";
 import { readRoutes } from "./routes/reads";
 import { writeRoutes } from "./routes/writes";
@@ -74,6 +75,7 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): Express
   app.locals.shedder = shedder;
 
   app.use(observe(ctx));
+  app.use(sceneFastPath(ctx, limiter));
   app.use(opsRoutes(ctx, { shuttingDown: opts.shuttingDown ?? (() => false) }));
 
   const authenticated = (res: Response) => state(res).sub !== undefined;

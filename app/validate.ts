@@ -11,7 +11,7 @@ export { z };
  * and showing a bounded description of what it got (never a recursive dump: a body of 30,000 nested arrays
  * is described as "an array of 1 item", not stringified).
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A short, non-recursive description of a value for error messages. */
 export function describe(v: unknown): string {

@@ -181,6 +181,8 @@ async function main(): Promise<void> {
       overallRate: 1000,
     });
     runs.push(fixed);
+    // which run the peak comes from: the reads alone, or the enqueue after them
+    const readRss = peakRssMb(api.pid as number);
     const auth = `Bearer ${token("bench", undefined, 3600)}`;
     let i = 0;
     const enqueue = await load("enqueue POST /scenes/:id/segments (202)", {
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
       `| no-op BullMQ worker (baseline), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(noop.seconds, 1)} | ${fmt(noop.rate)} | 1.00 | ${noop.failed} | ${fmt(noop.cpuSeconds, 1)} |`,
       `| generation worker (local generator), concurrency ${CONCURRENCY} | ${jobs} | ${fmt(real.seconds, 1)} | ${fmt(real.rate)} | ${fmt(real.rate / noop.rate, 2)} | ${real.failed} | ${fmt(real.cpuSeconds, 1)} |`,
       "",
-      `Peak RSS of the API process (VmHWM): ${fmt(apiRss, 1)} MB`,
+      `Peak RSS of the API process (VmHWM): ${fmt(apiRss, 1)} MB (${fmt(readRss, 1)} MB after the read runs, before the enqueue run)`,
       "",
       "| target | figure | met |",
       "|---|---|---|",

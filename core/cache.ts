@@ -84,6 +84,18 @@ export class Cache {
     return p;
   }
 
+  /**
+   * The in-process copy of `key`, if there is one; never waits, counts nothing. A hot path answers from it in
+   * the same tick (then counts the hit with `countLocalHit`) and falls back to `getJson` on undefined.
+   */
+  localJson(key: string): string | undefined {
+    return this.lru.get(key);
+  }
+
+  countLocalHit(key: string): void {
+    this.opts.metrics.cacheHits.inc({ layer: "lru", kind: keyKind(key) });
+  }
+
   private async fill(key: string, ttlSec: number, load: () => Promise<unknown>): Promise<string | null> {
     const remote = await this.redisCall(keyKind(key), () => this.opts.redis.get(key), null);
     if (remote !== null) {
@@ -143,15 +155,20 @@ export class Cache {
   /**
    * `replace` for several changes at once (the worker's group commit): every write of every change is sent in
    * one tick, so autopipelining makes one round trip per node, then every change's message in one more. The
-   * messages stay one per change (seed 000 §2.3's `{type, id}`); only their sending is shared.
+   * messages stay one per change (seed 000 §2.3's `{type, id}`); only their sending is shared. With
+   * `waitForPublish: false` it resolves once the writes landed and sends the messages without waiting for their
+   * replies: a PUBLISH reply says the node took the message, not that any instance dropped its copy (delivery is
+   * asynchronous either way), so a caller with nothing else to order after it need not wait a round trip for it.
    */
   async replaceMany(
     changes: Array<{ type: string; id: string; entries: Array<{ key: string; ttlSec: number; value: unknown }> }>,
+    opts: { waitForPublish?: boolean } = {},
   ): Promise<void> {
     if (changes.length === 0) return;
     for (const c of changes) for (const e of c.entries) this.lru.delete(e.key);
-    await this.redisCall(
-      changes[0].type,
+    const kind = changes[0].type;
+    const written = await this.redisCall(
+      kind,
       async () => {
         await Promise.all(
           changes.flatMap((c) =>
@@ -162,6 +179,14 @@ export class Cache {
             ),
           ),
         );
+        return true;
+      },
+      false,
+    );
+    if (!written) return;
+    const published = this.redisCall(
+      kind,
+      async () => {
         await Promise.all(
           changes.map((c) => {
             const msg: InvalidateMessage = {
@@ -177,6 +202,7 @@ export class Cache {
       },
       null,
     );
+    if (opts.waitForPublish ?? true) await published;
   }
 
   /**

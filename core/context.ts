@@ -6,6 +6,7 @@ import { Db } from "./db";
 import { createLogger, type Logger } from "./logger";
 import { Metrics } from "./metrics";
 import { createGenerationQueue, type GenerationJobData } from "./queue";
+import { QueueRelay } from "./relay";
 import { closeRedis, createRedis, waitForRedis, type RedisClient } from "./redis";
 import { settleWithin } from "./timeout";
 import { PgSearch, type SearchBackend } from "./search";
@@ -23,6 +24,8 @@ export interface Context<C extends Config = Config> {
   redisBreaker: CircuitBreaker;
   cache: Cache;
   queue: Queue<GenerationJobData>;
+  /** Committed jobs to BullMQ in batches, off the request path (the jobs row is the outbox). */
+  relay: QueueRelay;
   search: SearchBackend;
   close(): Promise<void>;
 }
@@ -72,6 +75,7 @@ export async function createContext<C extends Config>(config: C, opts: ContextOp
   queueRedis.on("error", () => {});
   const queue = createGenerationQueue(queueRedis, config.jobAttempts, config.queuePrefix);
   queue.on("error", () => {});
+  const relay = new QueueRelay(queue, logger, metrics);
   const redisBreaker = new CircuitBreaker(3, 2_000);
   const cache = new Cache({
     redis,
@@ -104,9 +108,12 @@ export async function createContext<C extends Config>(config: C, opts: ContextOp
     redisBreaker,
     cache,
     queue,
+    relay,
     search,
     close() {
       closed ??= (async () => {
+        // what is still queued for BullMQ goes out first; past the bound the requeue pass delivers it
+        await settleWithin(relay.drain(), 3_000);
         await settleWithin(queue.close(), 2_000);
         await Promise.all([
           closeRedis(queueRedis),

@@ -69,6 +69,13 @@ export class Metrics {
     help: "Accepted generation jobs put back into BullMQ after it lost them (the worker's requeue pass)",
     registers: [this.registry],
   });
+  readonly relayBatch = new Histogram({
+    name: "queue_relay_batch_jobs",
+    help: "Committed jobs per BullMQ addBulk of the API's relay (core/relay.ts)",
+    labelNames: ["outcome"] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
     help: "Requests refused by a rate limit, by limit and matched route",

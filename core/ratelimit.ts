@@ -67,6 +67,19 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * The hit, decided without waiting, when this instance holds an unused token of the key's current window
+   * (the common case far from the limit); undefined, with nothing counted, when only `hit` can decide (a take
+   * from Redis is due, or the client is at its limit). Lets a hot path answer in the same tick.
+   */
+  hitLeased(type: string, id: string, limit: number): LimitResult | undefined {
+    const now = Date.now();
+    const lease = this.leases.get(CACHE.rateLimit.key(type, id));
+    if (lease === undefined || lease.windowEnd <= now || lease.left <= 0 || lease.count - lease.left >= limit)
+      return undefined;
+    return this.spend(CACHE.rateLimit.key(type, id), limit, lease, now);
+  }
+
   async hit(type: string, id: string, limit: number): Promise<LimitResult> {
     const key = CACHE.rateLimit.key(type, id);
     for (;;) {
@@ -75,8 +88,7 @@ export class RateLimiter {
       if (lease !== undefined && lease.windowEnd > now && lease.left > 0) {
         // the limit may have dropped since the lease was taken (load shedding): leftovers never exceed it
         if (lease.count - lease.left >= limit) return this.result(limit, false, 0, lease.windowEnd - now, "redis");
-        lease.left -= 1;
-        return this.leased(limit, lease, now);
+        return this.spend(key, limit, lease, now);
       }
       // one take per key at a time: concurrent hits wait for it and then use its lease
       const pending = this.taking.get(key);
@@ -112,6 +124,41 @@ export class RateLimiter {
     this.leases.set(key, lease);
     if (granted === 0) return this.result(limit, false, 0, windowEnd - now, "redis");
     return this.leased(limit, lease, now);
+  }
+
+  /**
+   * Uses one token of the lease. Far from the limit (leases of 4 or more), a lease half used is topped up in
+   * the background, so a busy client's requests never all stop to wait for the next take when it runs out
+   * (bench: a third of a cached read's requests did, 32 connections behind one take). Near the limit nothing is
+   * taken ahead: there every hit stays exact.
+   */
+  private spend(key: string, limit: number, lease: Lease, now: number): LimitResult {
+    lease.left -= 1;
+    const size = leaseSize(limit, lease.count);
+    if (size >= 4 && lease.left < size / 2 && !this.taking.has(key)) {
+      const p = this.topUp(key, limit, size).finally(() => this.taking.delete(key));
+      this.taking.set(key, p);
+    }
+    return this.leased(limit, lease, now);
+  }
+
+  /** Takes `n` more tokens of the key's window into its lease; never rejects (no Redis: the lease runs out). */
+  private async topUp(key: string, limit: number, n: number): Promise<void> {
+    const shared = await this.breaker.run(
+      () => (this.redis as unknown as WithTake).storyforgeTake(key, this.windowMs, n),
+      null,
+    );
+    if (shared === null) return;
+    const now = Date.now();
+    const count = Number(shared[0]);
+    const windowEnd = now + Number(shared[1]);
+    const granted = Math.max(0, Math.min(n, limit - (count - n)));
+    const lease = this.leases.get(key);
+    // the same window (its end known to within a second): add to what is left; a new one starts a new lease
+    if (lease !== undefined && Math.abs(lease.windowEnd - windowEnd) < 1_000) {
+      lease.left += granted;
+      lease.count = count;
+    } else this.leases.set(key, { windowEnd, left: granted, count });
   }
 
   private leased(limit: number, lease: Lease, now: number): LimitResult {

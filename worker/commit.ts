@@ -139,6 +139,8 @@ async function startJobs(ctx: Context, g: Group, items: GenerationJobData[]): Pr
       id: r.id,
       entries: [{ key: CACHE.jobStatus.key(r.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(r) }],
     })),
+    // later status writes wait for the write, not for the reply to its invalidation message (core/cache.ts)
+    { waitForPublish: false },
   );
   g.published = Promise.all([g.published, status]).then(() => undefined);
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -212,6 +214,8 @@ async function afterSegments(ctx: Context, g: Group, done: Written[], jobs: Map<
         ],
       };
     }),
+    // the job completes once its writes landed; the messages go out without holding it a round trip
+    { waitForPublish: false },
   );
   const docs = [...fresh.values()].map((f) => sceneDocument(f.scene));
   try {

@@ -5,12 +5,7 @@ import { HttpError, notFound } from "../../core/errors";
 import { CACHE } from "../../core/keys";
 import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../../core/jobs";
 import { isConnectionError } from "../../core/db";
-import { generationJobId, jobDataOf } from "../../core/queue";
 import { loadScene, SCENE_COLUMNS, toScene, type Scene, type SceneRow } from "../../core/scenes";
-import { withTimeout } from "../../core/timeout";
-
-/** Longest the API waits for the BullMQ add before answering 202 without it (the requeue pass adds it later). */
-const ENQUEUE_ADD_TIMEOUT_MS = 1_000;
 
 export class JobService {
   constructor(private readonly ctx: Context) {}
@@ -32,7 +27,7 @@ export class JobService {
     input: { prompt: string; sequence?: number },
     /** Runs once the job is committed, alongside the queue add (the route's read-your-writes mark). */
     afterCommit?: () => Promise<unknown>,
-  ): Promise<{ job: JobStatus; created: boolean }> {
+  ): Promise<{ job: JobStatus; created: boolean; delivered: Promise<void> }> {
     // our own id, so a commit whose answer was lost can be looked up (below)
     const newId = randomUUID();
     let fresh: Scene | undefined;
@@ -102,28 +97,36 @@ export class JobService {
         return { row: inserted.rows[0], created: true, retried: false };
       });
     });
-    let publish: (() => Promise<void>) | undefined;
-    if (created) {
-      // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica). The
-      // write lands before the job is added, so the worker's later refresh (with the segment) is never
-      // overwritten by this one; the message may go out alongside the add.
-      ({ publish } = await this.ctx.cache.write("scene", sceneId, [
-        // (a commit whose answer was lost, found by committed(), has no row from the transaction: read it)
-        {
-          key: CACHE.scene.key(sceneId),
-          ttlSec: CACHE.scene.ttl,
-          value: fresh ?? (await loadScene(this.ctx.db, sceneId, "primary")),
-        },
-      ]));
-    }
+    // the scene's lastSequence moved: refresh its cached copy from the primary (not a lagging replica), in the
+    // same round trip as the route's read-your-writes mark. The write lands before the job goes to the relay, so
+    // the worker's later refresh (with the segment) is never overwritten by this one.
+    const [written] = await Promise.all([
+      created
+        ? this.ctx.cache.write("scene", sceneId, [
+            // (a commit whose answer was lost, found by committed(), has no row from the transaction: read it)
+            {
+              key: CACHE.scene.key(sceneId),
+              ttlSec: CACHE.scene.ttl,
+              value: fresh ?? (await loadScene(this.ctx.db, sceneId, "primary")),
+            },
+          ])
+        : undefined,
+      afterCommit?.(),
+    ]);
     if (retried) {
       // the cached status still says failed: write the fresh one through (a replica read would say failed too)
       await this.ctx.cache.replace("job", row.id, [
         { key: CACHE.jobStatus.key(row.id), ttlSec: CACHE.jobStatus.ttl, value: toJobStatus(row) },
       ]);
     }
-    await Promise.all([publish?.(), row.status !== "completed" ? this.add(row) : undefined, afterCommit?.()]);
-    return { job: toJobStatus(row), created };
+    // delivery to BullMQ, batched and off the response path (core/relay.ts); the committed row is the guarantee
+    const delivered = row.status !== "completed" ? this.ctx.relay.push(row) : Promise.resolve();
+    // not waited for: PUBLISH's reply says the node took the message, not that any instance has dropped its copy
+    // (delivery to subscribers is asynchronous either way), so it carries nothing the 202 could promise. It goes
+    // after the write above, so no instance refills its copy with the old value. Never rejects (the breaker).
+    void written?.publish();
+    // `delivered` settles once the relay sent (or gave up on) the BullMQ add; the route does not wait for it
+    return { job: toJobStatus(row), created, delivered };
   }
 
   /**
@@ -181,28 +184,6 @@ export class JobService {
       if (found[0] !== undefined) return { row: found[0], created: true, retried: false };
       this.ctx.logger.warn("enqueue not accepted: the database transaction did not commit", { err });
       throw new HttpError("unavailable", "the request was not accepted (the database is unavailable); repeat it");
-    }
-  }
-
-  /**
-   * Hands the committed job to BullMQ. Not needed for correctness (the requeue pass adds what is missing), so
-   * a failure is logged, not answered: the job is accepted and will run once Redis is back.
-   */
-  private async add(row: JobRow): Promise<void> {
-    try {
-      // bounded: while Redis reconnects BullMQ may wait for its connection indefinitely
-      await withTimeout(
-        this.ctx.queue.add("generate", jobDataOf(row), {
-          jobId: generationJobId(row.scene_id, row.sequence, row.retries),
-        }),
-        ENQUEUE_ADD_TIMEOUT_MS,
-        "enqueue",
-      );
-    } catch (err) {
-      this.ctx.logger.warn("BullMQ add failed; the accepted job will be requeued from PostgreSQL", {
-        err,
-        jobId: row.id,
-      });
     }
   }
 

@@ -8,6 +8,7 @@ import { createLogger } from "../../core/logger";
 import { JobService } from "../../app/services/jobs";
 import { SceneService } from "../../app/services/scenes";
 import { generationJobId } from "../../core/queue";
+import { QueueRelay } from "../../core/relay";
 
 /**
  * The worker process under Redis faults, on its own services instance (these tests stop, freeze and restart
@@ -165,7 +166,8 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     });
     // no worker takes it while we take it away
     await worker.stop();
-    const { job } = await new JobService(api).enqueue(scene.id, "alice", { prompt: "lost" });
+    const { job, delivered } = await new JobService(api).enqueue(scene.id, "alice", { prompt: "lost" });
+    await delivered;
     // what a failed add or a Redis that lost its data leaves: the row, and nothing in BullMQ
     await api.queue.remove(generationJobId(scene.id, 1));
     expect(await api.queue.getJobState(generationJobId(scene.id, 1))).toBe("unknown");
@@ -178,6 +180,27 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
     expect(await svc.sql("SELECT id FROM segments WHERE scene_id = $1", [scene.id])).toHaveLength(1);
     expect((await worker.get("/metrics")).text).toMatch(/^jobs_requeued_total [1-9]/m);
+  }, 60_000);
+
+  test("a job the API's relay never sent to BullMQ (the process died with it queued) is delivered by the requeue pass and completes exactly once", async () => {
+    const scene = await newScene();
+    await worker.stop();
+    // a closed relay drops what it is handed, as an API that crashed loses the rows it had not sent yet
+    const lost = new QueueRelay(api.queue, api.logger, api.metrics);
+    await lost.drain();
+    const { job, created } = await new JobService({ ...api, relay: lost }).enqueue(scene.id, "alice", {
+      prompt: "never relayed",
+    });
+    expect(created).toBe(true);
+    expect(await jobStatus(job.id)).toBe("queued");
+    expect(await api.queue.getJobState(generationJobId(scene.id, 1))).toBe("unknown");
+    worker = await startWorker(env);
+    await waitFor("requeued and completed", async () => (await jobStatus(job.id)) === "completed", 20_000, 200);
+    const rows = await svc.sql<{ attempts: number; segment_count: number }>(
+      "SELECT j.attempts, s.segment_count FROM jobs j JOIN scenes s ON s.id = j.scene_id WHERE j.id = $1",
+      [job.id],
+    );
+    expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
   }, 60_000);
 
   test("an enqueue while Redis is down is accepted (202, a job id) and runs exactly once when Redis is back", async () => {

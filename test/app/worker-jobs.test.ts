@@ -48,8 +48,14 @@ describe("generation jobs: failures, retries, timeouts, generator output and the
       tags: [],
       thumbnailUrl: null,
     });
-  const enqueue = (ctx: Context, sceneId: string, prompt: string, sequence?: number) =>
-    new JobService(ctx).enqueue(sceneId, "alice", { prompt, ...(sequence === undefined ? {} : { sequence }) });
+  const enqueue = async (ctx: Context, sceneId: string, prompt: string, sequence?: number) => {
+    const r = await new JobService(ctx).enqueue(sceneId, "alice", {
+      prompt,
+      ...(sequence === undefined ? {} : { sequence }),
+    });
+    await r.delivered; // the relay's add (core/relay.ts), which the API does not wait for
+    return r;
+  };
   const jobRow = async (id: string) =>
     (await sql("SELECT status, attempts, error, segment_id, retries, prompt FROM jobs WHERE id = $1", [id]))[0];
   const segmentCount = async (sceneId: string) =>

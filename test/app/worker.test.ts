@@ -48,7 +48,8 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
       tags: [],
       thumbnailUrl: null,
     });
-    const { job } = await new JobService(ctx).enqueue(scene.id, "alice", { prompt });
+    const { job, delivered } = await new JobService(ctx).enqueue(scene.id, "alice", { prompt });
+    await delivered; // the relay's add (core/relay.ts), which the API does not wait for
     return { scene, job };
   };
   const jobRow = async (id: string) =>
@@ -93,7 +94,9 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     expect(job?.data.sequence).toBe(1);
     expect(generationJobId(scene.id, 1)).not.toContain(":");
     // enqueueing the same (scene, sequence) again adds nothing
-    await new JobService(ctx).enqueue(scene.id, "alice", { prompt: "a prompt", sequence: 1 });
+    await (
+      await new JobService(ctx).enqueue(scene.id, "alice", { prompt: "a prompt", sequence: 1 })
+    ).delivered;
     expect((await ctx.queue.getJobCounts("waiting")).waiting).toBe(1);
     const keys: string[] = [];
     const nodes = (ctx.redis as Cluster).nodes("master");
@@ -139,12 +142,14 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
     const mk = () =>
       scenes.create("alice", { topicId, title: unique("batch"), description: "", tags: [], thumbnailUrl: null });
     const [a, b] = [await mk(), await mk()];
-    const queued = [
-      (await jobs.enqueue(a.id, "alice", { prompt: "one" })).job,
-      (await jobs.enqueue(a.id, "alice", { prompt: "two" })).job,
-      (await jobs.enqueue(a.id, "alice", { prompt: "three" })).job,
-      (await jobs.enqueue(b.id, "alice", { prompt: "four" })).job,
+    const enqueued = [
+      await jobs.enqueue(a.id, "alice", { prompt: "one" }),
+      await jobs.enqueue(a.id, "alice", { prompt: "two" }),
+      await jobs.enqueue(a.id, "alice", { prompt: "three" }),
+      await jobs.enqueue(b.id, "alice", { prompt: "four" }),
     ];
+    await Promise.all(enqueued.map((r) => r.delivered));
+    const queued = enqueued.map((r) => r.job);
     const data = await Promise.all(
       queued.map(
         async (j) => (await ctx.queue.getJob(generationJobId(j.sceneId, j.sequence)))?.data as GenerationJobData,
