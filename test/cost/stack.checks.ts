@@ -5,6 +5,11 @@
 import { planStack, type Plan } from "../../tools/plan/harness";
 import { checkBudget } from "../../infra/lib/cost/budget";
 import { estimateCost } from "../../infra/lib/cost/estimate";
+import { loadProfile } from "../../infra/lib/cost/load";
+import { allocatable, nodesFor } from "../../infra/lib/capacity/nodes";
+import { API_CPU_TARGET } from "../../infra/lib/api-scaling";
+import { WORKER_CPU_TARGET } from "../../infra/components/workloads";
+import { ROLE_LABEL } from "../../infra/lib/pod-spec";
 import { stackContext } from "../../tools/cost/sources";
 import type { CostEstimate } from "../../infra/lib/cost/types";
 import { PLAN_TIMEOUT_MS } from "../support/plan";
@@ -21,7 +26,11 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
     }, PLAN_TIMEOUT_MS);
     it("the `cost` stack output is the offline estimate of the same stack", () => {
       const context = stackContext(stack)!;
-      const offline = estimateCost(plan.resources, context.tier.usage, { region: context.region, stack });
+      const offline = estimateCost(plan.resources, context.tier.usage, {
+        region: context.region,
+        stack,
+        load: loadProfile(context.tier),
+      });
       expect(plan.outputs.cost).toEqual(offline);
     });
 
@@ -55,7 +64,7 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(plane.note).toMatch(/standard support until \d{4}-\d{2}-\d{2}/);
     });
 
-    it("min, expected and max follow each declared node group's minSize, desiredSize and maxSize", () => {
+    it("min and max are each node group's minSize and maxSize; expected lies between them, at desiredSize unless an autoscaler drives the group", () => {
       const groups = plan.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
       expect(groups.length).toBeGreaterThan(0);
       const hours = (plan.outputs.cost as CostEstimate).lineItems.filter(
@@ -64,12 +73,55 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(hours.map((l) => l.resource).sort()).toEqual(groups.map((g) => g.name).sort());
       for (const g of groups) {
         const s = g.inputs.scalingConfig as { minSize: number; desiredSize: number; maxSize: number };
-        expect(hours.find((l) => l.resource === g.name)!.quantity).toEqual({
-          min: s.minSize * 730,
-          expected: s.desiredSize * 730,
-          max: s.maxSize * 730,
-        });
+        const line = hours.find((l) => l.resource === g.name)!;
+        expect(line.quantity).toMatchObject({ min: s.minSize * 730, max: s.maxSize * 730 });
+        expect(line.quantity.expected).toBeGreaterThanOrEqual(line.quantity.min);
+        expect(line.quantity.expected).toBeLessThanOrEqual(line.quantity.max);
+        if (line.attributes!.drivenBy === undefined) expect(line.quantity.expected).toBe(s.desiredSize * 730);
       }
+    });
+
+    it("the api and worker groups are expected at the tier's traffic over the bench's per-pod rates, each naming its ScaledObject", () => {
+      const tier = stackContext(stack)!.tier;
+      const w = tier.workloads;
+      const profile = loadProfile(tier);
+      const lines = (plan.outputs.cost as CostEstimate).lineItems.filter((l) => l.item === "node-hours");
+      const check = (
+        role: "api" | "worker",
+        spec: typeof w.api | typeof w.worker,
+        cpuTarget: number,
+        rateTarget?: number,
+      ) => {
+        const group = plan.resources.find(
+          (r) =>
+            r.type === "aws:eks/nodeGroup:NodeGroup" &&
+            (r.inputs.labels as Record<string, string>)[ROLE_LABEL] === role,
+        )!;
+        const s = group.inputs.scalingConfig as { minSize: number; maxSize: number };
+        const load = profile[role];
+        // The formula on the tier's inputs: demand / (per-core rate × request cores × CPU target), or the per-pod
+        // request-rate target if it asks for more, within the ScaledObject's bounds; nodes by the capacity maths.
+        const perPod = load.perCoreRate * (spec.pod.cpuRequestMillicores / 1000) * (cpuTarget / 100);
+        const asked = Math.max(
+          Math.ceil(load.demandPerSecond / perPod),
+          rateTarget !== undefined ? Math.ceil(load.demandPerSecond / rateTarget) : 0,
+        );
+        const pods = Math.min(Math.max(asked, spec.minReplicas), spec.maxReplicas);
+        const pod = {
+          name: role,
+          replicas: pods,
+          cpuMillicores: spec.pod.cpuRequestMillicores,
+          memoryMiB: spec.pod.memoryRequestMiB,
+        };
+        const needed = nodesFor([pod], allocatable((group.inputs.instanceTypes as string[])[0]), tier.network.azCount);
+        const nodes = Math.min(Math.max(needed, s.minSize), s.maxSize);
+        const line = lines.find((l) => l.resource === group.name)!;
+        expect(line.attributes).toMatchObject({ drivenBy: `ScaledObject ${role}`, expectedPods: pods });
+        expect(line.description).toContain(`ScaledObject ${role} at ${pods} pods`);
+        expect(line.quantity.expected).toBe(nodes * 730);
+      };
+      check("api", w.api, API_CPU_TARGET, w.apiPodRps);
+      check("worker", w.worker, WORKER_CPU_TARGET);
     });
 
     it("the architecture diagram shows the request path and the data services at their declared sizes", () => {
