@@ -36,7 +36,7 @@ inventory.start();
 const config = loadStackConfig();
 const context = createContext(config);
 
-const network = new Network("network", { context });
+const network = new Network("network", { context, flowLogDestination: config.flowLogDestination });
 const database = new Database("database", { context, network });
 const cache = new Cache("cache", { context, network });
 // The cluster before the search domain: the domain's master user is an IRSA role its OIDC provider vouches for.

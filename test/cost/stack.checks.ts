@@ -171,8 +171,28 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(exports.length).toBeGreaterThan(0);
       for (const name of exports)
         expect({ name, retention: groups.get(name) }).toEqual({ name, retention: expect.any(Number) });
-      const storage = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.sku === "logs/storage")!;
-      expect(storage.attributes!.retentionDays).toBe(Math.max(...[...groups.values()].map((d) => d ?? 365)));
+      const storage = (plan.outputs.cost as CostEstimate).lineItems.find((l) => l.item === "log-storage/database")!;
+      expect(storage.attributes!.retentionDays).toBe(Math.max(...exports.map((name) => groups.get(name) ?? 365)));
+    });
+
+    it("each log source is priced on its own resource, in its own component, with the tier's volume for it", () => {
+      const tier = stackContext(stack)!.tier;
+      const lines = (plan.outputs.cost as CostEstimate).lineItems.filter((l) => l.item?.startsWith("log-ingest/"));
+      const bySource = Object.fromEntries(lines.map((l) => [l.item!.slice("log-ingest/".length), l]));
+      const expected: Record<string, [string, number]> = {
+        flowLogs: ["storyforge:network:Network", tier.usage.flowLogGb],
+        controlPlane: ["storyforge:compute:Cluster", tier.usage.controlPlaneLogGb],
+        database: ["storyforge:data:Database", tier.usage.databaseLogGb],
+        ...(tier.search !== null ? { search: ["storyforge:data:Search", tier.usage.searchLogGb] } : {}),
+      };
+      for (const [source, [component, gb]] of Object.entries(expected))
+        expect({ source, component: bySource[source]?.component, gb: bySource[source]?.quantity.expected }).toEqual({
+          source,
+          component,
+          gb,
+        });
+      // Flow logs go to CloudWatch by default: their group is the flow log's destination.
+      expect(bySource.flowLogs.type).toBe("aws:cloudwatch/logGroup:LogGroup");
     });
 
     it("stays within the tier's budget", () => {

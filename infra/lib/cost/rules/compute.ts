@@ -4,7 +4,8 @@
  */
 import type { CostResource } from "../types";
 import { HOURS_PER_MONTH, type Draft, type Rule, arr, fixed, num, obj, range, scale, str } from "./common";
-import { INGRESS, albDrafts, annotations, isAlbIngress, logDrafts } from "./network";
+import { INGRESS, albDrafts, annotations, isAlbIngress } from "./network";
+import { logGroupDrafts } from "./logs";
 import { eksSupport } from "./eks-support";
 import { parseStorage } from "./common";
 import { drivenSize } from "./scaling";
@@ -47,7 +48,7 @@ const eksCluster: Rule = (resource, ctx) => {
           quantity: HOURS_PER_MONTH,
           note: support.reason,
         };
-  return [plane, ...logDrafts(resource, ctx)];
+  return [plane, ...logGroupDrafts(resource, ctx)];
 };
 
 /** The launch template a node group points at: by name, by id containing the template's name, or the only one beside it. */
