@@ -335,6 +335,40 @@ describe("inter-AZ transfer", () => {
       expect(l.usage).toEqual(["albProcessedGb"]);
   });
 
+  it("a search domain answers the search share of served bytes, and workers' jobs move their bytes to each service", () => {
+    const domain = res(T.search, "search-domain", { clusterConfig: { instanceType: "m7g.large.search" } });
+    // 1 job per 100 edge requests: 3,000 M requests a month = 30 M jobs.
+    const load = {
+      worker: { demandPerSecond: 1, perCoreRate: 1, unit: "jobs/s", derivation: "", perEdgeRequest: 0.01 },
+    };
+    const e = estimateCost(
+      [group(3), primary(), cache, domain],
+      usage({ albProcessedGb: 3000, cdnRequestsMillions: 3000 }),
+      {
+        load,
+      },
+    );
+    const by = Object.fromEntries(
+      e.lineItems
+        .filter((l) => l.sku === "transfer/inter-az")
+        .map((l) => [`${l.resource} ${l.item}`, l.quantity.expected]),
+    );
+    // API: 10 % of 3,000 GB from OpenSearch (300 x 2/3 = 200 crossing), the other 2,700 GB 80/20 Redis/RDS.
+    // Workers: 30 M jobs x 5 KB Redis = 150 GB, x 3 KB x 2 hops RDS = 180 GB, x 1 KB OpenSearch = 30 GB; x 2/3 crossing.
+    expect(by).toEqual({
+      "search-domain inter-az-transfer": 200 * 2,
+      "cache-redis inter-az-transfer": 2700 * 0.8 * (2 / 3) * 2,
+      "db-primary inter-az-transfer": 2700 * 0.2 * 2 * (2 / 3) * 2,
+      "cache-redis inter-az-transfer/workers": 100 * 2,
+      "db-primary inter-az-transfer/workers": 120 * 2,
+      "search-domain inter-az-transfer/workers": 20 * 2,
+    });
+    const workers = e.lineItems.find((l) => l.item === "inter-az-transfer/workers" && l.resource === "cache-redis")!;
+    expect(workers.usage).toEqual(["cdnRequestsMillions"]);
+    expect(workers.description).toContain("30,000,000 jobs a month × 5 KB assumed per job");
+    expect(e.assumptions.derived).toEqual({ interAzCrossingGb: 200 + 1440 + 720, interAzWorkerCrossingGb: 240 });
+  });
+
   it("nothing crosses in one zone, and a second zone is half the hops", () => {
     const one = estimateCost([group(1), cache], usage({ albProcessedGb: 3000 }));
     expect(one.lineItems.map((l) => l.sku)).not.toContain("transfer/inter-az");

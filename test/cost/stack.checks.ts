@@ -43,18 +43,34 @@ export function describeStackCost(stack: "mvp" | "v1" | "v2"): void {
       expect(unpriced.map((l) => `${l.resource} ${l.sku}: ${l.unpriced}`)).toEqual([]);
     });
 
-    it("prices inter-AZ transfer on Redis and the database primary, derived from the tier's albProcessedGb", () => {
+    it("prices inter-AZ transfer where the bytes come from (Redis, the RDS primary, OpenSearch), for API reads and workers' jobs", () => {
       const cost = plan.outputs.cost as CostEstimate;
+      const tier = stackContext(stack)!.tier;
       const lines = cost.lineItems.filter((l) => l.sku === "transfer/inter-az");
-      expect(lines.map((l) => l.type).sort()).toEqual([
+      const types = [
         "aws:elasticache/replicationGroup:ReplicationGroup",
         "aws:rds/instance:Instance",
-      ]);
-      const served = stackContext(stack)!.tier.usage.albProcessedGb;
-      // 3 zones: 2/3 of hops cross; 80 % of served bytes from Redis, 20 % through PgBouncer and RDS (two hops).
-      const crossing = lines.reduce((t, l) => t + l.quantity.expected, 0) / 2;
-      expect(crossing).toBeCloseTo(served * (0.8 + 0.2 * 2) * (2 / 3), 0);
-      expect(cost.assumptions.derived!.interAzCrossingGb).toBeCloseTo(crossing, 0);
+        ...(tier.search !== null ? ["aws:opensearch/domain:Domain"] : []),
+      ];
+      expect([...new Set(lines.map((l) => l.type))].sort()).toEqual(types.sort());
+      const crossing = (item: string) =>
+        lines.filter((l) => l.item === item).reduce((t, l) => t + l.quantity.expected, 0) / 2;
+      // 3 zones: 2/3 of hops cross. API: the search share of served bytes from OpenSearch where there is a domain,
+      // the rest 80 % from Redis and 20 % through PgBouncer and RDS (two hops).
+      const served = tier.usage.albProcessedGb;
+      const searched = tier.search !== null ? served * 0.1 : 0;
+      expect(crossing("inter-az-transfer")).toBeCloseTo(
+        (searched + (served - searched) * (0.8 + 0.2 * 2)) * (2 / 3),
+        -1,
+      );
+      // Workers: the edge's requests past CloudFront, 5 % enqueueing, each job 5 KB to Redis, 3 KB twice to RDS and
+      // 1 KB to OpenSearch.
+      const jobs = tier.usage.cdnRequestsMillions * 1e6 * (1 - tier.workloads.cdnHitRatio) * 0.05;
+      const perJob = 5_000 + 3_000 * 2 + (tier.search !== null ? 1_000 : 0);
+      expect(crossing("inter-az-transfer/workers")).toBeCloseTo(((jobs * perJob) / 1e9) * (2 / 3), -1);
+      expect(cost.assumptions.derived!.interAzCrossingGb).toBeCloseTo(crossing("inter-az-transfer"), 0);
+      expect(cost.assumptions.derived!.interAzWorkerCrossingGb).toBeCloseTo(crossing("inter-az-transfer/workers"), 0);
+      for (const l of lines) expect(l.description).toMatch(/; .*(assumed per job|reads|search responses)/);
     });
 
     it("prices the EKS control plane at the support its version and upgrade policy put it in", () => {

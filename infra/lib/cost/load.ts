@@ -39,6 +39,8 @@ export interface WorkloadLoad {
   unit: string;
   /** How demand and rate were derived, one phrase (printed with the estimate). */
   derivation: string;
+  /** Arrivals per request at the edge (a month's volume follows from `cdnRequestsMillions`). */
+  perEdgeRequest?: number;
 }
 
 /** Load of each autoscaled role, keyed by the node role label (`storyforge.io/role`) its pods schedule on. */
@@ -77,6 +79,7 @@ export function loadProfile(tier: Pick<TierSpec, "workloads">): LoadProfile {
     },
     worker: {
       demandPerSecond: jobs,
+      perEdgeRequest: round3((1 - w.cdnHitRatio) * ENQUEUE_SHARE),
       perCoreRate: workerPerCoreRate(),
       unit: "jobs/s",
       derivation: `${ENQUEUE_SHARE * 100}% of ${originRps} origin req/s enqueue a job; ${Math.round(workerPerCoreRate())} jobs/s per core (bench ${BENCH_RUN.date.slice(0, 10)}, platform cost per job, generation time excluded)`,

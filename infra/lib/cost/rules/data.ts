@@ -3,7 +3,7 @@
  * backups beyond the free allowance), ElastiCache, OpenSearch, and the keys and secrets around them.
  */
 import type { CostResource } from "../types";
-import { cacheTransferDrafts, databaseTransferDrafts } from "./transfer";
+import { cacheTransferDrafts, databaseTransferDrafts, searchTransferDrafts } from "./transfer";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, num, obj, str } from "./common";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -225,7 +225,7 @@ const cacheCluster: Rule = (resource) => {
   ];
 };
 
-const domain: Rule = (resource) => {
+const domain: Rule = (resource, ctx) => {
   const cluster = obj(resource.inputs.clusterConfig);
   const ebs = obj(resource.inputs.ebsOptions);
   const dataType = str(cluster.instanceType);
@@ -331,6 +331,7 @@ const domain: Rule = (resource) => {
       }
     }
   }
+  drafts.push(...searchTransferDrafts(resource, ctx));
   return drafts;
 };
 
