@@ -1,3 +1,4 @@
+import { DEFAULT_CATALOG } from "../../infra/lib/cost/catalog";
 import { estimateCost } from "../../infra/lib/cost/estimate";
 import { rdsGp3Baseline } from "../../infra/lib/cost/rules/data";
 import type { CostEstimate, LineItem } from "../../infra/lib/cost/types";
@@ -377,23 +378,26 @@ describe("inter-AZ transfer", () => {
   });
 });
 
-describe("Performance Insights", () => {
-  it("7 days are free; longer retention is an explicit line (unpriced: no confirmed rate), never a silent zero", () => {
-    const free = estimateCost(
-      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7 })],
-      NO_USAGE,
-    );
-    expect(free.lineItems.map((l) => l.sku)).not.toContain("rds/performance-insights-retention");
-    const long = estimateCost(
-      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 93 })],
-      NO_USAGE,
-    );
-    expect(line(long, "rds/performance-insights-retention")).toMatchObject({
+describe("Performance Insights (CloudWatch Database Insights since 2026-07-31)", () => {
+  const pi = (over: Record<string, unknown>) =>
+    estimateCost([primary({ performanceInsightsEnabled: true, ...over })], NO_USAGE);
+
+  it("7 days in Standard mode is a priced $0 line whose catalog entry cites the Database Insights change", () => {
+    const free = line(pi({ performanceInsightsRetentionPeriod: 7 }), "rds/database-insights-standard");
+    expect(free).toMatchObject({ unitPrice: 0, monthly: { min: 0, expected: 0, max: 0 }, item: "database-insights" });
+    expect(DEFAULT_CATALOG.prices["rds/database-insights-standard"].source).toMatch(/Database Insights/);
+  });
+
+  it("paid retention and Advanced mode are explicit unpriced lines (no confirmed us-east-1 rate), never a silent zero", () => {
+    const long = pi({ performanceInsightsRetentionPeriod: 93 });
+    expect(line(long, "rds/database-insights-retention")).toMatchObject({
       monthly: null,
-      attributes: { retentionDays: 93 },
-      unpriced: expect.stringContaining("no confirmed us-east-1 price"),
+      attributes: { retentionDays: 93, databaseInsightsMode: "standard" },
+      unpriced: expect.stringContaining("no confirmed us-east-1 rate"),
     });
-    expect(long.unpricedLines).toBe(1);
+    const advanced = pi({ performanceInsightsRetentionPeriod: 465, databaseInsightsMode: "advanced" });
+    expect(line(advanced, "rds/database-insights-advanced").unpriced).toMatch(/per vCPU-hour/);
+    expect(advanced.unpricedLines).toBe(1);
   });
 });
 
