@@ -7,9 +7,10 @@
  * 1.34 leaves standard support on 2 Dec 2026, so it is not offered.
  */
 /**
- * Versions pinned per Kubernetes minor . EKS managed add-on
- * builds are the latest listed for the minor in the EKS user guide (managing-vpc-cni, managing-kube-proxy,
- * managing-coredns); confirm with `aws eks describe-addon-versions --kubernetes-version <minor>` before raising them.
+ * Versions pinned per Kubernetes minor. EKS managed add-on builds: list them with `aws eks describe-addon-versions
+ * --addon-name <name> --kubernetes-version <minor>` before raising one. Each pin is checked (infra/lib/addon-versions.ts)
+ * against the minor (kube-proxy's own minor) offline, and against the newest build EKS lists for the minor at
+ * `pulumi preview`, before anything is created.
  */
 export interface KubernetesPins {
   vpcCni: string;
@@ -27,7 +28,7 @@ export const KUBERNETES_PINS: Readonly<Record<string, KubernetesPins>> = {
     kubeProxy: "v1.35.3-eksbuild.13",
     coredns: "v1.14.2-eksbuild.4",
     clusterAutoscalerImageTag: "v1.35.0",
-    // Driver v1.59.0 (chart 2.59.0); the eksbuild suffix is not confirmed offline: check describe-addon-versions.
+    // Driver v1.59.0 (chart 2.59.0).
     ebsCsiDriver: "v1.59.0-eksbuild.1",
   },
 };

@@ -6,6 +6,7 @@ import { type PodRequest, SYSTEM_ADDON_PODS } from "../lib/capacity";
 import { assertPinListed } from "../lib/charts/pins";
 import { loadBalancerControllerPolicy } from "../lib/load-balancer-controller-policy";
 import { type StackContext } from "../lib/context";
+import { checkedAddonVersion } from "../lib/addon-versions";
 import { type Cluster, ROLE_LABEL } from "./cluster";
 import { ROLE_ARN_ANNOTATION, serviceAccountRole } from "./irsa";
 import { type Network } from "./network";
@@ -377,7 +378,9 @@ export class Addons extends pulumi.ComponentResource {
       {
         clusterName: cluster.clusterName,
         addonName: EBS_CSI.addonName,
-        addonVersion: cluster.pins.ebsCsiDriver,
+        addonVersion: checkedAddonVersion(EBS_CSI.addonName, cluster.kubernetesVersion, cluster.pins.ebsCsiDriver, {
+          parent: this,
+        }),
         serviceAccountRoleArn: ebsRole.arn,
         // The add-on's schema follows the driver's Helm values: replicas as budgeted, controller on the system nodes,
         // the node plugin on every node (api and worker nodes are tainted) so any pod may mount a volume.

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type StackContext } from "../lib/context";
-import { NAME_LIMITS } from "../lib/naming";
 import {
   API_WRITE_HEADERS,
   behaviourProblems,
@@ -329,13 +328,13 @@ function privateBucket(
   opts: { forceDestroy: boolean; objectOwnership: "BucketOwnerEnforced" | "BucketOwnerPreferred" },
 ) {
   const parent = { parent: owner };
-  const bucketName = context.name(`cdn-${part}`, NAME_LIMITS.s3);
+  const bucketName = context.bucketName(`cdn-${part}`, aws.getCallerIdentityOutput({}, parent).accountId);
   const bucket = new aws.s3.Bucket(
     `${name}-${part}`,
     {
       bucket: bucketName,
       forceDestroy: opts.forceDestroy,
-      tags: context.tags({ Name: bucketName }),
+      tags: { ...context.tags(), Name: bucketName },
     },
     parent,
   );

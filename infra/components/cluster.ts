@@ -13,6 +13,7 @@ import { creatorEntryProblem } from "../lib/access-entries";
 import { encryptionKey } from "./access";
 import { serviceAccountRole } from "./irsa";
 import { eksKubeconfig } from "../lib/kubeconfig";
+import { checkedAddonVersion } from "../lib/addon-versions";
 import { type Network } from "./network";
 
 /** Every control-plane log type EKS can send to CloudWatch (CIS EKS 2.1.1). */
@@ -384,7 +385,7 @@ export class Cluster extends pulumi.ComponentResource {
         {
           clusterName: cluster.name,
           addonName,
-          addonVersion: version,
+          addonVersion: checkedAddonVersion(addonName, settings.kubernetesVersion, version, parent),
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "OVERWRITE",
           tags: context.tags(),

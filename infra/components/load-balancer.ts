@@ -312,9 +312,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
   /** Access logs: SSE-S3 (ALB log delivery does not support KMS keys), expired after `days`. */
   private accessLogs(name: string, context: StackContext, days: number) {
     const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const logs = new aws.s3.Bucket(
       `${name}-logs`,
-      { bucket: context.name("alb-logs", NAME_LIMITS.s3), forceDestroy: true, tags: context.tags() },
+      { bucket: context.bucketName("alb-logs", account), forceDestroy: true, tags: context.tags() },
       parent,
     );
     new aws.s3.BucketPublicAccessBlock(
@@ -371,7 +372,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
                   ? { AWS: `arn:aws:iam::${logAccount}:root` }
                   : { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
               Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${logs.arn}/alb/*`,
+              // the ELB guide's resource: the prefix, then AWSLogs/<this account>, so no other account's ALB can write
+              Resource: pulumi.interpolate`${logs.arn}/alb/AWSLogs/${account}/*`,
             },
             {
               Sid: "TlsOnly",

@@ -58,3 +58,18 @@ export function physicalName(
   const head = full.slice(0, maxLength - HASH_LENGTH - 1).replace(/-+$/, "");
   return `${head}-${shortHash(full)}`;
 }
+
+/** An AWS account id: twelve digits. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * An S3 bucket name, `project-stack-part-<account>-<region>`. Bucket names are global across every AWS account,
+ * so a name built from project and stack alone may already belong to someone else (CreateBucket:
+ * BucketAlreadyExists); the account and region make it ours. The head is shortened (with a hash) so that the
+ * suffix always survives within S3's 63 characters.
+ */
+export function bucketName(project: string, stack: string, part: string, account: string, region: string): string {
+  if (!ACCOUNT_ID.test(account)) throw new Error(`bucket name: account id must be 12 digits, got "${account}"`);
+  const suffix = `-${account}-${sanitize(region)}`;
+  return `${physicalName(project, stack, part, NAME_LIMITS.s3 - suffix.length)}${suffix}`;
+}

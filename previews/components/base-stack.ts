@@ -29,6 +29,20 @@ export function repositoryOf(imageRef: string): string {
   return repo;
 }
 
+/**
+ * Why a base stack cannot host a preview, or undefined. A preview's route is an ALB Ingress, which only the
+ * Load Balancer Controller of a stack with `storyforge:hostsPreviews` serves (elsewhere it has neither the rights
+ * nor the `alb` IngressClass), so on any other base the Ingress would never get a load balancer.
+ */
+export function hostingProblem(reference: string, cluster: Pick<BaseStackOutputs["cluster"], "hostsPreviews">) {
+  if (cluster.hostsPreviews === true) return undefined;
+  return (
+    `base stack ${reference} does not host previews (its output cluster.hostsPreviews is ` +
+    `${String(cluster.hostsPreviews)}): set storyforge:hostsPreviews: true in that stack's config and deploy it, ` +
+    `or set storyforge-preview:baseStack to a stack that hosts previews`
+  );
+}
+
 /** Reads `reference` (`org/storyforge/stack`) and builds the provider of its cluster, as children of `parent`. */
 export function readBaseStack(
   name: string,
@@ -36,8 +50,13 @@ export function readBaseStack(
   parent: pulumi.Resource,
 ): BaseStack {
   const base = new pulumi.StackReference(`${name}-base`, { name: args.reference }, { parent });
-  const cluster = base.requireOutput("cluster") as pulumi.Output<BaseStackOutputs["cluster"]>;
+  const cluster = (base.requireOutput("cluster") as pulumi.Output<BaseStackOutputs["cluster"]>).apply((c) => {
+    const problem = hostingProblem(args.reference, c);
+    if (problem !== undefined) throw new Error(problem);
+    return c;
+  });
   const app = base.requireOutput("app") as pulumi.Output<BaseStackOutputs["app"]>;
+  // Everything in the base's cluster goes through this provider, so nothing is created there before the check.
   const eks = aws.eks.getClusterOutput({ name: cluster.apply((c) => c.name) }, { parent });
   // Token auth through the AWS CLI, as the base stack's own provider does: no credential is stored.
   const kubeconfig = pulumi

@@ -4,6 +4,7 @@
  */
 import { type Plan, type PlannedResource } from "../../tools/plan/harness";
 import { CALL_RESULTS, RESOURCE_STATE } from "../../tools/plan/mocks";
+import { MOCK_ACCOUNT_ID } from "../../tools/plan/mocks-lookups";
 import { CLOUDFRONT_VPC_ORIGIN_SECURITY_GROUP } from "../../infra/components/load-balancer";
 import {
   ALL_METHODS,
@@ -291,6 +292,27 @@ export function cdnSuite(stack: TierName): void {
   });
 
   describe(`${stack}: buckets`, () => {
+    it("every bucket's name ends with this account and region (S3 names are global: CreateBucket BucketAlreadyExists)", () => {
+      const names = ofType(CDN.bucket).map((b) => String((b.inputs as Inputs).bucket));
+      expect(names.length).toBeGreaterThanOrEqual(3);
+      for (const name of names) {
+        expect(name).toMatch(new RegExp(`^storyforge-${stack}-[a-z0-9-]+-${MOCK_ACCOUNT_ID}-us-east-1$`));
+        // S3's rules: 3-63 characters, lower-case letters, digits and hyphens, starting and ending alphanumeric
+        expect(name).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+      }
+      expect(new Set(names).size).toBe(names.length);
+    });
+
+    it("only this account's load balancer logs may be written to the access-log bucket (prefix/AWSLogs/<account>/)", () => {
+      const bucket = ofType(CDN.bucket).find((r) => r.name === "load-balancer-logs")!;
+      const [policy] = settingOf(CDN.bucketPolicy, bucket);
+      const doc = JSON.parse((policy.inputs as Inputs).policy);
+      const delivery = doc.Statement.find((s: Inputs) => s.Sid === "ElbLogDelivery");
+      expect(delivery.Resource).toBe(
+        `arn:aws:s3:::${(bucket.inputs as Inputs).bucket}/alb/AWSLogs/${MOCK_ACCOUNT_ID}/*`,
+      );
+    });
+
     it.each(["cdn-assets", "cdn-logs"])("%s blocks every kind of public access", (name) => {
       const bucket = ofType(CDN.bucket).find((r) => r.name === name)!;
       const [block] = settingOf(CDN.publicAccessBlock, bucket);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { NAME_LIMITS, physicalName, sanitize } from "../../infra/lib/naming";
+import { bucketName, NAME_LIMITS, physicalName, sanitize } from "../../infra/lib/naming";
 
 describe("cloud names", () => {
   it("carry project, stack and part", () => {
@@ -30,5 +30,23 @@ describe("cloud names", () => {
 
   it("sanitize strips what AWS rejects", () => {
     expect(sanitize("Feature/ABC__x--y-")).toBe("feature-abc-x-y");
+  });
+
+  it("a bucket name keeps its account and region suffix whole, whatever the stack's length", () => {
+    const short = bucketName("storyforge", "v2", "cdn-assets", "123456789012", "us-east-1");
+    expect(short).toBe("storyforge-v2-cdn-assets-123456789012-us-east-1");
+    const long = bucketName(
+      "storyforge",
+      "preview-feature-a-very-long-branch",
+      "cdn-assets",
+      "123456789012",
+      "ap-southeast-2",
+    );
+    expect(long.length).toBeLessThanOrEqual(NAME_LIMITS.s3);
+    expect(long).toMatch(/^storyforge-preview-[a-z0-9-]+-[0-9a-f]{6}-123456789012-ap-southeast-2$/);
+  });
+
+  it("a bucket name refuses an account id that is not twelve digits", () => {
+    expect(() => bucketName("storyforge", "v1", "logs", "", "us-east-1")).toThrow(/account id must be 12 digits/);
   });
 });

@@ -80,8 +80,11 @@ export function buildDiagram(stack: string, resources: readonly R[]): Diagram {
     add({ id: "cdn", layer: "edge", title: "CloudFront", details: [s(cdn.inputs.priceClass) ?? "PriceClass_All"] });
   const buckets = of("aws:s3/bucket:Bucket").concat(of("aws:s3/bucketV2:BucketV2"));
   const media = buckets.find((b) => !/log/i.test(b.name));
-  if (media !== undefined)
-    add({ id: "media", layer: "edge", title: "S3 media", details: [s(media.inputs.bucket) ?? media.name] });
+  if (media !== undefined) {
+    // bucket names end with the account and region (infra/lib/naming.ts): one line each, to fit the box
+    const [head, suffix] = (s(media.inputs.bucket) ?? media.name).split(/-(?=\d{12}-)/);
+    add({ id: "media", layer: "edge", title: "S3 media", details: suffix === undefined ? [head] : [head, suffix] });
+  }
 
   const alb = of("aws:lb/loadBalancer:LoadBalancer")[0];
   if (alb !== undefined)

@@ -31,6 +31,22 @@ export function mockRegionZones(region: string): { names: string[]; zoneIds: str
 export const ZONES_WITHOUT_GRAVITON = ["use1-az3"];
 const isGraviton = (type: string) => /^[a-z]+\d+g[a-z]*\./.test(type);
 
+/**
+ * The newest build of each EKS add-on DescribeAddonVersions lists per Kubernetes minor, as the strict mocks answer
+ * it. Offline there is no listing: these are the newest builds for 1.35 seen in public deployment configurations by
+ * late 2026 (vpc-cni v1.23.0-eksbuild.1, kube-proxy v1.35.3-eksbuild.21, coredns v1.14.3-eksbuild.3,
+ * aws-ebs-csi-driver v1.63.1-eksbuild.1), so the plan runs the pins' deploy-time check (infra/lib/addon-versions.ts)
+ * against figures of the right shape; an add-on or minor missing here fails the plan, as an unlisted one fails AWS.
+ */
+export const MOCK_NEWEST_ADDON_BUILDS: Record<string, Record<string, string>> = {
+  "1.35": {
+    "vpc-cni": "v1.23.0-eksbuild.1",
+    "kube-proxy": "v1.35.3-eksbuild.21",
+    coredns: "v1.14.3-eksbuild.3",
+    "aws-ebs-csi-driver": "v1.63.1-eksbuild.1",
+  },
+};
+
 /** Provider functions the program calls to find zones, its session and CloudFront's group, as AWS would answer. */
 export const LOOKUP_RESULTS: Record<string, (inputs: Inputs, env: { region: string }) => Inputs> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": (i, env) => {
@@ -50,6 +66,25 @@ export const LOOKUP_RESULTS: Record<string, (inputs: Inputs, env: { region: stri
       instanceTypes: rows.map((r) => r.t),
       locations: rows.map((r) => r.zone),
       locationTypes: rows.map(() => "availability-zone-id"),
+    };
+  },
+  "aws:eks/getAddonVersion:getAddonVersion": (i) => {
+    const version = MOCK_NEWEST_ADDON_BUILDS[i.kubernetesVersion]?.[i.addonName];
+    if (version === undefined || i.mostRecent !== true) {
+      throw new Error(
+        `strict mocks: getAddonVersion answers the newest build (mostRecent: true) of ${Object.entries(
+          MOCK_NEWEST_ADDON_BUILDS,
+        )
+          .map(([minor, addons]) => `${Object.keys(addons).join(", ")} on ${minor}`)
+          .join("; ")}; asked ${JSON.stringify(i)}`,
+      );
+    }
+    return {
+      id: i.addonName,
+      addonName: i.addonName,
+      kubernetesVersion: i.kubernetesVersion,
+      mostRecent: true,
+      version,
     };
   },
   // STS session → its role (terraform's aws_iam_session_context looks the role up, path included).
