@@ -7,7 +7,6 @@ import { serviceTrustPolicy } from "../lib/trust";
 import { chooseZones } from "../lib/zones";
 import { NODE_ROLES } from "../../stacks/tiers";
 import { type FlowLogDestination } from "../../stacks/config";
-import { NAME_LIMITS } from "../lib/naming";
 
 export interface NetworkArgs {
   /** The stack's context: tier sizing (`network.azCount`, `natGateways`, `vpcCidr`), names and tags. */
@@ -325,17 +324,16 @@ export class Network extends pulumi.ComponentResource {
    * rate) instead of CloudWatch ingestion, and no IAM role (EC2 CreateFlowLogs takes none for S3). The bucket policy
    * is the one the VPC Flow Logs guide ("Permissions for flow logs to Amazon S3") lists, narrowed to this account's
    * log deliveries in this region by aws:SourceAccount and aws:SourceArn, plus TLS only. The name ends with the
-   * account id: bucket names are global.
+   * account id and region (context.bucketName): bucket names are global.
    */
   private flowLogsToS3(name: string, context: StackContext, vpcId: pulumi.Input<string>, days: number) {
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const partition = aws.getPartitionOutput({}, parent).partition;
-    const bucketName = pulumi.interpolate`${context.name("flow-logs", NAME_LIMITS.s3 - 13)}-${account}`;
     // Settings refer to the bucket by name (its id in AWS), which is also what the cost estimate matches on.
     const bucket = new aws.s3.Bucket(
       `${name}-flow-logs-bucket`,
-      { bucket: bucketName, forceDestroy: true, tags: context.tags() },
+      { bucket: context.bucketName("flow-logs", account), forceDestroy: true, tags: context.tags() },
       parent,
     );
     const block = new aws.s3.BucketPublicAccessBlock(

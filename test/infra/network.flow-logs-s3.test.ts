@@ -28,8 +28,8 @@ test("with flowLogDestination s3 the flow log writes to the stack's own bucket, 
     trafficType: "ALL",
   });
   expect(inputs(flow).iamRoleArn).toBeUndefined();
-  // Bucket names are global: the account id makes the stack's name unique.
-  expect(bucket).toMatch(/^storyforge-mvp-flow-logs-123456789012$/);
+  // Bucket names are global: the account id and region make the stack's name unique.
+  expect(bucket).toBe("storyforge-mvp-flow-logs-123456789012-us-east-1");
   expect(ofType(plan, "aws:cloudwatch/logGroup:LogGroup").map((g) => inputs(g).name)).not.toContain(
     "/storyforge/mvp/vpc-flow-logs",
   );
