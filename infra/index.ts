@@ -9,6 +9,7 @@ import type * as self from "./index";
 import { type AssertTrue, type ExportsMatch, type TierStackOutputs } from "./outputs";
 import { inventory } from "./lib/inventory";
 import { estimateCost } from "./lib/cost/estimate";
+import { loadProfile } from "./lib/cost/load";
 import { loadStackConfig } from "../stacks/config";
 import { createContext } from "./lib/context";
 import { Network } from "./components/network";
@@ -35,7 +36,7 @@ inventory.start();
 const config = loadStackConfig();
 const context = createContext(config);
 
-const network = new Network("network", { context });
+const network = new Network("network", { context, flowLogDestination: config.flowLogDestination });
 const database = new Database("database", { context, network });
 const cache = new Cache("cache", { context, network });
 // The cluster before the search domain: the domain's master user is an IRSA role its OIDC provider vouches for.
@@ -179,11 +180,13 @@ export const secrets = pulumi.secret({ postgresPassword: database.masterPassword
  * `pulumi stack output cost --json` after a deploy; equal to `npm run cost -- --stack <stack>` offline.
  * Keep this last: the inventory is complete only after every component above has been declared.
  */
-export const cost = inventory
-  .resources()
-  .apply((resources) =>
-    estimateCost(resources, config.tier.usage, { region: config.region, stack: pulumi.getStack() }),
-  );
+export const cost = inventory.resources().apply((resources) =>
+  estimateCost(resources, config.tier.usage, {
+    region: config.region,
+    stack: pulumi.getStack(),
+    load: loadProfile(config.tier),
+  }),
+);
 
 // The exports above are the stack's outputs: this fails to compile unless they resolve to TierStackOutputs.
 export type OutputsAreDeclared = AssertTrue<ExportsMatch<typeof self, TierStackOutputs>>;

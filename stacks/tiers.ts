@@ -173,7 +173,19 @@ export interface UsageAssumptions {
   natProcessedGb: number;
   /** Bytes processed by the API's load balancer, GB per month (drives LCUs). */
   albProcessedGb: number;
-  /** CloudWatch Logs ingested (control-plane logs, flow logs, app logs), GB per month. */
+  /**
+   * Logs each source ingests, GB per month, priced where it comes from (infra/lib/cost/rules/logs.ts). Assumed, not
+   * measured: the split of the earlier single log total (flow logs the largest share, at 60 s aggregation of all
+   * traffic), to be replaced by CloudWatch's IncomingBytes per log group once a stack runs.
+   */
+  flowLogGb: number;
+  /** EKS control-plane logs (api, audit, authenticator, controllerManager, scheduler), GB per month. */
+  controlPlaneLogGb: number;
+  /** RDS exported PostgreSQL and upgrade logs of every instance, GB per month. */
+  databaseLogGb: number;
+  /** OpenSearch slow and application logs, GB per month (0 where the tier has no domain). */
+  searchLogGb: number;
+  /** Every other log group (the deploy-time functions, application logs if shipped), GB per month. */
   logIngestGb: number;
   /** S3 objects stored (segments, thumbnails, assets, CDN logs), GB. */
   s3StoredGb: number;
@@ -261,7 +273,11 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       cdnRequestsMillions: 30,
       natProcessedGb: 300,
       albProcessedGb: 300,
-      logIngestGb: 30,
+      flowLogGb: 15,
+      controlPlaneLogGb: 8,
+      databaseLogGb: 5,
+      searchLogGb: 0,
+      logIngestGb: 2,
       s3StoredGb: 1_000,
       ecrStoredGb: 10,
       dbBackupGb: 600,
@@ -337,7 +353,11 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       cdnRequestsMillions: 300,
       natProcessedGb: 2_000,
       albProcessedGb: 3_000,
-      logIngestGb: 200,
+      flowLogGb: 100,
+      controlPlaneLogGb: 40,
+      databaseLogGb: 30,
+      searchLogGb: 25,
+      logIngestGb: 5,
       s3StoredGb: 10_000,
       ecrStoredGb: 20,
       dbBackupGb: 3_000,
@@ -414,7 +434,11 @@ export const TIERS: Readonly<Record<TierName, TierSpec>> = {
       cdnRequestsMillions: 3_000,
       natProcessedGb: 15_000,
       albProcessedGb: 30_000,
-      logIngestGb: 1_500,
+      flowLogGb: 800,
+      controlPlaneLogGb: 250,
+      databaseLogGb: 250,
+      searchLogGb: 180,
+      logIngestGb: 20,
       s3StoredGb: 100_000,
       ecrStoredGb: 50,
       dbBackupGb: 20_000,

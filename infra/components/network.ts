@@ -6,6 +6,7 @@ import { instanceClassOf } from "../lib/capacity";
 import { serviceTrustPolicy } from "../lib/trust";
 import { chooseZones } from "../lib/zones";
 import { NODE_ROLES } from "../../stacks/tiers";
+import { type FlowLogDestination } from "../../stacks/config";
 
 export interface NetworkArgs {
   /** The stack's context: tier sizing (`network.azCount`, `natGateways`, `vpcCidr`), names and tags. */
@@ -15,6 +16,12 @@ export interface NetworkArgs {
    * @default 30
    */
   flowLogRetentionDays?: number;
+  /**
+   * Where flow logs go: a CloudWatch log group, or an S3 bucket of the stack (vended logs, cheaper per GB). Changing
+   * it replaces the flow log and its destination; the old destination's logs go with it.
+   * @default "cloud-watch-logs"
+   */
+  flowLogDestination?: FlowLogDestination;
 }
 
 /**
@@ -29,7 +36,7 @@ export interface NetworkArgs {
  * CIDR slots (infra/lib/cidr.ts), so changing `azCount` adds or removes only that zone's subnets.
  *
  * Monthly cost (us-east-1): NAT $32.85 each plus $0.045/GB (mvp 1, v1 and v2 3), public IPv4 $3.65 per EIP,
- * flow-log ingestion $0.50/GB. The VPC, subnets, routes and the S3 endpoint are free.
+ * flow-log ingestion $0.50/GB to CloudWatch or $0.25/GB delivered to S3 (vended logs, first 10 TB). The VPC, subnets, routes and the S3 endpoint are free.
  */
 export class Network extends pulumi.ComponentResource {
   /** The VPC's id. */
@@ -56,6 +63,7 @@ export class Network extends pulumi.ComponentResource {
     const { context } = args;
     const { azCount, natGateways, vpcCidr } = context.config.tier.network;
     const flowLogRetentionDays = args.flowLogRetentionDays ?? 30;
+    const flowLogDestination = args.flowLogDestination ?? "cloud-watch-logs";
     if (natGateways < 1 || natGateways > azCount) {
       throw new Error(`natGateways must be between 1 and azCount (${azCount}), got ${natGateways}`);
     }
@@ -216,14 +224,45 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
-    // Flow logs of accepted and rejected traffic, to CloudWatch.
+    // Flow logs of accepted and rejected traffic, to CloudWatch or to S3 (storyforge:flowLogDestination).
+    if (flowLogDestination === "s3") this.flowLogsToS3(name, context, vpc.id, flowLogRetentionDays);
+    else this.flowLogsToCloudWatch(name, context, vpc.id, flowLogRetentionDays);
+
+    this.workloadSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-workloads-sg`,
+      {
+        vpcId: vpc.id,
+        name: context.name("workloads"),
+        description: "StoryForge workloads (EKS nodes and pods) allowed to reach the data tier",
+        tags: context.tags({ Name: context.name("workloads") }),
+      },
+      parent,
+    );
+
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      zoneIds: this.zoneIds,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      dataSubnetIds: this.dataSubnetIds,
+      workloadSecurityGroupId: this.workloadSecurityGroup.id,
+    });
+  }
+
+  /**
+   * The zones, from the region's answers at deploy time (no `state` filter: a zone that is briefly impaired must
+   * not move a pinned or chosen zone). An unusable pinned zone fails the deploy with the key and zone named.
+   */
+  /** Flow logs to a CloudWatch log group kept `days`, written through a role only VPC Flow Logs may assume. */
+  private flowLogsToCloudWatch(name: string, context: StackContext, vpcId: pulumi.Input<string>, days: number) {
+    const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const partition = aws.getPartitionOutput({}, parent).partition;
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
       {
         name: `/storyforge/${context.config.stack}/vpc-flow-logs`,
-        retentionInDays: flowLogRetentionDays,
+        retentionInDays: days,
         tags: context.tags(),
       },
       parent,
@@ -268,7 +307,7 @@ export class Network extends pulumi.ComponentResource {
     new aws.ec2.FlowLog(
       `${name}-flow-log`,
       {
-        vpcId: vpc.id,
+        vpcId,
         trafficType: "ALL",
         logDestinationType: "cloud-watch-logs",
         logDestination: flowLogGroup.arn,
@@ -278,32 +317,124 @@ export class Network extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    this.workloadSecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-workloads-sg`,
-      {
-        vpcId: vpc.id,
-        name: context.name("workloads"),
-        description: "StoryForge workloads (EKS nodes and pods) allowed to reach the data tier",
-        tags: context.tags({ Name: context.name("workloads") }),
-      },
-      parent,
-    );
-
-    this.registerOutputs({
-      vpcId: this.vpcId,
-      zoneIds: this.zoneIds,
-      publicSubnetIds: this.publicSubnetIds,
-      privateSubnetIds: this.privateSubnetIds,
-      dataSubnetIds: this.dataSubnetIds,
-      workloadSecurityGroupId: this.workloadSecurityGroup.id,
-    });
   }
 
   /**
-   * The zones, from the region's answers at deploy time (no `state` filter: a zone that is briefly impaired must
-   * not move a pinned or chosen zone). An unusable pinned zone fails the deploy with the key and zone named.
+   * Flow logs to an S3 bucket of this stack, expired after `days`: priced as vended logs (CloudWatch's S3 delivery
+   * rate) instead of CloudWatch ingestion, and no IAM role (EC2 CreateFlowLogs takes none for S3). The bucket policy
+   * is the one the VPC Flow Logs guide ("Permissions for flow logs to Amazon S3") lists, narrowed to this account's
+   * log deliveries in this region by aws:SourceAccount and aws:SourceArn, plus TLS only. The name ends with the
+   * account id and region (context.bucketName): bucket names are global.
    */
+  private flowLogsToS3(name: string, context: StackContext, vpcId: pulumi.Input<string>, days: number) {
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    // Settings refer to the bucket by name (its id in AWS), which is also what the cost estimate matches on.
+    const bucket = new aws.s3.Bucket(
+      `${name}-flow-logs-bucket`,
+      { bucket: context.bucketName("flow-logs", account), forceDestroy: true, tags: context.tags() },
+      parent,
+    );
+    const block = new aws.s3.BucketPublicAccessBlock(
+      `${name}-flow-logs-block`,
+      {
+        bucket: bucket.bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-flow-logs-ownership`,
+      { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-flow-logs-sse`,
+      { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      parent,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-flow-logs-versioning`,
+      { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-flow-logs-expiry`,
+      {
+        bucket: bucket.bucket,
+        rules: [
+          {
+            id: "expire",
+            status: "Enabled",
+            filter: {},
+            expiration: { days },
+            noncurrentVersionExpiration: { noncurrentDays: 1 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { ...parent, dependsOn: [versioning] },
+    );
+    const sourceArn = pulumi.interpolate`arn:${partition}:logs:${context.config.region}:${account}:*`;
+    const policy = new aws.s3.BucketPolicy(
+      `${name}-flow-logs-policy`,
+      {
+        bucket: bucket.bucket,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AWSLogDeliveryWrite",
+              Effect: "Allow",
+              Principal: { Service: "delivery.logs.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/AWSLogs/${account}/*`,
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control" },
+                ArnLike: { "aws:SourceArn": sourceArn },
+              },
+            },
+            {
+              Sid: "AWSLogDeliveryAclCheck",
+              Effect: "Allow",
+              Principal: { Service: "delivery.logs.amazonaws.com" },
+              Action: "s3:GetBucketAcl",
+              Resource: bucket.arn,
+              Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": sourceArn } },
+            },
+            {
+              Sid: "TlsOnly",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      // S3 refuses a policy while the public-access block is being written (OperationAborted).
+      { ...parent, dependsOn: [block] },
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-log`,
+      {
+        vpcId,
+        trafficType: "ALL",
+        logDestinationType: "s3",
+        logDestination: bucket.arn,
+        maxAggregationInterval: 60,
+        tags: context.tags(),
+      },
+      // The delivery checks its permissions when the flow log is created.
+      { ...parent, dependsOn: [policy] },
+    );
+  }
+
   private chooseZones(context: StackContext, parent: pulumi.ResourceOptions) {
     const tier = context.config.tier;
     const requiredTypes = [...new Set(NODE_ROLES.map((role) => instanceClassOf(role, tier)))];

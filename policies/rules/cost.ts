@@ -5,6 +5,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { checkBudget } from "../../infra/lib/cost/budget";
 import { estimateCost } from "../../infra/lib/cost/estimate";
+import { loadProfile } from "../../infra/lib/cost/load";
 import type { CostResource } from "../../infra/lib/cost/types";
 import { stackRule, type Rule } from "./kit";
 
@@ -20,7 +21,7 @@ export const costWithinBudget = stackRule({
   tierOnly: true,
   sources: ["seed 000 §8.2 (cost projections)", "infra/lib/cost/budget.ts checkBudget"],
   check: (resources, ctx, report) => {
-    const estimate = estimateCost(costResources(resources), ctx.sizing.usage);
+    const estimate = estimateCost(costResources(resources), ctx.sizing.usage, { load: loadProfile(ctx.sizing) });
     const result = checkBudget(estimate, { name: ctx.tier, budget: ctx.sizing.budget });
     if (!result.ok) report(result.message);
   },

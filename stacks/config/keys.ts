@@ -56,6 +56,10 @@ function override(
  * deploy runs inside the stack's VPC (a runner in its private subnets), which may reach it on 443.
  */
 export const DEPLOYER_ACCESS = ["public-cidrs", "in-vpc"] as const;
+
+/** Where VPC flow logs go (EC2 CreateFlowLogs `LogDestinationType`; Firehose is not offered). */
+export const FLOW_LOG_DESTINATIONS = ["cloud-watch-logs", "s3"] as const;
+export type FlowLogDestination = (typeof FLOW_LOG_DESTINATIONS)[number];
 export type DeployerAccess = (typeof DEPLOYER_ACCESS)[number];
 
 /** Every `storyforge:*` config key. Pulumi.yaml is generated from this list; a test keeps them equal. */
@@ -102,6 +106,14 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     default: "",
   },
   // Network
+  {
+    key: "flowLogDestination",
+    type: "string",
+    description:
+      "Where VPC flow logs go: cloud-watch-logs (a log group kept 30 days) or s3 (a bucket of the stack, objects expired after 30 days, priced at the vended-logs S3 delivery rate)",
+    default: "cloud-watch-logs",
+    oneOf: FLOW_LOG_DESTINATIONS,
+  },
   override("azCount", "integer", "network.azCount", "Availability zones used", { min: 2, max: 3 }),
   override("natGateways", "integer", "network.natGateways", "NAT gateways (1 for mvp, one per zone above)", {
     min: 1,
@@ -276,7 +288,15 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   ),
   override("usageNatProcessedGb", "integer", "usage.natProcessedGb", "NAT gateway traffic, GB per month", { min: 0 }),
   override("usageAlbProcessedGb", "integer", "usage.albProcessedGb", "Load balancer traffic, GB per month", { min: 0 }),
-  override("usageLogIngestGb", "integer", "usage.logIngestGb", "CloudWatch Logs ingested, GB per month", { min: 0 }),
+  override("usageFlowLogGb", "integer", "usage.flowLogGb", "VPC flow logs delivered, GB per month", { min: 0 }),
+  override("usageControlPlaneLogGb", "integer", "usage.controlPlaneLogGb", "EKS control-plane logs, GB per month", {
+    min: 0,
+  }),
+  override("usageDatabaseLogGb", "integer", "usage.databaseLogGb", "RDS exported logs, GB per month", { min: 0 }),
+  override("usageSearchLogGb", "integer", "usage.searchLogGb", "OpenSearch logs, GB per month", { min: 0 }),
+  override("usageLogIngestGb", "integer", "usage.logIngestGb", "Other CloudWatch Logs ingested, GB per month", {
+    min: 0,
+  }),
   override("usageS3StoredGb", "integer", "usage.s3StoredGb", "S3 data stored, GB", { min: 0 }),
   override("usageEcrStoredGb", "integer", "usage.ecrStoredGb", "ECR images stored, GB", { min: 0 }),
   override("usageDbBackupGb", "integer", "usage.dbBackupGb", "RDS backup storage, GB", { min: 0 }),

@@ -6,7 +6,7 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { TIERS, type TierSpec, isTierName, TIER_NAMES } from "../tiers";
 import { DEFAULT_KUBERNETES_VERSION } from "../kubernetes";
-import { type ConfigKeyDef, type DeployerAccess, KEY_INDEX, PROJECT } from "./keys";
+import { type ConfigKeyDef, type DeployerAccess, type FlowLogDestination, KEY_INDEX, PROJECT } from "./keys";
 import { ConfigError, parseValue, setPath, unknownKeyProblem } from "./parse";
 import {
   alarmSubscriptionProblems,
@@ -45,6 +45,8 @@ export interface StackConfig {
   zoneIds: string[];
   /** Who the alarm topics notify (infra/components/alerting.ts). */
   alerting: AlertingSettings;
+  /** Where VPC flow logs go (`storyforge:flowLogDestination`). */
+  flowLogDestination: FlowLogDestination;
 }
 
 export interface AlertingSettings {
@@ -186,6 +188,7 @@ export function resolveStackConfig(input: {
       originCertificateArn === "" ? null : { certificateArn: originCertificateArn, domainName: originDomainName },
     zoneIds,
     alerting,
+    flowLogDestination: (settings.get("flowLogDestination") as FlowLogDestination | undefined) ?? "cloud-watch-logs",
   };
 }
 

@@ -1,3 +1,4 @@
+import { loadProfile } from "../../infra/lib/cost/load";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromPreviewJson, fromPulumiJson, fromStackExport } from "../../tools/cost/convert";
@@ -40,7 +41,9 @@ describe("pulumi preview --json", () => {
     ];
     const fromPreview = priceDocument(fixture("preview.json"), { label: "preview.json" });
     expect(fromPreview.tier.name).toBe("mvp");
-    expect(fromPreview.estimate.monthly).toEqual(estimateCost(plan, TIERS.mvp.usage, { region: "us-east-1" }).monthly);
+    expect(fromPreview.estimate.monthly).toEqual(
+      estimateCost(plan, TIERS.mvp.usage, { region: "us-east-1", load: loadProfile(TIERS.mvp) }).monthly,
+    );
   });
 });
 

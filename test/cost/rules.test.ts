@@ -1,3 +1,4 @@
+import { DEFAULT_CATALOG } from "../../infra/lib/cost/catalog";
 import { estimateCost } from "../../infra/lib/cost/estimate";
 import { rdsGp3Baseline } from "../../infra/lib/cost/rules/data";
 import type { CostEstimate, LineItem } from "../../infra/lib/cost/types";
@@ -335,6 +336,40 @@ describe("inter-AZ transfer", () => {
       expect(l.usage).toEqual(["albProcessedGb"]);
   });
 
+  it("a search domain answers the search share of served bytes, and workers' jobs move their bytes to each service", () => {
+    const domain = res(T.search, "search-domain", { clusterConfig: { instanceType: "m7g.large.search" } });
+    // 1 job per 100 edge requests: 3,000 M requests a month = 30 M jobs.
+    const load = {
+      worker: { demandPerSecond: 1, perCoreRate: 1, unit: "jobs/s", derivation: "", perEdgeRequest: 0.01 },
+    };
+    const e = estimateCost(
+      [group(3), primary(), cache, domain],
+      usage({ albProcessedGb: 3000, cdnRequestsMillions: 3000 }),
+      {
+        load,
+      },
+    );
+    const by = Object.fromEntries(
+      e.lineItems
+        .filter((l) => l.sku === "transfer/inter-az")
+        .map((l) => [`${l.resource} ${l.item}`, l.quantity.expected]),
+    );
+    // API: 10 % of 3,000 GB from OpenSearch (300 x 2/3 = 200 crossing), the other 2,700 GB 80/20 Redis/RDS.
+    // Workers: 30 M jobs x 5 KB Redis = 150 GB, x 3 KB x 2 hops RDS = 180 GB, x 1 KB OpenSearch = 30 GB; x 2/3 crossing.
+    expect(by).toEqual({
+      "search-domain inter-az-transfer": 200 * 2,
+      "cache-redis inter-az-transfer": 2700 * 0.8 * (2 / 3) * 2,
+      "db-primary inter-az-transfer": 2700 * 0.2 * 2 * (2 / 3) * 2,
+      "cache-redis inter-az-transfer/workers": 100 * 2,
+      "db-primary inter-az-transfer/workers": 120 * 2,
+      "search-domain inter-az-transfer/workers": 20 * 2,
+    });
+    const workers = e.lineItems.find((l) => l.item === "inter-az-transfer/workers" && l.resource === "cache-redis")!;
+    expect(workers.usage).toEqual(["cdnRequestsMillions"]);
+    expect(workers.description).toContain("30,000,000 jobs a month × 5 KB assumed per job");
+    expect(e.assumptions.derived).toEqual({ interAzCrossingGb: 200 + 1440 + 720, interAzWorkerCrossingGb: 240 });
+  });
+
   it("nothing crosses in one zone, and a second zone is half the hops", () => {
     const one = estimateCost([group(1), cache], usage({ albProcessedGb: 3000 }));
     expect(one.lineItems.map((l) => l.sku)).not.toContain("transfer/inter-az");
@@ -343,23 +378,26 @@ describe("inter-AZ transfer", () => {
   });
 });
 
-describe("Performance Insights", () => {
-  it("7 days are free; longer retention is an explicit line (unpriced: no confirmed rate), never a silent zero", () => {
-    const free = estimateCost(
-      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 7 })],
-      NO_USAGE,
-    );
-    expect(free.lineItems.map((l) => l.sku)).not.toContain("rds/performance-insights-retention");
-    const long = estimateCost(
-      [primary({ performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 93 })],
-      NO_USAGE,
-    );
-    expect(line(long, "rds/performance-insights-retention")).toMatchObject({
+describe("Performance Insights (CloudWatch Database Insights since 2026-07-31)", () => {
+  const pi = (over: Record<string, unknown>) =>
+    estimateCost([primary({ performanceInsightsEnabled: true, ...over })], NO_USAGE);
+
+  it("7 days in Standard mode is a priced $0 line whose catalog entry cites the Database Insights change", () => {
+    const free = line(pi({ performanceInsightsRetentionPeriod: 7 }), "rds/database-insights-standard");
+    expect(free).toMatchObject({ unitPrice: 0, monthly: { min: 0, expected: 0, max: 0 }, item: "database-insights" });
+    expect(DEFAULT_CATALOG.prices["rds/database-insights-standard"].source).toMatch(/Database Insights/);
+  });
+
+  it("paid retention and Advanced mode are explicit unpriced lines (no confirmed us-east-1 rate), never a silent zero", () => {
+    const long = pi({ performanceInsightsRetentionPeriod: 93 });
+    expect(line(long, "rds/database-insights-retention")).toMatchObject({
       monthly: null,
-      attributes: { retentionDays: 93 },
-      unpriced: expect.stringContaining("no confirmed us-east-1 price"),
+      attributes: { retentionDays: 93, databaseInsightsMode: "standard" },
+      unpriced: expect.stringContaining("no confirmed us-east-1 rate"),
     });
-    expect(long.unpricedLines).toBe(1);
+    const advanced = pi({ performanceInsightsRetentionPeriod: 465, databaseInsightsMode: "advanced" });
+    expect(line(advanced, "rds/database-insights-advanced").unpriced).toMatch(/per vCPU-hour/);
+    expect(advanced.unpricedLines).toBe(1);
   });
 });
 

@@ -85,9 +85,15 @@ describe("stack config", () => {
     ["storyforge:dbMultiAz", "yes", 'must be true or false, got "yes"'],
     ["storyforge:dbInstanceClass", 42, "must be a string, got 42"],
     ["storyforge:tier", "v3", 'must be one of mvp, v1, v2, got "v3"'],
+    ["storyforge:flowLogDestination", "firehose", 'must be one of cloud-watch-logs, s3, got "firehose"'],
   ])("%s = %p is rejected: %s", (key, value, message) => {
     const values: Record<string, unknown> = { "storyforge:tier": "v1", [key]: value };
     expect(problemsOf(values)).toContain(`Pulumi.test.yaml: ${key} ${message}`);
+  });
+
+  it("flow logs go to CloudWatch unless storyforge:flowLogDestination says s3", () => {
+    expect(resolve({ "storyforge:tier": "v1" }).flowLogDestination).toBe("cloud-watch-logs");
+    expect(resolve({ "storyforge:tier": "v1", "storyforge:flowLogDestination": "s3" }).flowLogDestination).toBe("s3");
   });
 
   it("every problem is reported at once, not only the first", () => {

@@ -20,6 +20,7 @@ import { type GuardrailLimits, type GuardrailResult, checkGuardrail } from "./gu
 import { type RenderOptions, renderDiff } from "./markdown";
 import { isPreviewDocument, priceSides, readPreviewPlan } from "./plan-delta";
 import { renderEstimate } from "./render";
+import { loadProfile } from "../../infra/lib/cost/load";
 import { type Priced, SourceError, priceDocument, readJsonFile, tierNamed } from "./sources";
 import { planStack } from "../plan/harness";
 
@@ -140,7 +141,10 @@ async function main(argv: string[]): Promise<number> {
         );
         const plan = readPreviewPlan(doc);
         const region = (doc as { config?: Record<string, unknown> }).config?.["aws:region"];
-        const sides = priceSides(plan, tier.usage, typeof region === "string" ? { region } : {});
+        const sides = priceSides(plan, tier.usage, {
+          load: loadProfile(tier),
+          ...(typeof region === "string" ? { region } : {}),
+        });
         const diff = computeDiff(sides.before, sides.after, {
           before: "before",
           after: "after this preview",

@@ -10,7 +10,7 @@
  * carrier comes first) are left out of both sides, since the carrier may be a resource the preview does not list.
  */
 import { type RawState, convertStates } from "./convert";
-import { estimateCost } from "../../infra/lib/cost/estimate";
+import { type EstimateOptions, estimateCost } from "../../infra/lib/cost/estimate";
 import type { CostEstimate, CostResource } from "../../infra/lib/cost/types";
 import type { UsageAssumptions } from "../../stacks/tiers";
 
@@ -145,7 +145,7 @@ export function readPreviewPlan(doc: unknown): PreviewPlan {
 export function priceSides(
   plan: PreviewPlan,
   usage: UsageAssumptions,
-  opts: { region?: string; stack?: string } = {},
+  opts: EstimateOptions = {},
 ): { before: CostEstimate; after: CostEstimate; notes: string[] } {
   const before = estimateCost(plan.before, usage, opts);
   const after = estimateCost(plan.after, usage, opts);

@@ -10,6 +10,7 @@ import { TIERS, type TierSpec, isTierName } from "../../stacks/tiers";
 import { exportOutputs, fromPulumiJson } from "./convert";
 import { type BudgetResult, checkBudget } from "../../infra/lib/cost/budget";
 import { estimateCost } from "../../infra/lib/cost/estimate";
+import { loadProfile } from "../../infra/lib/cost/load";
 import type { CostEstimate, CostResource } from "../../infra/lib/cost/types";
 
 export { REPO_ROOT };
@@ -84,6 +85,7 @@ export function priceDocument(doc: unknown, opts: { tier?: string; label: string
   else throw new SourceError(`${opts.label}: cannot tell which tier's usage assumptions to use; pass --tier mvp|v1|v2`);
   const region = context?.region ?? (typeof hints.region === "string" ? hints.region : undefined);
   const estimate = estimateCost(resources, tier.usage, {
+    load: loadProfile(tier),
     ...(stack !== undefined ? { stack } : {}),
     ...(region !== undefined ? { region } : {}),
   });
@@ -114,6 +116,10 @@ export function planBudget(
   const estimate =
     exported !== undefined && Array.isArray(exported.lineItems)
       ? exported
-      : estimateCost(plan.resources, context.tier.usage, { stack: plan.stack, region: context.region });
+      : estimateCost(plan.resources, context.tier.usage, {
+          stack: plan.stack,
+          region: context.region,
+          load: loadProfile(context.tier),
+        });
   return checkBudget(estimate, context.tier);
 }

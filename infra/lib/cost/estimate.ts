@@ -9,7 +9,8 @@ import { type Catalog, DEFAULT_CATALOG, lookupPrice } from "./catalog";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, fixed, isUnpriced, str } from "./rules/common";
 import { describeNodeGroups } from "./rules/compute";
 import { RULES, isFreeType, usagePools } from "./rules";
-import { REPLICATION_GROUP, interAzTraffic } from "./rules/transfer";
+import { REPLICATION_GROUP, SEARCH_DOMAIN, interAzTraffic, jobsPerEdgeRequest } from "./rules/transfer";
+import type { LoadProfile } from "./load";
 import type { ComponentTotal, CostEstimate, CostResource, LineItem, Range } from "./types";
 
 export interface EstimateOptions {
@@ -17,6 +18,11 @@ export interface EstimateOptions {
   region?: string;
   /** Price catalog; default the committed us-east-1 catalog. */
   catalog?: Catalog;
+  /**
+   * The tier's traffic per autoscaled role (`loadProfile(tier)`, ./load.ts): node groups that an autoscaler drives
+   * are expected at the size that traffic needs. Without it, expected is each group's desiredSize.
+   */
+  load?: LoadProfile;
   /** Stack name, recorded on the estimate (diffs between stacks use it to line up resource names). */
   stack?: string;
 }
@@ -25,13 +31,21 @@ export interface EstimateOptions {
 export const UNPARENTED = "(stack)";
 
 const RANGE_NOTE =
-  "range: min prices every node group at scalingConfig.minSize, expected at desiredSize, max at maxSize (the ceiling HPAs at their maximum can push the cluster autoscaler to); everything else, usage included, is the same at all three";
+  "range: min prices every node group at scalingConfig.minSize, max at maxSize (the ceiling HPAs at their maximum can push the cluster autoscaler to); expected at the size the tier's traffic needs where a ScaledObject or HPA drives the group (the load over the bench's per-pod rates, within min and max), else at desiredSize; everything else, usage included, is the same at all three";
 
 /** Usage the estimate derives from the declared resources and the set assumptions (see rules/transfer.ts). */
-function derivedUsage(resources: readonly CostResource[], usage: UsageAssumptions): Record<string, number> {
-  if (!resources.some((r) => r.type === REPLICATION_GROUP || r.type === "aws:rds/instance:Instance")) return {};
-  const t = interAzTraffic(resources, usage);
-  return { interAzCrossingGb: t.redisCrossingGb + t.databaseCrossingGb };
+function derivedUsage(
+  resources: readonly CostResource[],
+  usage: UsageAssumptions,
+  load: LoadProfile | undefined,
+): Record<string, number> {
+  const carriers = [REPLICATION_GROUP, "aws:rds/instance:Instance", SEARCH_DOMAIN];
+  if (!resources.some((r) => carriers.includes(r.type))) return {};
+  const t = interAzTraffic(resources, usage, jobsPerEdgeRequest({ load }));
+  return {
+    interAzCrossingGb: t.redisCrossingGb + t.databaseCrossingGb + t.searchCrossingGb,
+    interAzWorkerCrossingGb: t.workerRedisCrossingGb + t.workerDatabaseCrossingGb + t.workerSearchCrossingGb,
+  };
 }
 
 export function round2(value: number): number {
@@ -99,6 +113,7 @@ export function estimateCost(
       return carriers.get(isCarrier) === resource;
     },
     note: (text) => notes.add(text),
+    ...(opts.load !== undefined ? { load: opts.load } : {}),
     asOf: catalog.catalogDate,
   };
 
@@ -209,7 +224,7 @@ export function estimateCost(
       hoursPerMonth: HOURS_PER_MONTH,
       region: defaultRegion,
       usage: { ...usage },
-      derived: derivedUsage(resources, usage),
+      derived: derivedUsage(resources, usage, opts.load),
       notes: [...notes],
     },
     catalogDate: catalog.catalogDate,

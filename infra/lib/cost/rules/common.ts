@@ -1,5 +1,6 @@
 import type { UsageAssumptions } from "../../../../stacks/tiers";
 import type { CostResource, LineAttributes, Range } from "../types";
+import type { LoadProfile } from "../load";
 
 /** 730 hours a month: the convention AWS's own calculator and Infracost use. */
 export const HOURS_PER_MONTH = 730;
@@ -40,6 +41,8 @@ export interface PricingContext {
    * S3) apply to the whole volume.
    */
   carriesPool(resource: CostResource, isCarrier: (r: CostResource) => boolean): boolean;
+  /** The tier's traffic per autoscaled role, from which node groups' expected sizes follow; none: desiredSize. */
+  load?: LoadProfile;
   /** The date prices and calendars hold for (the catalog's date, YYYY-MM-DD). */
   asOf: string;
   /** Records an assumption printed with the estimate (deduplicated). */
@@ -108,4 +111,22 @@ export function tiered(total: number, tiers: ReadonlyArray<readonly [number, str
 /** Formats a GB volume for notes: "20,000 GB". */
 export function gb(value: number): string {
   return `${value.toLocaleString("en-US")} GB`;
+}
+
+/** "100Gi" / "500G" / "1Ti" → GiB-ish GB (AWS bills block storage in GiB-months). */
+export function parseStorage(quantity: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(quantity.trim());
+  if (match === null) return undefined;
+  const value = Number(match[1]);
+  const factor: Record<string, number> = {
+    Ki: 1 / 1024 ** 2,
+    Mi: 1 / 1024,
+    Gi: 1,
+    Ti: 1024,
+    K: 1e3 / 1024 ** 3,
+    M: 1e6 / 1024 ** 3,
+    G: 1e9 / 1024 ** 3,
+    T: 1e12 / 1024 ** 3,
+  };
+  return value * (factor[match[2] ?? ""] ?? 1 / 1024 ** 3);
 }

@@ -4,8 +4,13 @@
  */
 import type { CostResource } from "../types";
 import { HOURS_PER_MONTH, type Draft, type Rule, arr, fixed, num, obj, range, scale, str } from "./common";
-import { INGRESS, albDrafts, annotations, isAlbIngress, logDrafts } from "./network";
+import { INGRESS, albDrafts, annotations, isAlbIngress } from "./network";
+import { logGroupDrafts } from "./logs";
 import { eksSupport } from "./eks-support";
+import { parseStorage } from "./common";
+import { drivenSize } from "./scaling";
+
+export { parseStorage };
 
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 export const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
@@ -43,7 +48,7 @@ const eksCluster: Rule = (resource, ctx) => {
           quantity: HOURS_PER_MONTH,
           note: support.reason,
         };
-  return [plane, ...logDrafts(resource, ctx)];
+  return [plane, ...logGroupDrafts(resource, ctx)];
 };
 
 /** The launch template a node group points at: by name, by id containing the template's name, or the only one beside it. */
@@ -90,8 +95,12 @@ const nodeGroup: Rule = (group, ctx) => {
       },
     ];
   }
-  const nodes = range(min, desired, max);
+  // Expected from traffic where an autoscaler drives the group (rules/scaling.ts); else the declared desiredSize.
+  const driven = drivenSize(group, instanceType, { min, max }, ctx);
+  const expected = driven?.nodes ?? desired;
+  const nodes = range(min, expected, max);
   const notes: string[] = [];
+  if (driven !== undefined) notes.push(`expected: ${driven.derivation}`);
   if (instanceTypes.length > 1) notes.push(`${instanceTypes.length} instance types listed; priced at the first`);
   if (str(group.inputs.capacityType) === "SPOT") notes.push("SPOT capacity priced at on-demand (an upper bound)");
   const drafts: Draft[] = [
@@ -104,8 +113,12 @@ const nodeGroup: Rule = (group, ctx) => {
         desiredSize: desired,
         maxSize: max,
         capacityType: str(group.inputs.capacityType) ?? "ON_DEMAND",
+        ...(driven !== undefined ? { drivenBy: driven.scaler.name, expectedPods: driven.replicas } : {}),
       },
-      description: `Node instance hours (${min} min / ${desired} desired / ${max} max nodes)`,
+      description:
+        driven !== undefined
+          ? `Node instance hours (${min} min / ${expected} expected from ${driven.summary} / ${max} max nodes)`
+          : `Node instance hours (${min} min / ${desired} desired / ${max} max nodes)`,
       quantity: scale(nodes, HOURS_PER_MONTH),
       note: notes.length > 0 ? notes.join("; ") : undefined,
     },
@@ -183,24 +196,6 @@ const service: Rule = (resource, ctx) => {
   ctx.note(`Service ${resource.name} of type LoadBalancer priced as one NLB (NLCUs not modelled: no usage assumption)`);
   return [{ sku: "elb/nlb", description: "NLB hours (Service type LoadBalancer)", quantity: HOURS_PER_MONTH }];
 };
-
-/** "100Gi" / "500G" / "1Ti" → GiB-ish GB (AWS bills block storage in GiB-months). */
-export function parseStorage(quantity: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(quantity.trim());
-  if (match === null) return undefined;
-  const value = Number(match[1]);
-  const factor: Record<string, number> = {
-    Ki: 1 / 1024 ** 2,
-    Mi: 1 / 1024,
-    Gi: 1,
-    Ti: 1024,
-    K: 1e3 / 1024 ** 3,
-    M: 1e6 / 1024 ** 3,
-    G: 1e9 / 1024 ** 3,
-    T: 1e12 / 1024 ** 3,
-  };
-  return value * (factor[match[2] ?? ""] ?? 1 / 1024 ** 3);
-}
 
 const pvc: Rule = (resource) => {
   const request = str(obj(obj(obj(resource.inputs.spec).resources).requests).storage);

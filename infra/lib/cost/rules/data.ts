@@ -3,7 +3,7 @@
  * backups beyond the free allowance), ElastiCache, OpenSearch, and the keys and secrets around them.
  */
 import type { CostResource } from "../types";
-import { cacheTransferDrafts, databaseTransferDrafts } from "./transfer";
+import { cacheTransferDrafts, databaseTransferDrafts, searchTransferDrafts } from "./transfer";
 import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, num, obj, str } from "./common";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -122,19 +122,48 @@ const rdsInstance: Rule = (db, ctx) => {
 };
 
 /**
- * Performance Insights keeps 7 days free; longer retention is billed per vCPU-month of the instance (and of its
- * standby). No us-east-1 rate could be confirmed offline, so the line is explicit and unpriced, never a silent zero.
+ * Performance Insights became CloudWatch Database Insights: AWS ended the Performance Insights console on
+ * 2026-07-31 and bills its data as Database Insights (Amazon RDS User Guide, USER_PerfInsights.Enabling). Standard
+ * mode keeps 7 days free, and keeps the paid 1-24-month retention at Performance Insights' per-vCPU-month rates;
+ * Advanced mode needs 465 days' retention and is billed per vCPU-hour (Amazon CloudWatch pricing). The free
+ * standard 7 days is a priced $0 line (its source in the catalog); paid retention and Advanced mode stay explicit
+ * unpriced lines: no us-east-1 rate for either could be confirmed (only Tokyo's $1.7561 / $0.0739 per vCPU-month
+ * was found), and none is invented.
  */
 function performanceInsightsDrafts(db: CostResource): Draft[] {
+  if (bool(db.inputs.performanceInsightsEnabled) !== true) return [];
   const retention = num(db.inputs.performanceInsightsRetentionPeriod) ?? 7;
-  if (bool(db.inputs.performanceInsightsEnabled) !== true || retention <= 7) return [];
+  const mode = str(db.inputs.databaseInsightsMode) ?? "standard";
+  const base = {
+    item: "database-insights",
+    attributes: { retentionDays: retention, databaseInsightsMode: mode },
+  };
+  if (mode === "advanced")
+    return [
+      {
+        ...base,
+        sku: "rds/database-insights-advanced",
+        description: `Database Insights, Advanced mode (${retention} days kept)`,
+        unpriced:
+          "Database Insights Advanced mode is billed per vCPU-hour (Amazon CloudWatch pricing): no confirmed us-east-1 rate in the catalog",
+      },
+    ];
+  if (retention > 7)
+    return [
+      {
+        ...base,
+        sku: "rds/database-insights-retention",
+        description: `Database Insights, Standard mode, retention beyond the free 7 days (${retention} days)`,
+        unpriced:
+          "paid retention (Performance Insights' per-vCPU-month rates, kept by Database Insights Standard mode) has no confirmed us-east-1 rate in the catalog",
+      },
+    ];
   return [
     {
-      sku: "rds/performance-insights-retention",
-      description: `Performance Insights retention beyond the free 7 days (${retention} days)`,
-      attributes: { retentionDays: retention },
-      unpriced:
-        "Performance Insights long-term retention (per vCPU-month) has no confirmed us-east-1 price in the catalog",
+      ...base,
+      sku: "rds/database-insights-standard",
+      description: "Database Insights, Standard mode (7 days kept, free)",
+      quantity: 1,
     },
   ];
 }
@@ -225,7 +254,7 @@ const cacheCluster: Rule = (resource) => {
   ];
 };
 
-const domain: Rule = (resource) => {
+const domain: Rule = (resource, ctx) => {
   const cluster = obj(resource.inputs.clusterConfig);
   const ebs = obj(resource.inputs.ebsOptions);
   const dataType = str(cluster.instanceType);
@@ -331,6 +360,7 @@ const domain: Rule = (resource) => {
       }
     }
   }
+  drafts.push(...searchTransferDrafts(resource, ctx));
   return drafts;
 };
 

@@ -7,7 +7,8 @@ import { DATA_RULES } from "./data";
 import { NETWORK_RULES } from "./network";
 import { AMP_WORKSPACE, MONITORING_RULES } from "./monitoring";
 import type { Rule } from "./common";
-import { DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isLogCarrier, isStorageCarrier, isType } from "./network";
+import { DISTRIBUTION, NAT_GATEWAY, REPOSITORY, isAlb, isStorageCarrier, isType } from "./network";
+import { LOG_SOURCES, type LogSource, logCarrier } from "./logs";
 import { RDS_INSTANCE } from "./data";
 import type { UsageAssumptions } from "../../../../stacks/tiers";
 import type { CostResource } from "../types";
@@ -133,11 +134,17 @@ export function usagePools(
     { key: "cdnRequestsMillions", carriers: "CloudFront distribution", isCarrier: isType(DISTRIBUTION) },
     { key: "natProcessedGb", carriers: "NAT gateway", isCarrier: isType(NAT_GATEWAY) },
     { key: "albProcessedGb", carriers: "application load balancer (or ALB Ingress)", isCarrier: isAlb },
-    {
-      key: "logIngestGb",
-      carriers: "CloudWatch log group (or EKS cluster shipping logs)",
-      isCarrier: isLogCarrier(resources),
-    },
+    ...(Object.keys(LOG_SOURCES) as LogSource[]).map((source) => {
+      const carrier = logCarrier(source, resources);
+      return {
+        key: LOG_SOURCES[source].key,
+        carriers:
+          source === "other"
+            ? "log group besides those of flow logs, the cluster, the database and the search domain"
+            : `log group of ${LOG_SOURCES[source].what}${source === "flowLogs" ? " (or a flow log to S3)" : ""}`,
+        isCarrier: (r: CostResource) => carrier !== undefined && r === carrier,
+      };
+    }),
     { key: "s3StoredGb", carriers: "S3 bucket", isCarrier: isStorageCarrier(resources) },
     { key: "ecrStoredGb", carriers: "ECR repository", isCarrier: isType(REPOSITORY) },
     { key: "metricsSamplesMillions", carriers: "Prometheus workspace", isCarrier: isType(AMP_WORKSPACE) },

@@ -4,19 +4,8 @@
  * on the first resource that carries them (see PricingContext.carriesPool).
  */
 import type { CostResource } from "../types";
-import {
-  HOURS_PER_MONTH,
-  type Draft,
-  type PricingContext,
-  type Rule,
-  arr,
-  bool,
-  gb,
-  num,
-  obj,
-  str,
-  tiered,
-} from "./common";
+import { HOURS_PER_MONTH, type Draft, type PricingContext, type Rule, arr, bool, gb, obj, str, tiered } from "./common";
+import { FLOW_LOG, LOG_GROUP, flowLogDrafts, logGroupDrafts } from "./logs";
 
 export const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
 export const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
@@ -25,7 +14,6 @@ export const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 export const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 export const BUCKETS = ["aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"];
 export const REPOSITORY = "aws:ecr/repository:Repository";
-export const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 
 export function annotations(resource: CostResource): Record<string, unknown> {
   return obj(obj(resource.inputs.metadata).annotations);
@@ -220,45 +208,6 @@ const repository: Rule = (resource, ctx) => {
   ];
 };
 
-/** Log groups carry the log pool; with none declared, an EKS cluster shipping control-plane logs carries it. */
-export function isLogCarrier(resources: readonly CostResource[]): (r: CostResource) => boolean {
-  const anyGroup = resources.some((r) => r.type === LOG_GROUP);
-  return (r) =>
-    anyGroup
-      ? r.type === LOG_GROUP
-      : r.type === "aws:eks/cluster:Cluster" && arr(r.inputs.enabledClusterLogTypes).length > 0;
-}
-
-/** Ingest plus steady-state storage: a month's ingest kept for the longest retention declared (12 months if none). */
-export function logDrafts(resource: CostResource, ctx: PricingContext): Draft[] {
-  if (!ctx.carriesPool(resource, isLogCarrier(ctx.resources))) return [];
-  const retentions = ctx.resources.filter((r) => r.type === LOG_GROUP).map((r) => num(r.inputs.retentionInDays) ?? 0);
-  const neverExpires = retentions.length === 0 || retentions.some((d) => d === 0);
-  const days = neverExpires ? 365 : Math.min(365, Math.max(...retentions));
-  if (neverExpires) ctx.note("a log group without retention (or none declared): log storage priced at 12 months kept");
-  const stored = ctx.usage.logIngestGb * (days / 30);
-  return [
-    {
-      sku: "logs/ingest",
-      usage: ["logIngestGb"],
-      description: `Log ingestion (usage logIngestGb ${gb(ctx.usage.logIngestGb)}, all log groups)`,
-      quantity: ctx.usage.logIngestGb,
-    },
-    {
-      sku: "logs/storage",
-      attributes: { retentionDays: days },
-      usage: ["logIngestGb"],
-      description: `Log storage (${days} days kept, uncompressed upper bound)`,
-      quantity: stored,
-    },
-  ];
-}
-
-const flowLog: Rule = (_resource, ctx) => {
-  ctx.note("VPC flow logs cost only their CloudWatch Logs delivery, inside the logIngestGb assumption");
-  return [];
-};
-
 export const NETWORK_RULES: Record<string, Rule> = {
   [NAT_GATEWAY]: natGateway,
   "aws:ec2/eip:Eip": eip,
@@ -268,7 +217,7 @@ export const NETWORK_RULES: Record<string, Rule> = {
   [DISTRIBUTION]: distribution,
   ...Object.fromEntries(BUCKETS.map((t) => [t, bucket])),
   [REPOSITORY]: repository,
-  [LOG_GROUP]: logDrafts,
-  "aws:ec2/flowLog:FlowLog": flowLog,
+  [LOG_GROUP]: logGroupDrafts,
+  [FLOW_LOG]: flowLogDrafts,
   "aws:route53/zone:Zone": () => [{ sku: "route53/hosted-zone", description: "Hosted zone", quantity: 1 }],
 };
