@@ -182,3 +182,31 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Worker contexts (what the API and the worker share), each on its own queue prefix with short retry backoffs,
+ * opened by `open` and all closed by `close`.
+ */
+export function workerContexts(urls: ServiceUrls, prefix: string) {
+  const contexts: Context[] = [];
+  return {
+    async open(overrides: Record<string, string> = {}): Promise<{ ctx: Context; env: Record<string, string> }> {
+      const env = appEnv(urls, {
+        QUEUE_PREFIX: `{${unique(prefix)}}`,
+        JOB_BACKOFF_MIN_MS: "50",
+        JOB_BACKOFF_MAX_MS: "100",
+        ...overrides,
+      });
+      const ctx = await createContext(loadConfig(env, "worker"), {
+        subscribe: false,
+        defaultMetrics: false,
+        logger: createLogger("error"),
+      });
+      contexts.push(ctx);
+      return { ctx, env };
+    },
+    async close(): Promise<void> {
+      for (const ctx of contexts.splice(0)) await ctx.close();
+    },
+  };
+}

@@ -1,11 +1,9 @@
 import { Client } from "pg";
 import { sharedServices } from "./services";
-import { appEnv, insertTopic, migrate, unique, waitFor } from "./helpers";
+import { insertTopic, migrate, unique, waitFor, workerContexts } from "./helpers";
 import { createGenerator, GENERATOR_PATH, PROMPTS, SECRET_DETAIL } from "./fixtures/generators";
 import { killWorkers, startWorker } from "./worker-process";
-import { createContext, type Context } from "../../core/context";
-import { loadConfig } from "../../core/config";
-import { createLogger } from "../../core/logger";
+import type { Context } from "../../core/context";
 import { generationJobId, type GenerationJobData } from "../../core/queue";
 import { loadPlaylist, PLAYLIST_TARGET_DURATION_S } from "../../core/scenes";
 import { CACHE } from "../../core/keys";
@@ -21,25 +19,11 @@ describe("generation jobs: failures, retries, timeouts, generator output and the
   let admin: Client;
   const sql = async (text: string, values?: unknown[]) =>
     (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
-  const contexts: Context[] = [];
+  const contexts = workerContexts(urls, "wj");
+  const context = contexts.open;
   let topicId: string;
   const misbehaving = createGenerator();
 
-  const context = async (overrides: Record<string, string> = {}) => {
-    const env = appEnv(urls, {
-      QUEUE_PREFIX: `{${unique("wj")}}`,
-      JOB_BACKOFF_MIN_MS: "50",
-      JOB_BACKOFF_MAX_MS: "100",
-      ...overrides,
-    });
-    const ctx = await createContext(loadConfig(env, "worker"), {
-      subscribe: false,
-      defaultMetrics: false,
-      logger: createLogger("error"),
-    });
-    contexts.push(ctx);
-    return { ctx, env };
-  };
   const newScene = (ctx: Context) =>
     new SceneService(ctx).create("alice", {
       topicId,
@@ -73,7 +57,7 @@ describe("generation jobs: failures, retries, timeouts, generator output and the
 
   afterAll(async () => {
     killWorkers();
-    for (const ctx of contexts) await ctx.close();
+    await contexts.close();
     await admin?.end();
   });
 

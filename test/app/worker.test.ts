@@ -3,10 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "pg";
 import { sharedServices } from "./services";
-import { ROOT, appEnv, insertTopic, migrate, unique, waitFor } from "./helpers";
-import { createContext, type Context } from "../../core/context";
-import { loadConfig } from "../../core/config";
-import { createLogger } from "../../core/logger";
+import { ROOT, insertTopic, migrate, unique, waitFor, workerContexts } from "./helpers";
+import type { Context } from "../../core/context";
 import { generationJobId, type GenerationJobData } from "../../core/queue";
 import { JobService } from "../../app/services/jobs";
 import { SceneService } from "../../app/services/scenes";
@@ -21,25 +19,10 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
   let admin: Client;
   const sql = async (text: string, values?: unknown[]) =>
     (await admin.query(text, values)).rows as Array<Record<string, unknown>>;
-  const contexts: Context[] = [];
+  const contexts = workerContexts(urls, "w");
+  const context = contexts.open;
   let topicId: string;
 
-  /** A context (what API and worker share) on its own queue prefix. */
-  const context = async (overrides: Record<string, string> = {}) => {
-    const env = appEnv(urls, {
-      QUEUE_PREFIX: `{${unique("w")}}`,
-      JOB_BACKOFF_MIN_MS: "50",
-      JOB_BACKOFF_MAX_MS: "100",
-      ...overrides,
-    });
-    const ctx = await createContext(loadConfig(env, "worker"), {
-      subscribe: false,
-      defaultMetrics: false,
-      logger: createLogger("error"),
-    });
-    contexts.push(ctx);
-    return { ctx, env };
-  };
   const request = async (ctx: Context, prompt = "a prompt") => {
     const scene = await new SceneService(ctx).create("alice", {
       topicId,
@@ -66,7 +49,7 @@ describe("the generation worker on real PostgreSQL and Redis Cluster", () => {
   }, 90_000);
 
   afterAll(async () => {
-    for (const ctx of contexts) await ctx.close();
+    await contexts.close();
     await admin?.end();
   });
 
