@@ -7,17 +7,17 @@
 import type { TierSpec } from "../../../stacks/tiers";
 
 /**
- * The bench run the per-pod rates come from: docs/benchmarks.md, "run at 2026-12-01T15:55:42.933Z" (branch perf,
- * 2 shared cores, load average 18). Each figure is one Node process on at most one core, so a lower bound of
- * what a dedicated core does.
+ * The bench run the per-pod rates come from, recorded in docs/benchmarks.md ("The figures the cost estimate uses":
+ * the results block there is rewritten by every run). One Node process on at most one of 2 shared cores at load
+ * 5-7, so a lower bound of what a dedicated core does.
  */
 export const BENCH_RUN = {
-  date: "2026-12-01T15:55:42.933Z",
-  source: "docs/benchmarks.md (npm run bench, run at 2026-12-01T15:55:42.933Z)",
+  date: "2026-12-01T19:06:00.830Z",
+  source: "docs/benchmarks.md, The figures the cost estimate uses (npm run bench, run at 2026-12-01T19:06:00.830Z)",
   /** Requests per second of one API process at saturation. */
-  api: { cachedRead: 1887, uncachedRead: 793, enqueue: 300 },
+  api: { cachedRead: 2920, uncachedRead: 1100, enqueue: 399 },
   /** The generation worker (local generator, concurrency 8): jobs drained and the CPU seconds the process used. */
-  worker: { jobs: 3028, cpuSeconds: 4.9 },
+  worker: { jobs: 4022, cpuSeconds: 6.3 },
 } as const;
 
 /** Share of API reads the caches answer: seed 002's target hit rate (> 80 %). */
