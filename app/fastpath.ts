@@ -30,6 +30,7 @@ export function sceneFastPath(ctx: ApiContext, limiter: RateLimiter): RequestHan
     const r = limiter.hitLeased("read", clientIp(req), limit);
     if (r === undefined) return next();
     ctx.cache.countLocalHit(key);
+    ctx.metrics.fastPathReads.inc();
     (res as Response).locals.route = "/scenes/:id";
     setRateLimitHeaders(res, r);
     res.setHeader("Cache-Control", CACHE_CONTROL.scene);

@@ -76,6 +76,11 @@ export class Metrics {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [this.registry],
   });
+  readonly fastPathReads = new Counter({
+    name: "http_fast_path_responses_total",
+    help: "Cached scene reads answered ahead of the routers (app/fastpath.ts); the rest of GET /scenes/:id takes the route",
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
     help: "Requests refused by a rate limit, by limit and matched route",

@@ -80,6 +80,11 @@ export class RateLimiter {
     return this.spend(CACHE.rateLimit.key(type, id), limit, lease, now);
   }
 
+  /** Resolves once no take or top-up of the key is in flight: for a caller that must not race one. */
+  async settled(type: string, id: string): Promise<void> {
+    await this.taking.get(CACHE.rateLimit.key(type, id))?.catch(() => undefined);
+  }
+
   async hit(type: string, id: string, limit: number): Promise<LimitResult> {
     const key = CACHE.rateLimit.key(type, id);
     for (;;) {
@@ -144,12 +149,14 @@ export class RateLimiter {
 
   /** Takes `n` more tokens of the key's window into its lease; never rejects (no Redis: the lease runs out). */
   private async topUp(key: string, limit: number, n: number): Promise<void> {
+    // the window's end is reckoned from before the round trip, as `take` does, so a slow answer never reads as
+    // a new window (which would drop the lease's unused tokens)
+    const now = Date.now();
     const shared = await this.breaker.run(
       () => (this.redis as unknown as WithTake).storyforgeTake(key, this.windowMs, n),
       null,
     );
     if (shared === null) return;
-    const now = Date.now();
     const count = Number(shared[0]);
     const windowEnd = now + Number(shared[1]);
     const granted = Math.max(0, Math.min(n, limit - (count - n)));

@@ -210,3 +210,10 @@ export function workerContexts(urls: ServiceUrls, prefix: string) {
     },
   };
 }
+
+/** The value of one unlabelled or fully labelled series in an app's metrics (0 when it has not been written). */
+export async function metricValue(app: RunningApp, series: string): Promise<number> {
+  const text = await app.ctx.metrics.registry.metrics();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.split(" ")[1]);
+}

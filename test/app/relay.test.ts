@@ -1,15 +1,20 @@
 // core/relay.ts on the real services: the 202 is answered once the jobs row is committed, and the BullMQ adds of
 // concurrent requests go out together, each job once.
 import { sharedServices } from "./services";
-import { appEnv, call, insertTopic, migrate, startApp, token, unique, waitFor, type RunningApp } from "./helpers";
+import {
+  appEnv,
+  call,
+  insertTopic,
+  metricValue,
+  migrate,
+  startApp,
+  token,
+  unique,
+  waitFor,
+  type RunningApp,
+} from "./helpers";
 import { Client } from "pg";
 import { generationJobId } from "../../core/queue";
-
-const series = async (app: RunningApp, name: string): Promise<number> => {
-  const text = await app.ctx.metrics.registry.metrics();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(" ")[1]);
-};
 
 describe("the API's relay of committed jobs to BullMQ", () => {
   const urls = sharedServices();
@@ -40,8 +45,8 @@ describe("the API's relay of committed jobs to BullMQ", () => {
       }),
     );
     const [batchesBefore, jobsBefore] = [
-      await series(app, 'queue_relay_batch_jobs_count{outcome="sent"}'),
-      await series(app, 'queue_relay_batch_jobs_sum{outcome="sent"}'),
+      await metricValue(app, 'queue_relay_batch_jobs_count{outcome="sent"}'),
+      await metricValue(app, 'queue_relay_batch_jobs_sum{outcome="sent"}'),
     ];
     const answers = await Promise.all(
       scenes.map((id) =>
@@ -59,7 +64,7 @@ describe("the API's relay of committed jobs to BullMQ", () => {
       return states.every((s) => s === "waiting");
     });
     expect((await app.ctx.queue.getJobCounts("waiting")).waiting).toBe(n);
-    expect((await series(app, 'queue_relay_batch_jobs_sum{outcome="sent"}')) - jobsBefore).toBe(n);
-    expect((await series(app, 'queue_relay_batch_jobs_count{outcome="sent"}')) - batchesBefore).toBeLessThan(n);
+    expect((await metricValue(app, 'queue_relay_batch_jobs_sum{outcome="sent"}')) - jobsBefore).toBe(n);
+    expect((await metricValue(app, 'queue_relay_batch_jobs_count{outcome="sent"}')) - batchesBefore).toBeLessThan(n);
   });
 });
