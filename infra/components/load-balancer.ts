@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type StackContext } from "../lib/context";
 import { protectLoadBalancerPolicy, targetRegistrationPolicy } from "../lib/load-balancer-controller-policy";
 import { NAME_LIMITS } from "../lib/naming";
+import { logBucketSettings } from "./log-bucket";
 import { type Network } from "./network";
 
 /**
@@ -318,44 +319,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       { bucket: context.bucketName("alb-logs", account), forceDestroy: true, tags: context.tags() },
       parent,
     );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-logs-block`,
-      {
-        bucket: logs.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-logs-sse`,
-      { bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-logs-versioning`,
-      { bucket: logs.id, versioningConfiguration: { status: "Enabled" } },
-      parent,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-logs-expiry`,
-      {
-        bucket: logs.id,
-        rules: [
-          {
-            id: "expire",
-            status: "Enabled",
-            filter: {},
-            expiration: { days },
-            noncurrentVersionExpiration: { noncurrentDays: 7 },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-        ],
-      },
-      { ...parent, dependsOn: [versioning] },
-    );
+    logBucketSettings(`${name}-logs`, logs.id, { days, noncurrentDays: 7 }, this);
     const logAccount = ELB_LOG_ACCOUNTS[context.config.region];
     const policy = new aws.s3.BucketPolicy(
       `${name}-logs-policy`,

@@ -7,6 +7,7 @@ import { serviceTrustPolicy } from "../lib/trust";
 import { chooseZones } from "../lib/zones";
 import { NODE_ROLES } from "../../stacks/tiers";
 import { type FlowLogDestination } from "../../stacks/config";
+import { logBucketSettings } from "./log-bucket";
 
 export interface NetworkArgs {
   /** The stack's context: tier sizing (`network.azCount`, `natGateways`, `vpcCidr`), names and tags. */
@@ -336,48 +337,11 @@ export class Network extends pulumi.ComponentResource {
       { bucket: context.bucketName("flow-logs", account), forceDestroy: true, tags: context.tags() },
       parent,
     );
-    const block = new aws.s3.BucketPublicAccessBlock(
-      `${name}-flow-logs-block`,
-      {
-        bucket: bucket.bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
+    const { block } = logBucketSettings(`${name}-flow-logs`, bucket.bucket, { days, noncurrentDays: 1 }, this);
     new aws.s3.BucketOwnershipControls(
       `${name}-flow-logs-ownership`,
       { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
       parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-flow-logs-sse`,
-      { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-flow-logs-versioning`,
-      { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
-      parent,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-flow-logs-expiry`,
-      {
-        bucket: bucket.bucket,
-        rules: [
-          {
-            id: "expire",
-            status: "Enabled",
-            filter: {},
-            expiration: { days },
-            noncurrentVersionExpiration: { noncurrentDays: 1 },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-        ],
-      },
-      { ...parent, dependsOn: [versioning] },
     );
     const sourceArn = pulumi.interpolate`arn:${partition}:logs:${context.config.region}:${account}:*`;
     const policy = new aws.s3.BucketPolicy(
