@@ -1,10 +1,10 @@
 // app/fastpath.ts on the real services: an anonymous cached GET /scenes/:id answered ahead of the routers is the
 // route's own answer (body, headers, access-log line, metrics), and never lets a client past its read limit.
-import { Client } from "pg";
+import type { Client } from "pg";
 import { createLogger } from "../../core/logger";
 import { RateLimiter } from "../../core/ratelimit";
 import { sharedServices } from "./services";
-import { appEnv, call, insertTopic, metricValue, migrate, startApp, token, unique, type RunningApp } from "./helpers";
+import { adminWithTopic, appEnv, call, metricValue, startApp, token, unique, type RunningApp } from "./helpers";
 
 describe("the cached scene read answered ahead of the routers", () => {
   const urls = sharedServices();
@@ -16,14 +16,11 @@ describe("the cached scene read answered ahead of the routers", () => {
   let topicId: string;
 
   beforeAll(async () => {
-    await migrate(urls);
-    admin = new Client({ connectionString: urls.primaryUrl });
-    await admin.connect();
+    ({ admin, topicId } = await adminWithTopic(urls, "Fast"));
     app = await startApp(
       appEnv(urls, { QUEUE_PREFIX: prefix, LOG_LEVEL: "info", TRUST_PROXY: "true", CACHE_LRU_TTL_MS: "600000" }),
       createLogger("info", { service: "api" }, (l) => logLines.push(l)),
     );
-    topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, "Fast");
   }, 90_000);
 
   afterAll(async () => {

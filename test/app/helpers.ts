@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Server } from "node:http";
+import { Client } from "pg";
 import { loadConfig, type ApiConfig, type Config } from "../../core/config";
 import { createContext, type Context } from "../../core/context";
 import { createLogger, type Logger } from "../../core/logger";
@@ -216,4 +217,13 @@ export async function metricValue(app: RunningApp, series: string): Promise<numb
   const text = await app.ctx.metrics.registry.metrics();
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.split(" ")[1]);
+}
+
+/** The migrated databases, an admin connection to the primary and one topic: where most API tests start. */
+export async function adminWithTopic(urls: ServiceUrls, title: string): Promise<{ admin: Client; topicId: string }> {
+  await migrate(urls);
+  const admin = new Client({ connectionString: urls.primaryUrl });
+  await admin.connect();
+  const topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, title);
+  return { admin, topicId };
 }

@@ -2,18 +2,17 @@
 // concurrent requests go out together, each job once.
 import { sharedServices } from "./services";
 import {
+  adminWithTopic,
   appEnv,
   call,
-  insertTopic,
   metricValue,
-  migrate,
   startApp,
   token,
   unique,
   waitFor,
   type RunningApp,
 } from "./helpers";
-import { Client } from "pg";
+import type { Client } from "pg";
 import { generationJobId } from "../../core/queue";
 
 describe("the API's relay of committed jobs to BullMQ", () => {
@@ -24,11 +23,8 @@ describe("the API's relay of committed jobs to BullMQ", () => {
   let topicId: string;
 
   beforeAll(async () => {
-    await migrate(urls);
-    admin = new Client({ connectionString: urls.primaryUrl });
-    await admin.connect();
+    ({ admin, topicId } = await adminWithTopic(urls, "Relay"));
     app = await startApp(appEnv(urls, { QUEUE_PREFIX: `{${unique("relay")}}` }));
-    topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, "Relay");
   }, 90_000);
 
   afterAll(async () => {

@@ -112,6 +112,16 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     await svc?.stop();
   }, 60_000);
 
+  /** The requeue pass delivered the job and it completed exactly once: one attempt, one segment on its scene. */
+  const requeuedOnce = async (jobId: string) => {
+    await waitFor("requeued and completed", async () => (await jobStatus(jobId)) === "completed", 20_000, 200);
+    const rows = await svc.sql<{ attempts: number; segment_count: number }>(
+      "SELECT j.attempts, s.segment_count FROM jobs j JOIN scenes s ON s.id = j.scene_id WHERE j.id = $1",
+      [jobId],
+    );
+    expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
+  };
+
   test("a master frozen for 8 s (sockets open, no answers): readiness is 503 throughout, and the worker takes jobs again once it thaws", async () => {
     const node = await queueNode();
     const samples = await readinessWhileDown(
@@ -172,12 +182,7 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     await api.queue.remove(generationJobId(scene.id, 1));
     expect(await api.queue.getJobState(generationJobId(scene.id, 1))).toBe("unknown");
     worker = await startWorker(env);
-    await waitFor("requeued and completed", async () => (await jobStatus(job.id)) === "completed", 20_000, 200);
-    const rows = await svc.sql<{ attempts: number; segment_count: number }>(
-      "SELECT j.attempts, s.segment_count FROM jobs j JOIN scenes s ON s.id = j.scene_id WHERE j.id = $1",
-      [job.id],
-    );
-    expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
+    await requeuedOnce(job.id);
     expect(await svc.sql("SELECT id FROM segments WHERE scene_id = $1", [scene.id])).toHaveLength(1);
     expect((await worker.get("/metrics")).text).toMatch(/^jobs_requeued_total [1-9]/m);
   }, 60_000);
@@ -195,12 +200,7 @@ describe("worker faults: Redis nodes frozen, stopped and restarted", () => {
     expect(await jobStatus(job.id)).toBe("queued");
     expect(await api.queue.getJobState(generationJobId(scene.id, 1))).toBe("unknown");
     worker = await startWorker(env);
-    await waitFor("requeued and completed", async () => (await jobStatus(job.id)) === "completed", 20_000, 200);
-    const rows = await svc.sql<{ attempts: number; segment_count: number }>(
-      "SELECT j.attempts, s.segment_count FROM jobs j JOIN scenes s ON s.id = j.scene_id WHERE j.id = $1",
-      [job.id],
-    );
-    expect(rows).toEqual([{ attempts: 1, segment_count: 1 }]);
+    await requeuedOnce(job.id);
   }, 60_000);
 
   test("an enqueue while Redis is down is accepted (202, a job id) and runs exactly once when Redis is back", async () => {
