@@ -10,7 +10,8 @@ import {
   RDS_MEMORY_SHARE,
   rdsMaxConnections,
 } from "../../infra/lib/capacity/connections";
-import { knownClasses, rdsMemoryGiB } from "../../stacks/instances";
+import { standardSupportMinors } from "../../infra/lib/cost/rules/eks-support";
+import { INSTANCE_CATALOG, knownClasses, rdsMemoryGiB } from "../../stacks/instances";
 import { RDS_INSTANCE, isReplica } from "./data";
 import { NODE_GROUP, EKS_CLUSTER } from "./cluster";
 import { asArray, ofType, resourceRule, stackRule, type Rule } from "./kit";
@@ -53,8 +54,11 @@ export const rdsForceSsl = stackRule({
   },
 });
 
-/** Kubernetes supports versions for 14 months; EKS standard support lists these (CKV_AWS_339, 2026-08). */
-export const SUPPORTED_EKS_VERSIONS = ["1.31", "1.32", "1.33", "1.34", "1.35"];
+/**
+ * The minors in EKS standard support on the catalog's date (CKV_AWS_339), from the same release calendar the cost
+ * estimate bills extended support by, so the two never disagree about a version.
+ */
+export const SUPPORTED_EKS_VERSIONS = standardSupportMinors(INSTANCE_CATALOG.catalogDate);
 
 export const eksStandardSupport = resourceRule({
   name: "eks-standard-support",

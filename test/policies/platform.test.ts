@@ -47,6 +47,12 @@ describeResourceRule(
 );
 describeResourceRule(platform.eksSupportedVersion, T.eksCluster, { version: "1.35" }, [
   ["the version is out of standard support", (p) => (p.version = "1.28"), /runs Kubernetes "1\.28"/],
+  // standard support of 1.33 ended on 2026-07-29, before the catalog's date (EKS release calendar)
+  [
+    "the version left standard support before the catalog's date",
+    (p) => (p.version = "1.33"),
+    /runs Kubernetes "1\.33"/,
+  ],
 ]);
 
 describe("capacity-known-instance-classes (M)", () => {

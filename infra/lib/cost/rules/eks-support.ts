@@ -18,6 +18,13 @@ export const EKS_SUPPORT_CALENDAR: Readonly<Record<string, { standardEnds: strin
   "1.35": { standardEnds: "2027-03-27", extendedEnds: "2028-03-27" },
 };
 
+/** The minors still in standard support on `asOf` (YYYY-MM-DD), oldest first. */
+export function standardSupportMinors(asOf: string): string[] {
+  return Object.entries(EKS_SUPPORT_CALENDAR)
+    .filter(([, dates]) => dates.standardEnds > asOf)
+    .map(([minor]) => minor);
+}
+
 export type SupportVerdict =
   { billed: "standard" | "extended"; reason: string } | { billed: "unknown"; reason: string };
 
