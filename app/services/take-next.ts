@@ -28,19 +28,28 @@ const S = SCENE_COLUMNS.split(", ")
 /**
  * The common case of every enqueue of a batch in ONE statement (one round trip, one commit): each input row's
  * scene takes its next sequence and gets its job, if the scene exists, the caller created it and the requested
- * sequence (if any) is the next one; an input row without a match writes nothing and returns no row. The UPDATE
- * locks each scene row and, under READ COMMITTED, re-reads `last_sequence` after a concurrent transaction's
- * commit, so concurrent requests for one scene still take consecutive sequences. No scene appears twice in a
- * batch (the Batcher's key), so an UPDATE ... FROM never has two source rows for one scene.
+ * sequence (if any) is the next one; an input row without a match writes nothing and returns no row.
+ * `locked` takes the scenes' row locks in id order and SKIPS a scene whose row another transaction holds (a
+ * transaction-path enqueue, the worker's counters): that request falls back to the transaction path and waits
+ * there alone, instead of holding up the whole batch, and the batch never waits for a lock, so it cannot
+ * deadlock on one. NO KEY UPDATE, as the UPDATE itself takes: it does not conflict with the KEY SHARE locks of
+ * other transactions' foreign-key checks (a segment or job being inserted for the scene). The UPDATE then runs
+ * on the latest committed row (READ COMMITTED), so concurrent requests for one scene still take consecutive
+ * sequences. No scene appears twice in a batch (the Batcher's key), so an UPDATE ... FROM never has two source
+ * rows for one scene.
  */
 const TAKE_NEXT = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::uuid[])
     AS t(scene_id, user_id, prompt, sequence, job_id)
+), locked AS MATERIALIZED (
+  SELECT s.id FROM scenes s JOIN input i ON i.scene_id = s.id AND i.user_id = s.user_id
+   ORDER BY s.id FOR NO KEY UPDATE OF s SKIP LOCKED
 ), u AS (
   UPDATE scenes s SET last_sequence = s.last_sequence + 1, updated_at = now()
     FROM input i
-   WHERE s.id = i.scene_id AND s.user_id = i.user_id AND (i.sequence IS NULL OR s.last_sequence + 1 = i.sequence)
+   WHERE s.id = i.scene_id AND s.id IN (SELECT id FROM locked) AND s.user_id = i.user_id
+     AND (i.sequence IS NULL OR s.last_sequence + 1 = i.sequence)
   RETURNING ${S}, i.job_id, i.prompt AS job_prompt
 ), j AS (
   INSERT INTO jobs (id, scene_id, sequence, user_id, prompt)
@@ -57,17 +66,14 @@ const dates = (o: Json): Json => ({
 });
 
 async function takeBatch(ctx: Context, items: TakeNext[]): Promise<Array<Taken | undefined>> {
-  // scenes locked in one order by every batch, so two API instances' batches rarely deadlock (if they do, the
-  // statement fails whole and each item runs alone: eachAloneOnFailure)
-  const sorted = [...items].sort((a, b) => (a.sceneId < b.sceneId ? -1 : a.sceneId > b.sceneId ? 1 : 0));
   let rows: Array<{ job_id: string; scene: Json; job: Json }>;
   try {
     rows = await ctx.db.write(TAKE_NEXT, [
-      sorted.map((t) => t.sceneId),
-      sorted.map((t) => t.userId),
-      sorted.map((t) => t.prompt),
-      sorted.map((t) => t.sequence ?? null),
-      sorted.map((t) => t.jobId),
+      items.map((t) => t.sceneId),
+      items.map((t) => t.userId),
+      items.map((t) => t.prompt),
+      items.map((t) => t.sequence ?? null),
+      items.map((t) => t.jobId),
     ]);
   } catch (err) {
     ctx.metrics.enqueueBatch.observe({ outcome: "failed" }, items.length);

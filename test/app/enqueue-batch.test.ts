@@ -127,6 +127,29 @@ describe("the API's group commit of enqueues", () => {
     }
   });
 
+  test("a scene whose row another transaction holds does not hold up the batch: the others are answered, it waits alone", async () => {
+    const scenes = await newScenes(6);
+    const holder = new Client({ connectionString: urls.primaryUrl });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM scenes WHERE id = $1 FOR UPDATE", [scenes[0]]);
+    try {
+      const held = enqueue(scenes[0], "held");
+      const others = Promise.all(scenes.slice(1).map((id) => enqueue(id, "free")));
+      // a bound on waiting, not a speed check: held up, the others would wait for the holder's commit
+      const first = await Promise.race([others, new Promise((r) => setTimeout(() => r("held up"), 4_000))]);
+      expect(first).not.toBe("held up");
+      expect((await others).map((a) => [a.status, a.json.sequence])).toEqual(Array(5).fill([202, 1]));
+      expect((await lastSequences([scenes[0]]))[0]).toBe(0);
+      await holder.query("COMMIT");
+      const h = await held;
+      expect([h.status, h.json.sequence, h.json.created]).toEqual([202, 1, true]);
+    } finally {
+      await holder.query("ROLLBACK").catch(() => {});
+      await holder.end();
+    }
+  });
+
   /** A JobService whose batched statements go through `write` (the rest of the context is the app's own). */
   const serviceWith = (write: (sql: string, params: unknown[], real: Db["write"]) => Promise<unknown[]>) => {
     const real = app.ctx.db.write.bind(app.ctx.db);
