@@ -3,7 +3,7 @@ import { JOB_COLUMNS, parseJobRow, toJobStatus, type JobRow, type JobStatus } fr
 import { CACHE } from "../core/keys";
 import type { GenerationJobData } from "../core/queue";
 import { loadScenesAndPlaylists, sceneDocument } from "../core/scenes";
-import { Batcher } from "./batch";
+import { Batcher } from "../core/batch";
 import { FinalJobError, JobError } from "./errors";
 import type { GeneratedSegment } from "./generator";
 
