@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { pinoHttp } from "pino-http";
+import proxyaddr from "proxy-addr";
 import type { ApiConfig } from "../core/config";
 import type { Context } from "../core/context";
 import type { Target } from "../core/db";
@@ -22,10 +23,16 @@ export interface RequestState {
   authError?: HttpError;
   /** Where this request's reads go (primary while read-your-writes applies). */
   target: Target;
+  /** The client's address, as Express's `req.ip` reckons it under `trust proxy` (computed once, in `observe`). */
+  ip: string;
+  /** A route answered ahead of Express names itself here (app/fastpath.ts). */
+  route?: string;
+  /** When the request arrived (process.hrtime.bigint), for the duration histogram. */
+  start: bigint;
 }
 
-export function state(res: Response): RequestState {
-  return res.locals as RequestState;
+export function state(res: Response | ServerResponse): RequestState {
+  return (res as Response).locals as RequestState;
 }
 
 /** The verified subject of an authenticated request (requireAuth ran before). */
@@ -38,20 +45,24 @@ export function user(res: Response): string {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The matched route pattern, never the raw path (ids would explode the label set); `unmatched` for 404s. */
-export function routeLabel(req: Request): string {
-  // a route answered ahead of the routers names itself (app/fastpath.ts)
-  const fixed = (req.res?.locals as { route?: unknown } | undefined)?.route;
-  if (typeof fixed === "string") return fixed;
+export function routeLabel(req: Request, res: Response | ServerResponse): string {
+  const fixed = state(res).route;
+  if (fixed !== undefined) return fixed;
   const path = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === "string" ? `${req.baseUrl}${path}` : "unmatched";
 }
 
+/** What runs on every request before anything answers it (app/server.ts): see `observe`. */
+export type Front = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * Request id (a well-formed X-Request-Id is kept), the access log (pino-http: one JSON line per request with
- * request id, method, route, path when no route matched, status, response time, client IP and user) and the
- * duration histogram.
+ * Request id (a well-formed X-Request-Id is kept), client IP, the access log (pino-http: one JSON line per request
+ * with request id, method, route, path when no route matched, status, response time, client IP and user) and the
+ * duration histogram. It runs ahead of Express (app/server.ts), on the request as Node made it: so a request
+ * answered ahead of Express (app/fastpath.ts) is logged and measured the same way. `trust` is the app's compiled
+ * `trust proxy` (Express's `trust proxy fn`), so the IP is the one `req.ip` would give.
  */
-export function observe(ctx: ApiContext): RequestHandler {
+export function observe(ctx: ApiContext, trust: (addr: string, i: number) => boolean): Front {
   const log = pinoHttp({
     logger: ctx.logger.access,
     wrapSerializers: false,
@@ -74,29 +85,31 @@ export function observe(ctx: ApiContext): RequestHandler {
     customSuccessObject: (req, res, value: Record<string, unknown>) => accessFields(req as Request, res, value),
     customErrorObject: (req, res, _err, value: Record<string, unknown>) => accessFields(req as Request, res, value),
   });
-  return (req, res, next) => {
-    res.locals.target = "replica";
-    res.locals.start = process.hrtime.bigint();
+  return (req, res) => {
+    // Express keeps locals it finds on the response
+    const locals = Object.create(null) as RequestState;
+    locals.target = "replica";
+    locals.start = process.hrtime.bigint();
+    locals.ip = proxyaddr(req, trust);
+    (res as Response).locals = locals;
     log(req, res);
-    res.locals.requestId = req.id as string;
-    next();
+    locals.requestId = req.id as string;
   };
 
   /** Runs once per finished request (pino-http's success/error object), so it also feeds the histogram. */
   function accessFields(req: Request, res: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
-    const route = routeLabel(req);
-    const locals = (res as Response).locals as { start?: bigint; sub?: string } | undefined;
-    if (locals?.start !== undefined) {
-      const seconds = Number(process.hrtime.bigint() - locals.start) / 1e9;
-      ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-    }
+    const route = routeLabel(req, res);
+    const locals = state(res);
+    const seconds = Number(process.hrtime.bigint() - locals.start) / 1e9;
+    ctx.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
     return {
       ...value,
       reqId: req.id,
       route,
+      // only Express answers an unmatched request, so its `req.path` is there
       ...(route === "unmatched" ? { path: req.path } : {}),
-      ip: req.ip ?? req.socket.remoteAddress,
-      ...(locals?.sub === undefined ? {} : { user: locals.sub }),
+      ip: locals.ip,
+      ...(locals.sub === undefined ? {} : { user: locals.sub }),
     };
   }
 }
@@ -186,7 +199,7 @@ export function rateLimit(
     const r = await limiter.hit(type, key(req, res), max);
     setRateLimitHeaders(res, r);
     if (!r.allowed) {
-      ctx.metrics.rateLimited.inc({ limit: type, route: routeLabel(req) });
+      ctx.metrics.rateLimited.inc({ limit: type, route: routeLabel(req, res) });
       res.setHeader("Retry-After", String(r.resetSec));
       throw new HttpError(
         "rate_limited",
@@ -197,7 +210,8 @@ export function rateLimit(
   };
 }
 
-export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "unknown";
+/** The client's address (see `observe`). */
+export const clientIp = (res: Response | ServerResponse): string => state(res).ip;
 
 /** POST/PUT bodies must be JSON. */
 export const requireJson: RequestHandler = (req, _res, next) => {

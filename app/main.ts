@@ -16,8 +16,8 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
   const logger = createLogger(config.logLevel, { service: "api" });
   const ctx = await createContext(config, { subscribe: true, logger });
   let draining = false;
-  const app = createServer(ctx, { shuttingDown: () => draining });
-  const server = app.listen(config.port, config.host);
+  const api = createServer(ctx, { shuttingDown: () => draining });
+  const server = api.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000; // longer than the ALB's 60 s idle timeout
   server.headersTimeout = 66_000;
   const sockets = new Set<Socket>();
@@ -53,7 +53,7 @@ async function main(): Promise<(signal: NodeJS.Signals) => Promise<void>> {
     );
     await closed;
     clearTimeout(timer);
-    (app.locals.shedder as { stop(): void }).stop();
+    api.stop();
     await ctx.close();
     logger.info("api stopped");
     logger.flush();

@@ -1,4 +1,5 @@
-import express, { type Express, type Request, type Response } from "express";
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import express, { type Request, type Response } from "express";
 import { HttpError } from "../core/errors";
 import { noSuchEndpoint } from "../core/ops";
 import { RateLimiter } from "../core/ratelimit";
@@ -51,8 +52,18 @@ const ALLOW: Record<string, string> = {
   "/sessions/:id": "DELETE",
 };
 
+/** The API, built and not yet listening. */
+export interface ApiServer {
+  /** Node's request listener: `observe`, then the cached-read fast path, then Express. */
+  listener: RequestListener;
+  /** An HTTP server for `listener`, listening on `port` (0: any free one) and `host`. */
+  listen(port: number, host: string, onListening?: () => void): Server;
+  /** Stops the load-shedding sampler; whoever closes the context calls it first (app/main.ts, tests' startApp). */
+  stop(): void;
+}
+
 /** Builds the API without listening (app/main.ts listens; tests mount it on an ephemeral port). */
-export function createServer(ctx: ApiContext, opts: ServerOptions = {}): Express {
+export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServer {
   const cfg = ctx.config;
   const app = express();
   app.disable("x-powered-by");
@@ -71,15 +82,11 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): Express
   const ryw = new ReadYourWrites(cfg.jwtSecret, cfg.readYourWritesMs, ctx.redis, ctx.redisBreaker);
   const shedder = opts.shedder ?? new LoadShedder(ctx);
   if (opts.shedder === undefined) shedder.start();
-  // whoever closes the context stops the sampler first (app/main.ts, the tests' startApp)
-  app.locals.shedder = shedder;
 
-  app.use(observe(ctx));
-  app.use(sceneFastPath(ctx, limiter));
   app.use(opsRoutes(ctx, { shuttingDown: opts.shuttingDown ?? (() => false) }));
 
   const authenticated = (res: Response) => state(res).sub !== undefined;
-  const ip = (req: Request) => clientIp(req);
+  const ip = (_req: Request, res: Response) => clientIp(res);
   const who = identify(sessions.authenticate);
   // seed 001: public reads 120/min/IP, public writes 30/min/IP (tightened first when shedding), creation 20/min/user
   const readLimit = rateLimit(ctx, limiter, "read", cfg.rateLimitReadPerMin, ip);
@@ -128,5 +135,18 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): Express
     throw noSuchEndpoint();
   });
   app.use(errorHandler(ctx));
-  return app;
+
+  // ahead of Express, which re-parents the request and response (Object.setPrototypeOf) on entry: done after
+  // pino-http's properties are set, that left every request paying for slow property writes
+  const front = observe(ctx, app.get("trust proxy fn") as (addr: string, i: number) => boolean);
+  const fast = sceneFastPath(ctx, limiter);
+  const listener: RequestListener = (req, res) => {
+    front(req, res);
+    if (!fast(req, res)) app(req, res);
+  };
+  return {
+    listener,
+    listen: (port, host, onListening) => createHttpServer(listener).listen(port, host, onListening),
+    stop: () => shedder.stop(),
+  };
 }

@@ -92,9 +92,9 @@ export async function startApp(env: Record<string, string>, logger?: Logger): Pr
     defaultMetrics: false,
     logger: logger ?? createLogger(config.logLevel),
   });
-  const app = createServer(ctx);
+  const api = createServer(ctx);
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    const s = api.listen(0, "127.0.0.1", () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -103,7 +103,7 @@ export async function startApp(env: Record<string, string>, logger?: Logger): Pr
     config,
     server,
     async close() {
-      (app.locals.shedder as { stop(): void } | undefined)?.stop();
+      api.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.close();
