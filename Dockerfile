@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One image, three entry points, each one esbuild bundle in dist/ (`npm run build`); the runtime stage carries no
 # node_modules, so nothing the deploy machine needs (Pulumi SDKs, ts-node, TypeScript) can reach it.
-#   API:        docker run IMAGE                                   -> node dist/app/main.js     (port 3000)
+#   API:        docker run IMAGE                                   -> node dist/app/main.js     (port 3000, heap capped)
 #   worker:     docker run IMAGE node dist/worker/main.js           (metrics/health on 9464)
 #   migrations: docker run IMAGE node dist/app/migrate.js           (Kubernetes Job, DATABASE_MIGRATION_URL)
 # Node 24 LTS: supported until April 2028 (Node 20 reached its end of life in April 2026). The tests build this
@@ -40,4 +40,5 @@ USER 1000:1000
 EXPOSE 3000 9464
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT??3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/app/main.js"]
+# infra/lib/app-pods.ts API_COMMAND (its heap cap is explained there); test/image checks they agree
+CMD ["node", "--max-old-space-size=192", "dist/app/main.js"]

@@ -12,6 +12,7 @@ import { Client } from "pg";
 import { startServices } from "../test/app/services";
 import { appEnv, insertTopic, token, waitFor } from "../test/app/helpers";
 import { createRedis } from "../core/redis";
+import { API_NODE_FLAGS } from "../infra/lib/app-pods";
 
 const ROOT = join(__dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench-dist");
@@ -153,13 +154,9 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     children.push(await start("bench/bare-express.js", { PORT: String(barePort) }, /listening/));
     const apiPort = await freePort();
-    // BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the API
-    const api = await start(
-      "app/main.js",
-      { ...env, PORT: String(apiPort) },
-      /api listening/,
-      (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""),
-    );
+    // the node flags the image's API runs with; BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it
+    const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")];
+    const api = await start("app/main.js", { ...env, PORT: String(apiPort) }, /api listening/, apiArgs);
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
     const hot = scenes[0];
@@ -288,7 +285,7 @@ async function main(): Promise<void> {
     ];
     const machine =
       `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; ` +
-      `${DURATION} s per HTTP run, ${CONNECTIONS} connections, autocannon in the same machine; run at ${new Date().toISOString()}; ` +
+      `${DURATION} s per HTTP run, ${CONNECTIONS} connections, autocannon in the same machine; the API run as \`node ${apiArgs.join(" ")}\`; run at ${new Date().toISOString()}; ` +
       `1-minute load average ${fmt(loadBefore, 1)} when measuring started, ${fmt(loadavg()[0], 1)} at the end.`;
     const report = [machine, "", ...lines].join("\n");
     process.stdout.write(`\n${report}\n`);

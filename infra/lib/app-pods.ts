@@ -24,8 +24,15 @@ export const API_PORT = 3000;
 export const WORKER_METRICS_PORT = 9464;
 /** uid of the image's `node` user (node:*-slim images); the Dockerfile runs as it. */
 export const APP_UID = 1000;
+/**
+ * The API's V8 old-space cap. Its live heap is about 28 MB under load (after a full collection, docs/benchmarks.md),
+ * but V8 let old space fill to 120 MB of garbage before compacting: peak RSS 213-229 MB, over issue 15's 200 MB.
+ * Capped at 192 MB (7x the live set, a quarter of the smallest tier's 768 MiB limit), it collects sooner, in pauses of
+ * 6-10 ms, and the process stays near 135 MB. Buffers (bodies, sockets) are outside it.
+ */
+export const API_NODE_FLAGS = ["--max-old-space-size=192"];
 /** The image's entry points (Dockerfile). */
-export const API_COMMAND = ["node", "dist/app/main.js"];
+export const API_COMMAND = ["node", ...API_NODE_FLAGS, "dist/app/main.js"];
 export const WORKER_COMMAND = ["node", "dist/worker/main.js"];
 /** Health endpoints both processes serve (core/ops server). */
 export const READY_PATH = "/health/ready";

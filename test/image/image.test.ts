@@ -10,6 +10,7 @@ import { Client } from "pg";
 import { startServices, type Services } from "../app/services";
 import { freePorts } from "../app/services/system";
 import { appEnv, call, insertTopic, token, unique, waitFor } from "../app/helpers";
+import { API_COMMAND } from "../../infra/lib/app-pods";
 import { baseSpecFor, ensureBaseImage, type BaseResult } from "../../tools/image/base";
 import { buildAppImage, type BuiltImage } from "../../tools/image/build";
 import { buildCaFile, engineFor, ensureTools, podman, runtimeArgs } from "../../tools/image/engine";
@@ -158,7 +159,7 @@ describe("the app image, built from the Dockerfile as it is with buildah and run
     const config = inspected.Config;
     expect({ user: config.User, cmd: config.Cmd, workdir: config.WorkingDir, stop: config.StopSignal }).toEqual({
       user: "1000:1000",
-      cmd: ["node", "dist/app/main.js"],
+      cmd: API_COMMAND,
       workdir: "/app",
       stop: "SIGTERM",
     });
