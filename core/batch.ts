@@ -56,3 +56,25 @@ export class Batcher<I, O> {
     }
   }
 }
+
+/**
+ * A Batcher flush that runs `fn` on the batch and, if the batch statement fails, on each item alone, so one bad
+ * item (or a deadlock between two processes' batches) fails only what it must: every item gets the result or the
+ * error it would have got alone. A failure `shared` says is the batch's own (the connection went away: whether
+ * the statement committed is unknown, so running the items again could apply them twice) fails every item with it.
+ */
+export async function eachAloneOnFailure<I, O>(
+  items: I[],
+  fn: (batch: I[]) => Promise<Array<O | Error>>,
+  shared: (err: unknown) => boolean = () => false,
+): Promise<Array<O | Error>> {
+  try {
+    return await fn(items);
+  } catch (err) {
+    if (shared(err)) throw err;
+    if (items.length === 1) return [asError(err)];
+    return Promise.all(items.map((i) => fn([i]).then((o) => o[0], asError)));
+  }
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

@@ -76,6 +76,13 @@ export class Metrics {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [this.registry],
   });
+  readonly enqueueBatch = new Histogram({
+    name: "enqueue_batch_requests",
+    help: "Enqueues per group-committed statement of the API (app/services/take-next.ts)",
+    labelNames: ["outcome"] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
   readonly fastPathReads = new Counter({
     name: "http_fast_path_responses_total",
     help: "Cached scene reads answered ahead of the routers (app/fastpath.ts); the rest of GET /scenes/:id takes the route",

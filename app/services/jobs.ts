@@ -6,6 +6,7 @@ import { CACHE } from "../../core/keys";
 import { JOB_COLUMNS as COLUMNS, loadJobStatus, toJobStatus, type JobRow, type JobStatus } from "../../core/jobs";
 import { isConnectionError } from "../../core/db";
 import { loadScene, SCENE_COLUMNS, toScene, type Scene, type SceneRow } from "../../core/scenes";
+import { takeNext } from "./take-next";
 
 export class JobService {
   constructor(private readonly ctx: Context) {}
@@ -32,8 +33,9 @@ export class JobService {
     const newId = randomUUID();
     let fresh: Scene | undefined;
     const { row, created, retried } = await this.committed(newId, async () => {
-      // the common case, the next sequence of one's own scene, in one statement (one round trip, one commit)
-      const next = await this.takeNext(newId, sceneId, userId, input);
+      // the common case, the next sequence of one's own scene, in one statement shared with the concurrent
+      // requests for other scenes (one round trip, one commit for the lot: take-next.ts)
+      const next = await takeNext(this.ctx, { jobId: newId, sceneId, userId, ...input });
       if (next !== undefined) {
         fresh = next.scene;
         return { row: next.row, created: true, retried: false };
@@ -127,41 +129,6 @@ export class JobService {
     void written?.publish();
     // `delivered` settles once the relay sent (or gave up on) the BullMQ add; the route does not wait for it
     return { job: toJobStatus(row), created, delivered };
-  }
-
-  /**
-   * Takes the scene's next sequence and inserts its job, if the scene exists, `userId` created it and the
-   * requested sequence (if any) is the next one; undefined otherwise, having written nothing. The UPDATE locks
-   * the scene row, and under READ COMMITTED re-reads `last_sequence` after any concurrent request's commit, so
-   * concurrent requests for one scene take consecutive sequences, as with the transaction's SELECT FOR UPDATE.
-   */
-  private async takeNext(
-    newId: string,
-    sceneId: string,
-    userId: string,
-    input: { prompt: string; sequence?: number },
-  ): Promise<{ row: JobRow; scene: Scene } | undefined> {
-    const rows = await this.ctx.db.write<{ scene: Record<string, unknown>; job: Record<string, unknown> }>(
-      `WITH u AS (
-         UPDATE scenes SET last_sequence = last_sequence + 1, updated_at = now()
-          WHERE id = $1 AND user_id = $2 AND ($4::int IS NULL OR last_sequence + 1 = $4::int)
-         RETURNING ${SCENE_COLUMNS}
-       ), j AS (
-         INSERT INTO jobs (id, scene_id, sequence, user_id, prompt)
-         SELECT $5, id, last_sequence, $2, $3 FROM u
-         RETURNING ${COLUMNS}
-       )
-       SELECT row_to_json(u) AS scene, (SELECT row_to_json(j) FROM j) AS job FROM u`,
-      [sceneId, userId, input.prompt, input.sequence ?? null, newId],
-    );
-    const r = rows[0];
-    if (r === undefined) return undefined;
-    const dates = (o: Record<string, unknown>) => ({
-      ...o,
-      created_at: new Date(o.created_at as string),
-      updated_at: new Date(o.updated_at as string),
-    });
-    return { row: dates(r.job) as unknown as JobRow, scene: toScene(dates(r.scene) as unknown as SceneRow) };
   }
 
   /**
