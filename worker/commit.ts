@@ -3,7 +3,7 @@ import { JOB_COLUMNS, parseJobRow, toJobStatus, type JobRow, type JobStatus } fr
 import { CACHE } from "../core/keys";
 import type { GenerationJobData } from "../core/queue";
 import { loadScenesAndPlaylists, sceneDocument } from "../core/scenes";
-import { Batcher } from "../core/batch";
+import { Batcher, eachAloneOnFailure } from "../core/batch";
 import { FinalJobError, JobError } from "./errors";
 import type { GeneratedSegment } from "./generator";
 
@@ -111,22 +111,6 @@ export function groupOf(ctx: Context): Group {
   }
   return g;
 }
-
-/**
- * Runs `fn` on the batch; if the batch statement fails, on each item alone, so one bad item (a scene deleted,
- * malformed job data) or a deadlock between two workers' batches fails only what it must: every job gets the
- * error it would have got alone.
- */
-async function eachAloneOnFailure<I, O>(items: I[], fn: (batch: I[]) => Promise<Array<O | Error>>) {
-  try {
-    return await fn(items);
-  } catch (err) {
-    if (items.length === 1) return [asError(err)];
-    return Promise.all(items.map((i) => fn([i]).then((o) => o[0], asError)));
-  }
-}
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 async function startJobs(ctx: Context, g: Group, items: GenerationJobData[]): Promise<Array<JobRow | null>> {
   if (g.sizes.starts.length < 10_000) g.sizes.starts.push(items.length);
