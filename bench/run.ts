@@ -219,9 +219,14 @@ async function main(): Promise<void> {
       const child = await start(script, { ...env, ...extraEnv }, /worker started/, nodeArgs);
       children.push(child);
       const t0 = Date.now();
+      // drained when nothing waits or runs: the completed count stops at the queue's removeOnComplete cap
+      // (core/queue.ts, 10,000), which a fast enqueue run exceeds
       await waitFor(
         `${script} drained`,
-        async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= n,
+        async () => {
+          const c = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+          return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0;
+        },
         600_000,
         100,
       );
