@@ -14,6 +14,7 @@ import {
   requireAuth,
   requireJson,
   state,
+  toHttpError,
   type ApiContext,
 } from "./http";
 import { sceneFastPath } from "./fastpath";
@@ -140,9 +141,25 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
   // pino-http's properties are set, that left every request paying for slow property writes
   const front = observe(ctx, app.get("trust proxy fn") as (addr: string, i: number) => boolean);
   const fast = sceneFastPath(ctx, limiter);
+  // Express's error handling is not around these two: a throw here would end the process, not the request
   const listener: RequestListener = (req, res) => {
-    front(req, res);
-    if (!fast(req, res)) app(req, res);
+    try {
+      front(req, res);
+    } catch (err) {
+      ctx.logger.error("request failed before routing", { err });
+      const e = toHttpError(err);
+      res.writeHead(e.status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(JSON.stringify(e.toJSON()));
+      return;
+    }
+    try {
+      if (fast(req, res)) return;
+    } catch (err) {
+      // the route answers instead, with its own headers
+      ctx.logger.warn("the cached-read fast path failed; the route answers", { err });
+      if (res.headersSent) return;
+    }
+    app(req, res);
   };
   return {
     listener,

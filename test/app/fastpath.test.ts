@@ -79,6 +79,24 @@ describe("the cached scene read answered ahead of the routers", () => {
     expect(line?.path).toBeUndefined();
   });
 
+  test("a fault in the shortcut leaves the answer to the route, and the process keeps serving", async () => {
+    const s = await newScene();
+    const routed = await call(app.url, `/scenes/${s.id}`);
+    const cache = app.ctx.cache;
+    const localJson = cache.localJson.bind(cache);
+    // ahead of Express no error handler catches a throw: before the guard, this ended the process
+    cache.localJson = () => {
+      throw new Error("the in-process cache failed");
+    };
+    try {
+      const r = await call(app.url, `/scenes/${s.id}`);
+      expect([r.status, r.text]).toEqual([200, routed.text]);
+    } finally {
+      cache.localJson = localJson;
+    }
+    expect((await call(app.url, `/scenes/${s.id}`)).status).toBe(200);
+  });
+
   test("at its read limit a client is refused: the shortcut never spends a token it does not hold", async () => {
     const limited = await startApp(
       appEnv(urls, {
