@@ -12,7 +12,6 @@ import { Client } from "pg";
 import { startServices } from "../test/app/services";
 import { appEnv, insertTopic, token, waitFor } from "../test/app/helpers";
 import { createRedis } from "../core/redis";
-import { API_NODE_FLAGS } from "../infra/lib/app-pods";
 
 const ROOT = join(__dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench-dist");
@@ -47,6 +46,16 @@ function compile(): void {
   );
   execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: "inherit" });
   cpSync(join(ROOT, "core/migrations"), join(OUT, "core/migrations"), { recursive: true });
+}
+
+/**
+ * The node flags the image runs the API with: those of the Dockerfile's CMD (test/image checks that it is infra's
+ * API_COMMAND), so the bench's RSS is the image's.
+ */
+function imageApiFlags(): string[] {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, "Dockerfile"), "utf8"))?.[1];
+  if (cmd === undefined) throw new Error("the Dockerfile has no CMD [...] line to take the API's node flags from");
+  return (JSON.parse(cmd) as string[]).slice(1, -1);
 }
 
 /** Starts compiled JS as a child with stdout parsed for `ready`; returns the child. */
@@ -155,7 +164,7 @@ async function main(): Promise<void> {
     children.push(await start("bench/bare-express.js", { PORT: String(barePort) }, /listening/));
     const apiPort = await freePort();
     // the node flags the image's API runs with; BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it
-    const apiArgs = [...API_NODE_FLAGS, ...(process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")];
+    const apiArgs = [...imageApiFlags(), ...(process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")];
     const api = await start("app/main.js", { ...env, PORT: String(apiPort) }, /api listening/, apiArgs);
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
