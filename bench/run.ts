@@ -1,120 +1,36 @@
 // `npm run bench`: the API and worker against the local real services (the test harness), side by side
 // with same-run baselines. Prints a table; `npm run bench -- --write` also records it in docs/benchmarks.md.
 // Not a test: nothing here passes or fails, it measures.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import { Queue } from "bullmq";
 import { Client } from "pg";
 import { startServices } from "../test/app/services";
-import { appEnv, insertTopic, token, waitFor } from "../test/app/helpers";
+import { insertTopic, token, waitFor } from "../test/app/helpers";
 import { createRedis } from "../core/redis";
+import {
+  benchEnv,
+  compile,
+  CONNECTIONS,
+  cpuSeconds,
+  DURATION,
+  enqueueRequests,
+  fmt,
+  freePort,
+  imageApiFlags,
+  insertScenes,
+  load,
+  migrateCompiled,
+  peakRssMb,
+  ROOT,
+  start,
+  stop,
+  type Run,
+} from "./lib";
 
-const ROOT = join(__dirname, "..");
-const OUT = join(ROOT, ".tmp", "bench-dist");
-const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const CONCURRENCY = process.env.BENCH_WORKER_CONCURRENCY ?? "8";
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-function compile(): void {
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
-  const tsconfig = join(OUT, "tsconfig.json");
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(ROOT, "tsconfig.build.json"),
-      compilerOptions: { outDir: OUT, rootDir: ROOT },
-      include: [
-        join(ROOT, "app/**/*.ts"),
-        join(ROOT, "worker/**/*.ts"),
-        join(ROOT, "bench/bare-express.ts"),
-        join(ROOT, "bench/noop-worker.ts"),
-      ],
-    }),
-  );
-  execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: "inherit" });
-  cpSync(join(ROOT, "core/migrations"), join(OUT, "core/migrations"), { recursive: true });
-}
-
-/**
- * The node flags the image runs the API with: those of the Dockerfile's CMD (test/image checks that it is infra's
- * API_COMMAND), so the bench's RSS is the image's.
- */
-function imageApiFlags(): string[] {
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, "Dockerfile"), "utf8"))?.[1];
-  if (cmd === undefined) throw new Error("the Dockerfile has no CMD [...] line to take the API's node flags from");
-  return (JSON.parse(cmd) as string[]).slice(1, -1);
-}
-
-/** Starts compiled JS as a child with stdout parsed for `ready`; returns the child. */
-async function start(
-  script: string,
-  env: Record<string, string>,
-  ready: RegExp,
-  nodeArgs: string[] = [],
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, join(OUT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let buf = "";
-    const onData = (d: Buffer) => {
-      buf = (buf + d.toString()).slice(-4096);
-      if (ready.test(buf)) {
-        child.stdout?.off("data", onData);
-        child.stdout?.resume(); // keep draining (logs go nowhere, their cost stays in the process)
-        resolve();
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return child;
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) =>
-    child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM")),
-  );
-const peakRssMb = (pid: number) =>
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-
-interface Run {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
-
-async function load(name: string, opts: autocannon.Options): Promise<Run> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  return {
-    name,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-    total: r.requests.total,
-  };
-}
 
 async function main(): Promise<void> {
   const write = process.argv.includes("--write");
@@ -125,34 +41,15 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const urls = svc.urls();
-    const env = appEnv(urls, {
-      QUEUE_PREFIX: "{storyforge}",
-      LOG_LEVEL: "info",
-      WORKER_CONCURRENCY: CONCURRENCY,
-      WORKER_METRICS_PORT: "0",
-      SHUTDOWN_DRAIN_MS: "0",
-      // the limits of seed 001 would refuse a benchmark from one IP after 120 requests
-      RATE_LIMIT_READ_PER_MIN: "10000000",
-      RATE_LIMIT_WRITE_PER_MIN: "10000000",
-      RATE_LIMIT_SCENE_CREATE_PER_MIN: "10000000",
-    });
-    execFileSync(process.execPath, [join(OUT, "app/migrate.js")], {
-      env: { ...process.env, DATABASE_MIGRATION_URL: urls.primaryUrl },
-      stdio: "ignore",
-    });
+    const env = benchEnv(urls, { WORKER_CONCURRENCY: CONCURRENCY });
+    migrateCompiled(urls);
 
     // data: one topic, 500 scenes, each with 5 segments
     const admin = new Client({ connectionString: urls.superuserUrl });
     admin.on("error", () => {}); // the harness stopping PostgreSQL at the end terminates it
     await admin.connect();
     const topicId = await insertTopic(async (t, v) => (await admin.query(t, v)).rows, "Bench");
-    const scenes = (
-      await admin.query<{ id: string }>(
-        `INSERT INTO scenes (topic_id, user_id, title, description, segment_count, last_sequence)
-       SELECT $1, 'bench', 'Scene ' || g, 'A benchmark scene about dragons and storms number ' || g, 5, 5 FROM generate_series(1, 500) g RETURNING id`,
-        [topicId],
-      )
-    ).rows.map((r) => r.id);
+    const scenes = await insertScenes(admin, topicId, 500);
     await admin.query(
       `INSERT INTO segments (scene_id, user_id, sequence, prompt, duration_ms, uri, created_at)
        SELECT s.id, 'bench', q, 'p', 4000, 'scenes/' || s.id || '/' || q || '.ts', now() FROM scenes s, generate_series(1, 5) q WHERE s.topic_id = $1`,
@@ -190,20 +87,9 @@ async function main(): Promise<void> {
     // which run the peak comes from: the reads alone, or the enqueue after them
     const readRss = peakRssMb(api.pid as number);
     const auth = `Bearer ${token("bench", undefined, 3600)}`;
-    let i = 0;
     const enqueue = await load("enqueue POST /scenes/:id/segments (202)", {
       url: base,
-      requests: [
-        {
-          method: "POST",
-          setupRequest: (req) => ({
-            ...req,
-            path: `/scenes/${scenes[i++ % scenes.length]}/segments`,
-            headers: { "content-type": "application/json", authorization: auth },
-            body: JSON.stringify({ prompt: "the storm breaks" }),
-          }),
-        },
-      ],
+      requests: enqueueRequests(scenes, auth),
     });
     runs.push(enqueue);
     const apiRss = peakRssMb(api.pid as number);
@@ -241,10 +127,9 @@ async function main(): Promise<void> {
       );
       const seconds = (Date.now() - t0) / 1000;
       const failed = (await queue.getJobCounts("failed")).failed ?? 0;
-      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+      const cpu = cpuSeconds(child.pid as number);
       await stop(child);
-      return { rate: n / seconds, seconds, failed, cpuSeconds };
+      return { rate: n / seconds, seconds, failed, cpuSeconds: cpu };
     };
     // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker
     const real = await drain(
@@ -272,7 +157,6 @@ async function main(): Promise<void> {
 
     const baseline = runs[0];
     const cached = runs[1];
-    const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
     const lines = [
       `| measurement | req/s | p50 ms | p99 ms | vs baseline | non-2xx | errors |`,
       `|---|---:|---:|---:|---:|---:|---:|`,

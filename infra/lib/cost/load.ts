@@ -8,16 +8,16 @@ import type { TierSpec } from "../../../stacks/tiers";
 
 /**
  * The bench run the per-pod rates come from, recorded in docs/benchmarks.md ("The figures the cost estimate uses":
- * the results block there is rewritten by every run). One Node process on at most one of 2 shared cores at load
- * 5-7, so a lower bound of what a dedicated core does.
+ * the results block there is rewritten by every run). One Node process on at most one of 2 shared cores, which it
+ * shares with the load generator, PostgreSQL, PgBouncer and Redis, so a lower bound of what a dedicated core does.
  */
 export const BENCH_RUN = {
-  date: "2026-12-01T19:06:00.830Z",
-  source: "docs/benchmarks.md, The figures the cost estimate uses (npm run bench, run at 2026-12-01T19:06:00.830Z)",
+  date: "2026-12-01T22:57:10.127Z",
+  source: "docs/benchmarks.md, The figures the cost estimate uses (npm run bench, run at 2026-12-01T22:57:10.127Z)",
   /** Requests per second of one API process at saturation. */
-  api: { cachedRead: 2920, uncachedRead: 1100, enqueue: 399 },
+  api: { cachedRead: 6330, uncachedRead: 1003, enqueue: 1061 },
   /** The generation worker (local generator, concurrency 8): jobs drained and the CPU seconds the process used. */
-  worker: { jobs: 4022, cpuSeconds: 6.3 },
+  worker: { jobs: 10643, cpuSeconds: 13.4 },
 } as const;
 
 /** Share of API reads the caches answer: seed 002's target hit rate (> 80 %). */
