@@ -85,6 +85,14 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
   if (opts.shedder === undefined) shedder.start();
 
   app.use(opsRoutes(ctx, { shuttingDown: opts.shuttingDown ?? (() => false) }));
+  // OPTIONS ahead of the routers: each router answers OPTIONS itself with only its own methods (200, the list as
+  // text), so OPTIONS /scenes said "GET, HEAD" without the POST the write router allows
+  for (const [path, allow] of Object.entries(ALLOW)) {
+    app.options(path, (_req, res) => {
+      res.setHeader("Allow", allow);
+      res.status(204).end();
+    });
+  }
 
   const authenticated = (res: Response) => state(res).sub !== undefined;
   const ip = (_req: Request, res: Response) => clientIp(res);
@@ -121,14 +129,10 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
     }),
   );
 
-  // a known path with another method: 405 naming what it allows (OPTIONS: the same list, 204)
+  // a known path with another method: 405 naming what it allows
   for (const [path, allow] of Object.entries(ALLOW)) {
     app.all(path, (req, res) => {
       res.setHeader("Allow", allow);
-      if (req.method === "OPTIONS") {
-        res.status(204).end();
-        return;
-      }
       throw new HttpError("method_not_allowed", `${req.method} is not allowed on ${path}; allowed: ${allow}`);
     });
   }
