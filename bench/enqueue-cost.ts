@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     children.push(await start("bench/bare-express.js", { PORT: String(barePort) }, /listening/));
     const auth = `Bearer ${token("bench", undefined, 3600)}`;
+    const apiFlags = imageApiFlags();
 
     process.stdout.write("measuring...\n");
     const loadBefore = loadavg()[0];
@@ -122,13 +123,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [i, v] of VARIANTS.entries()) {
         const port = await freePort();
-        const api = await start(
-          "app/main.js",
-          { ...env, PORT: String(port) },
-          /api listening/,
-          imageApiFlags(),
-          builds[i],
-        );
+        const api = await start("app/main.js", { ...env, PORT: String(port) }, /api listening/, apiFlags, builds[i]);
         children.push(api);
         const bare = await load("bare", { url: `http://127.0.0.1:${barePort}/x` });
         const cpu0 = cpuSeconds(api.pid as number);
@@ -154,7 +149,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) await stop(c);
     await svc.stop();
-    for (const i of VARIANTS.keys()) rmSync(`${OUT}-variant-${i}`, { recursive: true, force: true });
+    for (const dir of builds) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -45,8 +45,8 @@ export function compile(): void {
 }
 
 /** Runs the compiled migrations against the primary. */
-export function migrateCompiled(urls: ServiceUrls, out = OUT): void {
-  execFileSync(process.execPath, [join(out, "app/migrate.js")], {
+export function migrateCompiled(urls: ServiceUrls): void {
+  execFileSync(process.execPath, [join(OUT, "app/migrate.js")], {
     env: { ...process.env, DATABASE_MIGRATION_URL: urls.primaryUrl },
     stdio: "ignore",
   });
