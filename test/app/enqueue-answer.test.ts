@@ -2,51 +2,13 @@
 // order, the access-log line and the histogram. Written against the Express route before any change to the write
 // path (/work/notes/perf4-write-spec.md §3), so a route answered another way must pass it unchanged. A raw HTTP
 // client: fetch hides header order and case and always frames a body.
-import { connect } from "node:net";
-import { gzipSync } from "node:zlib";
+import * as zlib from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 import type { Client } from "pg";
 import { createLogger } from "../../core/logger";
 import { sharedServices } from "./services";
 import { adminWithTopic, appEnv, call, metricValue, startApp, token, unique, type RunningApp } from "./helpers";
-
-interface RawAnswer {
-  status: number;
-  /** Header names as sent, in order, lowercased for comparison; values by lowercased name. */
-  names: string[];
-  headers: Record<string, string>;
-  body: string;
-  json: any;
-}
-
-/** Parses each HTTP/1.1 answer in `bytes`, in order (Content-Length framed: the API always sends it). */
-function parseAnswers(bytes: Buffer): RawAnswer[] {
-  const answers: RawAnswer[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const end = bytes.indexOf("\r\n\r\n", at);
-    if (end < 0) break;
-    const [statusLine, ...lines] = bytes.subarray(at, end).toString("latin1").split("\r\n");
-    const names: string[] = [];
-    const headers: Record<string, string> = {};
-    for (const l of lines) {
-      const i = l.indexOf(":");
-      const name = l.slice(0, i).toLowerCase();
-      names.push(name);
-      headers[name] = l.slice(i + 1).trim();
-    }
-    const length = Number(headers["content-length"] ?? 0);
-    const body = bytes.subarray(end + 4, end + 4 + length).toString("utf8");
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      json = undefined;
-    }
-    answers.push({ status: Number(statusLine.split(" ")[1]), names, headers, body, json });
-    at = end + 4 + length;
-  }
-  return answers;
-}
+import { CONNECTION, ERROR_TAIL, RATE, chunked, error, rawHttp, type Req } from "./raw-http";
 
 describe("the enqueue's answer, exactly", () => {
   const urls = sharedServices();
@@ -75,52 +37,7 @@ describe("the enqueue's answer, exactly", () => {
   let client = 0;
   const nextIp = () => `198.51.100.${++client}`;
 
-  /** Sends `requests` (raw bytes, in order) on one connection and returns every answer. */
-  const exchange = (requests: Buffer[], expected = requests.length): Promise<RawAnswer[]> =>
-    new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1");
-      const chunks: Buffer[] = [];
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no ${expected} answers in 15 s: ${Buffer.concat(chunks).toString("latin1").slice(0, 400)}`));
-      }, 15_000);
-      socket.on("data", (d: Buffer) => {
-        chunks.push(d);
-        const answers = parseAnswers(Buffer.concat(chunks));
-        if (answers.length >= expected) {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve(answers);
-        }
-      });
-      socket.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      socket.on("connect", () => {
-        for (const r of requests) socket.write(r);
-      });
-    });
-
-  interface Req {
-    path: string;
-    method?: string;
-    headers?: Record<string, string>;
-    /** The body's bytes; Content-Length is added for it unless `headers` frames it another way. */
-    body?: Buffer | string;
-    ip?: string;
-  }
-  const frame = (r: Req): Buffer => {
-    const body = r.body === undefined ? undefined : Buffer.from(r.body);
-    const headers: Record<string, string> = { host: "api.test", "x-forwarded-for": r.ip ?? nextIp(), ...r.headers };
-    const framed = Object.keys(headers).some((h) => ["content-length", "transfer-encoding"].includes(h.toLowerCase()));
-    if (body !== undefined && !framed) headers["content-length"] = String(body.length);
-    const head = `${r.method ?? "POST"} ${r.path} HTTP/1.1\r\n${Object.entries(headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join("")}\r\n`;
-    return Buffer.concat([Buffer.from(head, "latin1"), body ?? Buffer.alloc(0)]);
-  };
-  const send = async (r: Req): Promise<RawAnswer> => (await exchange([frame(r)]))[0];
+  const { exchange, frame, send } = rawHttp(() => port, nextIp);
 
   const json = "application/json";
   const bearer = (t = alice) => ({ authorization: `Bearer ${t}` });
@@ -141,14 +58,6 @@ describe("the enqueue's answer, exactly", () => {
       body: JSON.stringify({ prompt: "the storm breaks" }),
       ...extra,
     });
-  const error = (code: string, message: string, field?: string) => ({
-    error: { code, message, ...(field === undefined ? {} : { field }) },
-  });
-  /** What every error answer carries, in this order, after the headers of the steps that ran. */
-  const ERROR_TAIL = ["cache-control", "content-type", "content-length"];
-  const RATE = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy"];
-  const CONNECTION = ["date", "connection", "keep-alive"];
-
   test("a 202 carries the request id, the RateLimit headers, the read-your-writes cookie, no-store and the job's Location, in that order", async () => {
     const sceneId = await newScene();
     const r = await enqueue(sceneId, { headers: { "content-type": json, ...bearer(), "x-request-id": "answer-1" } });
@@ -386,5 +295,154 @@ describe("the enqueue's answer, exactly", () => {
       }),
     ]);
     expect([refused.status, next.status]).toEqual([401, 202]);
+  });
+
+  const promptBody = (prompt: string) => JSON.stringify({ prompt });
+  const ERROR_NAMES = ["x-request-id", ...RATE, ...ERROR_TAIL, ...CONNECTION];
+  /** The prompt the job was stored with: what the route decoded from the body. */
+  const storedPrompt = async (jobId: string) =>
+    (await admin.query<{ prompt: string }>("SELECT prompt FROM jobs WHERE id = $1", [jobId])).rows[0]?.prompt;
+
+  test("a body is accepted chunked, after a UTF-8 BOM or whitespace, as UTF-16LE by its charset, and deflated", async () => {
+    const sceneId = await newScene();
+    const headers = (extra: Record<string, string> = {}) => ({ ...bearer(), "content-type": json, ...extra });
+    const cases: Array<[string, Partial<Req>]> = [
+      ["chunked", { headers: headers({ "transfer-encoding": "chunked" }), body: chunked(promptBody("chunked"), 7) }],
+      ["bom", { body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(promptBody("bom"))]) }],
+      ["whitespace", { body: ` \t\r\n${promptBody("whitespace")}` }],
+      [
+        "utf-16 ✓",
+        {
+          headers: headers({ "content-type": `${json}; charset=utf-16le` }),
+          body: Buffer.from(promptBody("utf-16 ✓"), "utf16le"),
+        },
+      ],
+      ["deflate", { headers: headers({ "content-encoding": "deflate" }), body: deflateSync(promptBody("deflate")) }],
+    ];
+    for (const [i, [prompt, req]] of cases.entries()) {
+      const r = await enqueue(sceneId, req);
+      expect([prompt, r.status, r.json]).toEqual([
+        prompt,
+        202,
+        {
+          jobId: r.json?.jobId,
+          sceneId,
+          sequence: i + 1,
+          status: "queued",
+          created: true,
+          statusUrl: r.headers.location,
+        },
+      ]);
+      expect(r.headers.location).toBe(`/jobs/${r.json.jobId}`);
+      expect(await storedPrompt(r.json.jobId)).toBe(prompt);
+    }
+  });
+
+  test("a body over the limit is a 413 however it comes: chunked, or gzip that inflates past the limit", async () => {
+    const sceneId = await newScene();
+    const big = promptBody("x".repeat(70_000));
+    const zipped = gzipSync(big);
+    expect(zipped.length).toBeLessThan(app.config.bodyLimitBytes);
+    const cases: Array<Partial<Req>> = [
+      { headers: { ...bearer(), "content-type": json, "transfer-encoding": "chunked" }, body: chunked(big, 16_384) },
+      { headers: { ...bearer(), "content-type": json, "content-encoding": "gzip" }, body: zipped },
+    ];
+    for (const req of cases) {
+      const r = await enqueue(sceneId, req);
+      expect([r.status, r.json]).toEqual([
+        413,
+        error("payload_too_large", "request body is larger than the limit", "body"),
+      ]);
+      expect(r.names).toEqual(ERROR_NAMES);
+    }
+  });
+
+  test("gzip bytes that are not gzip are a 400 with no field and no detail; a list of encodings is a 415", async () => {
+    const sceneId = await newScene();
+    // the plain JSON body under a gzip header: zlib refuses it, and the answer has http-errors' status text, not zlib's
+    const notGzip = await enqueue(sceneId, {
+      headers: { ...bearer(), "content-type": json, "content-encoding": "gzip" },
+    });
+    expect([notGzip.status, notGzip.json]).toEqual([400, error("validation_failed", "Bad Request")]);
+    expect(notGzip.names).toEqual(ERROR_NAMES);
+    const list = await enqueue(sceneId, {
+      headers: { ...bearer(), "content-type": json, "content-encoding": "gzip, identity" },
+      body: gzipSync(promptBody("listed")),
+    });
+    expect([list.status, list.json]).toEqual([
+      415,
+      error(
+        "unsupported_media_type",
+        'unsupported body encoding: unsupported content encoding "gzip, identity"',
+        "content-type",
+      ),
+    ]);
+  });
+
+  test("a zstd body is inflated where this Node has zstd, and a 415 naming the encoding where it has not", async () => {
+    const sceneId = await newScene();
+    const headers = { ...bearer(), "content-type": json, "content-encoding": "zstd" };
+    if ("createZstdDecompress" in zlib) {
+      const { zstdCompressSync } = zlib as unknown as { zstdCompressSync(b: Buffer): Buffer };
+      const r = await enqueue(sceneId, { headers, body: zstdCompressSync(Buffer.from(promptBody("zstd"))) });
+      expect([r.status, r.json?.sequence]).toEqual([202, 1]);
+      expect(await storedPrompt(r.json.jobId)).toBe("zstd");
+    } else {
+      const r = await enqueue(sceneId, { headers });
+      expect([r.status, r.json]).toEqual([
+        415,
+        error(
+          "unsupported_media_type",
+          'unsupported body encoding: unsupported content encoding "zstd"',
+          "content-type",
+        ),
+      ]);
+      expect(r.names).toEqual(ERROR_NAMES);
+    }
+  });
+
+  test("an empty Content-Type, a list of types, and application/json on a request without a body are 415s", async () => {
+    const sceneId = await newScene();
+    const cases: Array<[Partial<Req>, string]> = [
+      [{ headers: { ...bearer(), "content-type": "" } }, '""'],
+      [{ headers: { ...bearer(), "content-type": `${json}, text/plain` } }, '"application/json, text/plain"'],
+      // neither Content-Length nor Transfer-Encoding: type-is says the request has no body, so no type matches
+      [{ headers: { ...bearer(), "content-type": json }, body: undefined }, '"application/json"'],
+    ];
+    for (const [req, got] of cases) {
+      const r = await enqueue(sceneId, req);
+      expect([got, r.status, r.json]).toEqual([
+        got,
+        415,
+        error("unsupported_media_type", `Content-Type must be application/json, got ${got}`, "content-type"),
+      ]);
+      expect(r.names).toEqual(ERROR_NAMES);
+    }
+  });
+
+  test("a utf- charset the decoder does not know is a 415 naming it; an empty charset is UTF-8", async () => {
+    const sceneId = await newScene();
+    const r = await enqueue(sceneId, { headers: { ...bearer(), "content-type": `${json}; charset=utf-foo` } });
+    expect([r.status, r.json]).toEqual([
+      415,
+      error("unsupported_media_type", 'unsupported body encoding: unsupported charset "UTF-FOO"', "content-type"),
+    ]);
+    expect(r.names).toEqual(ERROR_NAMES);
+    const empty = await enqueue(sceneId, { headers: { ...bearer(), "content-type": `${json}; charset=` } });
+    expect(empty.status).toBe(202);
+  });
+
+  test("a taken sequence with another prompt, or one past the next, is a 409 on sequence saying which", async () => {
+    const sceneId = await newScene();
+    expect((await enqueue(sceneId)).status).toBe(202);
+    const cases: Array<[object, string]> = [
+      [{ prompt: "another", sequence: 1 }, "sequence 1 was already requested with another prompt"],
+      [{ prompt: "ahead", sequence: 5 }, "sequence must be 2 (the next segment), got 5"],
+    ];
+    for (const [body, message] of cases) {
+      const r = await enqueue(sceneId, { body: JSON.stringify(body) });
+      expect([r.status, r.json]).toEqual([409, error("conflict", message, "sequence")]);
+      expect(r.names).toEqual(ERROR_NAMES);
+    }
   });
 });

@@ -142,6 +142,36 @@ describe("faults: Redis down, replica down, replica lag, SIGTERM under load", ()
     expect(retry.json).toMatchObject({ jobId: acceptedJob, created: false });
   }, 60_000);
 
+  test("with Redis stopped, an enqueue with a session-bound token is a 503 from the session store, before any rate limit", async () => {
+    const session = await call(app.url, "/sessions", { method: "POST", token: alice });
+    expect(session.status).toBe(201);
+    await svc.stopRedis();
+    try {
+      const r = await call(app.url, `/scenes/${sceneId}/segments`, {
+        method: "POST",
+        token: session.json.token,
+        body: { prompt: "session store down" },
+        headers: { "x-forwarded-for": unique("ip") },
+      });
+      expect([r.status, r.json]).toEqual([
+        503,
+        { error: { code: "unavailable", message: "the session store is unavailable; retry shortly" } },
+      ]);
+      // identify throws a 5xx at once: the write limit never ran, so it set none of its headers
+      expect([...r.headers.keys()].filter((h) => h.startsWith("ratelimit") || h === "retry-after")).toEqual([]);
+      expect(r.headers.get("cache-control")).toBe("no-store");
+      expect(r.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    } finally {
+      await svc.startRedis();
+    }
+    await waitFor(
+      "redis back",
+      async () => (await call(app.url, "/health/ready")).json.checks.redis === "ok",
+      20_000,
+      250,
+    );
+  }, 60_000);
+
   test("SIGTERM under load: readiness turns 503 at once, every request sent before the balancer stops routing is answered, exit 0", async () => {
     const env = {
       ...process.env,
