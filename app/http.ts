@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { pinoHttp } from "pino-http";
 import proxyaddr from "proxy-addr";
+import typeis from "type-is";
 import type { ApiConfig } from "../core/config";
 import type { Context } from "../core/context";
 import type { Target } from "../core/db";
@@ -31,12 +32,12 @@ export interface RequestState {
   start: bigint;
 }
 
-export function state(res: Response | ServerResponse): RequestState {
+export function state(res: ServerResponse): RequestState {
   return (res as Response).locals as RequestState;
 }
 
 /** The verified subject of an authenticated request (requireAuth ran before). */
-export function user(res: Response): string {
+export function user(res: ServerResponse): string {
   const sub = state(res).sub;
   if (sub === undefined) throw new HttpError("unauthorized", "this endpoint needs a bearer token", "authorization");
   return sub;
@@ -44,12 +45,40 @@ export function user(res: Response): string {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The matched route pattern, never the raw path (ids would explode the label set); `unmatched` for 404s. */
-export function routeLabel(req: Request, res: Response | ServerResponse): string {
+/**
+ * The matched route pattern, never the raw path (ids would explode the label set); `unmatched` for 404s. A route
+ * answered ahead of Express names itself in the state; Express's router leaves `route` and `baseUrl` on the request.
+ */
+export function routeLabel(req: IncomingMessage, res: ServerResponse): string {
   const fixed = state(res).route;
   if (fixed !== undefined) return fixed;
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === "string" ? `${req.baseUrl}${path}` : "unmatched";
+  const { route, baseUrl } = req as Partial<Request>;
+  const path = (route as { path?: unknown } | undefined)?.path;
+  return typeof path === "string" ? `${baseUrl ?? ""}${path}` : "unmatched";
+}
+
+/**
+ * A step in front of a route, on Node's request and response: it refuses by throwing (an HttpError) or rejecting.
+ * Routes take it as Express middleware (`middleware`); the enqueue's fast path (app/fastpath.ts) runs the same
+ * ones, in the same order, without Express.
+ */
+export type Check = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A check as Express middleware: Express's router turns its throw or rejection into the error handler's answer. */
+export function middleware(check: Check): RequestHandler {
+  return (req, res, next) => {
+    const done = check(req, res);
+    if (done === undefined) return next();
+    return done.then(() => next());
+  };
+}
+
+/** Writes a JSON answer: the status, its Content-Type and Content-Length, and `json` as the body. */
+export function endJson(res: ServerResponse, status: number, json: string): void {
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.statusCode = status;
+  res.end(json);
 }
 
 /** What runs on every request before anything answers it (app/server.ts): see `observe`. */
@@ -114,8 +143,8 @@ export function observe(ctx: ApiContext, trust: (addr: string, i: number) => boo
   }
 }
 
-function bearer(req: Request): string | undefined {
-  const h = req.get("authorization");
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
   if (h === undefined) return undefined;
   const m = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(h);
   if (m === null) throw new HttpError("unauthorized", "Authorization must be 'Bearer <token>'", "authorization");
@@ -130,52 +159,50 @@ export type Authenticate = (token: string) => Promise<{ sub: string; sid?: strin
  * its reason in `authError` for requireAuth. Runs before the write limits, so anonymous writes can be limited
  * (and shed) apart from authenticated ones.
  */
-export function identify(authenticate: Authenticate): RequestHandler {
-  return async (req, res, next) => {
+export function identify(authenticate: Authenticate): Check {
+  return async (req, res) => {
+    const s = state(res);
     try {
       const token = bearer(req);
       if (token !== undefined) {
         const who = await authenticate(token);
-        res.locals.sub = who.sub;
-        if (who.sid !== undefined) res.locals.sid = who.sid;
+        s.sub = who.sub;
+        if (who.sid !== undefined) s.sid = who.sid;
       }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       if (err.status >= 500) throw err;
-      res.locals.authError = err;
+      s.authError = err;
     }
-    next();
   };
 }
 
 /** Writes need a valid bearer token (identify ran before). */
-export const requireAuth: RequestHandler = (_req, res, next) => {
+export const requireAuth: Check = (_req, res) => {
   const s = state(res);
   if (s.sub === undefined)
     throw s.authError ?? new HttpError("unauthorized", "this endpoint needs a bearer token", "authorization");
-  next();
 };
 
 /**
  * Reads are public. A valid token on a read only identifies the client for read-your-writes; an invalid one
  * is ignored rather than refused (identify ran before).
  */
-export function readTarget(ryw: ReadYourWrites): RequestHandler {
-  return async (req, res, next) => {
+export function readTarget(ryw: ReadYourWrites): Check {
+  return async (req, res) => {
     const cookie = req.headers.cookie;
-    const sub = state(res).sub;
+    const s = state(res);
     // nothing to check for an anonymous client without a cookie: no Redis round trip on the hot read path
-    if ((cookie !== undefined || sub !== undefined) && (await ryw.mustReadPrimary(cookie, sub)))
-      res.locals.target = "primary";
-    next();
+    if ((cookie !== undefined || s.sub !== undefined) && (await ryw.mustReadPrimary(cookie, s.sub)))
+      s.target = "primary";
   };
 }
 
 /** After a successful write: the writer's next reads go to the primary. */
-export async function markWrite(res: Response, ryw: ReadYourWrites): Promise<void> {
+export async function markWrite(res: ServerResponse, ryw: ReadYourWrites): Promise<void> {
   const sub = state(res).sub;
   if (sub === undefined) return;
-  res.append("Set-Cookie", await ryw.markWrite(sub));
+  res.appendHeader("Set-Cookie", await ryw.markWrite(sub));
 }
 
 /** The IETF RateLimit-* headers of a hit. */
@@ -191,10 +218,10 @@ export function rateLimit(
   ctx: ApiContext,
   limiter: RateLimiter,
   type: string,
-  limit: number | ((req: Request, res: Response) => number),
-  key: (req: Request, res: Response) => string,
-): RequestHandler {
-  return async (req, res, next) => {
+  limit: number | ((req: IncomingMessage, res: ServerResponse) => number),
+  key: (req: IncomingMessage, res: ServerResponse) => string,
+): Check {
+  return async (req, res) => {
     const max = typeof limit === "number" ? limit : limit(req, res);
     const r = await limiter.hit(type, key(req, res), max);
     setRateLimitHeaders(res, r);
@@ -206,36 +233,43 @@ export function rateLimit(
         `rate limit of ${r.limit} ${type} requests per minute exceeded; retry in ${r.resetSec} s`,
       );
     }
-    next();
   };
 }
 
 /** The client's address (see `observe`). */
-export const clientIp = (res: Response | ServerResponse): string => state(res).ip;
+export const clientIp = (res: ServerResponse): string => state(res).ip;
 
-/** POST/PUT bodies must be JSON. */
-export const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is("application/json")) {
+/**
+ * POST/PUT bodies must be JSON: type-is's test, which is what Express's `req.is` calls (so a request without a
+ * body, no Content-Length nor Transfer-Encoding, is refused too) and what the JSON body parser tests again.
+ */
+export const requireJson: Check = (req) => {
+  if (!typeis(req, ["application/json"])) {
     throw new HttpError(
       "unsupported_media_type",
-      `Content-Type must be application/json, got ${JSON.stringify(req.get("content-type") ?? "none")}`,
+      `Content-Type must be application/json, got ${JSON.stringify(req.headers["content-type"] ?? "none")}`,
       "content-type",
     );
   }
-  next();
 };
 
 /** Turns anything thrown into the JSON error shape; only our own faults are 500s. */
 export function errorHandler(ctx: ApiContext) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    const e = toHttpError(err);
-    const fields = { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) };
-    if (e.status === 500) ctx.logger.error("request failed", fields);
-    else if (e.status > 500) ctx.logger.warn("request failed on a dependency", fields);
-    res.setHeader("Cache-Control", "no-store");
+    const e = errorReply(ctx, err, res);
     res.status(e.status).json(e.toJSON());
   };
+}
+
+/** What an error answers with, logged (our own faults at error, a dependency's at warn) and marked no-store. */
+export function errorReply(ctx: ApiContext, err: unknown, res: ServerResponse): HttpError {
+  const e = toHttpError(err);
+  const fields = { requestId: state(res).requestId, err: err instanceof Error ? err : String(err) };
+  if (e.status === 500) ctx.logger.error("request failed", fields);
+  else if (e.status > 500) ctx.logger.warn("request failed on a dependency", fields);
+  res.setHeader("Cache-Control", "no-store");
+  return e;
 }
 
 export function toHttpError(err: unknown): HttpError {

@@ -1,5 +1,11 @@
-import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
-import express, { type Request, type Response } from "express";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import express from "express";
 import { HttpError } from "../core/errors";
 import { noSuchEndpoint } from "../core/ops";
 import { RateLimiter } from "../core/ratelimit";
@@ -8,6 +14,7 @@ import {
   clientIp,
   errorHandler,
   identify,
+  middleware,
   observe,
   rateLimit,
   readTarget,
@@ -16,11 +23,12 @@ import {
   state,
   toHttpError,
   type ApiContext,
+  type Check,
 } from "./http";
-import { sceneFastPath } from "./fastpath";
+import { sceneFastPath, segmentsFastPath } from "./fastpath";
 import { opsRoutes } from "./routes/ops";
 import { readRoutes } from "./routes/reads";
-import { writeRoutes } from "./routes/writes";
+import { enqueueSegment, writeRoutes } from "./routes/writes";
 import { BibleService } from "./services/bible";
 import { JobService } from "./services/jobs";
 import { SceneService } from "./services/scenes";
@@ -34,6 +42,11 @@ export interface ServerOptions {
   shuttingDown?: () => boolean;
   /** Load shedding; one is made (and started) from the config when absent. */
   shedder?: LoadShedder;
+  /**
+   * Whether `POST /scenes/:id/segments` is answered ahead of Express (app/fastpath.ts; default true). Off, the
+   * route answers every enqueue: the tests compare the two.
+   */
+  writeFastPath?: boolean;
 }
 
 /** Methods each known path answers, for the 405's Allow header (HEAD comes with GET). */
@@ -55,7 +68,7 @@ const ALLOW: Record<string, string> = {
 
 /** The API, built and not yet listening. */
 export interface ApiServer {
-  /** Node's request listener: `observe`, then the cached-read fast path, then Express. */
+  /** Node's request listener: `observe`, then the cached-read and enqueue fast paths, then Express. */
   listener: RequestListener;
   /** An HTTP server for `listener`, listening on `port` (0: any free one) and `host`. */
   listen(port: number, host: string, onListening?: () => void): Server;
@@ -94,8 +107,8 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
     });
   }
 
-  const authenticated = (res: Response) => state(res).sub !== undefined;
-  const ip = (_req: Request, res: Response) => clientIp(res);
+  const authenticated = (res: ServerResponse) => state(res).sub !== undefined;
+  const ip = (_req: IncomingMessage, res: ServerResponse) => clientIp(res);
   const who = identify(sessions.authenticate);
   // seed 001: public reads 120/min/IP, public writes 30/min/IP (tightened first when shedding), creation 20/min/user
   const readLimit = rateLimit(ctx, limiter, "read", cfg.rateLimitReadPerMin, ip);
@@ -120,12 +133,17 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
     verify: (_req, _res, buf) => checkJsonDepth(buf),
   });
 
-  app.use(readRoutes(ctx, services, [readLimit, who, readTarget(ryw)]));
+  // the order of a write's checks, written once: the route's middleware and the enqueue's fast path run it
+  const authChecks: Check[] = [who, writeLimit, requireAuth];
+  const writeChecks: Check[] = [...authChecks, requireJson];
+  const enqueue = enqueueSegment(services.jobs, ryw);
+
+  app.use(readRoutes(ctx, services, [readLimit, who, readTarget(ryw)].map(middleware)));
   app.use(
-    writeRoutes(services, ryw, {
-      write: [who, writeLimit, requireAuth, requireJson, json],
-      sceneCreate: sceneCreateLimit,
-      auth: [who, writeLimit, requireAuth],
+    writeRoutes(services, enqueue, ryw, {
+      write: [...writeChecks.map(middleware), json],
+      sceneCreate: middleware(sceneCreateLimit),
+      auth: authChecks.map(middleware),
     }),
   );
 
@@ -145,6 +163,8 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
   // pino-http's properties are set, that left every request paying for slow property writes
   const front = observe(ctx, app.get("trust proxy fn") as (addr: string, i: number) => boolean);
   const fast = sceneFastPath(ctx, limiter);
+  const writeFast =
+    (opts.writeFastPath ?? true) ? segmentsFastPath(ctx, { checks: writeChecks, json, enqueue }) : () => false;
   // Express's error handling is not around these two: a throw here would end the process, not the request
   const listener: RequestListener = (req, res) => {
     try {
@@ -163,6 +183,8 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
       ctx.logger.warn("the cached-read fast path failed; the route answers", { err });
       if (res.headersSent) return;
     }
+    // not in a try: once it took a request it answers it, and it throws nothing after that
+    if (writeFast(req, res)) return;
     app(req, res);
   };
   return {

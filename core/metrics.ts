@@ -88,6 +88,11 @@ export class Metrics {
     help: "Cached scene reads answered ahead of the routers (app/fastpath.ts); the rest of GET /scenes/:id takes the route",
     registers: [this.registry],
   });
+  readonly fastPathWrites = new Counter({
+    name: "http_fast_path_writes_total",
+    help: "Enqueues (POST /scenes/:id/segments) taken ahead of the routers (app/fastpath.ts), whatever they answered; the rest take the route",
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "rate_limited_total",
     help: "Requests refused by a rate limit, by limit and matched route",

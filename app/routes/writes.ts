@@ -1,8 +1,9 @@
+import type { ServerResponse } from "node:http";
 import { Router, type RequestHandler } from "express";
 import { badRequest } from "../../core/errors";
 import { CACHE_CONTROL } from "../../core/keys";
 import type { ReadYourWrites } from "../../core/ryw";
-import { markWrite, state, user } from "../http";
+import { endJson, markWrite, state, user } from "../http";
 import { bibleBody, enqueueBody, idParams, newSceneBody } from "../schemas";
 import type { BibleService } from "../services/bible";
 import type { JobService } from "../services/jobs";
@@ -19,14 +20,51 @@ export interface WriteMiddleware {
   auth: RequestHandler[];
 }
 
+const id = (params: unknown) => parse(idParams, params, "params").id;
+
+/** Answers an enqueue from its path parameters and parsed body, once the write checks passed. */
+export type EnqueueSegment = (params: unknown, body: unknown, res: ServerResponse) => Promise<void>;
+
+/**
+ * `POST /scenes/:id/segments` past its checks: the route below and the enqueue's fast path (app/fastpath.ts) both
+ * answer with it. The id is checked here, after the caller and the body, as the route always has.
+ */
+export function enqueueSegment(jobs: JobService, ryw: ReadYourWrites): EnqueueSegment {
+  return async (params, body, res) => {
+    const sceneId = id(params);
+    const b = parse(enqueueBody, body, "body");
+    // the read-your-writes mark once the job is committed, alongside the queue add (one round trip less)
+    const { job, created } = await jobs.enqueue(
+      sceneId,
+      user(res),
+      { prompt: b.prompt, ...(b.sequence === undefined ? {} : { sequence: b.sequence }) },
+      () => markWrite(res, ryw),
+    );
+    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
+    res.setHeader("Location", `/jobs/${job.id}`);
+    endJson(
+      res,
+      202,
+      JSON.stringify({
+        jobId: job.id,
+        sceneId: job.sceneId,
+        sequence: job.sequence,
+        status: job.status,
+        created,
+        statusUrl: `/jobs/${job.id}`,
+      }),
+    );
+  };
+}
+
 /** Authenticated writes. */
 export function writeRoutes(
-  s: { scenes: SceneService; jobs: JobService; bible: BibleService; sessions: SessionService },
+  s: { scenes: SceneService; bible: BibleService; sessions: SessionService },
+  enqueue: EnqueueSegment,
   ryw: ReadYourWrites,
   mw: WriteMiddleware,
 ): Router {
   const r = Router();
-  const id = (params: unknown) => parse(idParams, params, "params").id;
 
   r.post("/scenes", ...mw.write, mw.sceneCreate, async (req, res) => {
     const b = parse(newSceneBody, req.body, "body");
@@ -42,29 +80,7 @@ export function writeRoutes(
     res.status(201).location(`/scenes/${scene.id}`).json(scene);
   });
 
-  r.post("/scenes/:id/segments", ...mw.write, async (req, res) => {
-    const sceneId = id(req.params);
-    const b = parse(enqueueBody, req.body, "body");
-    // the read-your-writes mark once the job is committed, alongside the queue add (one round trip less)
-    const { job, created } = await s.jobs.enqueue(
-      sceneId,
-      user(res),
-      { prompt: b.prompt, ...(b.sequence === undefined ? {} : { sequence: b.sequence }) },
-      () => markWrite(res, ryw),
-    );
-    res.setHeader("Cache-Control", CACHE_CONTROL.noStore);
-    res
-      .status(202)
-      .location(`/jobs/${job.id}`)
-      .json({
-        jobId: job.id,
-        sceneId: job.sceneId,
-        sequence: job.sequence,
-        status: job.status,
-        created,
-        statusUrl: `/jobs/${job.id}`,
-      });
-  });
+  r.post("/scenes/:id/segments", ...mw.write, (req, res) => enqueue(req.params, req.body, res));
 
   r.put("/scenes/:id/bible", ...mw.write, async (req, res) => {
     const sceneId = id(req.params);

@@ -10,7 +10,7 @@ import { loadConfig, type ApiConfig, type Config } from "../../core/config";
 import { createContext, type Context } from "../../core/context";
 import { createLogger, type Logger } from "../../core/logger";
 import { signHs256 } from "../../core/jwt";
-import { createServer } from "../../app/server";
+import { createServer, type ServerOptions } from "../../app/server";
 import type { ServiceUrls } from "./services";
 
 const execFileAsync = promisify(execFile);
@@ -85,14 +85,18 @@ export interface RunningApp {
 }
 
 /** One API instance in this process, listening on 127.0.0.1 on a free port. */
-export async function startApp(env: Record<string, string>, logger?: Logger): Promise<RunningApp> {
+export async function startApp(
+  env: Record<string, string>,
+  logger?: Logger,
+  opts: ServerOptions = {},
+): Promise<RunningApp> {
   const config = loadConfig(env, "api");
   const ctx = await createContext(config, {
     subscribe: true,
     defaultMetrics: false,
     logger: logger ?? createLogger(config.logLevel),
   });
-  const api = createServer(ctx);
+  const api = createServer(ctx, opts);
   const server = await new Promise<Server>((resolve) => {
     const s = api.listen(0, "127.0.0.1", () => resolve(s));
   });
