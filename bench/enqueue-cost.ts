@@ -2,7 +2,8 @@
 // API is copied once per variant with one part of the enqueue's path removed (exact replacements in the compiled
 // JS, each required to match once), and each variant's enqueue run is set next to a bare Express run made just
 // before it, like `npm run bench`. A variant without a part is not a build anyone may run: it drops a guarantee
-// (docs/benchmarks.md says which). Not a test: nothing here passes or fails, it measures.
+// (docs/benchmarks.md says which), except the one that answers every enqueue through Express, which is the build
+// before the enqueue's fast path. Not a test: nothing here passes or fails, it measures.
 import type { ChildProcess } from "node:child_process";
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -36,6 +37,10 @@ interface Patch {
 
 /** The parts taken away, as replacements in the compiled JS (tsc's output of the sources named). */
 const PARTS: Record<string, { what: string; patches: Patch[] }> = {
+  fastPath: {
+    what: "the enqueue's fast path (app/fastpath.ts segmentsFastPath): Express's router answers every enqueue",
+    patches: [{ file: "app/server.js", from: "(opts.writeFastPath ?? true) ?", to: "false ?" }],
+  },
   log: {
     what: "the access log and request histogram (app/http.ts observe: pino-http)",
     patches: [{ file: "app/http.js", from: "        log(req, res);\n", to: '        req.id = "-";\n' }],
@@ -69,6 +74,7 @@ const PARTS: Record<string, { what: string; patches: Patch[] }> = {
 const REDIS = ["ryw", "cache", "relay"];
 const VARIANTS: Array<{ name: string; without: string[] }> = [
   { name: "as built", without: [] },
+  { name: "through Express", without: ["fastPath"] },
   { name: "without the access log", without: ["log"] },
   { name: "without the read-your-writes mark", without: ["ryw"] },
   { name: "without the scene's cache refresh", without: ["cache"] },
