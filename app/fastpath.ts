@@ -104,9 +104,11 @@ export function segmentsFastPath(
     // write limit runs, which labels its 429 metric with it
     state(res).route = "/scenes/:id/segments";
     ctx.metrics.fastPathWrites.inc();
-    answer(req, res, m[1]).catch((err: unknown) =>
-      ctx.logger.error("the enqueue fast path failed to answer", { requestId: state(res).requestId, err }),
-    );
+    answer(req, res, m[1]).catch((err: unknown) => {
+      // its error answer could not be written either: the client is not left waiting on an open connection
+      ctx.logger.error("the enqueue fast path failed to answer", { requestId: state(res).requestId, err });
+      req.socket.destroy();
+    });
     return true;
   };
 }

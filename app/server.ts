@@ -165,7 +165,7 @@ export function createServer(ctx: ApiContext, opts: ServerOptions = {}): ApiServ
   const fast = sceneFastPath(ctx, limiter);
   const writeFast =
     (opts.writeFastPath ?? true) ? segmentsFastPath(ctx, { checks: writeChecks, json, enqueue }) : () => false;
-  // Express's error handling is not around these two: a throw here would end the process, not the request
+  // Express's error handling is not around these: a throw here would end the process, not the request
   const listener: RequestListener = (req, res) => {
     try {
       front(req, res);
