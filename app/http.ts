@@ -287,6 +287,11 @@ export function toHttpError(err: unknown): HttpError {
     case "charset.unsupported":
       return new HttpError("unsupported_media_type", `unsupported body encoding: ${e.message ?? ""}`, "content-type");
   }
+  // a body that does not decode by its Content-Encoding: zlib's, brotli's and zstd's errors, which body-parser
+  // passes on as a 400. Known by the decoder's code, which also survives where body-parser copies the error into
+  // one of its own (under Jest the decoder's error is another realm's Error: its message is lost, its code kept)
+  if (typeof e.code === "string" && /^(Z_|ERR__ERROR|ZSTD_error)/.test(e.code))
+    return new HttpError("validation_failed", "request body does not decode by its Content-Encoding", "body");
   const status = e.status ?? e.statusCode;
   // body-parser / router client errors we did not name (bad percent-encoding in a path, aborted body...)
   if (typeof status === "number" && status >= 400 && status < 500)

@@ -357,14 +357,27 @@ describe("the enqueue's answer, exactly", () => {
     }
   });
 
-  test("gzip bytes that are not gzip are a 400 with no field and no detail; a list of encodings is a 415", async () => {
+  test("a body its Content-Encoding cannot decode is a 400 on the body saying so; a list of encodings is a 415", async () => {
     const sceneId = await newScene();
-    // the plain JSON body under a gzip header: zlib refuses it, and the answer has http-errors' status text, not zlib's
-    const notGzip = await enqueue(sceneId, {
-      headers: { ...bearer(), "content-type": json, "content-encoding": "gzip" },
-    });
-    expect([notGzip.status, notGzip.json]).toEqual([400, error("validation_failed", "Bad Request")]);
-    expect(notGzip.names).toEqual(ERROR_NAMES);
+    // the plain JSON body under each encoding's header, and a gzip body cut short
+    const bodies: Array<[string, Buffer | string | undefined]> = [
+      ["gzip", undefined],
+      ["deflate", undefined],
+      ["br", undefined],
+      ["gzip", gzipSync(promptBody("cut")).subarray(0, 12)],
+    ];
+    for (const [encoding, body] of bodies) {
+      const r = await enqueue(sceneId, {
+        headers: { ...bearer(), "content-type": json, "content-encoding": encoding },
+        ...(body === undefined ? {} : { body }),
+      });
+      expect([encoding, r.status, r.json]).toEqual([
+        encoding,
+        400,
+        error("validation_failed", "request body does not decode by its Content-Encoding", "body"),
+      ]);
+      expect(r.names).toEqual(ERROR_NAMES);
+    }
     const list = await enqueue(sceneId, {
       headers: { ...bearer(), "content-type": json, "content-encoding": "gzip, identity" },
       body: gzipSync(promptBody("listed")),

@@ -1,4 +1,5 @@
 // Pure logic of the API and worker: no services touched.
+import { brotliDecompressSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import fc from "fast-check";
 import { backoffDelay } from "../../../core/backoff";
 import { decodeCursor, encodeCursor } from "../../../core/cursor";
@@ -165,5 +166,30 @@ describe("partitions, playlists, job ids, errors", () => {
     expect(toHttpError({ status: 400, message: "URI malformed" }).status).toBe(400);
     expect(toHttpError(Object.assign(new Error("x"), { code: "ECONNREFUSED" })).status).toBe(503);
     expect(toHttpError(new Error("bug")).status).toBe(500);
+  });
+
+  test("a body that gzip, deflate or brotli cannot decode is a 400 on the body saying so, whatever the decoder said", () => {
+    const notCompressed = Buffer.from('{"prompt":"p"}');
+    const decoderErrors = [
+      () => gunzipSync(notCompressed),
+      () => inflateSync(notCompressed),
+      () => brotliDecompressSync(notCompressed),
+      () => gunzipSync(gzipSync("truncated").subarray(0, 12)),
+    ].map((decode) => {
+      try {
+        decode();
+      } catch (err) {
+        return err;
+      }
+      throw new Error("decoded");
+    });
+    for (const err of decoderErrors)
+      expect(toHttpError(err).toJSON()).toEqual({
+        error: {
+          code: "validation_failed",
+          message: "request body does not decode by its Content-Encoding",
+          field: "body",
+        },
+      });
   });
 });
