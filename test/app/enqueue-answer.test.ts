@@ -392,7 +392,7 @@ describe("the enqueue's answer, exactly", () => {
     ]);
   });
 
-  test("a zstd body is inflated where this Node has zstd, and a 415 naming the encoding where it has not", async () => {
+  test("a zstd body is inflated where this Node has zstd (and one it cannot decode is a 400 on the body), and a 415 naming the encoding where it has not", async () => {
     const sceneId = await newScene();
     const headers = { ...bearer(), "content-type": json, "content-encoding": "zstd" };
     if ("createZstdDecompress" in zlib) {
@@ -400,6 +400,11 @@ describe("the enqueue's answer, exactly", () => {
       const r = await enqueue(sceneId, { headers, body: zstdCompressSync(Buffer.from(promptBody("zstd"))) });
       expect([r.status, r.json?.sequence]).toEqual([202, 1]);
       expect(await storedPrompt(r.json.jobId)).toBe("zstd");
+      const notZstd = await enqueue(sceneId, { headers });
+      expect([notZstd.status, notZstd.json]).toEqual([
+        400,
+        error("validation_failed", "request body does not decode by its Content-Encoding", "body"),
+      ]);
     } else {
       const r = await enqueue(sceneId, { headers });
       expect([r.status, r.json]).toEqual([
