@@ -75,11 +75,11 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0];
     // each run at saturation with the bare Express run made just before it
     const runs: Array<{ run: Run; bare?: Run }> = [];
-    const paired = async (name: string, opts: Parameters<typeof load>[1]): Promise<Run> => {
+    const paired = async (name: string, opts: Parameters<typeof load>[1]): Promise<{ run: Run; bare: Run }> => {
       const bare = await load("bare Express JSON route", { url: `http://127.0.0.1:${barePort}/x` });
-      const run = await load(name, opts);
-      runs.push({ run, bare });
-      return run;
+      const pair = { run: await load(name, opts), bare };
+      runs.push(pair);
+      return pair;
     };
     const cached = await paired("cached GET /scenes/:id", { url: `${base}/scenes/${hot}` });
     await paired("uncached GET /scenes?topicId= (replica via PgBouncer)", {
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     queueRedis.disconnect();
     await admin.end();
 
-    const vsBare = (r: Run) => r.rps / (runs.find((x) => x.run === r)?.bare?.rps ?? NaN);
+    const vsBare = (p: { run: Run; bare: Run }) => p.run.rps / p.bare.rps;
     const lines = [
       `| measurement | req/s | p50 ms | p99 ms | bare Express req/s just before | vs bare Express | non-2xx | errors |`,
       `|---|---:|---:|---:|---:|---:|---:|---:|`,
